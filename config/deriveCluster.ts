@@ -1,0 +1,143 @@
+// Builds one ClusterModel from a parsed cluster: instances, users, HBA lines, services with members.
+import type { HbaRuleInput } from "./accessSchema";
+import { normalizeHbaRule, type HbaContext } from "./hbaRules";
+import type { ClusterModel, HbaRuleModel, InstanceModel, ServiceModel } from "./model";
+import { error, warning, type Problem } from "./problems";
+import type { ClusterInput } from "./schema";
+import { parseSelector } from "./selector";
+import type { ServiceInput } from "./serviceSchema";
+import { DEFAULT_PG_PARAMETERS } from "./defaults";
+
+/** Maps a cluster var to its path: `vars.<key>` when inherited from the top level, else the cluster's. */
+export type VarsPath = (key: string) => string;
+
+export function instancesOf(name: string, cluster: ClusterInput): InstanceModel[] {
+  return Object.entries(cluster.hosts)
+    .map(([ip, h]) => ({
+      name: `${name}-${h.pg_seq}`,
+      cluster: name,
+      seq: h.pg_seq,
+      ip,
+      role: h.pg_role,
+      offlineQuery: h.pg_role === "offline" || h.pg_offline_query,
+      weight: h.pg_weight,
+      tags: { ...(h.clonefrom !== undefined && { clonefrom: h.clonefrom }), ...(h.nofailover !== undefined && { nofailover: h.nofailover }) },
+      services: [] as string[],
+    }))
+    .sort((a, b) => a.seq - b.seq || a.ip.localeCompare(b.ip));
+}
+
+function normalizeRules(list: HbaRuleInput[], key: string, ctx: HbaContext, pgbouncer: boolean, at: VarsPath, problems: Problem[]): HbaRuleModel[] {
+  const out: HbaRuleModel[] = [];
+  list.forEach((input, i) => {
+    const r = normalizeHbaRule(input, ctx, pgbouncer);
+    for (const p of r.problems) problems.push(error(`${at(key)}[${i}].${p.field}`, `${p.message}.`));
+    if (r.rule) out.push(r.rule);
+  });
+  return out;
+}
+
+/** pg_services then pg_services_extra; an extra service with the same name replaces the default one. */
+export function mergedServices(vars: ClusterInput["vars"]): { svc: ServiceInput; key: string }[] {
+  const out = vars.pg_services.map((svc, i) => ({ svc, key: `pg_services[${i}]` }));
+  vars.pg_services_extra.forEach((svc, i) => {
+    const entry = { svc, key: `pg_services_extra[${i}]` };
+    const at = out.findIndex((o) => o.svc.name === svc.name);
+    if (at >= 0) out[at] = entry;
+    else out.push(entry);
+  });
+  return out;
+}
+
+function resolveServices(instances: InstanceModel[], vars: ClusterInput["vars"], at: VarsPath, problems: Problem[]): ServiceModel[] {
+  const services: ServiceModel[] = [];
+  for (const { svc, key } of mergedServices(vars)) {
+    const base = key.split("[")[0];
+    const path = (field: string) => `${at(base)}${key.slice(base.length)}.${field}`;
+    const subject = (i: InstanceModel) => ({ pg_role: i.role, pg_seq: i.seq, pg_offline_query: i.offlineQuery && i.role !== "offline" });
+    const select = parseSelector(svc.selector);
+    const backup = svc.selector_backup === undefined ? () => false : parseSelector(svc.selector_backup);
+    if (typeof select === "string") problems.push(error(path("selector"), `${select}.`));
+    if (typeof backup === "string") problems.push(error(path("selector_backup"), `${backup}.`));
+    if (typeof select === "string" || typeof backup === "string") continue;
+    const regular = instances.filter((i) => select(subject(i)) && !backup(subject(i)));
+    if (regular.length === 0) {
+      if (svc.name === "offline") {
+        problems.push(warning(path("selector"), "no member is offline-capable, so offline traffic only reaches backup servers. Mark a replica pg_offline_query: true or add a pg_role: offline host."));
+      } else {
+        problems.push(error(path("selector"), `${JSON.stringify(svc.selector)} matches no member of the cluster. Fix the selector or the members' pg_role.`));
+      }
+    }
+    const members = instances
+      .filter((i) => select(subject(i)) || backup(subject(i)))
+      .map((i) => ({ instance: i.name, ip: i.ip, weight: i.weight, backup: backup(subject(i)) }));
+    services.push({
+      name: svc.name,
+      srcIp: svc.src_ip,
+      port: svc.src_port,
+      dstPort: svc.dst_port === "postgres" ? vars.pg_port : svc.dst_port === "pgbouncer" ? vars.pgbouncer_port : svc.dst_port,
+      checkPort: svc.check_port === "patroni" ? vars.patroni_port : svc.check_port,
+      checkUrl: svc.check_url,
+      checkCode: svc.check_code,
+      maxconn: svc.haproxy.maxconn,
+      balance: svc.haproxy.balance,
+      defaultServerOptions: svc.haproxy.default_server_options,
+      members,
+    });
+  }
+  return services;
+}
+
+/** Derives the cluster; problems found on the way (HBA forms, selectors) are appended. */
+export function deriveCluster(name: string, cluster: ClusterInput, infraIp: string, at: VarsPath, problems: Problem[]): ClusterModel {
+  const v = cluster.vars;
+  const instances = instancesOf(name, cluster);
+  const accounts = {
+    dbsu: v.pg_dbsu,
+    replication: v.pg_replication_username,
+    monitor: v.pg_monitor_username,
+    admin: v.pg_admin_username,
+    patroniApi: v.patroni_username,
+    haproxyAdmin: v.haproxy_admin_username,
+  };
+  const ctx: HbaContext = { accounts, infraIp, memberIps: instances.map((i) => i.ip) };
+  const services = resolveServices(instances, v, at, problems);
+  for (const i of instances) i.services = services.filter((s) => s.members.some((m) => m.instance === i.name && !m.backup)).map((s) => s.name);
+  const parameters = { ...DEFAULT_PG_PARAMETERS, ...v.pg_parameters };
+  return {
+    name,
+    instances,
+    primary: instances.find((i) => i.role === "primary") ?? instances[0],
+    version: v.pg_version,
+    dataDir: v.pg_data,
+    binDir: `/usr/lib/postgresql/${v.pg_version}/bin`,
+    accounts,
+    users: [...v.pg_default_roles, ...v.pg_users].map(({ password: _password, ...rest }) => rest),
+    databases: v.pg_databases.map((d) => ({ ...d, owner: d.owner ?? v.pg_dbsu })),
+    hbaRules: [
+      ...normalizeRules(v.pg_hba_rules, "pg_hba_rules", ctx, false, at, problems),
+      ...normalizeRules(v.pg_hba_rules_extra, "pg_hba_rules_extra", ctx, false, at, problems),
+    ],
+    pgbouncerHbaRules: [
+      ...normalizeRules(v.pgbouncer_hba_rules, "pgbouncer_hba_rules", ctx, true, at, problems),
+      ...normalizeRules(v.pgbouncer_hba_rules_extra, "pgbouncer_hba_rules_extra", ctx, true, at, problems),
+    ],
+    services,
+    parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b))),
+    patroni: v.patroni,
+    initdb: { encoding: v.pg_encoding, locale: v.pg_locale, checksum: v.pg_checksum },
+    pgbouncer: { poolMode: v.pgbouncer_poolmode, maxClientConn: v.pgbouncer_max_client_conn },
+    ports: {
+      postgres: v.pg_port,
+      pgbouncer: v.pgbouncer_port,
+      patroni: v.patroni_port,
+      haproxyAdmin: v.haproxy_admin_port,
+      pgExporter: v.pg_exporter_port,
+      pgbouncerExporter: v.pgbouncer_exporter_port,
+      nodeExporter: v.node_exporter_port,
+    },
+    haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },
+    ...(v.vip_mode === "l2" && v.vip_address !== undefined && { vip: { address: v.vip_address, cidrmask: v.vip_cidrmask, interface: v.vip_interface } }),
+    flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
+  };
+}

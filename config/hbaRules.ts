@@ -1,0 +1,104 @@
+// Normalizes both HBA rule forms (raw lines, structured {user, db, addr, auth}) into concrete lines.
+import type { HbaRuleInput } from "./accessSchema";
+import type { HbaRuleModel } from "./model";
+import { isCidr } from "./schemaKit";
+
+/** What structured rules may refer to; filled from the inventory. */
+export interface HbaContext {
+  accounts: { dbsu: string; replication: string; monitor: string; admin: string };
+  infraIp: string;
+  memberIps: string[];
+}
+
+const INTRANET = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/** Address aliases of structured rules, resolved to CIDRs ("local" means the unix socket). */
+function resolveAddr(addr: string, ctx: HbaContext): string[] | undefined {
+  switch (addr) {
+    case "local":
+      return ["local"];
+    case "localhost":
+      return ["127.0.0.1/32"];
+    case "infra":
+      return [`${ctx.infraIp}/32`];
+    case "cluster":
+      return ctx.memberIps.map((ip) => `${ip}/32`);
+    case "intra":
+    case "intranet":
+      return INTRANET;
+    case "world":
+      return ["0.0.0.0/0"];
+    default:
+      return isCidr(addr) ? [addr] : undefined;
+  }
+}
+
+/** Auth aliases of structured rules. `pwd` follows password_encryption (scram-sha-256). */
+const AUTH: Record<string, string> = {
+  trust: "trust",
+  deny: "reject",
+  reject: "reject",
+  pwd: "scram-sha-256",
+  scram: "scram-sha-256",
+  sha: "scram-sha-256",
+  md5: "md5",
+  ident: "ident",
+  peer: "peer",
+  cert: "cert",
+};
+
+function resolveUser(user: string, ctx: HbaContext): string {
+  const vars: Record<string, string> = {
+    "${dbsu}": ctx.accounts.dbsu,
+    "${repl}": ctx.accounts.replication,
+    "${monitor}": ctx.accounts.monitor,
+    "${admin}": ctx.accounts.admin,
+  };
+  return vars[user] ?? user;
+}
+
+/** Result of normalizing one rule: lines, or problems relative to the rule's path. */
+export interface NormalizedRule {
+  rule?: HbaRuleModel;
+  problems: { field: string; message: string }[];
+}
+
+export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgbouncer: boolean): NormalizedRule {
+  const title = input.title ?? "";
+  if (input.rules !== undefined) {
+    const structured = ["user", "db", "addr", "auth"].filter((k) => input[k as keyof HbaRuleInput] !== undefined);
+    if (structured.length > 0) {
+      return { problems: [{ field: structured[0], message: "cannot be combined with rules. Use either raw rules or the structured user/db/addr/auth form" }] };
+    }
+    const problems = input.rules.flatMap((line, i) => checkRawLine(line).map((m) => ({ field: `rules[${i}]`, message: m })));
+    return { rule: { title, role: input.role, lines: input.rules.map((l) => l.trim().split(/\s+/).join(" ")) }, problems };
+  }
+  const missing = (["user", "db", "addr", "auth"] as const).filter((k) => input[k] === undefined);
+  if (missing.length > 0) {
+    return { problems: [{ field: missing[0], message: "is required. Give user, db, addr and auth, or raw rules: [...]" }] };
+  }
+  const problems: { field: string; message: string }[] = [];
+  const addrs = resolveAddr(input.addr!, ctx);
+  if (!addrs) problems.push({ field: "addr", message: `${JSON.stringify(input.addr)} is not a CIDR or address alias. Use e.g. 10.0.0.0/8, local, localhost, infra, cluster, intra or world` });
+  let method = AUTH[input.auth!];
+  if (method === undefined) problems.push({ field: "auth", message: `${JSON.stringify(input.auth)} is not an auth method. Use one of: ${Object.keys(AUTH).join(", ")}` });
+  if (forPgbouncer && method === "ident") method = "peer";
+  if (problems.length > 0) return { problems };
+  const user = resolveUser(input.user!, ctx);
+  const lines = addrs!.map((a) => (a === "local" ? `local ${input.db} ${user} ${method}` : `host ${input.db} ${user} ${a} ${method}`));
+  return { rule: { title, role: input.role, lines }, problems };
+}
+
+const TYPES = ["local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"];
+
+/** Checks a raw pg_hba.conf line enough to catch typos and bad CIDRs before a host sees it. */
+export function checkRawLine(line: string): string[] {
+  const f = line.trim().split(/\s+/);
+  if (!TYPES.includes(f[0])) return [`${JSON.stringify(f[0])} is not a connection type. Start the line with local, host, hostssl or hostnossl`];
+  const need = f[0] === "local" ? 4 : 5;
+  if (f.length < need) return [`${JSON.stringify(line)} has too few fields. Write "${f[0] === "local" ? "local DB USER METHOD" : "host DB USER CIDR METHOD"}"`];
+  if (f[0] !== "local" && !isCidr(f[3]) && !/^(all|samehost|samenet)$/.test(f[3])) {
+    return [`${JSON.stringify(f[3])} is not a CIDR. Write the address as a.b.c.d/n, e.g. 10.0.0.0/8`];
+  }
+  return [];
+}

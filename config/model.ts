@@ -1,0 +1,128 @@
+// The derived model: plain, deterministic data that renderers and components read. No passwords here.
+import type { HbaRole, UserInput, DatabaseInput } from "./accessSchema";
+import type { PatroniSettings } from "./varsSchema";
+
+export type PgRole = "primary" | "replica" | "offline";
+
+export interface InstanceModel {
+  /** `<cluster>-<seq>`, e.g. pg-test-3. */
+  name: string;
+  cluster: string;
+  seq: number;
+  ip: string;
+  /** Intended role from the inventory (Patroni's leader is reality; see DESIGN "Roles"). */
+  role: PgRole;
+  /** Serves offline queries: pg_role offline or pg_offline_query. */
+  offlineQuery: boolean;
+  /** HAProxy weight 0-255. */
+  weight: number;
+  /** Patroni tags; only the ones the inventory set. */
+  tags: { clonefrom?: boolean; nofailover?: boolean };
+  /** Names of services this instance serves as a regular (non-backup) server. */
+  services: string[];
+}
+
+/** A user without its password (the password lives in a secret slot). */
+export type UserModel = Omit<UserInput, "password">;
+export type DatabaseModel = DatabaseInput & { owner: string };
+
+/** One HBA rule group, normalized to concrete pg_hba.conf / pgbouncer hba lines. */
+export interface HbaRuleModel {
+  title: string;
+  role: HbaRole;
+  lines: string[];
+}
+
+export interface ServiceMember {
+  instance: string;
+  ip: string;
+  weight: number;
+  /** HAProxy `backup`: used only when all regular servers are down. */
+  backup: boolean;
+}
+
+export interface ServiceModel {
+  name: string;
+  srcIp: string;
+  port: number;
+  /** Resolved backend port on members. */
+  dstPort: number;
+  checkPort: number;
+  checkUrl: string;
+  checkCode: number;
+  maxconn: number;
+  balance: string;
+  defaultServerOptions: string;
+  /** Members in seq order, regular and backup. */
+  members: ServiceMember[];
+}
+
+export interface ClusterPorts {
+  postgres: number;
+  pgbouncer: number;
+  patroni: number;
+  haproxyAdmin: number;
+  pgExporter: number;
+  pgbouncerExporter: number;
+  nodeExporter: number;
+}
+
+export interface ClusterModel {
+  name: string;
+  /** Sorted by seq. */
+  instances: InstanceModel[];
+  /** The instance with pg_role primary. */
+  primary: InstanceModel;
+  version: number;
+  dataDir: string;
+  binDir: string;
+  /** Role names of the built-in accounts. */
+  accounts: { dbsu: string; replication: string; monitor: string; admin: string; patroniApi: string; haproxyAdmin: string };
+  /** Default roles first, then pg_users, in inventory order (creation order). */
+  users: UserModel[];
+  databases: DatabaseModel[];
+  hbaRules: HbaRuleModel[];
+  pgbouncerHbaRules: HbaRuleModel[];
+  services: ServiceModel[];
+  /** Defaults merged with pg_parameters, keys sorted. */
+  parameters: Record<string, string | number | boolean>;
+  patroni: PatroniSettings;
+  initdb: { encoding: string; locale: string; checksum: boolean };
+  pgbouncer: { poolMode: string; maxClientConn: number };
+  ports: ClusterPorts;
+  haproxyAdmin: { authEnabled: boolean; username: string };
+  vip?: { address: string; cidrmask: number; interface: string };
+  flags: { maintenance: boolean; rmPgdata: boolean; rmPgpkgs: boolean; safeguard: boolean; clean: boolean };
+}
+
+export interface ScrapeTarget {
+  cluster: string;
+  instance: string;
+  ip: string;
+  labels: { cls: string; ins: string };
+  /** `ip:port` of node, postgres, pgbouncer exporters and HAProxy /metrics. */
+  targets: string[];
+}
+
+export interface Model {
+  infra: {
+    ip: string;
+    nginxPort: number;
+    prometheusPort: number;
+    alertmanagerPort: number;
+    grafana: boolean;
+    prometheusSdDir: string;
+  };
+  dcs: { name: string; clientPort: number; peerPort: number; members: { name: string; ip: string }[]; endpoints: string[] };
+  ssh: {
+    user: string;
+    keyPath: string;
+    port: number;
+    hostKeys: Record<string, string>;
+    bastion?: { host: string; user: string; port: number; hostKey?: string };
+  };
+  /** Sorted by name. */
+  clusters: ClusterModel[];
+  /** One per instance, sorted by cluster then seq. */
+  scrapeTargets: ScrapeTarget[];
+}

@@ -1,0 +1,111 @@
+// Problems found in an inventory, and how zod's issues become messages that say where and how to fix.
+import type { z } from "zod";
+import { KNOWN_KEYS_MARKER } from "./schemaKit";
+
+export interface Problem {
+  /** Dotted path, e.g. clusters.pg-test.hosts.10.10.10.12.pg_seq; array indexes as [i]. */
+  path: string;
+  /** What is wrong, then how to fix it. */
+  message: string;
+  severity: "error" | "warning";
+}
+
+/** One line per problem: `<path>: <message>`. */
+export function formatProblem(p: Problem): string {
+  return `${p.path}: ${p.message}`;
+}
+
+/** Thrown by loadInventory when the inventory has errors; lists every one of them. */
+export class InventoryError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`The inventory has ${problems.length} problem(s):\n` + problems.map(formatProblem).join("\n"));
+    this.name = "InventoryError";
+  }
+}
+
+/** Joins path segments: keys with dots, numeric indexes as [i]. */
+export function joinPath(segments: readonly PropertyKey[]): string {
+  let out = "";
+  for (const s of segments) {
+    if (typeof s === "number") out += `[${s}]`;
+    else out += out === "" ? String(s) : `.${String(s)}`;
+  }
+  return out;
+}
+
+export const error = (path: string, message: string): Problem => ({ path, message, severity: "error" });
+export const warning = (path: string, message: string): Problem => ({ path, message, severity: "warning" });
+
+/** Levenshtein distance, for did-you-mean hints. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest known key, if it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestScore) [best, bestScore] = [c, d];
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/** Turns one zod issue into problems (an unknown-key issue yields one problem per key). */
+export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
+  const path = joinPath(issue.path);
+  const at = (suffix: string) => (path === "" ? suffix : `${path}.${suffix}`);
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const known = issue.message.startsWith(KNOWN_KEYS_MARKER) ? issue.message.slice(KNOWN_KEYS_MARKER.length).split(",") : [];
+      return issue.keys.map((key) => {
+        const guess = closest(key, known);
+        const hint = guess ? `Did you mean ${guess}?` : `Valid keys here: ${known.join(", ")}.`;
+        return error(at(key), `unknown key. ${hint}`);
+      });
+    }
+    case "invalid_type":
+      if (input === undefined) return [error(path, `is required. Add a ${issue.expected} value.`)];
+      return [error(path, `${show(input)} is not a ${issue.expected}. Write a ${issue.expected} value.`)];
+    case "invalid_value":
+      return [error(path, `${show(input)} is not allowed. Use one of: ${issue.values.map(String).join(", ")}.`)];
+    case "too_small":
+    case "too_big": {
+      if (issue.origin === "number" || issue.origin === "int") {
+        const range = rangeOf(issue);
+        return [error(path, `${show(input)} is out of range. Use ${range}.`)];
+      }
+      return [error(path, `${issue.message}. Fix the value.`)];
+    }
+    case "invalid_union":
+      return [error(path, `${show(input)} does not match any accepted form. Check the documented forms of this field.`)];
+    default:
+      return [error(path, `${issue.message.replace(/\.$/, "")}. Fix the value.`)];
+  }
+}
+
+function rangeOf(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const bounds: Record<string, string> = {
+    pg_weight: "an integer from 0 to 255 (0 drains the instance)",
+  };
+  const last = issue.path[issue.path.length - 1];
+  if (typeof last === "string" && bounds[last]) return bounds[last];
+  if (issue.code === "too_small") return `a number >= ${String(issue.minimum)}`;
+  return `a number <= ${String(issue.maximum)}`;
+}

@@ -1,0 +1,101 @@
+// The stack config `pigsty:inventory`: one zod schema, the single source of the inventory types.
+import { z } from "zod";
+import { ipv4, port, strictObject } from "./schemaKit";
+import { ClusterVarsSchema } from "./varsSchema";
+
+/** The infra (Pigsty "meta") node: monitoring and admin. */
+export const InfraSchema = strictObject({
+  /** Address of the infra node. */
+  ip: ipv4,
+  /** Nginx port (portal). Default 80. */
+  nginx_port: port.default(80),
+  /** Prometheus port. Default 9090. */
+  prometheus_port: port.default(9090),
+  /** Alertmanager port. Default 9093. */
+  alertmanager_port: port.default(9093),
+  /** Grafana (not packaged in Debian 12, so off). Default false. */
+  grafana: z.boolean().default(false),
+  /** Directory of Prometheus file-SD targets; one file per instance under pgsql/. Default /etc/prometheus/targets. */
+  prometheus_sd_dir: z.string().startsWith("/").default("/etc/prometheus/targets"),
+});
+
+/** The etcd DCS cluster (Pigsty's `dcs_servers`, name -> IP). */
+export const DcsSchema = strictObject({
+  /** Members, e.g. { meta-1: 10.10.10.10 }. */
+  servers: z.record(z.string(), ipv4),
+  /** etcd client port. Default 2379. */
+  client_port: port.default(2379),
+  /** etcd peer port. Default 2380. */
+  peer_port: port.default(2380),
+  /** etcd cluster token (Pigsty's dcs_name). Default pigsty. */
+  name: z.string().default("pigsty"),
+});
+
+/** A jump host between us and the nodes. */
+export const BastionSchema = strictObject({
+  /** Bastion address or name. */
+  host: z.string().min(1),
+  /** Bastion user. Default: ssh.user. */
+  user: z.string().optional(),
+  /** Bastion port. Default 22. */
+  port: port.default(22),
+  /** Pinned host key of the bastion. */
+  host_key: z.string().optional(),
+});
+
+/** How we reach hosts: Pigsty's admin user with passwordless ssh + sudo. */
+export const SshSchema = strictObject({
+  /** Admin user. Default dba. */
+  user: z.string().default("dba"),
+  /** Private key path. Default ~/.ssh/id_rsa. */
+  key_path: z.string().default("~/.ssh/id_rsa"),
+  /** SSH port. Default 22. */
+  port: port.default(22),
+  /** Pinned host key per host IP ("ssh-ed25519 AAAA..."); unpinned hosts get a warning. Default {}. */
+  host_keys: z.record(z.string(), z.string()).default({}),
+  /** Optional bastion. */
+  bastion: BastionSchema.optional(),
+});
+
+/** One host of a cluster, keyed by its IP. */
+export const HostSchema = strictObject({
+  /** Instance number, unique in the cluster; instance name is `<cluster>-<pg_seq>`. */
+  pg_seq: z.number().int().min(0),
+  /** Intended role: primary | replica | offline. */
+  pg_role: z.enum(["primary", "replica", "offline"]),
+  /** Also serve offline (ETL/analytics) queries. Default false. */
+  pg_offline_query: z.boolean().default(false),
+  /** Relative load-balancer weight 0-255, 0 drains. Default 100. */
+  pg_weight: z.number().int().min(0).max(255).default(100),
+  /** Patroni tag: preferred basebackup source. */
+  clonefrom: z.boolean().optional(),
+  /** Patroni tag: never promote this member. */
+  nofailover: z.boolean().optional(),
+});
+
+/** One PostgreSQL cluster. */
+export const ClusterSchema = strictObject({
+  /** Hosts keyed by IP. */
+  hosts: z.record(z.string(), HostSchema),
+  /** Cluster vars; override the top-level `vars` key by key. */
+  vars: ClusterVarsSchema.prefault({}),
+});
+
+export const InventorySchema = strictObject({
+  /** The infra node. */
+  infra: InfraSchema,
+  /** The DCS servers. */
+  dcs: DcsSchema,
+  /** SSH access. */
+  ssh: SshSchema.prefault({}),
+  /** Fleet-wide cluster vars (Pigsty's all.vars); each cluster inherits keys it does not set. */
+  vars: ClusterVarsSchema.optional(),
+  /** Clusters keyed by name. */
+  clusters: z.record(z.string(), ClusterSchema),
+});
+
+export type Inventory = z.infer<typeof InventorySchema>;
+export type InventoryInput = z.input<typeof InventorySchema>;
+export type ClusterInput = z.infer<typeof ClusterSchema>;
+export type HostInput = z.infer<typeof HostSchema>;
+export type { ClusterVars, PatroniSettings } from "./varsSchema";

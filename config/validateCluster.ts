@@ -1,0 +1,95 @@
+// Cross-field checks inside one cluster: names, members, users and grants, databases, VIP, flags.
+import type { VarsPath } from "./deriveCluster";
+import { error, type Problem } from "./problems";
+import type { ClusterInput } from "./schema";
+import { CLUSTER_NAME, PG_IDENTIFIER, isIpv4 } from "./schemaKit";
+
+export function validateCluster(name: string, cluster: ClusterInput, at: VarsPath): Problem[] {
+  const problems: Problem[] = [];
+  const base = `clusters.${name}`;
+  if (!CLUSTER_NAME.test(name)) {
+    problems.push(error(base, `${JSON.stringify(name)} is not a valid cluster name. Use lowercase letters, digits and hyphens, starting with a letter (e.g. pg-test).`));
+  }
+  const v = cluster.vars;
+  if (v.pg_cluster !== undefined && v.pg_cluster !== name) {
+    problems.push(error(at("pg_cluster"), `${JSON.stringify(v.pg_cluster)} differs from the cluster key ${JSON.stringify(name)}. Make them equal or drop pg_cluster.`));
+  }
+  problems.push(...checkHosts(base, cluster));
+  problems.push(...checkUsersAndDatabases(cluster, at));
+  if (v.vip_mode === "l2") {
+    if (v.vip_address === undefined) problems.push(error(at("vip_address"), "is required when vip_mode is l2. Set the VIP address or vip_mode: none."));
+    else if (!isIpv4(v.vip_address)) problems.push(error(at("vip_address"), `${JSON.stringify(v.vip_address)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.3.`));
+  }
+  if (v.pg_safeguard && (v.pg_clean || v.rm_pgdata)) {
+    const flag = v.pg_clean ? "pg_clean" : "rm_pgdata";
+    problems.push(error(at(flag), `cannot be true while pg_safeguard is on. Turn pg_safeguard off first if you really mean to wipe data.`));
+  }
+  return problems;
+}
+
+function checkHosts(base: string, cluster: ClusterInput): Problem[] {
+  const problems: Problem[] = [];
+  const seqOwner = new Map<number, string>();
+  const primaries: string[] = [];
+  for (const [ip, host] of Object.entries(cluster.hosts)) {
+    if (!isIpv4(ip)) problems.push(error(`${base}.hosts.${ip}`, `${JSON.stringify(ip)} is not an IPv4 address. Key each host by its IP, e.g. 10.10.10.11.`));
+    const owner = seqOwner.get(host.pg_seq);
+    if (owner !== undefined) {
+      problems.push(error(`${base}.hosts.${ip}.pg_seq`, `${host.pg_seq} is already used by ${owner}. Give each host of a cluster its own pg_seq.`));
+    } else seqOwner.set(host.pg_seq, ip);
+    if (host.pg_role === "primary") primaries.push(ip);
+  }
+  if (Object.keys(cluster.hosts).length === 0) {
+    problems.push(error(`${base}.hosts`, "the cluster has no hosts. Add at least one host with pg_role: primary."));
+  } else if (primaries.length === 0) {
+    problems.push(error(`${base}.hosts`, "no host has pg_role: primary. Mark exactly one host pg_role: primary."));
+  } else if (primaries.length > 1) {
+    problems.push(error(`${base}.hosts`, `${primaries.join(", ")} are all pg_role: primary. Keep exactly one primary and make the others replica.`));
+  }
+  return problems;
+}
+
+/** Built-in Postgres roles (pg_monitor, pg_read_all_data, ...) may be granted without being declared. */
+const BUILTIN_ROLE = /^pg_[a-z_]+$/;
+
+function checkUsersAndDatabases(cluster: ClusterInput, at: VarsPath): Problem[] {
+  const problems: Problem[] = [];
+  const v = cluster.vars;
+  const accounts = [v.pg_dbsu, v.pg_replication_username, v.pg_monitor_username, v.pg_admin_username];
+  const known = new Set<string>(accounts);
+  const lists = [
+    { key: "pg_default_roles", users: v.pg_default_roles },
+    { key: "pg_users", users: v.pg_users },
+  ];
+  for (const { key, users } of lists) {
+    users.forEach((u, i) => {
+      const path = `${at(key)}[${i}].name`;
+      if (!PG_IDENTIFIER.test(u.name)) {
+        problems.push(error(path, `${JSON.stringify(u.name)} is not a valid user name. Use lowercase letters, digits and _, starting with a letter or _ (at most 63).`));
+      } else if (known.has(u.name) && !accounts.includes(u.name)) {
+        problems.push(error(path, `user ${u.name} is defined twice. Keep one definition.`));
+      }
+      known.add(u.name);
+    });
+  }
+  for (const { key, users } of lists) {
+    users.forEach((u, i) =>
+      u.roles.forEach((role, j) => {
+        if (!known.has(role) && !BUILTIN_ROLE.test(role)) {
+          problems.push(error(`${at(key)}[${i}].roles[${j}]`, `${role} is not a user or role of this cluster. Add it to pg_users (or pg_default_roles) or fix the name.`));
+        }
+      }),
+    );
+  }
+  const dbNames = new Set<string>();
+  v.pg_databases.forEach((d, i) => {
+    const path = `${at("pg_databases")}[${i}]`;
+    if (!PG_IDENTIFIER.test(d.name)) problems.push(error(`${path}.name`, `${JSON.stringify(d.name)} is not a valid database name. Use lowercase letters, digits and _, starting with a letter or _.`));
+    else if (dbNames.has(d.name)) problems.push(error(`${path}.name`, `database ${d.name} is defined twice. Keep one definition.`));
+    dbNames.add(d.name);
+    if (d.owner !== undefined && !known.has(d.owner)) {
+      problems.push(error(`${path}.owner`, `${d.owner} is not a user of this cluster. Add it to pg_users or fix the owner.`));
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,97 @@
+// Cross-cluster checks: one cluster per host, DCS and SSH entries, and port collisions on each host.
+import type { ClusterModel } from "./model";
+import { error, warning, type Problem } from "./problems";
+import type { ClusterInput, Inventory } from "./schema";
+import { isIpv4 } from "./schemaKit";
+import type { VarsPath } from "./deriveCluster";
+
+export function validateHostsAcrossClusters(clusters: Record<string, ClusterInput>): Problem[] {
+  const problems: Problem[] = [];
+  const ownerOf = new Map<string, string>();
+  for (const name of Object.keys(clusters)) {
+    for (const ip of Object.keys(clusters[name].hosts)) {
+      const owner = ownerOf.get(ip);
+      if (owner !== undefined) problems.push(error(`clusters.${name}.hosts.${ip}`, `host is already in cluster ${owner}. Put each host in one cluster only.`));
+      else ownerOf.set(ip, name);
+    }
+  }
+  return problems;
+}
+
+export function validateDcsAndSsh(inv: Pick<Inventory, "dcs" | "ssh">, hostIps: string[]): Problem[] {
+  const problems: Problem[] = [];
+  const names = Object.keys(inv.dcs.servers);
+  if (names.length === 0) problems.push(error("dcs.servers", "no DCS server is listed. Add at least one, e.g. { meta-1: 10.10.10.10 }."));
+  for (const n of names) {
+    if (!/^[a-z][a-z0-9-]*$/.test(n)) problems.push(error(`dcs.servers.${n}`, `${JSON.stringify(n)} is not a valid member name. Use lowercase letters, digits and hyphens, e.g. meta-1.`));
+  }
+  for (const [ip, key] of Object.entries(inv.ssh.host_keys)) {
+    if (!isIpv4(ip)) problems.push(error(`ssh.host_keys.${ip}`, `${JSON.stringify(ip)} is not an IPv4 address. Key host keys by host IP.`));
+    if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(key.trim())) {
+      problems.push(error(`ssh.host_keys.${ip}`, "is not an OpenSSH public host key. Paste one line of `ssh-keyscan -t ed25519 <host>` without the host name, e.g. ssh-ed25519 AAAA..."));
+    }
+  }
+  for (const ip of hostIps) {
+    if (inv.ssh.host_keys[ip] === undefined) problems.push(warning(`ssh.host_keys.${ip}`, "no pinned host key, so the host's identity is not checked. Add its key from ssh-keyscan."));
+  }
+  return problems;
+}
+
+interface PortUse {
+  port: number;
+  path: string;
+}
+
+/** Ports every host of a cluster listens on, with the inventory path that sets each. */
+function clusterPorts(c: ClusterModel, at: VarsPath, serviceKeys: Map<string, string>): PortUse[] {
+  const p = c.ports;
+  const uses: PortUse[] = [
+    { port: p.postgres, path: at("pg_port") },
+    { port: p.pgbouncer, path: at("pgbouncer_port") },
+    { port: p.patroni, path: at("patroni_port") },
+    { port: p.haproxyAdmin, path: at("haproxy_admin_port") },
+    { port: p.pgExporter, path: at("pg_exporter_port") },
+    { port: p.pgbouncerExporter, path: at("pgbouncer_exporter_port") },
+    { port: p.nodeExporter, path: at("node_exporter_port") },
+  ];
+  for (const s of c.services) uses.push({ port: s.port, path: serviceKeys.get(s.name) ?? at("pg_services") });
+  return uses;
+}
+
+/** Reports the second user of a port on a host; a cluster's collision is reported once, not per host. */
+export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: Map<string, { at: VarsPath; serviceKeys: Map<string, string> }>): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const infraUses: PortUse[] = [
+    { port: inv.infra.nginx_port, path: "infra.nginx_port" },
+    { port: inv.infra.prometheus_port, path: "infra.prometheus_port" },
+    { port: inv.infra.alertmanager_port, path: "infra.alertmanager_port" },
+  ];
+  const dcsUses: PortUse[] = [
+    { port: inv.dcs.client_port, path: "dcs.client_port" },
+    { port: inv.dcs.peer_port, path: "dcs.peer_port" },
+  ];
+  const dcsIps = new Set(Object.values(inv.dcs.servers));
+  const hostUses = new Map<string, PortUse[]>();
+  const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? []), ...uses]);
+  add(inv.infra.ip, infraUses);
+  for (const ip of dcsIps) add(ip, dcsUses);
+  for (const c of clusters) {
+    const { at, serviceKeys } = paths.get(c.name)!;
+    for (const i of c.instances) add(i.ip, clusterPorts(c, at, serviceKeys));
+  }
+  for (const [ip, uses] of hostUses) {
+    const owner = new Map<number, string>();
+    for (const u of uses) {
+      const first = owner.get(u.port);
+      if (first === undefined) {
+        owner.set(u.port, u.path);
+        continue;
+      }
+      if (first === u.path || seen.has(`${u.path}|${first}`)) continue;
+      seen.add(`${u.path}|${first}`);
+      problems.push(error(u.path, `port ${u.port} on ${ip} is already used by ${first}. Pick a port that is free on that host.`));
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,128 @@
+// Cluster vars (Pigsty's per-cluster `vars:`, also allowed once at top level as fleet-wide defaults).
+import { z } from "zod";
+import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
+import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
+import { paramValue, port, strictObject } from "./schemaKit";
+import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
+
+/** Cluster-wide Patroni settings, written to Patroni's DCS config (bootstrap.dcs, `pt edit-config`). */
+export const PatroniSettingsSchema = strictObject({
+  /** Synchronous replication is a Patroni setting, not a Postgres parameter. Default false. */
+  synchronous_mode: z.boolean().default(false),
+  /** Refuse writes when no synchronous standby is available. Default false. */
+  synchronous_mode_strict: z.boolean().default(false),
+  /** Leader key TTL in seconds. Default 30. */
+  ttl: z.number().int().positive().default(30),
+  /** Seconds between HA loop runs. Default 10. */
+  loop_wait: z.number().int().positive().default(10),
+  /** Seconds before DCS/Postgres operations are retried. Default 10. */
+  retry_timeout: z.number().int().positive().default(10),
+  /** Max replica lag in bytes to be a failover candidate. Default 1048576 (1 MiB). */
+  maximum_lag_on_failover: z.number().int().nonnegative().default(1048576),
+  /** Use pg_rewind to rejoin an old primary. Default true. */
+  use_pg_rewind: z.boolean().default(true),
+  /** Use replication slots. Default true. */
+  use_slots: z.boolean().default(true),
+});
+
+export const ClusterVarsSchema = strictObject({
+  /** Pigsty repeats the cluster name here; when given it must equal the key under `clusters`. */
+  pg_cluster: z.string().optional(),
+  /** PostgreSQL major version (Debian 12 ships 15). Default 15. */
+  pg_version: z.literal(15).default(15),
+  /** Data directory. Default /pg/data (Pigsty's). */
+  pg_data: z.string().startsWith("/").default("/pg/data"),
+  /** OS user owning Postgres and superuser role name. Default postgres. */
+  pg_dbsu: z.string().default("postgres"),
+  /** Superuser password; slot `<cluster>/superuser`. */
+  pg_dbsu_password: z.string().optional(),
+  /** Replication user. Default replicator. */
+  pg_replication_username: z.string().default("replicator"),
+  /** Replication password; slot `<cluster>/replication`. */
+  pg_replication_password: z.string().optional(),
+  /** Monitoring user (exporters). Default dbuser_monitor. */
+  pg_monitor_username: z.string().default("dbuser_monitor"),
+  /** Monitoring password; slot `<cluster>/monitor`. */
+  pg_monitor_password: z.string().optional(),
+  /** Admin user. Default dbuser_dba. */
+  pg_admin_username: z.string().default("dbuser_dba"),
+  /** Admin password; slot `<cluster>/admin`. */
+  pg_admin_password: z.string().optional(),
+  /** Initdb encoding. Default UTF8. */
+  pg_encoding: z.string().default("UTF8"),
+  /** Initdb locale. Default C. */
+  pg_locale: z.string().default("C"),
+  /** Initdb data checksums. Default true. */
+  pg_checksum: z.boolean().default(true),
+  /** Postgres port. Default 5432. */
+  pg_port: port.default(5432),
+  /** pgbouncer port. Default 6432. */
+  pgbouncer_port: port.default(6432),
+  /** pgbouncer pool mode. Default transaction. */
+  pgbouncer_poolmode: z.enum(["transaction", "session", "statement"]).default("transaction"),
+  /** pgbouncer max_client_conn. Default 1000. */
+  pgbouncer_max_client_conn: z.number().int().positive().default(1000),
+  /** Patroni REST API port (health checks). Default 8008. */
+  patroni_port: port.default(8008),
+  /** Patroni REST API user for unsafe endpoints. Default postgres. */
+  patroni_username: z.string().default("postgres"),
+  /** Patroni REST API password; slot `<cluster>/patroni_api`. */
+  patroni_password: z.string().optional(),
+  /** HAProxy admin page and /metrics port (Pigsty's haproxy_exporter_port). Default 9101. */
+  haproxy_admin_port: port.default(9101),
+  /** Require basic auth on the HAProxy admin page. Default false. */
+  haproxy_admin_auth_enabled: z.boolean().default(false),
+  /** HAProxy admin user. Default admin. */
+  haproxy_admin_username: z.string().default("admin"),
+  /** HAProxy admin password; slot `<cluster>/haproxy_admin`. */
+  haproxy_admin_password: z.string().optional(),
+  /** Postgres exporter port. Default 9630. */
+  pg_exporter_port: port.default(9630),
+  /** pgbouncer exporter port. Default 9631. */
+  pgbouncer_exporter_port: port.default(9631),
+  /** Node exporter port. Default 9100. */
+  node_exporter_port: port.default(9100),
+  /** Business users. Default []. */
+  pg_users: z.array(UserSchema).default([]),
+  /** Group roles created before users. Default dbrole_readonly/offline/readwrite/admin. */
+  pg_default_roles: z.array(UserSchema).prefault(DEFAULT_ROLES),
+  /** Business databases. Default []. */
+  pg_databases: z.array(DatabaseSchema).default([]),
+  /** Base HBA rules. Default Pigsty's. */
+  pg_hba_rules: z.array(HbaRuleSchema).prefault(DEFAULT_PG_HBA_RULES),
+  /** Extra HBA rules appended after pg_hba_rules. Default []. */
+  pg_hba_rules_extra: z.array(HbaRuleSchema).default([]),
+  /** Base pgbouncer HBA rules. Default Pigsty's. */
+  pgbouncer_hba_rules: z.array(HbaRuleSchema).prefault(DEFAULT_PGBOUNCER_HBA_RULES),
+  /** Extra pgbouncer HBA rules. Default []. */
+  pgbouncer_hba_rules_extra: z.array(HbaRuleSchema).default([]),
+  /** Services on every member's HAProxy. Default primary 5433, replica 5434, default 5436, offline 5438. */
+  pg_services: z.array(ServiceSchema).prefault([...DEFAULT_SERVICES]),
+  /** Services added to pg_services (same name replaces). Default []. */
+  pg_services_extra: z.array(ServiceSchema).default([]),
+  /** Postgres parameters merged over the defaults (cluster-wide, in Patroni's DCS config). Default {}. */
+  pg_parameters: z.record(z.string(), paramValue).default({}),
+  /** Patroni cluster settings. */
+  patroni: PatroniSettingsSchema.prefault({}),
+  /** L2 VIP bound to the primary by vip-manager: none or l2. Default none. */
+  vip_mode: z.enum(["none", "l2"]).default("none"),
+  /** VIP address (required with vip_mode l2). */
+  vip_address: z.string().optional(),
+  /** VIP netmask bits. Default 24. */
+  vip_cidrmask: z.number().int().min(1).max(32).default(24),
+  /** Interface carrying the VIP. Default eth0. */
+  vip_interface: z.string().default("eth0"),
+  /** Maintenance mode: Patroni paused, no automatic failover or replica bootstrap. Default false. */
+  pg_maintenance: z.boolean().default(false),
+  /** On removal, also delete the data directory. Default false. */
+  rm_pgdata: z.boolean().default(false),
+  /** On removal, also uninstall packages. Default false. */
+  rm_pgpkgs: z.boolean().default(false),
+  /** Refuse to remove or wipe any instance of this cluster. Default false. */
+  pg_safeguard: z.boolean().default(false),
+  /** Wipe an existing Postgres/DCS state found on a target when creating (dangerous). Default false. */
+  pg_clean: z.boolean().default(false),
+});
+
+export type ClusterVars = z.infer<typeof ClusterVarsSchema>;
+export type PatroniSettings = z.infer<typeof PatroniSettingsSchema>;
