@@ -1,0 +1,38 @@
+// Exporter settings as Debian EnvironmentFiles: node, postgres and pgbouncer exporters on each member.
+import type { ClusterModel, InstanceModel } from "../config/model";
+import { slot } from "../config/secrets";
+import { placeholder } from "./secrets";
+
+/** prometheus-node-exporter: only the listen port differs from Debian's default. */
+export function renderNodeExporterEnv(cluster: ClusterModel): string {
+  return `# node_exporter. Rendered by pigsty-pulumi.\nARGS="--web.listen-address=:${cluster.ports.nodeExporter}"\n`;
+}
+
+/**
+ * prometheus-postgres-exporter: connects as the monitor user over loopback (HBA allows
+ * ${"${monitor}"} from localhost with a password); the password is a slot placeholder.
+ */
+export function renderPgExporterEnv(cluster: ClusterModel, instance: InstanceModel): string {
+  return [
+    `# postgres_exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
+    `DATA_SOURCE_URI="127.0.0.1:${cluster.ports.postgres}/postgres?sslmode=disable"`,
+    `DATA_SOURCE_USER="${cluster.accounts.monitor}"`,
+    `DATA_SOURCE_PASS="${placeholder(slot.monitor(cluster.name))}"`,
+    `ARGS="--web.listen-address=:${cluster.ports.pgExporter} --auto-discover-databases"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * pgbouncer exporter (prometheus-community pgbouncer_exporter flags): reads SHOW STATS/POOLS from
+ * pgbouncer's admin console as the monitor user (a stats_user in pgbouncer.ini).
+ */
+export function renderPgbouncerExporterEnv(cluster: ClusterModel, instance: InstanceModel): string {
+  const dsn = `postgres://${cluster.accounts.monitor}:${placeholder(slot.monitor(cluster.name))}@127.0.0.1:${cluster.ports.pgbouncer}/pgbouncer?sslmode=disable`;
+  return [
+    `# pgbouncer exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
+    `PGBOUNCER_EXPORTER_DSN="${dsn}"`,
+    `ARGS="--web.listen-address=:${cluster.ports.pgbouncerExporter} --pgBouncer.connectionString=\${PGBOUNCER_EXPORTER_DSN}"`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,30 @@
+// Where rendered files live on a Debian 12 node (Pigsty's /pg layout where Pigsty has one).
+
+/** Patroni config; Pigsty's path, so the SOP's `pt` alias (patronictl -c /pg/bin/patroni.yml) works. */
+export const PATRONI_YML = "/pg/bin/patroni.yml";
+
+/**
+ * The HBA file Postgres reads (postgresql.parameters.hba_file). It lives outside the data dir on
+ * purpose: pg_basebackup copies the data dir, so a new replica would otherwise start with the
+ * primary's HBA, and Patroni must not manage HBA at all (SOP S3, S6).
+ */
+export const PG_HBA_ACTIVE = "/pg/conf/pg_hba.conf";
+
+/** Per-role HBA files; the on_role_change callback copies the matching one to PG_HBA_ACTIVE. */
+export const pgHbaForRole = (role: string) => `/pg/conf/hba/${role}.conf`;
+
+/** Patroni's role-change callback script (rendered by render/roleChange.ts). */
+export const ROLE_CHANGE_SCRIPT = "/pg/bin/pg-role-change";
+
+export const HAPROXY_CFG = "/etc/haproxy/haproxy.cfg";
+export const PGBOUNCER_DIR = "/etc/pgbouncer";
+export const PG_SOCKET_DIR = "/var/run/postgresql";
+
+/** Debian's EnvironmentFile locations for the packaged units. */
+export const ETCD_DEFAULTS = "/etc/default/etcd";
+export const VIP_MANAGER_DEFAULTS = "/etc/default/vip-manager";
+export const PG_EXPORTER_DEFAULTS = "/etc/default/prometheus-postgres-exporter";
+export const PGBOUNCER_EXPORTER_DEFAULTS = "/etc/default/prometheus-pgbouncer-exporter";
+export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
+
+export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";

@@ -1,0 +1,82 @@
+// patroni.yml for one instance (/pg/bin/patroni.yml) and the cluster-wide DCS config Patroni keeps in etcd.
+import { stringify } from "yaml";
+import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import { slot } from "../config/secrets";
+import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT } from "./paths";
+import { placeholder } from "./secrets";
+
+/** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
+export const PATRONI_NAMESPACE = "/pg/";
+
+/**
+ * Cluster-wide settings: `bootstrap.dcs` at creation and later `patronictl edit-config` / PATCH /config.
+ * synchronous_mode is a Patroni setting, never a Postgres parameter (SOP S3). `pause` carries pg_maintenance.
+ */
+export function patroniDcsConfig(cluster: ClusterModel): Record<string, unknown> {
+  const p = cluster.patroni;
+  return {
+    ttl: p.ttl,
+    loop_wait: p.loop_wait,
+    retry_timeout: p.retry_timeout,
+    maximum_lag_on_failover: p.maximum_lag_on_failover,
+    synchronous_mode: p.synchronous_mode,
+    synchronous_mode_strict: p.synchronous_mode_strict,
+    pause: cluster.flags.maintenance,
+    postgresql: {
+      use_pg_rewind: p.use_pg_rewind,
+      use_slots: p.use_slots,
+      parameters: cluster.parameters,
+    },
+  };
+}
+
+function initdbOptions(cluster: ClusterModel): unknown[] {
+  const opts: unknown[] = [{ encoding: cluster.initdb.encoding }, { locale: cluster.initdb.locale }];
+  if (cluster.initdb.checksum) opts.push("data-checksums");
+  return opts;
+}
+
+export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: InstanceModel): string {
+  const { pause: _pause, ...bootstrapDcs } = patroniDcsConfig(cluster);
+  const config = {
+    scope: cluster.name,
+    namespace: PATRONI_NAMESPACE,
+    name: instance.name,
+    restapi: {
+      listen: `0.0.0.0:${cluster.ports.patroni}`,
+      connect_address: `${instance.ip}:${cluster.ports.patroni}`,
+      // Only unsafe endpoints (POST/PATCH/...) need auth; HAProxy's GET health checks stay open.
+      authentication: { username: cluster.accounts.patroniApi, password: placeholder(slot.patroniApi(cluster.name)) },
+    },
+    etcd3: { hosts: model.dcs.endpoints },
+    bootstrap: {
+      dcs: bootstrapDcs,
+      initdb: initdbOptions(cluster),
+    },
+    postgresql: {
+      listen: `0.0.0.0:${cluster.ports.postgres}`,
+      connect_address: `${instance.ip}:${cluster.ports.postgres}`,
+      data_dir: cluster.dataDir,
+      bin_dir: cluster.binDir,
+      pgpass: "/pg/conf/pgpass",
+      authentication: {
+        superuser: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
+        replication: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
+      },
+      // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
+      parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },
+      callbacks: { on_role_change: ROLE_CHANGE_SCRIPT, on_start: ROLE_CHANGE_SCRIPT },
+      create_replica_methods: ["basebackup"],
+      basebackup: [{ "max-rate": "100M" }, { checkpoint: "fast" }],
+    },
+    watchdog: { mode: "off" },
+    tags: {
+      nofailover: instance.tags.nofailover ?? false,
+      noloadbalance: false,
+      nosync: false,
+      ...(instance.tags.clonefrom !== undefined && { clonefrom: instance.tags.clonefrom }),
+    },
+  };
+  const header = `# Patroni config of ${instance.name} (${instance.role}, cluster ${cluster.name}). Rendered by pigsty-pulumi; passwords are {{secret:...}} slots filled on the host.\n`;
+  return header + stringify(config, { lineWidth: 0 });
+}

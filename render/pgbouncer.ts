@@ -1,0 +1,84 @@
+// pgbouncer.ini, userlist.txt and pgbouncer's own HBA file for one instance (/etc/pgbouncer/).
+import type { ClusterModel, InstanceModel, PgRole } from "../config/model";
+import { slot } from "../config/secrets";
+import { PG_SOCKET_DIR, PGBOUNCER_DIR } from "./paths";
+import { hbaRulesFor, hbaText } from "./pgHba";
+import { placeholder } from "./secrets";
+
+/** Where pgbouncer reads and writes; tests point these at a temp dir. */
+export interface PgbouncerLayout {
+  confDir: string;
+  socketDir: string;
+  logFile: string;
+  pidFile: string;
+  listenAddr: string;
+  /** Defaults to the cluster's pgbouncer_port. */
+  port?: number;
+}
+
+export const DEBIAN_PGBOUNCER_LAYOUT: PgbouncerLayout = {
+  confDir: PGBOUNCER_DIR,
+  socketDir: PG_SOCKET_DIR,
+  logFile: "/var/log/postgresql/pgbouncer.log",
+  pidFile: `${PG_SOCKET_DIR}/pgbouncer.pid`,
+  listenAddr: "0.0.0.0",
+};
+
+/** Users listed in the userlist: pool users plus the admin and monitor accounts pgbouncer itself needs. */
+export function pgbouncerUsers(cluster: ClusterModel): string[] {
+  const pooled = cluster.users.filter((u) => u.pgbouncer && u.login).map((u) => u.name);
+  return [...new Set([cluster.accounts.admin, cluster.accounts.monitor, ...pooled])];
+}
+
+export function renderPgbouncerIni(cluster: ClusterModel, instance: InstanceModel, layout: PgbouncerLayout = DEBIAN_PGBOUNCER_LAYOUT): string {
+  const db = (name: string) => `${name} = host=${layout.socketDir} port=${cluster.ports.postgres} dbname=${name}`;
+  const poolDbs = cluster.databases.filter((d) => d.pgbouncer).map((d) => d.name);
+  const userModes = cluster.users.filter((u) => u.pgbouncer && u.pool_mode).map((u) => `${u.name} = pool_mode=${u.pool_mode}`);
+  const lines = [
+    `; pgbouncer of ${instance.name} (cluster ${cluster.name}). Rendered by pigsty-pulumi: databases come from pg_databases with pgbouncer: true.`,
+    "[databases]",
+    ...poolDbs.map(db),
+    "",
+    ...(userModes.length > 0 ? ["[users]", ...userModes, ""] : []),
+    "[pgbouncer]",
+    `listen_addr = ${layout.listenAddr}`,
+    `listen_port = ${layout.port ?? cluster.ports.pgbouncer}`,
+    `unix_socket_dir = ${layout.socketDir}`,
+    `logfile = ${layout.logFile}`,
+    `pidfile = ${layout.pidFile}`,
+    // auth_type hba: the per-client method comes from pgb_hba.conf, passwords from userlist.txt.
+    "auth_type = hba",
+    `auth_file = ${layout.confDir}/userlist.txt`,
+    `auth_hba_file = ${layout.confDir}/pgb_hba.conf`,
+    `admin_users = ${cluster.accounts.dbsu}, ${cluster.accounts.admin}`,
+    `stats_users = ${cluster.accounts.monitor}`,
+    `pool_mode = ${cluster.pgbouncer.poolMode}`,
+    `max_client_conn = ${cluster.pgbouncer.maxClientConn}`,
+    "default_pool_size = 64",
+    "max_db_connections = 100",
+    "server_reset_query = DISCARD ALL",
+    "ignore_startup_parameters = extra_float_digits",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * userlist.txt with a placeholder per user; the host fills in the password (plain text or a SCRAM
+ * secret) from the user's slot, so no diff ever shows it.
+ */
+export function renderPgbouncerUserlist(cluster: ClusterModel): string {
+  const c = cluster.name;
+  const slotOf = (user: string) =>
+    user === cluster.accounts.admin ? slot.admin(c) : user === cluster.accounts.monitor ? slot.monitor(c) : slot.user(c, user);
+  return pgbouncerUsers(cluster)
+    .map((u) => `"${u}" "${placeholder(slotOf(u))}"`)
+    .join("\n")
+    .concat("\n");
+}
+
+/** pgbouncer's HBA, selected by role like Postgres' (pgbouncer_hba_rules + pgbouncer_hba_rules_extra). */
+export function renderPgbouncerHba(cluster: ClusterModel, role: PgRole, offlineQuery: boolean): string {
+  const header = `# pgbouncer HBA of cluster ${cluster.name}, role ${role}. Rendered by pigsty-pulumi from pgbouncer_hba_rules.`;
+  return hbaText(header, hbaRulesFor(cluster.pgbouncerHbaRules, role, offlineQuery));
+}

@@ -1,0 +1,28 @@
+// Prometheus on the infra node: one file-SD target file per instance, and prometheus.yml reading that directory.
+import { stringify } from "yaml";
+import type { Model, ScrapeTarget } from "../config/model";
+
+/** Directory of the per-instance target files (SOP S9: one file per instance, removed with it). */
+export const pgsqlTargetsDir = (model: Model) => `${model.infra.prometheusSdDir}/pgsql`;
+
+/** Path of one instance's target file; named after the instance so a rename is a new file. */
+export const fileSdPath = (model: Model, target: ScrapeTarget) => `${pgsqlTargetsDir(model)}/${target.instance}.json`;
+
+/** File-SD JSON for one instance: labels cls/ins; node, postgres, pgbouncer exporters and HAProxy. */
+export function renderFileSdTarget(target: ScrapeTarget): string {
+  return JSON.stringify([{ targets: target.targets, labels: target.labels }], null, 2) + "\n";
+}
+
+export function renderPrometheusYml(model: Model, targetsDir: string = pgsqlTargetsDir(model)): string {
+  const config = {
+    global: { scrape_interval: "10s", evaluation_interval: "10s", scrape_timeout: "8s" },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [`${model.infra.ip}:${model.infra.alertmanagerPort}`] }] }] },
+    scrape_configs: [
+      { job_name: "prometheus", static_configs: [{ targets: [`${model.infra.ip}:${model.infra.prometheusPort}`] }] },
+      { job_name: "etcd", static_configs: [{ targets: model.dcs.endpoints }] },
+      // New and removed instances only add or delete files here: no Prometheus reload needed.
+      { job_name: "pgsql", file_sd_configs: [{ files: [`${targetsDir}/*.json`], refresh_interval: "10s" }] },
+    ],
+  };
+  return `# Prometheus of the infra node ${model.infra.ip}. Rendered by pigsty-pulumi.\n` + stringify(config, { lineWidth: 0 });
+}
