@@ -62,6 +62,16 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+const KINDS: Record<string, string> = {
+  object: "a mapping",
+  array: "a list",
+  record: "a mapping",
+  number: "a number",
+  int: "an integer",
+  string: "a string",
+  boolean: "true or false",
+};
+
 function show(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
@@ -80,9 +90,11 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
         return error(at(key), `unknown key. ${hint}`);
       });
     }
-    case "invalid_type":
-      if (input === undefined) return [error(path, `is required. Add a ${issue.expected} value.`)];
-      return [error(path, `${show(input)} is not a ${issue.expected}. Write a ${issue.expected} value.`)];
+    case "invalid_type": {
+      const want = KINDS[issue.expected] ?? `a ${issue.expected}`;
+      if (input === undefined) return [error(path, `is required. Add ${want}.`)];
+      return [error(path, `${show(input)} is not ${want}. Write ${want}.`)];
+    }
     case "invalid_value":
       return [error(path, `${show(input)} is not allowed. Use one of: ${issue.values.map(String).join(", ")}.`)];
     case "too_small":
@@ -96,7 +108,8 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
     case "invalid_union":
       return [error(path, `${show(input)} does not match any accepted form. Check the documented forms of this field.`)];
     default:
-      return [error(path, `${issue.message.replace(/\.$/, "")}. Fix the value.`)];
+      // Our own refinements already say what to do; zod's generic ones get a nudge.
+      return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
   }
 }
 

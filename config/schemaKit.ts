@@ -31,7 +31,7 @@ export function isCidr(text: string): boolean {
 }
 
 /** An IPv4 address field with a message that says what is expected. */
-export const ipv4 = z.string().refine(isIpv4, { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.11` });
+export const ipv4 = z.string().refine(isIpv4, { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.11.` });
 
 /** A TCP port. */
 export const port = z.number().int().min(1).max(65535);
