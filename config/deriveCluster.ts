@@ -61,7 +61,10 @@ function resolveServices(instances: InstanceModel[], vars: ClusterInput["vars"],
     if (typeof backup === "string") problems.push(error(path("selector_backup"), `${backup}.`));
     if (typeof select === "string" || typeof backup === "string") continue;
     const regular = instances.filter((i) => select(subject(i)) && !backup(subject(i)));
-    if (regular.length === 0) {
+    const anyMember = instances.some((i) => select(subject(i)) || backup(subject(i)));
+    // Backups alone are fine (a one-node cluster's replica service falls back to the primary);
+    // only the offline service is worth a warning then, and no member at all is an error.
+    if (regular.length === 0 && (svc.name === "offline" || !anyMember)) {
       if (svc.name === "offline") {
         problems.push(warning(path("selector"), "no member is offline-capable, so offline traffic only reaches backup servers. Mark a replica pg_offline_query: true or add a pg_role: offline host."));
       } else {

@@ -5,7 +5,7 @@ import type { ClusterModel, Model } from "./model";
 import { InventoryError, problemsFromIssue, error, closest, type Problem } from "./problems";
 import { ClusterSchema, DcsSchema, InfraSchema, InventorySchema, SshSchema, type ClusterInput, type Inventory } from "./schema";
 import { secretsOfCluster, type SecretSlots } from "./secrets";
-import { validateCluster } from "./validateCluster";
+import { checkHosts, validateCluster } from "./validateCluster";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
 import { ClusterVarsSchema } from "./varsSchema";
 
@@ -69,6 +69,10 @@ export function loadInventory(raw: unknown): LoadResult {
       // Problems in inherited keys were already reported once under `vars.`.
       const fromGlobal = (p: PropertyKey[]) => p[0] === "vars" && typeof p[1] === "string" && inherited.has(p[1]);
       const parsed = parseSection(ClusterSchema, merged, ["clusters", name], problems, fromGlobal);
+      if (!parsed && isRecord(clusterRaw) && isRecord(clusterRaw.hosts)) {
+        const hosts = Object.fromEntries(Object.entries(clusterRaw.hosts).map(([ip, h]) => [ip, isRecord(h) ? h : {}]));
+        problems.push(...checkHosts(`clusters.${name}`, { hosts }));
+      }
       if (parsed) {
         clusters[name] = parsed;
         const serviceKeys = new Map<string, string>();

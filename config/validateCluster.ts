@@ -27,12 +27,14 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
   return problems;
 }
 
-function checkHosts(base: string, cluster: ClusterInput): Problem[] {
+/** Membership checks; also run on a cluster that failed its schema, so one bad field hides nothing else. */
+export function checkHosts(base: string, cluster: { hosts: Record<string, { pg_seq?: unknown; pg_role?: unknown }> }): Problem[] {
   const problems: Problem[] = [];
-  const seqOwner = new Map<number, string>();
+  const seqOwner = new Map<unknown, string>();
   const primaries: string[] = [];
   for (const [ip, host] of Object.entries(cluster.hosts)) {
     if (!isIpv4(ip)) problems.push(error(`${base}.hosts.${ip}`, `${JSON.stringify(ip)} is not an IPv4 address. Key each host by its IP, e.g. 10.10.10.11.`));
+    if (typeof host.pg_seq !== "number") continue;
     const owner = seqOwner.get(host.pg_seq);
     if (owner !== undefined) {
       problems.push(error(`${base}.hosts.${ip}.pg_seq`, `${host.pg_seq} is already used by ${owner}. Give each host of a cluster its own pg_seq.`));
