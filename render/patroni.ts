@@ -77,6 +77,6 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       ...(instance.tags.clonefrom !== undefined && { clonefrom: instance.tags.clonefrom }),
     },
   };
-  const header = `# Patroni config of ${instance.name} (${instance.role}, cluster ${cluster.name}). Rendered by pigsty-pulumi; passwords are {{secret:...}} slots filled on the host.\n`;
+  const header = `# Patroni config of ${instance.name} (${instance.role}, cluster ${cluster.name}). Rendered by pigsty-pulumi; passwords are secret-slot placeholders filled on the host.\n`;
   return header + stringify(config, { lineWidth: 0 });
 }

@@ -1,0 +1,69 @@
+// Prometheus file-SD and config, etcd member env, vip-manager env, exporters, and the files map.
+import { parse } from "yaml";
+import { renderEtcdEnv } from "../../render/etcd";
+import { renderPgExporterEnv } from "../../render/exporters";
+import { dcsFiles, infraFiles, instanceFiles } from "../../render/files";
+import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
+import { renderRoleChangeScript } from "../../render/roleChange";
+import { renderVipManagerEnv } from "../../render/vipManager";
+import { parseEnv } from "../helpers/inventoryConfParsers";
+import { pgTest } from "../helpers/inventoryFixtures";
+
+const { model } = pgTest();
+const cluster = model.clusters[0];
+
+test("one file-SD target per instance, labelled cls/ins", () => {
+  expect(JSON.parse(renderFileSdTarget(model.scrapeTargets[0]))).toEqual([
+    { targets: ["10.10.10.11:9630", "10.10.10.11:9100", "10.10.10.11:9631", "10.10.10.11:9101"], labels: { cls: "pg-test", ins: "pg-test-1" } },
+  ]);
+  expect(Object.keys(infraFiles(model)).sort()).toEqual([
+    "/etc/prometheus/prometheus.yml",
+    "/etc/prometheus/targets/pgsql/pg-test-1.json",
+    "/etc/prometheus/targets/pgsql/pg-test-2.json",
+    "/etc/prometheus/targets/pgsql/pg-test-3.json",
+  ]);
+});
+
+test("prometheus.yml reads the target directory and scrapes etcd", () => {
+  const yml = parse(renderPrometheusYml(model));
+  const job = (n: string) => yml.scrape_configs.find((j: { job_name: string }) => j.job_name === n);
+  expect(job("pgsql").file_sd_configs[0].files).toEqual(["/etc/prometheus/targets/pgsql/*.json"]);
+  expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2379"]);
+});
+
+test("etcd member env", () => {
+  const env = parseEnv(renderEtcdEnv(model, "meta-1"));
+  expect(env).toMatchObject({
+    ETCD_NAME: "meta-1",
+    ETCD_INITIAL_CLUSTER: "meta-1=http://10.10.10.10:2380",
+    ETCD_ADVERTISE_CLIENT_URLS: "http://10.10.10.10:2379",
+    ETCD_INITIAL_CLUSTER_STATE: "new",
+  });
+  expect(Object.keys(dcsFiles(model))).toEqual(["meta-1"]);
+  expect(() => renderEtcdEnv(model, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
+});
+
+test("vip-manager watches the cluster's leader key for its own instance", () => {
+  const env = parseEnv(renderVipManagerEnv(model, cluster, cluster.instances[2])!);
+  expect(env).toMatchObject({ VIP_IP: "10.10.10.3", VIP_MASK: "8", VIP_IFACE: "eth1", VIP_KEY: "/pg/pg-test/leader", VIP_HOST: "pg-test-3", VIP_ENDPOINT: "http://10.10.10.10:2379" });
+});
+
+test("postgres exporter connects as the monitor user with a placeholder password", () => {
+  expect(parseEnv(renderPgExporterEnv(cluster, cluster.instances[0]))).toMatchObject({
+    DATA_SOURCE_USER: "dbuser_monitor",
+    DATA_SOURCE_PASS: "{{secret:pg-test/monitor}}",
+    ARGS: "--web.listen-address=:9630 --auto-discover-databases",
+  });
+});
+
+test("role-change script picks the offline HBA on an offline-query member that is not leading", () => {
+  const script = renderRoleChangeScript(cluster, cluster.instances[2]);
+  expect(script).toContain("master|primary|standby_leader) file=/pg/conf/hba/primary.conf");
+  expect(script).toContain("*) file=/pg/conf/hba/offline.conf");
+});
+
+test("instance files: all HBA variants the callback needs, active one for the intended role", () => {
+  const files = instanceFiles(model, cluster, cluster.instances[2]);
+  expect(Object.keys(files)).toEqual(expect.arrayContaining(["/pg/conf/hba/primary.conf", "/pg/conf/hba/offline.conf", "/pg/conf/pg_hba.conf", "/etc/default/vip-manager"]));
+  expect(files["/pg/conf/pg_hba.conf"]).toBe(files["/pg/conf/hba/offline.conf"]);
+});

@@ -1,0 +1,44 @@
+// patroni.yml read back as YAML: DCS, bootstrap, HBA ownership, tags, REST API auth.
+import { parse } from "yaml";
+import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
+import { placeholdersIn } from "../../render/secrets";
+import { pgTest } from "../helpers/inventoryFixtures";
+
+const { model } = pgTest();
+const cluster = model.clusters[0];
+const text = renderPatroniYml(model, cluster, cluster.instances[1]);
+const yml = parse(text);
+
+test("names, etcd3 hosts and addresses", () => {
+  expect(yml.scope).toBe("pg-test");
+  expect(yml.name).toBe("pg-test-2");
+  expect(yml.etcd3).toEqual({ hosts: ["10.10.10.10:2379"] });
+  expect(yml.restapi.connect_address).toBe("10.10.10.12:8008");
+  expect(yml.postgresql.connect_address).toBe("10.10.10.12:5432");
+  expect(yml.postgresql.bin_dir).toBe("/usr/lib/postgresql/15/bin");
+  expect(yml.postgresql.data_dir).toBe("/pg/data");
+});
+
+test("cluster settings go to bootstrap.dcs, synchronous_mode as a Patroni setting", () => {
+  expect(yml.bootstrap.dcs.synchronous_mode).toBe(false);
+  expect(yml.bootstrap.dcs.postgresql.parameters.max_connections).toBe(300);
+  expect(yml.bootstrap.dcs.postgresql.parameters.synchronous_mode).toBeUndefined();
+  expect(yml.bootstrap.initdb).toEqual([{ encoding: "UTF8" }, { locale: "C" }, "data-checksums"]);
+  expect(patroniDcsConfig(cluster).pause).toBe(false);
+});
+
+test("Patroni does not manage HBA: no pg_hba list, hba_file points at our file", () => {
+  expect(yml.postgresql.pg_hba).toBeUndefined();
+  expect(yml.postgresql.parameters.hba_file).toBe("/pg/conf/pg_hba.conf");
+  expect(yml.postgresql.callbacks.on_role_change).toBe("/pg/bin/pg-role-change");
+});
+
+test("tags and passwords as placeholders", () => {
+  expect(yml.tags).toEqual({ nofailover: false, noloadbalance: false, nosync: false, clonefrom: true });
+  expect(yml.restapi.authentication).toEqual({ username: "postgres", password: "{{secret:pg-test/patroni_api}}" });
+  expect(placeholdersIn(text).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
+});
+
+test("snapshot", () => {
+  expect(text).toMatchSnapshot();
+});
