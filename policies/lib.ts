@@ -1,0 +1,86 @@
+// Helpers shared by the checks: reading props that may be unknown at preview, and routing by resource type.
+import * as policySdk from "@pulumi/policy";
+import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { ClusterFacts, clusterType } from "../components/facts";
+
+// At preview the SDK hands props through a proxy that throws this error when a value is still unknown. The
+// class is exported at runtime but left out of the typings, hence the cast. If a check let it escape, the SDK
+// would skip the whole check with an advisory note; catching it per value keeps checking everything known.
+const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...a: never[]) => Error })
+  .UnknownValueError;
+
+/** Reads a value, or returns undefined when it is unknown at preview. */
+export function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (UnknownValueError && e instanceof UnknownValueError) return undefined;
+    throw e;
+  }
+}
+
+/** True when reading the value hits a value that is unknown at preview (plain() makes those look absent). */
+export function isUnknown(read: () => unknown): boolean {
+  const marker = {};
+  return known(() => (read(), marker)) === undefined;
+}
+
+/** Deep, possibly-absent view of a fact type: unknown values read as undefined, array slots stay in place. */
+export type Maybe<T> = T extends (infer E)[]
+  ? (Maybe<E> | undefined)[]
+  : T extends object
+    ? { [K in keyof T]?: Maybe<T[K]> }
+    : T;
+
+/** Copies props out of the SDK's proxy into plain data, with every unknown value replaced by undefined. */
+export function plain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const length = known(() => value.length) ?? 0;
+    return Array.from({ length }, (_, i) => plain(known(() => value[i])));
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = plain(known(() => (value as Record<string, unknown>)[key]));
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** The stack name, taken from a URN (`urn:pulumi:<stack>::<project>::...`); the SDK exposes it nowhere else. */
+export function stackOf(urn: string): string {
+  return urn.split("::")[0].replace(/^urn:pulumi:/, "");
+}
+
+export type Check<F, C> = (facts: Maybe<F>, config: C, args: ResourceValidationArgs, report: ReportViolation) => void;
+
+/** A resource validation that runs `check` on the facts of each `pigsty:pg:Cluster` and ignores other types. */
+export function forClusters<C extends object = object>(check: Check<ClusterFacts, C>): ResourceValidation {
+  return (args, report) => {
+    if (args.type !== clusterType) return;
+    check(plain(args.props) as Maybe<ClusterFacts>, args.getConfig<C>(), args, report);
+  };
+}
+
+/** Props of a `@pulumi/command` remote resource, as far as the checks read them. */
+export interface CommandProps {
+  connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
+  create: string;
+  update: string;
+  delete: string;
+  stdin: string;
+  environment: Record<string, string>;
+}
+
+/** A resource validation for every `command:remote:*` resource (Command and CopyToRemote carry a connection). */
+export function forRemoteCommands<C extends object = object>(check: Check<CommandProps, C>): ResourceValidation {
+  return (args, report) => {
+    if (!args.type.startsWith("command:remote:")) return;
+    check(plain(args.props) as Maybe<CommandProps>, args.getConfig<C>(), args, report);
+  };
+}
+
+/** Names of the given members, for messages; unknown names show as "?". */
+export function names(members: (Maybe<{ name: string }> | undefined)[]): string {
+  return members.map((m) => m?.name ?? "?").join(", ");
+}

@@ -1,0 +1,29 @@
+// The list of checks in the pack, kept apart from index.ts so tests can import it without starting the server.
+import { Policies } from "@pulumi/policy";
+import { haproxyAdminAuth } from "./haproxyAdminAuth";
+import { hbaNoRemoteTrust } from "./hbaNoRemoteTrust";
+import { hbaScramFromAnywhere } from "./hbaScramFromAnywhere";
+import { minClusterMembers } from "./minClusterMembers";
+import { noPlaintextPassword } from "./noPlaintextPassword";
+import { offlineMemberRequired } from "./offlineMemberRequired";
+import { pinnedHostKey } from "./pinnedHostKey";
+import { primaryRemoval } from "./primaryRemoval";
+import { protectedStackRemoval } from "./protectedStackRemoval";
+import { singlePrimary } from "./singlePrimary";
+import { syncModeInPatroni } from "./syncModeInPatroni";
+import { uniquePgSeq } from "./uniquePgSeq";
+
+export const policies: Policies = [
+  singlePrimary,
+  uniquePgSeq,
+  primaryRemoval,
+  hbaNoRemoteTrust,
+  hbaScramFromAnywhere,
+  noPlaintextPassword,
+  haproxyAdminAuth,
+  pinnedHostKey,
+  protectedStackRemoval,
+  minClusterMembers,
+  offlineMemberRequired,
+  syncModeInPatroni,
+];
