@@ -13,7 +13,8 @@ interface Config {
 }
 
 const sqlPassword = /\bPASSWORD\s+'([^']*)'/i;
-const assignment = /\b([A-Za-z_]*(?:PASSWORD|PASSWD))\s*[=:]\s*("[^"]*"|'[^']*'|[^\s;&|]+)/gi;
+// `key=value`, `key = value` and YAML's `key: value`; a space before ':' is psql's `:'var'` reference instead.
+const assignment = /\b([A-Za-z_]*(?:PASSWORD|PASSWD))(?:\s*=|:)\s*("[^"]*"|'[^']*'|[^\s;&|]+)/gi;
 // A value that names a variable or is blank or masked is a reference, not a password.
 const placeholder = /^["']?(\$|\*+["']?$|["']?$)/;
 const passwordKey = /passw(or)?d|secret/i;

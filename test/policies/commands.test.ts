@@ -1,0 +1,88 @@
+// pinned-host-key and no-plaintext-password on remote commands and component facts.
+import { instanceType } from "../../components/facts";
+import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
+import { pinnedHostKey } from "../../policies/pinnedHostKey";
+import { UNKNOWN, clusterArgs, command, commandArgs, pgTest, resourceArgs, violations } from "./fixtures";
+
+describe("pinned-host-key", () => {
+  it("passes a command with a pinned key", async () => {
+    expect(await violations(pinnedHostKey, commandArgs("pg-test-1-patroni", command()))).toEqual([]);
+  });
+
+  it("reports a missing or empty hostKey", async () => {
+    const expected = [
+      "Command pg-test-1-patroni connects to 10.10.10.11 without connection.hostKey, so the host is never verified; pin the host's public key (e.g. from ssh-keyscan, checked out of band) in the inventory.",
+    ];
+    const { hostKey: _, ...noKey } = command().connection as Record<string, unknown>;
+    expect(await violations(pinnedHostKey, commandArgs("pg-test-1-patroni", command({ connection: noKey })))).toEqual(expected);
+    const empty = command({ connection: { ...noKey, hostKey: " " } });
+    expect(await violations(pinnedHostKey, commandArgs("pg-test-1-patroni", empty))).toEqual(expected);
+  });
+
+  it("tolerates a key or connection unknown at preview, and ignores components", async () => {
+    const unknownKey = command({ connection: { ...(command().connection as object), hostKey: UNKNOWN } });
+    expect(await violations(pinnedHostKey, commandArgs("c", unknownKey))).toEqual([]);
+    expect(await violations(pinnedHostKey, commandArgs("c", command({ connection: UNKNOWN })))).toEqual([]);
+    expect(await violations(pinnedHostKey, clusterArgs(pgTest()))).toEqual([]);
+  });
+});
+
+describe("no-plaintext-password", () => {
+  const name = "pg-test-1-users";
+  const fix = "pass it on stdin from a Pulumi secret so it stays out of the remote process list, logs and preview diffs.";
+
+  it("passes commands that read passwords from stdin, and clean component facts", async () => {
+    const conf = command({ create: "echo \"password_encryption = 'scram-sha-256'\" >> pg.conf" });
+    expect(await violations(noPlaintextPassword, commandArgs(name, conf))).toEqual([]);
+    const viaStdin = command({ create: 'read -r PW; psql -c "ALTER ROLE x PASSWORD :\'pw\'" -v pw="$PW"', stdin: "secret" });
+    expect(await violations(noPlaintextPassword, commandArgs(name, viaStdin))).toEqual([]);
+    expect(await violations(noPlaintextPassword, commandArgs(name, command({ create: 'PGPASSWORD="$PW" psql' })))).toEqual([]);
+    expect(await violations(noPlaintextPassword, clusterArgs(pgTest()))).toEqual([]);
+  });
+
+  it("reports a SQL password literal in create", async () => {
+    const sql = command({ create: "psql -c \"CREATE ROLE dbuser_test LOGIN PASSWORD 'DBUser.Test'\"" });
+    expect(await violations(noPlaintextPassword, commandArgs(name, sql))).toEqual([
+      `Command ${name} has a password in its create (PASSWORD '…'); ${fix}`,
+    ]);
+  });
+
+  it("reports assignments in update and delete without echoing the value", async () => {
+    const cmd = command({ update: "PGPASSWORD=hunter2 psql -c 'select 1'", delete: "echo 'password: DBUser.Replicator' > x" });
+    const found = await violations(noPlaintextPassword, commandArgs(name, cmd));
+    expect(found).toEqual([
+      `Command ${name} has a password in its update (PGPASSWORD=…); ${fix}`,
+      `Command ${name} has a password in its delete (password=…); ${fix}`,
+    ]);
+    expect(found.join()).not.toMatch(/hunter2|Replicator/);
+  });
+
+  it("reports password variables in environment", async () => {
+    const env = command({ environment: { LANG: "C.UTF-8", PGPASSWORD: "x" } });
+    expect(await violations(noPlaintextPassword, commandArgs(name, env))).toEqual([
+      `Command ${name} passes a password in environment variable PGPASSWORD; send it on stdin from a Pulumi secret instead (sshd also drops variables that AcceptEnv does not list).`,
+    ]);
+  });
+
+  it("scans stdin only when the stack opts in", async () => {
+    const cmd = command({ stdin: "password=DBUser.Test" });
+    expect(await violations(noPlaintextPassword, commandArgs(name, cmd))).toEqual([]);
+    expect(await violations(noPlaintextPassword, commandArgs(name, cmd, { config: { inspectStdin: true } }))).toEqual([
+      `Command ${name} has a password in its stdin (password=…); ${fix}`,
+    ]);
+  });
+
+  it("reports password-named props in component facts, except password_encryption", async () => {
+    const facts = { ...pgTest(), users: [{ name: "dbuser_test", password: "DBUser.Test" }] };
+    expect(await violations(noPlaintextPassword, resourceArgs(instanceType, "pg-test-1", { ...facts, cluster: "pg-test" }))).toEqual([
+      "pigsty:pg:Instance pg-test-1 carries a password-like property users[0].password; keep passwords out of component facts and pass them to the commands on stdin as Pulumi secrets.",
+    ]);
+  });
+
+  it("tolerates scripts, environment and facts unknown at preview (they are checked again at up)", async () => {
+    const cmd = command({ create: UNKNOWN, environment: { PGPASSWORD: UNKNOWN, LANG: "C" } });
+    expect(await violations(noPlaintextPassword, commandArgs(name, cmd))).toEqual([]);
+    expect(await violations(noPlaintextPassword, commandArgs(name, command({ environment: UNKNOWN })))).toEqual([]);
+    expect(await violations(noPlaintextPassword, clusterArgs({ ...pgTest(), password: UNKNOWN }))).toEqual([]);
+  });
+});
