@@ -52,6 +52,9 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
     bootstrap: {
       dcs: bootstrapDcs,
       initdb: initdbOptions(cluster),
+      // Patroni 3.0's validator insists on a non-empty list; Patroni skips it anyway when hba_file
+      // is set (below), and this one line is the first line of our own HBA files.
+      pg_hba: [`local all ${cluster.accounts.dbsu} ident`],
     },
     postgresql: {
       listen: `0.0.0.0:${cluster.ports.postgres}`,
@@ -62,6 +65,8 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       authentication: {
         superuser: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
         replication: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
+        // pg_rewind runs as the superuser (use_pg_rewind); Patroni's validator requires the entry.
+        rewind: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
       },
       // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
       parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },
@@ -78,5 +83,6 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
     },
   };
   const header = `# Patroni config of ${instance.name} (${instance.role}, cluster ${cluster.name}). Rendered by pigsty-pulumi; passwords are secret-slot placeholders filled on the host.\n`;
-  return header + stringify(config, { lineWidth: 0 });
+  // YAML 1.1 output: Patroni reads with PyYAML, where a bare `off`/`on` would turn into a boolean.
+  return header + stringify(config, { lineWidth: 0, version: "1.1" });
 }

@@ -24,5 +24,5 @@ export function renderPrometheusYml(model: Model, targetsDir: string = pgsqlTarg
       { job_name: "pgsql", file_sd_configs: [{ files: [`${targetsDir}/*.json`], refresh_interval: "10s" }] },
     ],
   };
-  return `# Prometheus of the infra node ${model.infra.ip}. Rendered by pigsty-pulumi.\n` + stringify(config, { lineWidth: 0 });
+  return `# Prometheus of the infra node ${model.infra.ip}. Rendered by pigsty-pulumi.\n` + stringify(config, { lineWidth: 0, version: "1.1" });
 }
