@@ -121,7 +121,13 @@ export function ensureNetns(state: State, plan: Plan, node: PlannedNode): void {
     rec.vethHost = node.vethHost;
     saveState(state);
   }
-  if (!netnsList().includes(node.netns)) run("ip", ["netns", "add", node.netns]);
+  if (!netnsList().includes(node.netns)) {
+    if (!isMounted("/run/netns") && !state.madeRunNetnsMount) {
+      state.madeRunNetnsMount = true;
+      saveState(state);
+    }
+    run("ip", ["netns", "add", node.netns]);
+  }
   const ns = node.netns;
   const insideOk = linkExists("eth0", ns);
   if (!insideOk || !linkExists(node.vethHost)) {
@@ -151,6 +157,16 @@ export function removeNetns(state: State, name: string): void {
   saveState(state);
 }
 
+/** Undo the /run/netns bind mount that `ip netns add` made, once no namespace is left in it. */
+export function releaseRunNetns(state: State): void {
+  if (!state.madeRunNetnsMount) return;
+  if (netnsList().length === 0) {
+    while (isMounted("/run/netns")) run("umount", ["/run/netns"]);
+  }
+  delete state.madeRunNetnsMount;
+  saveState(state);
+}
+
 // ---------- process ----------
 
 export function isRunning(rec: NodeRecord | undefined): boolean {
@@ -170,9 +186,55 @@ function findLeader(nspawnPid: number): ProcRef | undefined {
   return undefined;
 }
 
+/**
+ * Container inits that boot from this node's disk but are not the one we recorded: left by an
+ * nspawn that was SIGKILLed (its container keeps running, reparented to PID 1). Found by their
+ * root mount: the overlay with this node's upper dir.
+ */
+export function strayInits(name: string, keep?: ProcRef): number[] {
+  const upper = `upperdir=${paths.node(name).upper},`;
+  const found: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    const pid = Number(d);
+    if (keep && alive(keep) && keep.pid === pid) continue;
+    try {
+      const nspid = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1].trim().split(/\s+/);
+      if (!nspid || nspid.length < 2 || nspid[nspid.length - 1] !== "1") continue;
+      const root = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+      if (root && root.includes(upper)) found.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+export async function killStrays(name: string, keep?: ProcRef): Promise<number[]> {
+  const strays = strayInits(name, keep);
+  for (const pid of strays) {
+    const ref = procRef(pid);
+    if (ref) signal(ref, "SIGKILL");
+  }
+  if (strays.length) await waitFor(`stray ${name} containers to die`, 10_000, () => strayInits(name, keep).length === 0);
+  return strays;
+}
+
+/** Record the container's init if a killed run did not get to it. */
+export function refreshLeader(state: State, name: string): void {
+  const rec = state.nodes[name];
+  if (!rec?.nspawn || !alive(rec.nspawn) || alive(rec.leader)) return;
+  const leader = findLeader(rec.nspawn.pid);
+  if (leader) {
+    rec.leader = leader;
+    saveState(state);
+  }
+}
+
 export async function boot(state: State, node: PlannedNode): Promise<void> {
   const rec = recordOf(state, node);
-  if (isRunning(rec)) return;
+  if (isRunning(rec)) return refreshLeader(state, node.name);
+  await killStrays(node.name);
   const p = paths.node(node.name);
   fs.mkdirSync(paths.logs, { recursive: true });
   const pid = startDetached("systemd-nspawn", nspawnArgs(node, { rootDir: p.merged }), p.log);
@@ -217,6 +279,7 @@ export async function stop(state: State, name: string, graceMs = 20_000): Promis
     signal(rec.leader!, "SIGKILL");
     await waitFor(`${name} init to die`, 10_000, () => !alive(rec.leader));
   }
+  await killStrays(name);
   delete rec.nspawn;
   delete rec.leader;
   saveState(state);

@@ -35,6 +35,9 @@ import {
   ensureNetns,
   isRunning,
   nodeHostKey,
+  refreshLeader,
+  killStrays,
+  releaseRunNetns,
   removeNetns,
   stop,
   tail,
@@ -274,12 +277,20 @@ export async function up(opts: UpOptions = {}): Promise<NodeStatus[]> {
       ensureIdentity(node);
       const changed = writeNodeFiles(node, renderNodeFiles({ plan, node, sources: nodeSources, apt, adminPublicKey: adminPub }));
       ensureNetns(state, plan, node);
+      if (isRunning(state.nodes[node.name])) {
+        refreshLeader(state, node.name);
+        const strays = await killStrays(node.name, state.nodes[node.name]?.leader);
+        if (strays.length) {
+          // Two systemd instances shared this disk and network namespace: restart clean.
+          progress(`${node.name}: killed stray container init(s) ${strays.join(", ")} left by a killed run; restarting the node`);
+          await stop(state, node.name);
+        }
+        if (changed.length) progress(`${node.name}: repaired ${changed.join(", ")}`);
+      }
       if (!isRunning(state.nodes[node.name])) {
         progress(`${node.name}: booting ${node.ip}`);
         await boot(state, node);
         booted.push(node.name);
-      } else if (changed.length) {
-        progress(`${node.name}: repaired ${changed.join(", ")}`);
       }
     }
     writeClientFiles(plan);
@@ -341,6 +352,7 @@ export async function down(opts: DownOptions = {}): Promise<void> {
       delete state.nodes[name];
       saveState(state);
     }
+    releaseRunNetns(state);
     if (state.proxy) {
       progress("stopping package proxy");
       await stopProxy(state);

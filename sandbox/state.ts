@@ -49,6 +49,8 @@ export interface State {
   version: 1;
   plan?: Plan;
   bridge?: string;
+  /** /run/netns was not a mount point before our first `ip netns add` (ip makes it one) */
+  madeRunNetnsMount?: boolean;
   /** tinyproxy started by us */
   proxy?: ProcRef & { port: number; listen: string };
   nodes: Record<string, NodeRecord>;
@@ -78,7 +80,7 @@ export function saveState(s: State): void {
 }
 
 export function isEmpty(s: State): boolean {
-  return !s.bridge && !s.proxy && Object.keys(s.nodes).length === 0;
+  return !s.bridge && !s.proxy && !s.madeRunNetnsMount && Object.keys(s.nodes).length === 0;
 }
 
 /** One sandbox command at a time on this machine (a stale lock of a dead process is taken over). */
