@@ -1,0 +1,164 @@
+// Helpers for end-to-end tests that run against the sandbox (real Debian nodes on this machine).
+// They drive the CLI (`tsx sandbox/cli.ts`) so tests see exactly what users see.
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "../../..");
+export const SANDBOX_DIR = process.env.PIGSTY_SANDBOX_REPO_DIR ?? path.join(REPO_ROOT, ".sandbox");
+export const HOSTS_JSON = path.join(SANDBOX_DIR, "hosts.json");
+export const KNOWN_HOSTS = path.join(SANDBOX_DIR, "known_hosts");
+const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+const CLI = path.join(REPO_ROOT, "sandbox", "cli.ts");
+
+/** `.sandbox/hosts.json`, as written by `npm run sandbox -- up`. */
+export interface SandboxHosts {
+  admin_user: string;
+  key_path: string;
+  port: number;
+  nodes: SandboxNode[];
+}
+
+export interface SandboxNode {
+  name: string;
+  ip: string;
+  host_key: string;
+}
+
+/** What to bring up: like the CLI's --count / --nodes (default: meta + pg-test-1..3). */
+export interface SandboxPlan {
+  count?: number;
+  nodes?: { name: string; ip: string }[];
+}
+
+export interface CmdResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+/** `describe` when root (the sandbox needs it), `describe.skip` otherwise. */
+export const describeIfRoot: jest.Describe = isRoot() ? describe : describe.skip;
+
+/** After the suite: leave the sandbox up (default, so later tests and people can reuse it) or take it down. */
+export function keepSandboxAfterTests(): boolean {
+  return (process.env.PIGSTY_SANDBOX_AFTER ?? "up") !== "down";
+}
+
+export function planArgs(plan: SandboxPlan = {}): string[] {
+  if (plan.nodes) return ["--nodes", plan.nodes.map((n) => `${n.name}=${n.ip}`).join(",")];
+  if (plan.count !== undefined) return ["--count", String(plan.count)];
+  return [];
+}
+
+/** Run the sandbox CLI; resolves with its exit code and output (never rejects on a non-zero exit). */
+export function sandboxCli(args: string[], timeoutMs = 900_000): Promise<CmdResult> {
+  return new Promise((resolve) => {
+    execFile(TSX, [CLI, ...args], { cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === "number" ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export function readHosts(): SandboxHosts {
+  return JSON.parse(fs.readFileSync(HOSTS_JSON, "utf8")) as SandboxHosts;
+}
+
+/**
+ * Bring the sandbox up with this plan (idempotent: a running sandbox is only checked, in about a
+ * second) and return hosts.json. Throws with the CLI's output if a node does not reach `running`.
+ */
+export async function ensureSandbox(plan: SandboxPlan = {}): Promise<SandboxHosts> {
+  const r = await sandboxCli(["up", ...planArgs(plan)]);
+  if (r.code !== 0) throw new Error(`sandbox up failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  const hosts = readHosts();
+  const names = hosts.nodes.map((n) => n.name).join(",");
+  if (plan.nodes && plan.nodes.map((n) => n.name).join(",") !== names) throw new Error(`hosts.json has ${names}, not the planned nodes`);
+  if (plan.count !== undefined && hosts.nodes.length !== plan.count) throw new Error(`hosts.json has ${hosts.nodes.length} nodes, not ${plan.count}`);
+  return hosts;
+}
+
+export async function sandboxDown(purge = false): Promise<CmdResult> {
+  return sandboxCli(["down", ...(purge ? ["--purge"] : [])]);
+}
+
+/** Reset a node to the pristine base image (new disk, new host key; hosts.json is rewritten). */
+export async function resetNode(name: string): Promise<SandboxHosts> {
+  const r = await sandboxCli(["reset", name]);
+  if (r.code !== 0) throw new Error(`sandbox reset ${name} failed:\n${r.stdout}\n${r.stderr}`);
+  return readHosts();
+}
+
+/** A node by name or address (from hosts.json). */
+export function node(nameOrIp: string | SandboxNode, hosts: SandboxHosts = readHosts()): SandboxNode {
+  if (typeof nameOrIp !== "string") return nameOrIp;
+  const n = hosts.nodes.find((x) => x.name === nameOrIp || x.ip === nameOrIp);
+  if (!n) throw new Error(`no sandbox node "${nameOrIp}" (have: ${hosts.nodes.map((x) => x.name).join(", ")})`);
+  return n;
+}
+
+export interface SshOptions {
+  /** written to the remote command's stdin (use for secrets) */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** ssh argv for a node: the generated key, host key checked against the pinned one. */
+export function sshArgv(target: string | SandboxNode, hosts: SandboxHosts = readHosts()): string[] {
+  const n = node(target, hosts);
+  return [
+    "-F", "/dev/null",
+    "-i", hosts.key_path,
+    "-p", String(hosts.port),
+    "-o", "IdentitiesOnly=yes",
+    "-o", "BatchMode=yes",
+    "-o", "StrictHostKeyChecking=yes",
+    "-o", `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    "-o", "GlobalKnownHostsFile=/dev/null",
+    "-o", "ConnectTimeout=5",
+    "-o", "LogLevel=ERROR",
+    `${hosts.admin_user}@${n.ip}`,
+  ];
+}
+
+/** Run a shell command on a node as the admin user; never rejects on a non-zero exit. */
+export function sshRun(target: string | SandboxNode, cmd: string, opts: SshOptions = {}): Promise<CmdResult> {
+  const argv = [...sshArgv(target), cmd];
+  return new Promise((resolve) => {
+    const child = spawn("ssh", argv, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Like sshRun, but throws unless the command exits 0; returns trimmed stdout. */
+export async function sshOk(target: string | SandboxNode, cmd: string, opts: SshOptions = {}): Promise<string> {
+  const r = await sshRun(target, cmd, opts);
+  if (r.code !== 0) throw new Error(`ssh ${typeof target === "string" ? target : target.name} "${cmd}" exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout.trim();
+}
+
+/** Poll `systemctl is-system-running` until it says `running`; returns the last answer. */
+export async function waitSystemRunning(target: string | SandboxNode, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const r = await sshRun(target, "systemctl is-system-running", { timeoutMs: 15_000 });
+    last = r.stdout.trim() || r.stderr.trim();
+    if (last === "running" || Date.now() > deadline) return last;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
