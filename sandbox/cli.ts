@@ -22,7 +22,7 @@ up options (default: ${DEFAULT_COUNT} nodes, meta + pg-test-1..3 at .10-.13 of $
   --nodes a=IP,b=IP,...      explicit node names and addresses
   --subnet CIDR              sandbox subnet (default ${DEFAULT_SUBNET}); the bridge takes .1
   --proxy-port P             package proxy port on the bridge address (default ${DEFAULT_PROXY_PORT})
-  Without options, up reuses the plan of the running sandbox. Nodes dropped from the plan
+  Without options, up reuses the last plan (default plan the first time). Nodes dropped from the plan
   are stopped and unplugged (their disks stay until down --purge).
 
 files:
