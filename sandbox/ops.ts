@@ -340,6 +340,7 @@ export async function down(opts: DownOptions = {}): Promise<void> {
   try {
     const state = loadState();
     const names = Object.keys(state.nodes);
+    const pids = [state.proxy, ...names.flatMap((n) => [state.nodes[n].nspawn, state.nodes[n].leader])].filter((r) => alive(r)).map((r) => r!.pid);
     await Promise.all(
       names.map(async (name) => {
         if (isRunning(state.nodes[name])) progress(`${name}: stopping`);
@@ -377,6 +378,9 @@ export async function down(opts: DownOptions = {}): Promise<void> {
       delete state.plan;
       saveState(state);
     }
+    // Our detached processes were re-parented to the host's PID 1; give it a moment to reap them
+    // so no <defunct> entry is left in ps (best effort: we cannot reap them ourselves).
+    await waitFor("exited processes to be reaped", 10_000, () => pids.every((p) => !fs.existsSync(`/proc/${p}`))).catch(() => undefined);
     progress("sandbox is down");
   } finally {
     release();
