@@ -1,0 +1,75 @@
+// The model facts that components register as their inputs, so that CrossGuard checks can read them.
+// A policy sees these as `props` of resources typed `pigsty:pg:Cluster` / `pigsty:pg:Instance` / `pigsty:infra:Node`.
+// Keep this file free of Pulumi imports: policies and tests import it as plain types.
+
+export const clusterType = "pigsty:pg:Cluster";
+export const instanceType = "pigsty:pg:Instance";
+export const infraNodeType = "pigsty:infra:Node";
+
+export type PgRole = "primary" | "replica" | "offline";
+
+/** One HBA rule in structured form, as the cluster applies it. */
+export interface HbaRuleFact {
+  title: string;
+  /** Which members get it: common | primary | replica | offline. */
+  role: "common" | "primary" | "replica" | "offline";
+  /** `local` for unix socket rules, otherwise `host`, `hostssl`, `hostnossl`. */
+  type: string;
+  user: string;
+  db: string;
+  /** CIDR, or "" for local rules. */
+  addr: string;
+  /** trust | md5 | scram-sha-256 | password | cert | reject | peer | ident ... */
+  auth: string;
+}
+
+export interface MemberFact {
+  name: string;
+  ip: string;
+  seq: number;
+  role: PgRole;
+  weight: number;
+  offlineQuery: boolean;
+}
+
+/** Props of a `pigsty:pg:Cluster` component. */
+export interface ClusterFacts {
+  cluster: string;
+  members: MemberFact[];
+  hbaRules: HbaRuleFact[];
+  /** Cluster-wide Postgres parameters, as given in config. */
+  pgParameters: Record<string, string | number | boolean>;
+  /** Patroni dynamic settings, e.g. synchronous_mode. */
+  patroni: Record<string, unknown>;
+  /** true when HAProxy's admin page asks for a username and password. */
+  haproxyAdminAuth: boolean;
+  rmPgdata: boolean;
+  rmPgpkgs: boolean;
+  /** The explicit "clean existing Postgres/DCS state" safety-guard override. */
+  pgClean: boolean;
+  maintenance: boolean;
+  /**
+   * Set when the program sees that the instance deployed as primary by the previous `up` is no longer in
+   * config while other members remain: the user is removing the primary without a switchover.
+   */
+  primaryRemoval?: { instance: string; remaining: string[] };
+  /** Names of the members deployed by the previous `up` that config no longer lists. */
+  removedMembers: string[];
+}
+
+/** Props of a `pigsty:pg:Instance` component. */
+export interface InstanceFacts {
+  cluster: string;
+  name: string;
+  ip: string;
+  seq: number;
+  role: PgRole;
+  weight: number;
+  offlineQuery: boolean;
+}
+
+/** Props of a `pigsty:infra:Node` component. */
+export interface InfraNodeFacts {
+  ip: string;
+  dcsMembers: { name: string; ip: string }[];
+}

@@ -1,0 +1,92 @@
+// One PostgreSQL cluster: its secrets, its instances (primary first, replicas in parallel after it), users and databases.
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterModel, Model } from "../config/model";
+import type { SecretSlots } from "../config/secrets";
+import { databasesStep, rolesStep } from "../steps/cluster";
+import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
+import { PgInstance } from "./pgInstance";
+import { hostCommand, type HostAccess } from "./remote";
+import { secretValues } from "./secrets";
+
+export interface PgClusterArgs {
+  model: Model;
+  cluster: ClusterModel;
+  /** Passwords given in the inventory by slot; the rest are generated. */
+  secrets: SecretSlots;
+  access: (ip: string) => HostAccess;
+  /** The DCS members, ready. */
+  dcsReady: pulumi.Resource[];
+  /** The infra node's monitoring, ready. */
+  monitoringReady: pulumi.Resource[];
+  /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
+  deployed?: { name: string; role: string }[];
+  waitTimeout?: number;
+}
+
+/** Structured view of rendered HBA lines (`TYPE DB USER [ADDR] METHOD`), for the HBA checks. */
+function hbaFacts(cluster: ClusterModel): HbaRuleFact[] {
+  return cluster.hbaRules.flatMap((r) =>
+    r.lines.map((line) => {
+      const [type, db, user, ...rest] = line.trim().split(/\s+/);
+      const local = type === "local";
+      return { title: r.title, role: r.role, type, db, user, addr: local ? "" : rest[0], auth: local ? rest[0] : rest[1] };
+    }),
+  );
+}
+
+/** The facts a policy reads (components/facts.ts); no secret among them. */
+export function clusterFacts(cluster: ClusterModel, deployed: { name: string; role: string }[]): ClusterFacts {
+  const names = new Set(cluster.instances.map((i) => i.name));
+  const removed = deployed.filter((d) => !names.has(d.name));
+  const removedPrimary = removed.find((d) => d.role === "primary");
+  return {
+    cluster: cluster.name,
+    members: cluster.instances.map((i) => ({ name: i.name, ip: i.ip, seq: i.seq, role: i.role, weight: i.weight, offlineQuery: i.offlineQuery })),
+    hbaRules: hbaFacts(cluster),
+    pgParameters: cluster.parameters,
+    patroni: { ...cluster.patroni },
+    haproxyAdminAuth: cluster.haproxyAdmin.authEnabled,
+    rmPgdata: cluster.flags.rmPgdata,
+    rmPgpkgs: cluster.flags.rmPgpkgs,
+    pgClean: cluster.flags.clean,
+    maintenance: cluster.flags.maintenance,
+    removedMembers: removed.map((d) => d.name),
+    ...(removedPrimary && names.size > 0 && { primaryRemoval: { instance: removedPrimary.name, remaining: [...names] } }),
+  };
+}
+
+export class PgCluster extends pulumi.ComponentResource {
+  readonly instances: PgInstance[];
+  /** Service name -> `ip:port` on every member (any member's HAProxy routes to the right one). */
+  readonly endpoints: Record<string, string[]>;
+
+  constructor(name: string, args: PgClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { model, cluster } = args;
+    super(clusterType, name, clusterFacts(cluster, args.deployed ?? []), opts);
+    const secrets = secretValues(args.secrets, this);
+    const infraAccess = args.access(model.infra.ip);
+    const make = (i: (typeof cluster.instances)[number], after: pulumi.Resource[]) =>
+      new PgInstance(i.name, {
+        model,
+        cluster,
+        instance: i,
+        access: args.access(i.ip),
+        infraAccess,
+        secrets,
+        patroniAfter: after,
+        registerAfter: args.monitoringReady,
+        waitTimeout: args.waitTimeout ?? 900,
+      }, { parent: this });
+
+    const primary = make(cluster.primary, args.dcsReady);
+    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [...args.dcsReady, primary.patroni]));
+    this.instances = [primary, ...replicas];
+
+    const primaryAccess = args.access(cluster.primary.ip);
+    const roles = hostCommand(`${name}-roles`, primaryAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [primary.patroni] });
+    hostCommand(`${name}-databases`, primaryAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
+
+    this.endpoints = Object.fromEntries(cluster.services.map((s) => [s.name, cluster.instances.map((i) => `${i.ip}:${s.port}`)]));
+    this.registerOutputs({ endpoints: this.endpoints });
+  }
+}

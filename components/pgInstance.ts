@@ -1,0 +1,62 @@
+// One Postgres instance on one host: preparation, safety guard, Patroni, pgbouncer, HAProxy, exporters, registration.
+import type * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
+import { registerStep } from "../steps/infra";
+import { PG_PACKAGES, prepareNode } from "../steps/node";
+import { configStep, exportersStep, guardStep, haproxyStep, patroniStep, pgbouncerStep } from "../steps/postgres";
+import { instanceType, type InstanceFacts } from "./facts";
+import { hostCommand, type HostAccess, type SecretValues } from "./remote";
+
+export interface PgInstanceArgs {
+  model: Model;
+  cluster: ClusterModel;
+  instance: InstanceModel;
+  access: HostAccess;
+  /** Access to the infra node, where the instance's Prometheus target file lives. */
+  infraAccess: HostAccess;
+  secrets: SecretValues;
+  /** What Patroni must wait for: the DCS, and for a replica the primary's Patroni. */
+  patroniAfter: pulumi.Resource[];
+  /** What the registration must wait for (the infra node's monitoring). */
+  registerAfter: pulumi.Resource[];
+  /** Seconds to wait for this member to run (replica clone); see steps/postgres.ts. */
+  waitTimeout: number;
+}
+
+export class PgInstance extends pulumi.ComponentResource {
+  /** Patroni started and this member running: replicas and cluster SQL depend on it. */
+  readonly patroni: command.remote.Command;
+  /** Every step of the instance, for dependents that need the whole instance. */
+  readonly steps: command.remote.Command[];
+  readonly role: string;
+
+  constructor(name: string, args: PgInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { model, cluster, instance, access, secrets } = args;
+    const facts: InstanceFacts = {
+      cluster: cluster.name,
+      name: instance.name,
+      ip: instance.ip,
+      seq: instance.seq,
+      role: instance.role,
+      weight: instance.weight,
+      offlineQuery: instance.offlineQuery,
+    };
+    super(instanceType, name, facts, opts);
+    const on = (step: string, s: Parameters<typeof hostCommand>[2], dependsOn: pulumi.Resource[]) =>
+      hostCommand(`${name}-${step}`, access, s, secrets, { parent: this, dependsOn });
+
+    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true), []);
+    const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
+    const config = on("config", configStep(model, cluster, instance), [guard]);
+    this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
+    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
+    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare]);
+    const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
+    const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
+    const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target), {}, { parent: this, dependsOn: args.registerAfter });
+    this.steps = [prepare, guard, config, this.patroni, pgbouncer, haproxy, exporters, register];
+    this.role = instance.role;
+    this.registerOutputs({ role: this.role });
+  }
+}

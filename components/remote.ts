@@ -1,0 +1,59 @@
+// The one place that turns a host step into a @pulumi/command remote.Command with a pinned host key.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { HostStep } from "../steps/step";
+
+/** SSH access to one host, as every remote command of that host uses it. */
+export interface HostAccess {
+  host: string;
+  port: number;
+  user: string;
+  /** Secret: the private key text. */
+  privateKey: pulumi.Input<string>;
+  /** Pinned host public key (`ssh-ed25519 AAAA...`); undefined only where config allows it. */
+  hostKey?: string;
+}
+
+/** Secret values by slot name; every value is a secret Output. */
+export type SecretValues = Record<string, pulumi.Output<string>>;
+
+/** The JSON object that a step reads on stdin: only the slots it names, as one secret. */
+function stdinFor(step: HostStep, secrets: SecretValues): pulumi.Output<string> | undefined {
+  if (step.secrets.length === 0) return undefined;
+  const missing = step.secrets.filter((s) => secrets[s] === undefined);
+  if (missing.length > 0) throw new Error(`no value for secret slot(s) ${missing.join(", ")}`);
+  const pairs = step.secrets.map((s) => secrets[s].apply((v) => [s, v] as const));
+  return pulumi.secret(pulumi.all(pairs).apply((kv) => JSON.stringify(Object.fromEntries(kv))));
+}
+
+export function hostCommand(
+  name: string,
+  access: HostAccess,
+  step: HostStep,
+  secrets: SecretValues,
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+  return new command.remote.Command(
+    name,
+    {
+      connection: {
+        host: access.host,
+        port: access.port,
+        user: access.user,
+        privateKey: access.privateKey,
+        hostKey: access.hostKey,
+        dialErrorLimit: 5,
+        perDialTimeout: 10,
+      },
+      create: step.create,
+      update: step.create,
+      delete: step.delete,
+      stdin: stdinFor(step, secrets),
+      // Scripts never print secrets, and sshd refuses SSH setenv unless AcceptEnv lists the name.
+      logging: "stdoutAndStderr",
+      addPreviousOutputInEnv: false,
+    },
+    // A step whose delete undoes its create must finish deleting before its replacement creates.
+    { deleteBeforeReplace: true, ...opts },
+  );
+}

@@ -1,0 +1,59 @@
+// The Pulumi program: stack config -> validated inventory -> infra node and one component per cluster.
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { InfraNode } from "./components/infraNode";
+import { PgCluster } from "./components/pgCluster";
+import type { HostAccess } from "./components/remote";
+import { InventoryError, loadInventory } from "./config/load";
+import { expandPath, rawInventory } from "./config/stack";
+
+const config = new pulumi.Config("pigsty");
+const baseDir = __dirname;
+
+function load() {
+  try {
+    return loadInventory(rawInventory({ inventory: config.getObject("inventory"), sandbox: config.get("sandbox"), baseDir }));
+  } catch (e) {
+    // Every problem at once, before any resource exists (a RunError prints without a stack trace).
+    if (e instanceof InventoryError) throw new pulumi.RunError(`the inventory has problems:\n${e.message}`);
+    throw e;
+  }
+}
+
+const { model, warnings, secrets } = load();
+for (const w of warnings) pulumi.log.warn(`${w.path}: ${w.message}`);
+
+const keyPath = expandPath(model.ssh.keyPath, baseDir);
+const privateKey = pulumi.secret(
+  pulumi.output(keyPath).apply((p) => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      throw new pulumi.RunError(`ssh.key_path: cannot read ${p}. Point it at the admin user's private key (or start the sandbox).`);
+    }
+  }),
+);
+const access = (ip: string): HostAccess => ({ host: ip, port: model.ssh.port, user: model.ssh.user, privateKey, hostKey: model.ssh.hostKeys[ip] });
+
+const infra = new InfraNode("meta", { model, access });
+const clusters = model.clusters.map(
+  (c) =>
+    new PgCluster(c.name, {
+      model,
+      cluster: c,
+      secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
+      access,
+      dcsReady: infra.dcsReady,
+      monitoringReady: [infra.monitoring],
+    }),
+);
+
+export const prometheusUrl = infra.prometheusUrl;
+export const frontPageUrl = infra.frontPageUrl;
+export const services = Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.endpoints]));
+export const instances = Object.fromEntries(
+  model.clusters.flatMap((c) => c.instances.map((i) => [i.name, { cluster: c.name, ip: i.ip, role: i.role }])),
+);
+export const haproxyAdminPages = Object.fromEntries(
+  model.clusters.flatMap((c) => c.instances.map((i) => [i.name, `http://${i.ip}:${c.ports.haproxyAdmin}/`])),
+);

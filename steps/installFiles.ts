@@ -1,0 +1,53 @@
+// Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
+import { heredoc, quote } from "./shell";
+
+export interface FileSpec {
+  path: string;
+  content: string;
+  /** Octal mode, default 0644. */
+  mode?: string;
+  /** `user:group`, default root:root. */
+  owner?: string;
+  /** A command that validates the candidate file; its path is appended, e.g. `haproxy -c -q -f`. */
+  check?: string;
+}
+
+/** A command that prints file SRC with its `{{secret:slot}}` placeholders filled from $work/secrets.json. */
+export const fillSecrets = (src: string) =>
+  `python3 -c 'import json,re,sys; s=json.load(open(sys.argv[1])); t=open(sys.argv[2]).read(); sys.stdout.write(re.sub(r"\\{\\{secret:([A-Za-z0-9_./-]+)\\}\\}", lambda m: s[m.group(1)], t))' "$work/secrets.json" ${src}`;
+
+/**
+ * Defines `install_file DEST MODE OWNER [CHECK...]` (reads the file text on stdin) and `changed`
+ * (true when any file was replaced). Placeholders `{{secret:slot}}` are filled from
+ * $work/secrets.json by python3, so passwords never appear in the command text or a process list.
+ */
+export const installFileFunction: string[] = [
+  "install_file() {",
+  '  local dest=$1 mode=$2 owner=$3; shift 3',
+  '  cat >"$work/raw"',
+  '  if [ -f "$work/secrets.json" ]; then',
+  `    ${fillSecrets('"$work/raw"')} >"$work/new"`,
+  "  else",
+  '    cp "$work/raw" "$work/new"',
+  "  fi",
+  '  if [ $# -gt 0 ]; then "$@" "$work/new" >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; echo "rejected by $1: $dest" >&2; return 1; }; fi',
+  '  if ! cmp -s "$work/new" "$dest"; then',
+  '    install -D -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$work/new" "$dest"',
+  '    echo "$dest" >>"$work/changed"; say "changed $dest"',
+  "  else",
+  '    chmod "$mode" "$dest"; chown "$owner" "$dest"',
+  "  fi",
+  '  rm -f "$work/new" "$work/raw"',
+  "}",
+  'changed() { [ -s "$work/changed" ]; }',
+];
+
+/** One install_file call per file, in path order, each file's text in a here-document. */
+export function installFileLines(files: FileSpec[]): string[] {
+  return [...files]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => {
+      const args = [quote(f.path), f.mode ?? "0644", f.owner ?? "root:root", f.check ?? ""].filter((a) => a !== "").join(" ");
+      return heredoc(`install_file ${args}`, f.content);
+    });
+}

@@ -1,0 +1,44 @@
+// Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
+import { PATRONI_YML } from "../render/paths";
+import { quote } from "./shell";
+import { hostStep, type HostStep } from "./step";
+
+export const PG_PACKAGES = [
+  "postgresql-15",
+  "patroni",
+  "pgbouncer",
+  "haproxy",
+  "etcd-client",
+  "curl",
+  "prometheus-node-exporter",
+  "prometheus-postgres-exporter",
+];
+export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
+
+/** Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done. */
+export function prepareNode(hostname: string, packages: string[], postgres: boolean): HostStep {
+  const body = ["export DEBIAN_FRONTEND=noninteractive"];
+  if (postgres) {
+    // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.
+    body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
+  }
+  body.push(
+    `missing=$(for p in ${packages.join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)`,
+    'if [ -n "$missing" ]; then',
+    '  say "installing:" $missing',
+    "  apt_install() { apt-get install -y -q -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
+    "  apt_install || { apt-get update -q && apt_install; }",
+    "fi",
+    `[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`,
+    "install -d -m 0755 /etc/sysctl.d",
+    "printf 'vm.swappiness = 1\\nnet.core.somaxconn = 4096\\n' >/etc/sysctl.d/90-pigsty.conf",
+    "sysctl -q -p /etc/sysctl.d/90-pigsty.conf 2>/dev/null || true  # read-only in containers",
+  );
+  if (postgres) {
+    body.push(
+      "install -d -o postgres -g postgres -m 0750 /pg /pg/bin /pg/conf /pg/conf/hba",
+      `echo "alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'" >/etc/profile.d/pigsty.sh`,
+    );
+  }
+  return hostStep(`prepare ${hostname}`, body);
+}

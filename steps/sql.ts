@@ -1,0 +1,84 @@
+// SQL that makes roles, users and databases match the model; idempotent, passwords as secret placeholders.
+import type { ClusterModel, DatabaseModel, UserModel } from "../config/model";
+import { slot } from "../config/secrets";
+import { placeholder } from "../render/secrets";
+
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+/** Dollar-quoted so that any password character is safe; the tag cannot occur in a generated password. */
+const passwordLiteral = (s: string) => `$pigsty_pw$${placeholder(s)}$pigsty_pw$`;
+
+function createRole(name: string): string {
+  return `DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(name)}) THEN CREATE ROLE ${ident(name)}; END IF; END$$;`;
+}
+
+function roleOptions(u: UserModel): string[] {
+  const flag = (on: boolean, word: string) => (on ? word : `NO${word}`);
+  const opts = [
+    flag(u.login, "LOGIN"),
+    flag(u.superuser, "SUPERUSER"),
+    flag(u.createdb, "CREATEDB"),
+    flag(u.createrole, "CREATEROLE"),
+    flag(u.inherit, "INHERIT"),
+    flag(u.replication, "REPLICATION"),
+    flag(u.bypassrls, "BYPASSRLS"),
+    `CONNECTION LIMIT ${u.connlimit}`,
+  ];
+  if (u.expire_at) opts.push(`VALID UNTIL ${literal(u.expire_at)}`);
+  return opts;
+}
+
+/** The built-in accounts this system owns besides Patroni's (superuser, replication). */
+function accountSql(c: ClusterModel): string[] {
+  const a = c.accounts;
+  return [
+    createRole(a.monitor),
+    `ALTER ROLE ${ident(a.monitor)} LOGIN NOSUPERUSER CONNECTION LIMIT 8 PASSWORD ${passwordLiteral(slot.monitor(c.name))};`,
+    `GRANT pg_monitor TO ${ident(a.monitor)};`,
+    createRole(a.admin),
+    `ALTER ROLE ${ident(a.admin)} LOGIN SUPERUSER PASSWORD ${passwordLiteral(slot.admin(c.name))};`,
+    `ALTER ROLE ${ident(a.replication)} PASSWORD ${passwordLiteral(slot.replication(c.name))};`,
+  ];
+}
+
+export function userSql(c: ClusterModel, u: UserModel): string[] {
+  const lines = [createRole(u.name), `ALTER ROLE ${ident(u.name)} ${roleOptions(u).join(" ")};`];
+  if (u.login) lines.push(`ALTER ROLE ${ident(u.name)} PASSWORD ${passwordLiteral(slot.user(c.name, u.name))};`);
+  for (const r of u.roles) lines.push(`GRANT ${ident(r)} TO ${ident(u.name)};`);
+  for (const [k, v] of Object.entries(u.parameters ?? {})) lines.push(`ALTER ROLE ${ident(u.name)} SET ${k} = ${literal(String(v))};`);
+  if (u.comment) lines.push(`COMMENT ON ROLE ${ident(u.name)} IS ${literal(u.comment)};`);
+  return lines;
+}
+
+/** Roles and users, group roles first (users are granted them), in inventory order. */
+export function rolesSql(c: ClusterModel): string {
+  const lines = ["SET client_min_messages = warning;", ...accountSql(c), ...c.users.flatMap((u) => userSql(c, u))];
+  return `${lines.join("\n")}\n`;
+}
+
+function databaseSql(d: DatabaseModel): string[] {
+  const create = [`CREATE DATABASE ${ident(d.name)} OWNER ${ident(d.owner)} TEMPLATE ${ident(d.template)}`];
+  if (d.encoding) create.push(`ENCODING ${literal(d.encoding)}`);
+  if (d.locale) create.push(`LOCALE ${literal(d.locale)}`);
+  const lines = [
+    // CREATE DATABASE cannot run inside DO; psql's \gexec runs it only when the database is missing.
+    `SELECT ${literal(create.join(" "))} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${literal(d.name)})\\gexec`,
+    `ALTER DATABASE ${ident(d.name)} OWNER TO ${ident(d.owner)};`,
+    `ALTER DATABASE ${ident(d.name)} CONNECTION LIMIT ${d.connlimit};`,
+    `ALTER DATABASE ${ident(d.name)} ALLOW_CONNECTIONS ${d.allowconn};`,
+  ];
+  if (d.comment) lines.push(`COMMENT ON DATABASE ${ident(d.name)} IS ${literal(d.comment)};`);
+  if (d.revokeconn) lines.push(`REVOKE CONNECT ON DATABASE ${ident(d.name)} FROM PUBLIC;`);
+  lines.push(`\\connect ${ident(d.name)}`);
+  for (const s of d.schemas) lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(s)} AUTHORIZATION ${ident(d.owner)};`);
+  for (const e of d.extensions) {
+    const ext = typeof e === "string" ? { name: e, schema: undefined } : e;
+    lines.push(`CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)}${ext.schema ? ` SCHEMA ${ident(ext.schema)}` : ""};`);
+  }
+  lines.push("\\connect postgres");
+  return lines;
+}
+
+export function databasesSql(c: ClusterModel): string {
+  return `${["SET client_min_messages = warning;", ...c.databases.flatMap(databaseSql)].join("\n")}\n`;
+}

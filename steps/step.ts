@@ -1,0 +1,30 @@
+// A host step: the scripts of one remote command and the secret slots its stdin must carry.
+import { placeholdersIn } from "../render/secrets";
+import { installFileFunction, installFileLines, type FileSpec } from "./installFiles";
+import { prologue, script } from "./shell";
+
+export interface HostStep {
+  /** Runs on create and on every change of the step (scripts are idempotent). */
+  create: string;
+  /** Runs when the step is removed; undefined = nothing to undo. */
+  delete?: string;
+  /** Secret slots the scripts read from stdin (JSON object); empty = no stdin. */
+  secrets: string[];
+}
+
+/** Builds a step from body lines; secret slots are found from the placeholders in the body. */
+export function hostStep(title: string, body: string[], deleteBody?: string[]): HostStep {
+  const secrets = placeholdersIn(body.join("\n"));
+  return {
+    create: script([...prologue(title, secrets.length > 0), ...body]),
+    delete: deleteBody && script([...prologue(`${title} (removal)`, false), ...deleteBody]),
+    secrets,
+  };
+}
+
+/** Installs files, then runs `onChange` only when one of them changed and `always` every time. */
+export function filesStep(title: string, files: FileSpec[], onChange: string[], always: string[] = [], deleteBody?: string[]): HostStep {
+  const body = [...installFileFunction, ...installFileLines(files)];
+  if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => `  ${l}`), "fi");
+  return hostStep(title, [...body, ...always], deleteBody);
+}

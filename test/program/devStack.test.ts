@@ -1,0 +1,130 @@
+// The dev stack's program under mocks: exact resources, pinned host keys, ordering and no secret in any command.
+import * as command from "@pulumi/command";
+import { loadInventory } from "../../config/load";
+import { rawInventory } from "../../config/stack";
+import { devStackConfig, repoRoot, runProgram, type Registered } from "./harness";
+
+const hostsFixture = "test/fixtures/sandbox/hosts.json";
+const config = { ...devStackConfig(), "pigsty:sandbox": hostsFixture };
+
+describe("Pulumi.dev.yaml", () => {
+  const { model, secrets } = loadInventory(rawInventory({ inventory: config["pigsty:inventory"], sandbox: hostsFixture, baseDir: repoRoot }));
+
+  it("loads the SOP demo topology", () => {
+    expect(model.infra.ip).toBe("10.10.10.10");
+    expect(model.clusters.map((c) => c.name)).toEqual(["pg-test"]);
+    const pgTest = model.clusters[0];
+    expect(pgTest.instances.map((i) => [i.name, i.ip, i.role, i.offlineQuery])).toEqual([
+      ["pg-test-1", "10.10.10.11", "primary", false],
+      ["pg-test-2", "10.10.10.12", "replica", false],
+      ["pg-test-3", "10.10.10.13", "offline", true],
+    ]);
+    expect(pgTest.services.map((s) => [s.name, s.port])).toEqual([
+      ["primary", 5433],
+      ["replica", 5434],
+      ["default", 5436],
+      ["offline", 5438],
+    ]);
+  });
+
+  it("takes SSH user, key and pinned host keys from the sandbox file", () => {
+    expect(model.ssh.user).toBe("dba");
+    expect(model.ssh.keyPath).toBe("test/fixtures/sandbox/not-a-key");
+    expect(model.ssh.hostKeys["10.10.10.12"]).toMatch(/^ssh-ed25519 AAAA.*MTI$/);
+  });
+
+  it("gives no password, so every slot is generated", () => {
+    expect(Object.values(secrets).every((v) => v === undefined)).toBe(true);
+    expect(Object.keys(secrets)).toContain("pg-test/user/dbuser_test");
+  });
+});
+
+describe("the program under mocks", () => {
+  const dependsOn = new Map<string, string[]>();
+  let registered: Registered[] = [];
+
+  beforeAll(async () => {
+    const original = command.remote.Command;
+    jest.spyOn(command.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
+      dependsOn.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => (r as any).__name));
+      return new original(name, args, opts);
+    }) as any);
+    ({ registered } = await runProgram(config));
+  });
+
+  const commands = () => registered.filter((r) => r.type === "command:remote:Command");
+
+  it("registers exactly the infra node, the cluster, its instances and their steps", () => {
+    const byType = (t: string) => registered.filter((r) => r.type === t).map((r) => r.name).sort();
+    expect(byType("pigsty:infra:Node")).toEqual(["meta"]);
+    expect(byType("pigsty:pg:Cluster")).toEqual(["pg-test"]);
+    expect(byType("pigsty:pg:Instance")).toEqual(["pg-test-1", "pg-test-2", "pg-test-3"]);
+    const steps = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register"];
+    const expected = [
+      "meta-1-etcd",
+      "meta-monitoring",
+      "meta-prepare",
+      "pg-test-databases",
+      "pg-test-roles",
+      ...[1, 2, 3].flatMap((n) => steps.map((s) => `pg-test-${n}-${s}`)),
+    ].sort();
+    expect(commands().map((c) => c.name).sort()).toEqual(expected);
+  });
+
+  it("generates one random password per secret slot", () => {
+    const pw = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort();
+    expect(pw).toEqual([
+      "pg-test-password-admin",
+      "pg-test-password-haproxy_admin",
+      "pg-test-password-monitor",
+      "pg-test-password-patroni_api",
+      "pg-test-password-replication",
+      "pg-test-password-superuser",
+      "pg-test-password-user-dbuser_test",
+    ]);
+  });
+
+  it("pins every command's host key and connects as the admin user", () => {
+    for (const c of commands()) {
+      expect(c.inputs.connection.user).toBe("dba");
+      expect(c.inputs.connection.hostKey).toMatch(/^ssh-ed25519 /);
+    }
+    const p2 = commands().find((c) => c.name === "pg-test-2-patroni") as Registered;
+    expect(p2.inputs.connection.host).toBe("10.10.10.12");
+    const reg = commands().find((c) => c.name === "pg-test-2-register") as Registered;
+    expect(reg.inputs.connection.host).toBe("10.10.10.10");
+  });
+
+  it("bootstraps the primary first, replicas after it, SQL after the primary", () => {
+    expect(dependsOn.get("pg-test-2-patroni")).toEqual(expect.arrayContaining(["pg-test-2-config", "meta-1-etcd", "pg-test-1-patroni"]));
+    expect(dependsOn.get("pg-test-3-patroni")).toEqual(expect.arrayContaining(["pg-test-1-patroni"]));
+    expect(dependsOn.get("pg-test-3-patroni")).not.toContain("pg-test-2-patroni");
+    expect(dependsOn.get("pg-test-1-patroni")).not.toContain("pg-test-2-patroni");
+    expect(dependsOn.get("pg-test-roles")).toEqual(["pg-test-1-patroni"]);
+    expect(dependsOn.get("pg-test-databases")).toEqual(["pg-test-roles"]);
+  });
+
+  it("keeps passwords out of every command text and sends them only on stdin", async () => {
+    const generated = registered.filter((r) => r.type.startsWith("random:")).map((r) => `generated-secret-${r.name}`);
+    for (const c of commands()) {
+      for (const field of ["create", "update", "delete"]) {
+        for (const pw of generated) expect(String(c.inputs[field] ?? "")).not.toContain(pw);
+      }
+    }
+    const config2 = commands().find((c) => c.name === "pg-test-2-config") as Registered;
+    expect(config2.secretInputs).toEqual(expect.arrayContaining(["stdin", "connection"]));
+    const stdin = JSON.parse(config2.inputs.stdin);
+    expect(Object.keys(stdin).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
+    expect(stdin["pg-test/replication"]).toBe("generated-secret-pg-test-password-replication");
+    expect(config2.inputs.create).toContain("{{secret:pg-test/replication}}");
+    const prepare = commands().find((c) => c.name === "pg-test-2-prepare") as Registered;
+    expect(prepare.inputs.stdin).toBeUndefined();
+  });
+
+  it("exports the four service endpoints on every member", async () => {
+    const { exports } = await runProgram(config);
+    const services = exports.services["pg-test"];
+    expect(services.primary).toEqual(["10.10.10.11:5433", "10.10.10.12:5433", "10.10.10.13:5433"]);
+    expect(Object.keys(services).sort()).toEqual(["default", "offline", "primary", "replica"]);
+  });
+});

@@ -1,0 +1,66 @@
+// Runs index.ts under Pulumi mocks with a given stack config and records every resource it registers.
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  /** Names of the inputs that were secrets. */
+  secretInputs: string[];
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Mocks receive secrets wrapped as {<sig>: SECRET_SIG, value}; this returns the plain value, recursively. */
+export function unwrapSecrets(x: any): any {
+  if (Array.isArray(x)) return x.map(unwrapSecrets);
+  if (x && typeof x === "object") {
+    if (Object.values(x).includes(SECRET_SIG) && "value" in x) return unwrapSecrets(x.value);
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return x;
+}
+
+/** True when a mock input was marked secret. */
+export function isSecretInput(x: any): boolean {
+  return !!x && typeof x === "object" && Object.values(x).includes(SECRET_SIG);
+}
+
+export const repoRoot = join(__dirname, "..", "..");
+
+/** The `config:` block of Pulumi.dev.yaml. */
+export function devStackConfig(): Record<string, unknown> {
+  return parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")).config;
+}
+
+/** Resolves an Output's value (mocks resolve everything, secrets included). */
+export function valueOf<T>(o: pulumi.Input<T> | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+}
+
+/** Imports index.ts with `config` (once per test file: jest gives each file its own module registry). */
+export async function runProgram(config: Record<string, unknown>): Promise<{ registered: Registered[]; exports: Record<string, any> }> {
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: Object.keys(args.inputs).filter((k) => isSecretInput(args.inputs[k])) });
+        const state = args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-secret-${args.name}` } : args.inputs;
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "pigsty",
+    "dev",
+  );
+  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  pulumi.runtime.setAllConfig(flat);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports: Record<string, any> = require("../../index");
+  // Let registrations settle.
+  await new Promise((r) => setTimeout(r, 200));
+  return { registered, exports };
+}
