@@ -57,3 +57,5 @@ export const instances = Object.fromEntries(
 export const haproxyAdminPages = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, `http://${i.ip}:${c.ports.haproxyAdmin}/`])),
 );
+/** Business users' passwords, secret: `pulumi stack output passwords --show-secrets`. */
+export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));

@@ -59,11 +59,15 @@ export class PgCluster extends pulumi.ComponentResource {
   readonly instances: PgInstance[];
   /** Service name -> `ip:port` on every member (any member's HAProxy routes to the right one). */
   readonly endpoints: Record<string, string[]>;
+  /** Login users' passwords (secret Outputs), for `pulumi stack output --show-secrets`. */
+  readonly userPasswords: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: PgClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model, cluster } = args;
     super(clusterType, name, clusterFacts(cluster, args.deployed ?? []), opts);
     const secrets = secretValues(args.secrets, this);
+    const userPrefix = `${cluster.name}/user/`;
+    this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
     const infraAccess = args.access(model.infra.ip);
     const make = (i: (typeof cluster.instances)[number], after: pulumi.Resource[]) =>
       new PgInstance(i.name, {

@@ -5,7 +5,7 @@ import { rawInventory } from "../../config/stack";
 import { devStackConfig, repoRoot, runProgram, type Registered } from "./harness";
 
 const hostsFixture = "test/fixtures/sandbox/hosts.json";
-const config = { ...devStackConfig(), "pigsty:sandbox": hostsFixture };
+const config: Record<string, unknown> = { ...devStackConfig(), "pigsty:sandbox": hostsFixture };
 
 describe("Pulumi.dev.yaml", () => {
   const { model, secrets } = loadInventory(rawInventory({ inventory: config["pigsty:inventory"], sandbox: hostsFixture, baseDir: repoRoot }));
