@@ -37,7 +37,12 @@ export function prologue(title: string, readsSecrets: boolean): string[] {
   return lines;
 }
 
-/** Joins script lines into the text of a command. */
+/**
+ * Joins script lines into the text of a remote command that runs as root: the script is bash's
+ * argument (it holds no secret, only placeholders), so the SSH channel's stdin stays free for secrets.
+ */
 export function script(lines: string[]): string {
-  return `${lines.join("\n")}\n`;
+  const body = `${lines.join("\n")}\n`;
+  const tag = heredocDelimiter(body);
+  return `sudo -n /bin/bash -c "$(cat <<'${tag}'\n${body}${tag}\n)"\n`;
 }

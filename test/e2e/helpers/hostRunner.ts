@@ -1,0 +1,63 @@
+// Runs the program's remote commands on the sandbox in the program's dependency order, without the Pulumi engine.
+// Why: the engine's command/random provider plugins cannot be built on machines whose Go module proxy refuses them
+// (see .toolchain/MISSING); this still executes every host script exactly as rendered, with its stdin, on real hosts.
+import * as command from "@pulumi/command";
+import { runProgram, type Registered } from "../../program/harness";
+import { sshRun, type CmdResult } from "./sandbox";
+
+export interface HostCommand {
+  name: string;
+  host: string;
+  create: string;
+  stdin?: string;
+  deps: string[];
+}
+
+export interface StepRun {
+  name: string;
+  host: string;
+  seconds: number;
+  result: CmdResult;
+}
+
+/** The program's remote commands under mocks, with their dependsOn edges (by resource name). */
+export async function programCommands(config: Record<string, unknown>): Promise<{ commands: HostCommand[]; registered: Registered[] }> {
+  const deps = new Map<string, string[]>();
+  const Original = command.remote.Command;
+  const spy = jest.spyOn(command.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
+    deps.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => r.__name));
+    return new Original(name, args, opts);
+  }) as any);
+  const { registered } = await runProgram(config);
+  spy.mockRestore();
+  const commands = registered
+    .filter((r) => r.type === "command:remote:Command")
+    .map((r) => ({ name: r.name, host: r.inputs.connection.host, create: r.inputs.create, stdin: r.inputs.stdin, deps: deps.get(r.name) ?? [] }));
+  return { commands, registered };
+}
+
+/** Runs every command once its dependencies are done, independent ones in parallel; stops at the first failure. */
+export async function runInOrder(commands: HostCommand[], log: (line: string) => void = () => undefined): Promise<StepRun[]> {
+  const done = new Map<string, StepRun>();
+  const pending = new Set(commands.map((c) => c.name));
+  const known = new Set(pending);
+  while (pending.size > 0) {
+    const ready = commands.filter((c) => pending.has(c.name) && c.deps.every((d) => !known.has(d) || done.has(d)));
+    if (ready.length === 0) throw new Error(`dependency cycle among ${[...pending].join(", ")}`);
+    const runs = await Promise.all(
+      ready.map(async (c) => {
+        pending.delete(c.name);
+        const t = Date.now();
+        const result = await sshRun(c.host, c.create, { input: c.stdin ?? "", timeoutMs: 1_200_000 });
+        const run = { name: c.name, host: c.host, seconds: (Date.now() - t) / 1000, result };
+        log(`${c.name} on ${c.host}: exit ${result.code} in ${run.seconds.toFixed(1)}s`);
+        return run;
+      }),
+    );
+    for (const r of runs) {
+      if (r.result.code !== 0) throw new Error(`${r.name} on ${r.host} failed (exit ${r.result.code}):\n${r.result.stdout}\n${r.result.stderr}`);
+      done.set(r.name, r);
+    }
+  }
+  return [...done.values()];
+}
