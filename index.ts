@@ -23,16 +23,14 @@ function load() {
 const { model, warnings, secrets } = load();
 for (const w of warnings) pulumi.log.warn(`${w.path}: ${w.message}`);
 
-const keyPath = expandPath(model.ssh.keyPath, baseDir);
-const privateKey = pulumi.secret(
-  pulumi.output(keyPath).apply((p) => {
-    try {
-      return readFileSync(p, "utf8");
-    } catch {
-      throw new pulumi.RunError(`ssh.key_path: cannot read ${p}. Point it at the admin user's private key (or start the sandbox).`);
-    }
-  }),
-);
+function readPrivateKey(path: string): pulumi.Output<string> {
+  try {
+    return pulumi.secret(readFileSync(path, "utf8"));
+  } catch {
+    throw new pulumi.RunError(`ssh.key_path: cannot read ${path}. Point it at the admin user's private key (or start the sandbox).`);
+  }
+}
+const privateKey = readPrivateKey(expandPath(model.ssh.keyPath, baseDir));
 const access = (ip: string): HostAccess => ({ host: ip, port: model.ssh.port, user: model.ssh.user, privateKey, hostKey: model.ssh.hostKeys[ip] });
 
 const infra = new InfraNode("meta", { model, access });

@@ -147,7 +147,8 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
         instance: i.name,
         ip: i.ip,
         labels: { cls: c.name, ins: i.name },
-        targets: [c.ports.pgExporter, c.ports.nodeExporter, c.ports.pgbouncerExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
+        // No pgbouncer exporter target yet: Debian's exporter package is a different program (see render/exporters.ts).
+        targets: [c.ports.pgExporter, c.ports.nodeExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
       })),
     ),
   };

@@ -7,7 +7,9 @@ function globalAndDefaults(): string[] {
   return [
     "global",
     "    log /dev/log local0",
-    "    maxconn 65535",
+    // HAProxy needs about 2 fds per connection and refuses to load when the limit is lower
+    // (containers often cap it near 20000), so the global cap stays modest.
+    "    maxconn 8192",
     "    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners",
     "    stats timeout 30s",
     "",

@@ -62,6 +62,10 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       data_dir: cluster.dataDir,
       bin_dir: cluster.binDir,
       pgpass: "/pg/conf/pgpass",
+      // Patroni's own connections go through the socket as the dbsu OS user: HBA lets the dbsu in
+      // only by ident on local connections (render/pgHba.ts), never by password over TCP.
+      use_unix_socket: true,
+      use_unix_socket_repl: true,
       authentication: {
         superuser: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
         replication: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },

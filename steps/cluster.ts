@@ -21,7 +21,7 @@ function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
     `(umask 077; ${fillSecrets('"$work/sql.in"')} >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
     `leader=$(curl -fsS http://127.0.0.1:${cluster.ports.patroni}/cluster | python3 -c 'import json,sys; print(next((m["host"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))')`,
     '[ -n "$leader" ] || { echo "error: cluster has no leader right now; run pulumi up again when patronictl list shows one" >&2; exit 1; }',
-    `if ip -o addr | grep -q " $leader/"; then`,
+    `if [[ " $(hostname -I) " == *" $leader "* ]]; then`,
     `  chown postgres "$work" "$work/sql"; runuser -u postgres -- ${psql} -d postgres -f "$work/sql"`,
     "else",
     `  PGPASSFILE="$work/pgpass" ${psql} -h "$leader" -p ${cluster.ports.postgres} -U ${quote(cluster.accounts.admin)} -d postgres -f "$work/sql"`,

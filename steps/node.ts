@@ -23,7 +23,7 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
     body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
   }
   body.push(
-    `missing=$(for p in ${packages.join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"; done)`,
+    `missing=$(for p in ${packages.join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
     'if [ -n "$missing" ]; then',
     '  say "installing:" $missing',
     "  apt_install() { apt-get install -y -q -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",

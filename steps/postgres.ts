@@ -27,10 +27,11 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
     "found=()",
     `[ -s ${cluster.dataDir}/PG_VERSION ] && found+=("a data directory at ${cluster.dataDir}")`,
     "ls /var/lib/postgresql/*/*/PG_VERSION >/dev/null 2>&1 && found+=(\"a Debian Postgres cluster under /var/lib/postgresql\")",
-    "ps -eo comm= | grep -qx postgres && found+=(\"a running postgres\")",
+    "[ -n \"$(ps -eo comm= | grep -x postgres || true)\" ] && found+=(\"a running postgres\")",
   ];
   if (instance.role === "primary") {
-    body.push(`${etcdctl(model)} get --prefix --keys-only ${dcsPrefix(cluster)} 2>/dev/null | grep -q . && found+=("cluster state in the DCS under ${dcsPrefix(cluster)}")`);
+    // A DCS that cannot be read must stop the guard, not pass it: no `|| true` here.
+    body.push(`keys=$(${etcdctl(model)} get --prefix --keys-only ${dcsPrefix(cluster)})`, `[ -n "$keys" ] && found+=("cluster state in the DCS under ${dcsPrefix(cluster)}")`);
   }
   body.push('if [ ${#found[@]} -gt 0 ]; then');
   if (cluster.flags.clean && !cluster.flags.safeguard) {
@@ -47,6 +48,12 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   }
   body.push("fi", `echo ${want} >${OWNER_MARKER}`);
   return hostStep(`safety guard of ${instance.name}`, body);
+}
+
+/** Waits (10 s) until every port listens; fails naming the unit's log otherwise. */
+function waitListening(ports: number[], unit: string): string {
+  const list = ports.join(" ");
+  return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || { echo "error: ${unit} does not listen on port $p; see journalctl -u ${unit}" >&2; exit 1; }; done`;
 }
 
 /** The instance's rendered files, except the active HBA file, which follows the actual role (below). */
@@ -106,14 +113,27 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
   const files = instanceFiles(model, cluster, instance);
   const dir = paths.PGBOUNCER_DIR;
   const specs = ["pgbouncer.ini", "userlist.txt", "pgb_hba.conf"].map((f) => ({ path: `${dir}/${f}`, content: files[`${dir}/${f}`], owner: "postgres:postgres", mode: "0640" }));
-  return filesStep(`pgbouncer of ${instance.name}`, specs, ["systemctl -q is-active pgbouncer && systemctl reload pgbouncer || systemctl restart pgbouncer"], ["systemctl enable -q pgbouncer", "systemctl -q is-active pgbouncer || systemctl start pgbouncer"]);
+  // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
+  return filesStep(`pgbouncer of ${instance.name}`, specs, [
+    `if grep -qx ${dir}/pgbouncer.ini "$work/changed" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
+  ], [
+    "systemctl enable -q pgbouncer",
+    // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
+    `[ -n "$(ss -Hltn "src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}")" ] || systemctl restart pgbouncer`,
+    waitListening([cluster.ports.pgbouncer], "pgbouncer"),
+  ]);
 }
 
 export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
   return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
     "systemctl -q is-active haproxy && systemctl reload haproxy || systemctl restart haproxy",
-  ], ["systemctl enable -q haproxy", "systemctl -q is-active haproxy || systemctl start haproxy"]);
+  ], [
+    "systemctl enable -q haproxy",
+    "systemctl -q is-active haproxy || systemctl start haproxy",
+    // A reload that fails to load keeps the old process running, so only open ports prove success.
+    waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
+  ]);
 }
 
 export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {

@@ -14,7 +14,7 @@ const cluster = model.clusters[0];
 
 test("one file-SD target per instance, labelled cls/ins", () => {
   expect(JSON.parse(renderFileSdTarget(model.scrapeTargets[0]))).toEqual([
-    { targets: ["10.10.10.11:9630", "10.10.10.11:9100", "10.10.10.11:9631", "10.10.10.11:9101"], labels: { cls: "pg-test", ins: "pg-test-1" } },
+    { targets: ["10.10.10.11:9630", "10.10.10.11:9100", "10.10.10.11:9101"], labels: { cls: "pg-test", ins: "pg-test-1" } },
   ]);
   expect(Object.keys(infraFiles(model)).sort()).toEqual([
     "/etc/prometheus/prometheus.yml",

@@ -36,28 +36,26 @@ export async function programCommands(config: Record<string, unknown>): Promise<
   return { commands, registered };
 }
 
-/** Runs every command once its dependencies are done, independent ones in parallel; stops at the first failure. */
+/** Runs each command as soon as its dependencies are done (as the engine does); stops at the first failure. */
 export async function runInOrder(commands: HostCommand[], log: (line: string) => void = () => undefined): Promise<StepRun[]> {
-  const done = new Map<string, StepRun>();
-  const pending = new Set(commands.map((c) => c.name));
-  const known = new Set(pending);
-  while (pending.size > 0) {
-    const ready = commands.filter((c) => pending.has(c.name) && c.deps.every((d) => !known.has(d) || done.has(d)));
-    if (ready.length === 0) throw new Error(`dependency cycle among ${[...pending].join(", ")}`);
-    const runs = await Promise.all(
-      ready.map(async (c) => {
-        pending.delete(c.name);
+  const known = new Set(commands.map((c) => c.name));
+  const started = new Map<string, Promise<StepRun>>();
+  const start = (c: HostCommand): Promise<StepRun> => {
+    let p = started.get(c.name);
+    if (!p) {
+      p = (async () => {
+        const deps = c.deps.filter((d) => known.has(d)).map((d) => start(commands.find((x) => x.name === d) as HostCommand));
+        await Promise.all(deps);
         const t = Date.now();
         const result = await sshRun(c.host, c.create, { input: c.stdin ?? "", timeoutMs: 1_200_000 });
         const run = { name: c.name, host: c.host, seconds: (Date.now() - t) / 1000, result };
         log(`${c.name} on ${c.host}: exit ${result.code} in ${run.seconds.toFixed(1)}s`);
+        if (result.code !== 0) throw new Error(`${c.name} on ${c.host} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
         return run;
-      }),
-    );
-    for (const r of runs) {
-      if (r.result.code !== 0) throw new Error(`${r.name} on ${r.host} failed (exit ${r.result.code}):\n${r.result.stdout}\n${r.result.stderr}`);
-      done.set(r.name, r);
+      })();
+      started.set(c.name, p);
     }
-  }
-  return [...done.values()];
+    return p;
+  };
+  return Promise.all(commands.map(start));
 }
