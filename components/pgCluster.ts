@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, Model } from "../config/model";
 import type { SecretSlots } from "../config/secrets";
 import { databasesStep, rolesStep } from "../steps/cluster";
+import { dcsStateStep } from "../steps/infra";
 import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
 import { PgInstance } from "./pgInstance";
 import { hostCommand, type HostAccess } from "./remote";
@@ -82,8 +83,10 @@ export class PgCluster extends pulumi.ComponentResource {
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });
 
-    const primary = make(cluster.primary, args.dcsReady);
-    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [...args.dcsReady, primary.patroni]));
+    // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
+    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster.name), {}, { parent: this, dependsOn: args.dcsReady });
+    const primary = make(cluster.primary, [dcsState]);
+    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [dcsState, primary.patroni]));
     this.instances = [primary, ...replicas];
 
     const primaryAccess = args.access(cluster.primary.ip);

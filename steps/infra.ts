@@ -3,9 +3,10 @@ import type { Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "../render/etcd";
 import { renderFrontPage } from "../render/nginx";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
+import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
 import { quote } from "./shell";
-import { filesStep, type HostStep } from "./step";
+import { filesStep, hostStep, type HostStep } from "./step";
 
 /** One etcd member: config, (re)start on change, then wait until the member answers healthy. */
 export function etcdStep(model: Model, member: string): HostStep {
@@ -29,6 +30,16 @@ export function monitoringStep(model: Model): HostStep {
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || systemctl start ${services}`,
   ]);
+}
+
+/**
+ * The cluster's state in the DCS. Creating it only checks that the DCS answers; removing it (after
+ * every member's Patroni is gone, since they depend on it) clears the cluster's keys: SOP S2 "last".
+ */
+export function dcsStateStep(model: Model, cluster: string): HostStep {
+  const etcdctl = `ETCDCTL_API=3 etcdctl --endpoints=${model.dcs.endpoints.join(",")} --command-timeout=5s`;
+  const prefix = quote(`${PATRONI_NAMESPACE}${cluster}/`);
+  return hostStep(`DCS state of ${cluster}`, [`${etcdctl} endpoint health`], [`${etcdctl} del --prefix ${prefix} >/dev/null`, `say "cleared ${PATRONI_NAMESPACE}${cluster}/ in the DCS"`]);
 }
 
 /** SOP S9: one target file per instance, created with it and removed with it. */

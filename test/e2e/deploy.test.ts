@@ -1,10 +1,11 @@
 // First deploy on the sandbox: every host step of the dev stack, in order, then the SOP's checks on real hosts.
 import { devStackConfig } from "../program/harness";
-import { programCommands, runInOrder, type StepRun } from "./helpers/hostRunner";
-import { describeIfRoot, ensureSandbox, sshOk, sshRun } from "./helpers/sandbox";
+import { programCommands, runDeletes, runInOrder, type HostCommand, type StepRun } from "./helpers/hostRunner";
+import { describeIfRoot, ensureSandbox, resetNode, sshOk, sshRun } from "./helpers/sandbox";
 
 const members = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const bizPassword = "generated-secret-pg-test-password-user-dbuser_test";
+const sdDir = "/etc/prometheus/targets";
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** psql on pg-test-1 as the business user; the password goes on stdin, never on a command line. */
@@ -13,10 +14,16 @@ const psql = (host: string, port: number, sql: string) =>
 
 describeIfRoot("first deploy of the dev stack (host steps in program order)", () => {
   let first: StepRun[];
+  // The program runs once per test file (module cache); every phase reuses its commands.
+  let commands: HostCommand[];
 
   beforeAll(async () => {
     await ensureSandbox({ count: 4 });
-    const { commands } = await programCommands(devStackConfig());
+    // A true first deploy: pristine Postgres hosts and no pg-test state in the DCS.
+    for (const n of ["pg-test-1", "pg-test-2", "pg-test-3"]) await resetNode(n);
+    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    ({ commands } = await programCommands(devStackConfig()));
+    expect(commands.length).toBeGreaterThan(20);
     const t = Date.now();
     first = await runInOrder(commands, log);
     log(`deploy: ${((Date.now() - t) / 1000).toFixed(1)}s wall`);
@@ -32,15 +39,21 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
   });
 
   it("has one leader and two streaming replicas with no lag", async () => {
-    const out = await sshOk("pg-test-1", "sudo -iu postgres patronictl -c /pg/bin/patroni.yml list -f json");
-    const list = JSON.parse(out) as { Member: string; Role: string; State: string; "Lag in MB"?: number }[];
+    type Member = { Member: string; Role: string; State: string; "Lag in MB"?: number };
+    let list: Member[] = [];
+    // A fresh replica may still replay its base backup's WAL: give it a minute to reach lag 0.
+    for (let i = 0; i < 30; i++) {
+      list = JSON.parse(await sshOk("pg-test-1", "sudo -iu postgres patronictl -c /pg/bin/patroni.yml list -f json")) as Member[];
+      if (list.every((m) => m.Role === "Leader" || (m["Lag in MB"] ?? 0) === 0)) break;
+      await new Promise((res) => setTimeout(res, 2000));
+    }
     expect(list.map((m) => m.Member).sort()).toEqual(["pg-test-1", "pg-test-2", "pg-test-3"]);
     expect(list.filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-1"]);
     for (const m of list.filter((x) => x.Role !== "Leader")) {
       expect(["streaming", "running"]).toContain(m.State);
       expect(m["Lag in MB"] ?? 0).toBe(0);
     }
-  }, 60_000);
+  }, 90_000);
 
   it("writes through 5433 and reads the row back through 5434 and from every replica", async () => {
     const token = `row-${Date.now()}`;
@@ -77,9 +90,28 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
   }, 180_000);
 
   it("changes nothing when run again", async () => {
-    const { commands } = await programCommands(devStackConfig());
     const again = await runInOrder(commands);
+    expect(again.length).toBe(commands.length);
     const changed = again.filter((r) => /\bchanged \//.test(r.result.stdout)).map((r) => `${r.name}: ${r.result.stdout.match(/changed \S+/g)}`);
     expect(changed).toEqual([]);
   }, 900_000);
+
+  it("removes everything it made in reverse order: replicas before the primary, DCS state last", async () => {
+    const order: string[] = [];
+    await runDeletes(commands, (line) => order.push(line));
+    const at = (name: string) => order.findIndex((l) => l.startsWith(`delete ${name} `));
+    expect(at("pg-test-2-patroni")).toBeLessThan(at("pg-test-1-patroni"));
+    expect(at("pg-test-3-patroni")).toBeLessThan(at("pg-test-1-patroni"));
+    expect(at("pg-test-1-patroni")).toBeLessThan(at("pg-test-dcs"));
+    for (const ip of members) expect((await sshRun(ip, "systemctl is-active patroni")).stdout.trim()).not.toBe("active");
+    expect(await sshOk("meta", "ETCDCTL_API=3 etcdctl get --prefix --keys-only /pg/pg-test/")).toBe("");
+    expect(await sshOk("meta", `ls ${sdDir}/pgsql`)).toBe("");
+    // Data stays unless rm_pgdata (SOP S2), and the safety guard now refuses to reuse it.
+    expect((await sshRun("pg-test-1", "sudo test -s /pg/data/PG_VERSION")).code).toBe(0);
+    const guard = commands.find((c) => c.name === "pg-test-1-guard") as HostCommand;
+    const refused = await sshRun(guard.host, guard.create);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("error: 10.10.10.11 (pg-test-1) already has a data directory at /pg/data");
+    expect(refused.stderr).toContain("set clusters.pg-test.vars.pg_clean: true");
+  }, 600_000);
 });

@@ -65,6 +65,7 @@ describe("the program under mocks", () => {
       "meta-monitoring",
       "meta-prepare",
       "pg-test-databases",
+      "pg-test-dcs",
       "pg-test-roles",
       ...[1, 2, 3].flatMap((n) => steps.map((s) => `pg-test-${n}-${s}`)),
     ].sort();
@@ -96,7 +97,8 @@ describe("the program under mocks", () => {
   });
 
   it("bootstraps the primary first, replicas after it, SQL after the primary", () => {
-    expect(dependsOn.get("pg-test-2-patroni")).toEqual(expect.arrayContaining(["pg-test-2-config", "meta-1-etcd", "pg-test-1-patroni"]));
+    expect(dependsOn.get("pg-test-dcs")).toEqual(["meta-1-etcd"]);
+    expect(dependsOn.get("pg-test-2-patroni")).toEqual(expect.arrayContaining(["pg-test-2-config", "pg-test-dcs", "pg-test-1-patroni"]));
     expect(dependsOn.get("pg-test-3-patroni")).toEqual(expect.arrayContaining(["pg-test-1-patroni"]));
     expect(dependsOn.get("pg-test-3-patroni")).not.toContain("pg-test-2-patroni");
     expect(dependsOn.get("pg-test-1-patroni")).not.toContain("pg-test-2-patroni");

@@ -64,3 +64,49 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
   await new Promise((r) => setTimeout(r, 200));
   return { registered, exports };
 }
+
+/**
+ * Runs index.ts in a fresh module registry (its own Pulumi runtime) under mocks, so one test file can
+ * run the program with several configs. Returns what it registered, or the error that stopped it.
+ */
+export async function runIsolated(config: Record<string, unknown>): Promise<{ registered: Registered[]; error?: Error }> {
+  const registered: Registered[] = [];
+  let error: Error | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const p = require("@pulumi/pulumi") as typeof pulumi;
+    p.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: [] });
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "pigsty",
+      "dev",
+    );
+    p.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../index");
+    } catch (e) {
+      error = e as Error;
+    }
+  });
+  await new Promise((r) => setTimeout(r, error ? 20 : 300));
+  return { registered, error };
+}
+
+/** What the engine would do between two runs: remote.Command re-runs on any input change. */
+export function plannedChanges(before: Registered[], after: Registered[]): { create: string[]; update: string[]; delete: string[] } {
+  const key = (r: Registered) => `${r.type}::${r.name}`;
+  const old = new Map(before.map((r) => [key(r), r]));
+  const now = new Map(after.map((r) => [key(r), r]));
+  const changed = (a: Registered, b: Registered) => JSON.stringify(a.inputs) !== JSON.stringify(b.inputs);
+  return {
+    create: after.filter((r) => !old.has(key(r))).map((r) => r.name).sort(),
+    update: after.filter((r) => old.has(key(r)) && r.type === "command:remote:Command" && changed(old.get(key(r)) as Registered, r)).map((r) => r.name).sort(),
+    delete: before.filter((r) => !now.has(key(r))).map((r) => r.name).sort(),
+  };
+}

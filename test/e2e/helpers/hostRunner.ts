@@ -9,6 +9,7 @@ export interface HostCommand {
   name: string;
   host: string;
   create: string;
+  delete?: string;
   stdin?: string;
   deps: string[];
 }
@@ -30,9 +31,10 @@ export async function programCommands(config: Record<string, unknown>): Promise<
   }) as any);
   const { registered } = await runProgram(config);
   spy.mockRestore();
+  if (registered.length === 0) throw new Error("the program registered nothing: programCommands can run once per test file");
   const commands = registered
     .filter((r) => r.type === "command:remote:Command")
-    .map((r) => ({ name: r.name, host: r.inputs.connection.host, create: r.inputs.create, stdin: r.inputs.stdin, deps: deps.get(r.name) ?? [] }));
+    .map((r) => ({ name: r.name, host: r.inputs.connection.host, create: r.inputs.create, delete: r.inputs.delete, stdin: r.inputs.stdin, deps: deps.get(r.name) ?? [] }));
   return { commands, registered };
 }
 
@@ -58,4 +60,28 @@ export async function runInOrder(commands: HostCommand[], log: (line: string) =>
     return p;
   };
   return Promise.all(commands.map(start));
+}
+
+/** Removal as the engine orders it: a command's delete runs once every command depending on it is deleted. */
+export async function runDeletes(commands: HostCommand[], log: (line: string) => void = () => undefined): Promise<StepRun[]> {
+  const dependents = (name: string) => commands.filter((c) => c.deps.includes(name));
+  const started = new Map<string, Promise<StepRun | undefined>>();
+  const remove = (c: HostCommand): Promise<StepRun | undefined> => {
+    let p = started.get(c.name);
+    if (!p) {
+      p = (async () => {
+        await Promise.all(dependents(c.name).map(remove));
+        if (!c.delete) return undefined;
+        const t = Date.now();
+        const result = await sshRun(c.host, c.delete, { timeoutMs: 300_000 });
+        log(`delete ${c.name} on ${c.host}: exit ${result.code}`);
+        if (result.code !== 0) throw new Error(`delete of ${c.name} on ${c.host} failed:\n${result.stdout}\n${result.stderr}`);
+        return { name: c.name, host: c.host, seconds: (Date.now() - t) / 1000, result };
+      })();
+      started.set(c.name, p);
+    }
+    return p;
+  };
+  const runs = await Promise.all(commands.map(remove));
+  return runs.filter((r): r is StepRun => r !== undefined);
 }

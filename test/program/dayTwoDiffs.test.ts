@@ -1,0 +1,72 @@
+// Day-2 edits of the dev stack and exactly which resources they create, update or delete (SOP S1, S2, S6, S7).
+import { devStackConfig, plannedChanges, runIsolated, type Registered } from "./harness";
+
+const sandbox = { "pigsty:sandbox": "test/fixtures/sandbox/five-hosts.json" };
+type Inventory = { clusters: Record<string, { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown> }> };
+
+function devInventory(): Inventory {
+  return JSON.parse(JSON.stringify(devStackConfig()["pigsty:inventory"]));
+}
+
+async function run(inv: Inventory): Promise<Registered[]> {
+  const { registered, error } = await runIsolated({ ...devStackConfig(), ...sandbox, "pigsty:inventory": inv });
+  if (error) throw error;
+  return registered;
+}
+
+const steps = (ins: string) => ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register"].map((s) => `${ins}-${s}`);
+
+let base: Registered[];
+beforeAll(async () => {
+  base = await run(devInventory());
+});
+
+test("scale-out (S1): only the new instance is created; existing members update HAProxy, the infra node its front page", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan.create).toEqual(["pg-test-4", ...steps("pg-test-4")].sort());
+  expect(plan.delete).toEqual([]);
+  // HBA stays: the default rules name networks, not members (a rule with `addr: cluster` would update it).
+  expect(plan.update).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
+});
+
+test("scale-in (S2): removing a replica deletes only its resources; the others drop it from HAProxy", async () => {
+  const inv = devInventory();
+  delete inv.clusters["pg-test"].hosts["10.10.10.12"];
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan.delete).toEqual(["pg-test-2", ...steps("pg-test-2")].sort());
+  expect(plan.create).toEqual([]);
+  expect(plan.update).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-3-haproxy"]);
+});
+
+test("an HBA rule (S6) re-renders HBA on every member and nothing else", async () => {
+  const inv = devInventory();
+  const rules = inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[];
+  rules.push({ user: "dbuser_test", db: "test", addr: "10.20.0.0/16", auth: "pwd", title: "reporting subnet" });
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-1-config", "pg-test-2-config", "pg-test-3-config"] });
+});
+
+test("a weight change (S7) re-renders HAProxy on every member and nothing else", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].hosts["10.10.10.13"].pg_weight = 0;
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"] });
+});
+
+test("the clonefrom tag (S1 FAQ 4) touches only that member's Patroni config", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].hosts["10.10.10.12"].clonefrom = true;
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-2-config"] });
+});
+
+test("an HBA rule that names the cluster's members follows a scale-out on every member", async () => {
+  const inv = devInventory();
+  (inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).push({ user: "all", db: "all", addr: "cluster", auth: "pwd", title: "members" });
+  const before = await run(inv);
+  inv.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
+  const plan = plannedChanges(before, await run(inv));
+  expect(plan.update).toEqual(["meta-monitoring", ...[1, 2, 3].flatMap((n) => [`pg-test-${n}-config`, `pg-test-${n}-haproxy`])].sort());
+});
