@@ -57,15 +57,9 @@ export interface ClusterFacts {
   removedMembers: string[];
 }
 
-/** Props of a `pigsty:pg:Instance` component. */
-export interface InstanceFacts {
+/** Props of a `pigsty:pg:Instance` component: its member facts and its cluster. */
+export interface InstanceFacts extends MemberFact {
   cluster: string;
-  name: string;
-  ip: string;
-  seq: number;
-  role: PgRole;
-  weight: number;
-  offlineQuery: boolean;
 }
 
 /** Props of a `pigsty:infra:Node` component. */
