@@ -4,6 +4,7 @@ import type { ClusterModel, Model } from "../config/model";
 import type { SecretSlots } from "../config/secrets";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
+import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
 import { PgInstance } from "./pgInstance";
 import { hostCommand, type HostAccess } from "./remote";
@@ -90,6 +91,9 @@ export class PgCluster extends pulumi.ComponentResource {
     this.instances = [primary, ...replicas];
 
     const primaryAccess = args.access(cluster.primary.ip);
+    const allPatroni = this.instances.map((i) => i.patroni);
+    const dynamic = hostCommand(`${name}-patroni-config`, primaryAccess, dynamicConfigStep(cluster), secrets, { parent: this, dependsOn: allPatroni });
+    hostCommand(`${name}-leader`, primaryAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] });
     const roles = hostCommand(`${name}-roles`, primaryAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [primary.patroni] });
     hostCommand(`${name}-databases`, primaryAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
 

@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
         progress("sandbox is up");
         console.log(formatStatus(s));
         console.log(`hosts file for the dev stack: ${paths.hostsJson}`);
-        return s.every((x) => x.state === "running") ? 0 : 1;
+        return s.every((x) => x.state === "running" || x.state === "degraded") ? 0 : 1;
       }
       case "down":
         await down({ purge: args.purge, progress });

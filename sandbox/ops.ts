@@ -201,7 +201,8 @@ async function waitRunning(plan: Plan, nodes: PlannedNode[], timeoutMs: number, 
           if (last) progress(`${n.name}: ${s.state}`);
           last = s.state;
         }
-        if (s.state === "running") return;
+        // Degraded = booted, with a failed unit of whatever was deployed on the node: not the sandbox's concern.
+        if (s.state === "running" || s.state === "degraded") return;
         if (s.state === "hostkey-mismatch" || s.state === "auth-failed") return;
         if (Date.now() > deadline) {
           if (s.state === "degraded") {

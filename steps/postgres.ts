@@ -144,5 +144,11 @@ export function exportersStep(model: Model, cluster: ClusterModel, instance: Ins
   };
   const specs = Object.keys(units).map((p) => ({ path: p, content: files[p], mode: "0640", owner: "root:prometheus" }));
   const services = Object.values(units).join(" ");
-  return filesStep(`exporters of ${instance.name}`, specs, [`systemctl restart ${services}`], [`systemctl enable -q ${services}`, `systemctl -q is-active ${services} || systemctl start ${services}`]);
+  // reset-failed first: Debian starts them at install with an empty DSN, so they crash-loop into
+  // systemd's start limit before our settings arrive, and a plain restart is then refused.
+  const restart = `{ systemctl reset-failed ${services} 2>/dev/null || true; systemctl restart ${services}; }`;
+  return filesStep(`exporters of ${instance.name}`, specs, [restart], [
+    `systemctl enable -q ${services}`,
+    `systemctl -q is-active ${services} || ${restart}`,
+  ]);
 }

@@ -70,3 +70,30 @@ test("an HBA rule that names the cluster's members follows a scale-out on every 
   const plan = plannedChanges(before, await run(inv));
   expect(plan.update).toEqual(["meta-monitoring", ...[1, 2, 3].flatMap((n) => [`pg-test-${n}-config`, `pg-test-${n}-haproxy`])].sort());
 });
+
+test("a Postgres parameter (S3) is applied through Patroni's dynamic configuration", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
+  const plan = plannedChanges(base, await run(inv));
+  // Members also re-render patroni.yml, whose bootstrap section carries the parameters for a new cluster
+  // (a Patroni reload, no restart); the running cluster changes through PATCH /config.
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-patroni-config"] });
+});
+
+test("maintenance mode (S1, S12) is a dynamic-configuration change", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].vars.pg_maintenance = true;
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-patroni-config"] });
+});
+
+test("moving pg_role: primary (S10) re-runs the leader step and the two members' role-dependent steps", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "replica";
+  inv.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan.create).toEqual([]);
+  expect(plan.delete).toEqual([]);
+  expect(plan.update).toEqual(expect.arrayContaining(["pg-test-leader", "pg-test-1-config", "pg-test-2-config"]));
+  expect(plan.update.filter((n) => n.includes("patroni") && n !== "pg-test-patroni-config")).toEqual([]);
+});

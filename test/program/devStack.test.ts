@@ -66,6 +66,8 @@ describe("the program under mocks", () => {
       "meta-prepare",
       "pg-test-databases",
       "pg-test-dcs",
+      "pg-test-leader",
+      "pg-test-patroni-config",
       "pg-test-roles",
       ...[1, 2, 3].flatMap((n) => steps.map((s) => `pg-test-${n}-${s}`)),
     ].sort();

@@ -29,6 +29,12 @@ export function isSecretInput(x: any): boolean {
   return !!x && typeof x === "object" && Object.values(x).includes(SECRET_SIG);
 }
 
+/** A mock resource's state: its inputs, and for a generated password a fixed, recognisable result. */
+function mockState(args: { type: string; name: string; inputs: any }): { id: string; state: any } {
+  const state = args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-secret-${args.name}` } : args.inputs;
+  return { id: `${args.name}-id`, state };
+}
+
 export const repoRoot = join(__dirname, "..", "..");
 
 /** The `config:` block of Pulumi.dev.yaml. */
@@ -48,8 +54,7 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: Object.keys(args.inputs).filter((k) => isSecretInput(args.inputs[k])) });
-        const state = args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-secret-${args.name}` } : args.inputs;
-        return { id: `${args.name}-id`, state };
+        return mockState(args);
       },
       call: (args) => args.inputs,
     },
@@ -69,17 +74,25 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
  * Runs index.ts in a fresh module registry (its own Pulumi runtime) under mocks, so one test file can
  * run the program with several configs. Returns what it registered, or the error that stopped it.
  */
-export async function runIsolated(config: Record<string, unknown>): Promise<{ registered: Registered[]; error?: Error }> {
+export async function runIsolated(config: Record<string, unknown>): Promise<{ registered: Registered[]; deps: Map<string, string[]>; error?: Error }> {
   const registered: Registered[] = [];
+  const deps = new Map<string, string[]>();
   let error: Error | undefined;
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cmd = require("@pulumi/command") as typeof import("@pulumi/command");
+    const Original = cmd.remote.Command;
+    jest.spyOn(cmd.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
+      deps.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => r.__name));
+      return new Original(name, args, opts);
+    }) as any);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const p = require("@pulumi/pulumi") as typeof pulumi;
     p.runtime.setMocks(
       {
         newResource: (args) => {
           registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: [] });
-          return { id: `${args.name}-id`, state: args.inputs };
+          return mockState(args);
         },
         call: (args) => args.inputs,
       },
@@ -95,7 +108,7 @@ export async function runIsolated(config: Record<string, unknown>): Promise<{ re
     }
   });
   await new Promise((r) => setTimeout(r, error ? 20 : 300));
-  return { registered, error };
+  return { registered, deps, error };
 }
 
 /** What the engine would do between two runs: remote.Command re-runs on any input change. */

@@ -1,8 +1,7 @@
 // Runs the program's remote commands on the sandbox in the program's dependency order, without the Pulumi engine.
 // Why: the engine's command/random provider plugins cannot be built on machines whose Go module proxy refuses them
 // (see .toolchain/MISSING); this still executes every host script exactly as rendered, with its stdin, on real hosts.
-import * as command from "@pulumi/command";
-import { runProgram, type Registered } from "../../program/harness";
+import { runIsolated, type Registered } from "../../program/harness";
 import { sshRun, type CmdResult } from "./sandbox";
 
 export interface HostCommand {
@@ -23,19 +22,28 @@ export interface StepRun {
 
 /** The program's remote commands under mocks, with their dependsOn edges (by resource name). */
 export async function programCommands(config: Record<string, unknown>): Promise<{ commands: HostCommand[]; registered: Registered[] }> {
-  const deps = new Map<string, string[]>();
-  const Original = command.remote.Command;
-  const spy = jest.spyOn(command.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
-    deps.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => r.__name));
-    return new Original(name, args, opts);
-  }) as any);
-  const { registered } = await runProgram(config);
-  spy.mockRestore();
-  if (registered.length === 0) throw new Error("the program registered nothing: programCommands can run once per test file");
+  const { registered, deps, error } = await runIsolated(config);
+  if (error) throw error;
   const commands = registered
     .filter((r) => r.type === "command:remote:Command")
     .map((r) => ({ name: r.name, host: r.inputs.connection.host, create: r.inputs.create, delete: r.inputs.delete, stdin: r.inputs.stdin, deps: deps.get(r.name) ?? [] }));
   return { commands, registered };
+}
+
+/** What an `up` from `before` to `after` runs, as the engine decides it: any input change re-runs a command. */
+export function changedCommands(before: HostCommand[], after: HostCommand[]): { run: HostCommand[]; remove: HostCommand[] } {
+  const sig = (c: HostCommand) => JSON.stringify([c.host, c.create, c.delete, c.stdin]);
+  const old = new Map(before.map((c) => [c.name, sig(c)]));
+  const names = new Set(after.map((c) => c.name));
+  return { run: after.filter((c) => old.get(c.name) !== sig(c)), remove: before.filter((c) => !names.has(c.name)) };
+}
+
+/** Applies a config change on the hosts: removals first (in removal order), then creates and updates in order. */
+export async function applyChange(before: HostCommand[], after: HostCommand[], log: (line: string) => void = () => undefined): Promise<{ ran: StepRun[]; removed: StepRun[] }> {
+  const { run, remove } = changedCommands(before, after);
+  const removed = await runDeletes(remove, log);
+  const ran = await runInOrder(run, log);
+  return { ran, removed };
 }
 
 /** Runs each command as soon as its dependencies are done (as the engine does); stops at the first failure. */

@@ -71,7 +71,7 @@ export function readHosts(): SandboxHosts {
 
 /**
  * Bring the sandbox up with this plan (idempotent: a running sandbox is only checked, in about a
- * second) and return hosts.json. Throws with the CLI's output if a node does not reach `running`.
+ * second) and return hosts.json. Throws with the CLI's output if a node does not boot (running or degraded).
  */
 export async function ensureSandbox(plan: SandboxPlan = {}): Promise<SandboxHosts> {
   const r = await sandboxCli(["up", ...planArgs(plan)]);

@@ -1,0 +1,92 @@
+// Cluster steps that talk to Patroni's REST API: dynamic configuration (S3, maintenance) and switchover to intent (S10).
+import type { ClusterModel } from "../config/model";
+import { slot } from "../config/secrets";
+import { patroniDcsConfig } from "../render/patroni";
+import { placeholder } from "../render/secrets";
+import { heredoc } from "./shell";
+import { hostStep, type HostStep } from "./step";
+
+/**
+ * A small Patroni REST client in python3 (on every node with Patroni). Authenticated calls read the
+ * API password from $work/secrets.json, so it is never on a command line.
+ */
+const CLIENT = `import base64, json, sys, time, urllib.request
+secrets = json.load(open(sys.argv[1]))
+user, slot, local = sys.argv[2], sys.argv[3], sys.argv[4]
+auth = "Basic " + base64.b64encode(("%s:%s" % (user, secrets[slot])).encode()).decode()
+def call(method, url, body=None):
+    req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(), headers={"Authorization": auth, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read().decode()
+    except urllib.error.HTTPError as e:
+        sys.exit("error: %s %s answered %s: %s" % (method, url, e.code, e.read().decode()))
+    return json.loads(text) if text[:1] in "{[" else text
+def members():
+    return call("GET", local + "/cluster")["members"]
+def leader():
+    return next((m for m in members() if m["role"] in ("leader", "standby_leader")), None)
+def wait(test, what, seconds=300):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if test():
+            return
+        time.sleep(2)
+    sys.exit("error: timed out waiting for " + what)
+`;
+
+function pythonStep(cluster: ClusterModel, title: string, program: string): HostStep {
+  const api = `http://127.0.0.1:${cluster.ports.patroni}`;
+  return hostStep(title, [
+    heredoc('cat >"$work/patroni.py"', CLIENT + program),
+    // The slot's placeholder is named in the script so the step's stdin carries that one secret.
+    `# needs ${placeholder(slot.patroniApi(cluster.name))}`,
+    `python3 "$work/patroni.py" "$work/secrets.json" ${cluster.accounts.patroniApi} ${slot.patroniApi(cluster.name)} ${api}`,
+  ]);
+}
+
+/**
+ * Makes Patroni's dynamic configuration match the model (PATCH /config only when it differs), then
+ * restarts members that report a pending restart one by one, replicas first, unless the cluster is
+ * paused (maintenance), in which case they are only listed.
+ */
+export function dynamicConfigStep(cluster: ClusterModel): HostStep {
+  const desired = JSON.stringify(patroniDcsConfig(cluster));
+  return pythonStep(cluster, `Patroni dynamic configuration of ${cluster.name}`, `desired = json.loads(${JSON.stringify(desired)})
+def differs(want, have):
+    if isinstance(want, dict):
+        return any(differs(v, (have or {}).get(k)) for k, v in want.items())
+    return str(want).lower() != str(have).lower()
+if differs(desired, call("GET", local + "/config")):
+    call("PATCH", local + "/config", desired)
+    print("changed Patroni dynamic configuration; waiting %ss for members to load it" % (desired["loop_wait"] + 5))
+    time.sleep(desired["loop_wait"] + 5)
+pending = sorted([m for m in members() if m.get("pending_restart")], key=lambda m: m["role"] in ("leader", "standby_leader"))
+if pending and desired.get("pause"):
+    print("maintenance mode: not restarting " + ", ".join(m["name"] for m in pending) + " (pending restart)")
+for m in ([] if desired.get("pause") else pending):
+    api = m["api_url"].rsplit("/", 1)[0]
+    call("POST", api + "/restart", {})
+    print("restarted " + m["name"])
+    wait(lambda: any(x["name"] == m["name"] and x["state"] == "running" and not x.get("pending_restart") for x in members()), m["name"] + " to run again")
+print("paused" if desired.get("pause") else "not paused")
+`);
+}
+
+/**
+ * Makes the leader the member that config names as primary. It re-runs only when that intent
+ * changes, so an unplanned failover is never undone by an unrelated `up`.
+ */
+export function intendedLeaderStep(cluster: ClusterModel): HostStep {
+  const want = cluster.primary.name;
+  return pythonStep(cluster, `leader of ${cluster.name} is ${want}`, `want = ${JSON.stringify(want)}
+now = leader()
+if now is None:
+    sys.exit("error: the cluster has no leader now; run pulumi up again when patronictl list shows one")
+if now["name"] != want:
+    print("switchover %s -> %s" % (now["name"], want))
+    call("POST", local + "/switchover", {"leader": now["name"], "candidate": want})
+    wait(lambda: (leader() or {}).get("name") == want, want + " to lead")
+print("leader: " + want)
+`);
+}

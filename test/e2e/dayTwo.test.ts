@@ -1,0 +1,129 @@
+// Day-2 operations on a 5-node sandbox as config edits, each applied as the engine would apply the diff (SOP S1-S10).
+// Data is written before each step and read back after it; no committed row may be lost.
+import { devStackConfig } from "../program/harness";
+import { isActive, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { applyChange, programCommands, runInOrder, type HostCommand } from "./helpers/hostRunner";
+import { describeIfRoot, ensureSandbox, resetNode, sshOk, sshRun } from "./helpers/sandbox";
+
+type Inventory = { clusters: Record<string, { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown> }> };
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const inventory = (): Inventory => JSON.parse(JSON.stringify(devStackConfig()["pigsty:inventory"]));
+const commandsOf = async (inv: Inventory) => (await programCommands({ ...devStackConfig(), "pigsty:inventory": inv })).commands;
+const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
+const rows: string[] = [];
+
+describeIfRoot("day-2 operations on the sandbox", () => {
+  let inv: Inventory;
+  let current: HostCommand[];
+
+  /** Writes a row, applies `edit`, checks every earlier row on every member, returns what ran. */
+  async function step(label: string, edit: (inv: Inventory) => void) {
+    const token = `${label}-${Date.now()}`;
+    await writeRow(token);
+    rows.push(token);
+    edit(inv);
+    const next = await commandsOf(inv);
+    const t = Date.now();
+    const result = await applyChange(current, next, log);
+    log(`${label}: ${((Date.now() - t) / 1000).toFixed(1)}s, ran ${names(result.ran).join(" ")}; removed ${names(result.removed).join(" ")}`);
+    current = next;
+    return result;
+  }
+
+  async function everyRowEverywhere(members: string[]) {
+    for (const ip of members) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
+  }
+
+  beforeAll(async () => {
+    await ensureSandbox({ count: 5 });
+    for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) await resetNode(n);
+    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    inv = inventory();
+    current = await commandsOf(inv);
+    await runInOrder(current, log);
+    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]));
+  }, 1_800_000);
+
+  it("scale-out (S1): adds pg-test-4, touching only its steps and the others' HAProxy", async () => {
+    const { ran } = await step("scale-out", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
+    });
+    const own = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register"].map((s) => `pg-test-4-${s}`);
+    expect(names(ran)).toEqual([...own, "meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"].sort());
+    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]));
+    // Every old member's HAProxy routes to the new one without any manual step (the SOP's S8 chore).
+    for (const ip of ["10.10.10.11", "10.10.10.12", "10.10.10.13"]) {
+      expect(await sshOk(ip, "sudo grep -c 'server pg-test-4 10.10.10.14' /etc/haproxy/haproxy.cfg")).toBe("4");
+    }
+    await everyRowEverywhere(["10.10.10.14"]);
+    expect((await psql("10.10.10.14", 5434, "SELECT 1")).trim()).toBe("1");
+  }, 600_000);
+
+  it("an HBA rule (S6) reaches every member without restarting Postgres", async () => {
+    const started = await Promise.all(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"].map((n) => psqlLocal(n, "SELECT pg_postmaster_start_time()")));
+    const { ran } = await step("hba", (i) => {
+      (i.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).push({ user: "dbuser_test", db: "test", addr: "10.20.0.0/16", auth: "pwd", title: "reporting subnet" });
+    });
+    expect(names(ran)).toEqual(["pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-4-config"]);
+    for (const [k, n] of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"].entries()) {
+      expect(await psqlLocal(n, "SELECT count(*) FROM pg_hba_file_rules WHERE address = '10.20.0.0'")).toBe("1");
+      expect(await psqlLocal(n, "SELECT pg_postmaster_start_time()")).toBe(started[k]);
+    }
+  }, 300_000);
+
+  it("a weight of 0 (S7) drains pg-test-3 in every HAProxy, and removing it undrains", async () => {
+    const { ran } = await step("weight", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.13"].pg_weight = 0;
+    });
+    expect(names(ran)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy"]);
+    expect(await sshOk("pg-test-2", "sudo grep -c 'server pg-test-3 10.10.10.13:.* weight 0$' /etc/haproxy/haproxy.cfg")).not.toBe("0");
+    expect((await psql("10.10.10.12", 5434, "SELECT 1")).trim()).toBe("1");
+    // Undrain: a drained member that later leads would get no primary traffic at all.
+    const back = await step("undrain", (i) => {
+      delete i.clusters["pg-test"].hosts["10.10.10.13"].pg_weight;
+    });
+    expect(names(back.ran)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy"]);
+  }, 300_000);
+
+  it("after an unplanned failover (S8, S10) HBA follows the new roles, routing works, and nothing fails back", async () => {
+    const token = `failover-${Date.now()}`;
+    await writeRow(token);
+    rows.push(token);
+    await sshOk("pg-test-1", "sudo systemctl stop patroni");
+    const after = await waitMembers((ms) => ms.some((m) => m.Role === "Leader" && m.Member !== "pg-test-1"), 120, "pg-test-2");
+    const leader = after.find((m) => m.Role === "Leader") as { Member: string; Host: string };
+    log(`new leader: ${leader.Member}`);
+    // The role-change callback put the primary's HBA file in place on the new leader.
+    expect(await sshOk(leader.Member, "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
+    // Writes through any member's 5433 reach the new leader.
+    let written = false;
+    for (let i = 0; i < 30 && !written; i++) {
+      written = await writeRow(`after-${token}`, "10.10.10.12").then(() => true, () => false);
+      if (!written) await sleep(2000);
+    }
+    expect(written).toBe(true);
+    rows.push(`after-${token}`);
+    await sshOk("pg-test-1", "sudo systemctl start patroni");
+    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 180, leader.Member);
+    expect(await sshOk("pg-test-1", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/replica.conf && echo same")).toBe("same");
+    // An unchanged config plans nothing: the program does not fail back on its own.
+    const same = await commandsOf(inv);
+    const { ran } = await applyChange(current, same, log);
+    expect(ran).toEqual([]);
+    expect((await patroniList(leader.Member)).find((m) => m.Role === "Leader")?.Member).toBe(leader.Member);
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
+  }, 600_000);
+
+  it("scale-in (S2): removing pg-test-4 stops it, deregisters it and drops it from every HAProxy", async () => {
+    const { ran, removed } = await step("scale-in", (i) => {
+      delete i.clusters["pg-test"].hosts["10.10.10.14"];
+    });
+    expect(names(removed)).toEqual(["pg-test-4-patroni", "pg-test-4-register"]);
+    expect(names(ran)).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
+    expect(await isActive("pg-test-4", "patroni")).toBe(false);
+    expect(await sshOk("meta", "ls /etc/prometheus/targets/pgsql")).not.toContain("pg-test-4");
+    expect(await sshOk("pg-test-1", "sudo grep -c 'pg-test-4' /etc/haproxy/haproxy.cfg || true")).toBe("0");
+    await waitMembers((ms) => ms.length === 3 && !ms.some((m) => m.Member === "pg-test-4"), 60, "pg-test-2");
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
+  }, 600_000);
+});

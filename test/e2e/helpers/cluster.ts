@@ -1,0 +1,56 @@
+// Real checks on a deployed pg-test cluster in the sandbox: psql through services, Patroni's view, rows.
+import { sshOk, sshRun } from "./sandbox";
+
+/** The generated password of dbuser_test under the program's mocks (see test/program/harness.ts). */
+export const bizPassword = "generated-secret-pg-test-password-user-dbuser_test";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** psql run on `client` as the business user; the password travels on stdin, never on a command line. */
+export function psql(host: string, port: number, sql: string, client = "pg-test-1"): Promise<string> {
+  return sshOk(client, `PGPASSWORD="$(cat)" psql -X -At -h ${host} -p ${port} -U dbuser_test -d test -c "${sql}"`, { input: bizPassword });
+}
+
+/** As the dbsu on `node` through the local socket. */
+export function psqlLocal(node: string, sql: string): Promise<string> {
+  return sshOk(node, `sudo -iu postgres psql -X -At -d postgres -c "${sql}"`);
+}
+
+export type Member = { Member: string; Host: string; Role: string; State: string; "Lag in MB"?: number };
+
+export async function patroniList(node = "pg-test-1"): Promise<Member[]> {
+  return JSON.parse(await sshOk(node, "sudo -iu postgres patronictl -c /pg/bin/patroni.yml list -f json")) as Member[];
+}
+
+/** Polls until `ok` holds for Patroni's member list, or fails after `seconds` with the last list. */
+export async function waitMembers(ok: (m: Member[]) => boolean, seconds = 90, node = "pg-test-1"): Promise<Member[]> {
+  let last: Member[] = [];
+  for (let i = 0; i < seconds / 2; i++) {
+    last = await patroniList(node).catch(() => []);
+    if (ok(last)) return last;
+    await sleep(2000);
+  }
+  throw new Error(`Patroni members never reached the expected state: ${JSON.stringify(last)}`);
+}
+
+export const settled = (names: string[]) => (ms: Member[]) =>
+  ms.length === names.length &&
+  names.every((n) => ms.some((m) => m.Member === n)) &&
+  ms.filter((m) => m.Role === "Leader").length === 1 &&
+  ms.every((m) => m.Role === "Leader" || (["streaming", "running"].includes(m.State) && (m["Lag in MB"] ?? 0) === 0));
+
+/** Waits until the row is visible at host:port (replicas replay asynchronously). */
+export async function waitRow(host: string, port: number, token: string, seconds = 30): Promise<boolean> {
+  for (let i = 0; i < seconds; i++) {
+    const n = await psql(host, port, `SELECT count(*) FROM e2e WHERE v = '${token}'`).catch(() => "0");
+    if (n.trim() === "1") return true;
+    await sleep(1000);
+  }
+  return false;
+}
+
+export async function writeRow(token: string, via = "10.10.10.11"): Promise<void> {
+  await psql(via, 5433, `CREATE TABLE IF NOT EXISTS e2e(v text); INSERT INTO e2e VALUES ('${token}')`);
+}
+
+export const isActive = async (node: string, unit: string) => (await sshRun(node, `systemctl is-active ${unit}`)).stdout.trim() === "active";
