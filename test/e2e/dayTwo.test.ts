@@ -114,6 +114,45 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
   }, 600_000);
 
+  it("moving pg_role: primary (S10) makes pulumi up switch over to that member, then settle", async () => {
+    const { ran } = await step("switchover", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "replica";
+      i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
+    });
+    expect(names(ran)).toContain("pg-test-leader");
+    const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
+    expect(ms.find((m) => m.Role === "Leader")?.Member).toBe("pg-test-2");
+    expect(await sshOk("pg-test-2", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
+    const again = await applyChange(current, await commandsOf(inv), log);
+    expect(again.ran).toEqual([]);
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
+  }, 600_000);
+
+  it("a parameter that needs a restart (S3) goes through Patroni and restarts members one by one", async () => {
+    const { ran } = await step("parameter", (i) => {
+      i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
+    });
+    expect(names(ran)).toContain("pg-test-patroni-config");
+    for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "SHOW max_connections")).toBe("350");
+    const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
+    expect(ms.find((m) => m.Role === "Leader")?.Member).toBe("pg-test-2");
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
+  }, 600_000);
+
+  it("maintenance mode (S1, S12) pauses and resumes Patroni", async () => {
+    const paused = () => sshOk("pg-test-2", "curl -fsS http://127.0.0.1:8008/config | python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"pause\", False))'");
+    const on = await step("pause", (i) => {
+      i.clusters["pg-test"].vars.pg_maintenance = true;
+    });
+    expect(names(on.ran)).toEqual(["pg-test-patroni-config"]);
+    expect(await paused()).toBe("True");
+    const off = await step("resume", (i) => {
+      i.clusters["pg-test"].vars.pg_maintenance = false;
+    });
+    expect(names(off.ran)).toEqual(["pg-test-patroni-config"]);
+    expect(await paused()).toBe("False");
+  }, 300_000);
+
   it("scale-in (S2): removing pg-test-4 stops it, deregisters it and drops it from every HAProxy", async () => {
     const { ran, removed } = await step("scale-in", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.14"];
