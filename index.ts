@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
+import { reportDrift } from "./components/drift";
 import type { HostAccess } from "./components/remote";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
@@ -57,3 +58,5 @@ export const haproxyAdminPages = Object.fromEntries(
 );
 /** Business users' passwords, secret: `pulumi stack output passwords --show-secrets`. */
 export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));
+/** Preview only: each cluster's configured primary against Patroni's actual leader (warns on drift). */
+export const roleDrift = pulumi.output(reportDrift(model.clusters));

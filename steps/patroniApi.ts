@@ -56,6 +56,8 @@ export function dynamicConfigStep(cluster: ClusterModel): HostStep {
 def differs(want, have):
     if isinstance(want, dict):
         return any(differs(v, (have or {}).get(k)) for k, v in want.items())
+    if have is None and want is False:
+        return False  # an unset flag (e.g. pause after bootstrap) is off
     return str(want).lower() != str(have).lower()
 if differs(desired, call("GET", local + "/config")):
     call("PATCH", local + "/config", desired)

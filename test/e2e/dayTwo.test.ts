@@ -1,6 +1,9 @@
 // Day-2 operations on a 5-node sandbox as config edits, each applied as the engine would apply the diff (SOP S1-S10).
 // Data is written before each step and read back after it; no committed row may be lost.
-import { devStackConfig } from "../program/harness";
+import { driftWarnings, leaderOf } from "../../components/drift";
+import { loadInventory } from "../../config/load";
+import { rawInventory } from "../../config/stack";
+import { devStackConfig, repoRoot } from "../program/harness";
 import { isActive, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { applyChange, programCommands, runInOrder, type HostCommand } from "./helpers/hostRunner";
 import { describeIfRoot, ensureSandbox, resetNode, sshOk, sshRun } from "./helpers/sandbox";
@@ -106,6 +109,11 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await sshOk("pg-test-1", "sudo systemctl start patroni");
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 180, leader.Member);
     expect(await sshOk("pg-test-1", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/replica.conf && echo same")).toBe("same");
+    // A preview would warn: the program asks Patroni who leads and compares with pg_role.
+    const model = loadInventory(rawInventory({ inventory: inv, sandbox: ".sandbox/hosts.json", baseDir: repoRoot })).model;
+    expect(await leaderOf(model.clusters[0])).toBe(leader.Member);
+    const [warning] = driftWarnings([{ cluster: "pg-test", intended: "pg-test-1", actual: leader.Member }], model.clusters);
+    log(warning);
     // An unchanged config plans nothing: the program does not fail back on its own.
     const same = await commandsOf(inv);
     const { ran } = await applyChange(current, same, log);
