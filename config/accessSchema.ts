@@ -8,6 +8,8 @@ export const UserSchema = strictObject({
   name: z.string(),
   /** Password; moved into the secret slot `<cluster>/user/<name>`, generated when absent. */
   password: z.string().optional(),
+  /** `absent` drops the role on the next up; deleting the entry only stops managing it. Default present. */
+  state: z.enum(["present", "absent"]).default("present"),
   /** May log in (false makes it a group role). Default true. */
   login: z.boolean().default(true),
   /** Superuser. Default false. */
@@ -47,6 +49,10 @@ const ExtensionSchema = z.union([z.string(), strictObject({ name: z.string(), sc
 export const DatabaseSchema = strictObject({
   /** Database name, a lowercase Postgres identifier. */
   name: z.string(),
+  /** `absent` drops the database (with `drop: true` to confirm); deleting the entry only stops managing it. Default present. */
+  state: z.enum(["present", "absent"]).default("present"),
+  /** The second, explicit flag that a `state: absent` database may really be dropped with its data. Default false. */
+  drop: z.boolean().default(false),
   /** Owner; must be a user of the cluster. Default: the dbsu (postgres). */
   owner: z.string().optional(),
   /** Template database. Default template1. */

@@ -115,8 +115,12 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     dataDir: v.pg_data,
     binDir: `/usr/lib/postgresql/${v.pg_version}/bin`,
     accounts,
-    users: [...v.pg_default_roles, ...v.pg_users].map(({ password: _password, ...rest }) => rest),
-    databases: v.pg_databases.map((d) => ({ ...d, owner: d.owner ?? v.pg_dbsu })),
+    users: [...v.pg_default_roles, ...v.pg_users].filter((u) => u.state === "present").map(({ password: _password, ...rest }) => rest),
+    databases: v.pg_databases.filter((d) => d.state === "present").map((d) => ({ ...d, owner: d.owner ?? v.pg_dbsu })),
+    dropped: {
+      users: [...v.pg_default_roles, ...v.pg_users].filter((u) => u.state === "absent").map((u) => u.name),
+      databases: v.pg_databases.filter((d) => d.state === "absent").map((d) => d.name),
+    },
     hbaRules: [
       ...normalizeRules(v.pg_hba_rules, "pg_hba_rules", ctx, false, at, problems),
       ...normalizeRules(v.pg_hba_rules_extra, "pg_hba_rules_extra", ctx, false, at, problems),

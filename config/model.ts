@@ -81,6 +81,8 @@ export interface ClusterModel {
   /** Default roles first, then pg_users, in inventory order (creation order). */
   users: UserModel[];
   databases: DatabaseModel[];
+  /** Users and databases marked `state: absent`: dropped on the next up (databases only with `drop: true`). */
+  dropped: { users: string[]; databases: string[] };
   hbaRules: HbaRuleModel[];
   pgbouncerHbaRules: HbaRuleModel[];
   services: ServiceModel[];

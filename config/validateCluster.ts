@@ -83,6 +83,7 @@ function checkUsersAndDatabases(cluster: ClusterInput, at: VarsPath): Problem[] 
       }),
     );
   }
+  const absent = new Set([...v.pg_default_roles, ...v.pg_users].filter((u) => u.state === "absent").map((u) => u.name));
   const dbNames = new Set<string>();
   v.pg_databases.forEach((d, i) => {
     const path = `${at("pg_databases")}[${i}]`;
@@ -91,6 +92,11 @@ function checkUsersAndDatabases(cluster: ClusterInput, at: VarsPath): Problem[] 
     dbNames.add(d.name);
     if (d.owner !== undefined && !known.has(d.owner)) {
       problems.push(error(`${path}.owner`, `${d.owner} is not a user of this cluster. Add it to pg_users or fix the owner.`));
+    } else if (d.state === "present" && d.owner !== undefined && absent.has(d.owner)) {
+      problems.push(error(`${path}.owner`, `${d.owner} is marked state: absent, so it cannot own ${d.name}. Change the owner first, or drop the database too.`));
+    }
+    if (d.state === "absent" && !d.drop) {
+      problems.push(error(`${path}.drop`, `state: absent drops database ${d.name} and all its data. Set drop: true as well to confirm, or remove state: absent.`));
     }
   });
   return problems;

@@ -79,6 +79,17 @@ function databaseSql(d: DatabaseModel): string[] {
   return lines;
 }
 
+/**
+ * Databases and users marked absent. Runs after the databases (a dropped user may own a dropped
+ * database); a user that still owns objects makes DROP ROLE fail with Postgres's own explanation.
+ */
+function droppedSql(c: ClusterModel): string[] {
+  return [
+    ...c.dropped.databases.map((d) => `DROP DATABASE IF EXISTS ${ident(d)} WITH (FORCE);`),
+    ...c.dropped.users.map((u) => `DROP ROLE IF EXISTS ${ident(u)};`),
+  ];
+}
+
 export function databasesSql(c: ClusterModel): string {
-  return `${["SET client_min_messages = warning;", ...c.databases.flatMap(databaseSql)].join("\n")}\n`;
+  return `${["SET client_min_messages = warning;", ...c.databases.flatMap(databaseSql), ...droppedSql(c)].join("\n")}\n`;
 }

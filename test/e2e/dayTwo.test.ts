@@ -33,6 +33,10 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     return result;
   }
 
+  async function leaderName(): Promise<string> {
+    return ((await patroniList("pg-test-2")).find((m) => m.Role === "Leader") as { Member: string }).Member;
+  }
+
   async function everyRowEverywhere(members: string[]) {
     for (const ip of members) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
   }
@@ -160,6 +164,33 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(names(off.ran)).toEqual(["pg-test-patroni-config"]);
     expect(await paused()).toBe("False");
   }, 300_000);
+
+  it("users and databases (S4, S5): created, altered, and dropped only when marked absent", async () => {
+    const appPassword = "generated-secret-pg-test-password-user-dbuser_app";
+    const appSql = (sql: string) => sshOk("pg-test-1", `PGPASSWORD="$(cat)" psql -X -At -h 10.10.10.11 -p 5433 -U dbuser_app -d app -c "${sql}"`, { input: appPassword });
+    const users = () => inv.clusters["pg-test"].vars.pg_users as Record<string, unknown>[];
+    const dbs = () => inv.clusters["pg-test"].vars.pg_databases as Record<string, unknown>[];
+    const created = await step("add-user-db", () => {
+      users().push({ name: "dbuser_app", pgbouncer: true, roles: ["dbrole_readwrite"] });
+      dbs().push({ name: "app", owner: "dbuser_app" });
+    });
+    expect(names(created.ran)).toEqual(expect.arrayContaining(["pg-test-roles", "pg-test-databases", "pg-test-1-pgbouncer"]));
+    // Through HAProxy 5433 and pgbouncer, with the generated password: userlist and databases followed.
+    expect(await appSql("CREATE TABLE t(x int); INSERT INTO t VALUES (1); SELECT count(*) FROM t")).toBe("1");
+    const altered = await step("alter-user", () => {
+      users().find((u) => u.name === "dbuser_app")!.connlimit = 7;
+    });
+    expect(names(altered.ran)).toEqual(["pg-test-roles"]);
+    expect(await psqlLocal(await leaderName(), "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'dbuser_app'")).toBe("7");
+    await step("drop-user-db", () => {
+      Object.assign(dbs().find((d) => d.name === "app")!, { state: "absent", drop: true });
+      users().find((u) => u.name === "dbuser_app")!.state = "absent";
+    });
+    const leaderNode = await leaderName();
+    expect(await psqlLocal(leaderNode, "SELECT count(*) FROM pg_database WHERE datname = 'app'")).toBe("0");
+    expect(await psqlLocal(leaderNode, "SELECT count(*) FROM pg_roles WHERE rolname = 'dbuser_app'")).toBe("0");
+    expect(await sshOk("pg-test-1", "sudo grep -c dbuser_app /etc/pgbouncer/userlist.txt || true")).toBe("0");
+  }, 600_000);
 
   it("scale-in (S2): removing pg-test-4 stops it, deregisters it and drops it from every HAProxy", async () => {
     const { ran, removed } = await step("scale-in", (i) => {

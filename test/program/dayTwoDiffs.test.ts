@@ -97,3 +97,20 @@ test("moving pg_role: primary (S10) re-runs the leader step and the two members'
   expect(plan.update).toEqual(expect.arrayContaining(["pg-test-leader", "pg-test-1-config", "pg-test-2-config"]));
   expect(plan.update.filter((n) => n.includes("patroni") && n !== "pg-test-patroni-config")).toEqual([]);
 });
+
+test("a new pooled user and database (S4, S5) re-run the SQL steps and every member's pgbouncer", async () => {
+  const inv = devInventory();
+  (inv.clusters["pg-test"].vars.pg_users as unknown[]).push({ name: "dbuser_app", pgbouncer: true, roles: ["dbrole_readwrite"] });
+  (inv.clusters["pg-test"].vars.pg_databases as unknown[]).push({ name: "app", owner: "dbuser_app" });
+  const after = await run(inv);
+  const plan = plannedChanges(base, after);
+  expect(plan.create).toEqual(["pg-test-password-user-dbuser_app"]);
+  expect(plan.update).toEqual(["pg-test-1-pgbouncer", "pg-test-2-pgbouncer", "pg-test-3-pgbouncer", "pg-test-databases", "pg-test-roles"]);
+});
+
+test("a user's attribute change (S4) re-runs only the roles step", async () => {
+  const inv = devInventory();
+  (inv.clusters["pg-test"].vars.pg_users as Record<string, unknown>[])[0].connlimit = 50;
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-roles"] });
+});
