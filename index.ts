@@ -60,3 +60,5 @@ export const haproxyAdminPages = Object.fromEntries(
 export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));
 /** Preview only: each cluster's configured primary against Patroni's actual leader (warns on drift). */
 export const roleDrift = pulumi.output(reportDrift(model.clusters));
+/** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, secret. */
+export const operatorAccess = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.operatorAccess])));

@@ -1,7 +1,7 @@
 // One PostgreSQL cluster: its secrets, its instances (primary first, replicas in parallel after it), users and databases.
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, Model } from "../config/model";
-import type { SecretSlots } from "../config/secrets";
+import { slot, type SecretSlots } from "../config/secrets";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
@@ -61,6 +61,8 @@ export class PgCluster extends pulumi.ComponentResource {
   readonly instances: PgInstance[];
   /** Service name -> `ip:port` on every member (any member's HAProxy routes to the right one). */
   readonly endpoints: Record<string, string[]>;
+  /** Patroni REST API and HAProxy admin credentials (secret), for the operator tool (operator/). */
+  readonly operatorAccess: pulumi.Output<unknown>;
   /** Login users' passwords (secret Outputs), for `pulumi stack output --show-secrets`. */
   readonly userPasswords: Record<string, pulumi.Output<string>>;
 
@@ -97,6 +99,9 @@ export class PgCluster extends pulumi.ComponentResource {
     const roles = hostCommand(`${name}-roles`, primaryAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [primary.patroni] });
     hostCommand(`${name}-databases`, primaryAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
 
+    const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };
+    const admin = cluster.haproxyAdmin.authEnabled ? { user: cluster.haproxyAdmin.username, password: secrets[slot.haproxyAdmin(cluster.name)] } : undefined;
+    this.operatorAccess = pulumi.secret(pulumi.output({ patroniApi: api, ...(admin && { haproxyAdmin: admin }) }));
     this.endpoints = Object.fromEntries(cluster.services.map((s) => [s.name, cluster.instances.map((i) => `${i.ip}:${s.port}`)]));
     this.registerOutputs({ endpoints: this.endpoints });
   }

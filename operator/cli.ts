@@ -1,0 +1,161 @@
+// `npm run pg -- <command>`: Patroni operations from the laptop, on the clusters of a stack (SOP S0, S3, S10).
+// Exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster unknown or unreachable, 4 not confirmed.
+import { createInterface } from "node:readline/promises";
+import type { ClusterModel } from "../config/model";
+import { DISRUPTIVE, parseArgs, UsageError, type Args } from "./args";
+import { haproxyView, Patroni } from "./patroni";
+import { stackAccess, stackClusters, type ClusterAccess } from "./source";
+import { membersTable, table } from "./table";
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+const progress = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class Exit extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function patroniOf(c: ClusterModel, access: ClusterAccess): Patroni {
+  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `http://${i.ip}:${c.ports.patroni}` })), access.patroniApi);
+}
+
+async function confirm(args: Args, what: string): Promise<void> {
+  if (args.yes || !DISRUPTIVE.has(args.command)) return;
+  if (!process.stdin.isTTY) throw new Exit(4, `${what}: not confirmed (no terminal); pass --yes to run it from a script`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${what}. Continue? [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new Exit(4, "not confirmed");
+}
+
+async function waitFor(what: string, test: () => Promise<boolean>, seconds = 120): Promise<void> {
+  for (let t = 0; t < seconds; t += 2) {
+    if (await test().catch(() => false)) return;
+    if (t % 10 === 0) progress(`waiting for ${what} (${t}s)`);
+    await sleep(2000);
+  }
+  throw new Exit(1, `timed out after ${seconds}s waiting for ${what}`);
+}
+
+/** After a leader change: does config's pg_role still name the member that leads? */
+function intentAdvice(c: ClusterModel, leader: string): string {
+  if (c.primary.name === leader) return `config already names ${leader} as primary: nothing to change.`;
+  const ip = c.instances.find((i) => i.name === leader)?.ip;
+  return `config still names ${c.primary.name} as primary. To keep ${leader}, set pg_role: primary on ${ip} and pg_role: replica on ${c.primary.ip} in the stack config; leaving it makes \`pulumi preview\` report the drift (it never fails back by itself).`;
+}
+
+async function list(args: Args, clusters: ClusterModel[], access: Record<string, ClusterAccess>) {
+  const result: unknown[] = [];
+  for (const c of clusters.filter((x) => !args.cluster || x.name === args.cluster)) {
+    const members = (await patroniOf(c, access[c.name]).members()).map((m) => ({
+      name: m.name, host: m.host, role: m.role, state: m.state, timeline: m.timeline, lag: m.lag, pendingRestart: m.pending_restart, tags: m.tags,
+    }));
+    const views = await Promise.all(
+      c.instances.map(async (i) => ({ haproxy: i.name, servers: await haproxyView(`http://${i.ip}:${c.ports.haproxyAdmin}/`, access[c.name].haproxyAdmin).catch((e) => `unreachable: ${(e as Error).message}`) })),
+    );
+    result.push({ cluster: c.name, members, haproxy: views });
+    if (!args.json) {
+      out(membersTable(c.name, members));
+      for (const v of views) {
+        if (typeof v.servers === "string") out(`HAProxy on ${v.haproxy}: ${v.servers}`);
+        else out(`HAProxy on ${v.haproxy}\n${table(["Service", "Server", "Status", "Weight"], v.servers.map((s) => [s.service, s.server, s.status, s.weight]))}`);
+      }
+    }
+  }
+  if (args.json) out(JSON.stringify(result, null, 2));
+}
+
+async function run(args: Args): Promise<void> {
+  const clusters = stackClusters(args.stack);
+  const access = stackAccess(args.stack);
+  if (args.command === "list") return list(args, clusters, access);
+  const c = clusters.find((x) => x.name === args.cluster);
+  if (!c) throw new Exit(3, `no cluster ${args.cluster} in stack ${args.stack} (clusters: ${clusters.map((x) => x.name).join(", ")})`);
+  if (!access[c.name]) throw new Exit(3, `the stack's operatorAccess has no credentials for ${c.name}: run pulumi up first`);
+  const api = patroniOf(c, access[c.name]);
+  const leader = await api.leader().catch((e) => {
+    throw new Exit(3, (e as Error).message);
+  });
+  const report = (data: object, text: string): void => out(args.json ? JSON.stringify(data) : text);
+  switch (args.command) {
+    case "switchover":
+    case "failover": {
+      const candidate = args.candidate;
+      if (candidate === leader) throw new Exit(1, `${candidate} already leads ${c.name}`);
+      await confirm(args, `${args.command} of ${c.name} from ${leader}${candidate ? ` to ${candidate}` : ""}${args.scheduled ? ` at ${args.scheduled}` : ""}`);
+      const body = args.command === "failover" ? { candidate } : { leader, ...(candidate && { candidate }), ...(args.scheduled && { scheduled_at: args.scheduled }) };
+      progress(await api.change("POST", `/${args.command}`, body));
+      if (args.scheduled) return report({ scheduled: args.scheduled }, `scheduled for ${args.scheduled}`);
+      let now: string | undefined;
+      await waitFor("the new leader", async () => {
+        now = await api.leader();
+        return now !== undefined && now !== leader && (!candidate || now === candidate);
+      });
+      return report({ cluster: c.name, leader: now, intendedPrimary: c.primary.name }, `${c.name}: ${now} leads now. ${intentAdvice(c, now as string)}`);
+    }
+    case "restart": {
+      const members = await api.members();
+      const targets = (args.member ? members.filter((m) => m.name === args.member) : members)
+        .filter((m) => !args.pending || m.pending_restart)
+        .sort((a, b) => Number(a.role === "leader") - Number(b.role === "leader"));
+      if (args.member && targets.length === 0 && !args.pending) throw new Exit(3, `${args.member} is not a member of ${c.name}`);
+      if (targets.length === 0) return report({ restarted: [] }, "nothing to restart");
+      await confirm(args, `restart ${targets.map((m) => m.name).join(", ")} (replicas first)`);
+      for (const m of targets) {
+        progress(`restarting ${m.name}`);
+        await api.change("POST", "/restart", args.pending ? { restart_pending: true } : {}, m.name);
+        await waitFor(`${m.name} to run`, async () => (await api.members()).some((x) => x.name === m.name && x.state === "running" && !x.pending_restart));
+      }
+      return report({ restarted: targets.map((m) => m.name) }, `restarted ${targets.map((m) => m.name).join(", ")}`);
+    }
+    case "reload": {
+      const names = args.member ? [args.member] : c.instances.map((i) => i.name);
+      for (const n of names) await api.change("POST", "/reload", {}, n);
+      return report({ reloaded: names }, `reloaded ${names.join(", ")}`);
+    }
+    case "reinit": {
+      if (args.member === leader) throw new Exit(1, `${args.member} leads ${c.name}; reinit rebuilds a replica. Switch over first.`);
+      await confirm(args, `reinit ${args.member}: its data directory is rebuilt from ${leader}`);
+      await api.change("POST", "/reinitialize", { force: true }, args.member);
+      await waitFor(`${args.member} to stream again`, async () => (await api.members()).some((m) => m.name === args.member && ["running", "streaming"].includes(m.state)), 600);
+      return report({ reinitialized: args.member }, `${args.member} rebuilt and running`);
+    }
+    case "pause":
+    case "resume": {
+      await confirm(args, `${args.command} Patroni on ${c.name}`);
+      await api.change("PATCH", "/config", { pause: args.command === "pause" });
+      await waitFor("the cluster to follow", async () => Boolean((await api.get("/config")).pause) === (args.command === "pause"), 30);
+      return report({ paused: args.command === "pause" }, `${c.name}: ${args.command === "pause" ? "maintenance mode on (set pg_maintenance: true in config to keep it)" : "maintenance mode off"}`);
+    }
+    case "history": {
+      const rows = (await api.get("/history")) as [number, number, string, string?, string?][];
+      return report(rows, table(["TL", "LSN", "Reason", "Timestamp", "New leader"], rows.map((r) => [r[0], r[1], r[2], r[3], r[4]])));
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  try {
+    await run(parseArgs(process.argv.slice(2)));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n${e.usage}\n`);
+      return 2;
+    }
+    if (e instanceof Exit) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return e.code;
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));

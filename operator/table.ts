@@ -1,0 +1,35 @@
+// Text tables for the operator tool, in the spirit of `patronictl list`.
+
+export function table(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (c === undefined ? "" : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
+  return [rule, line(headers), rule, ...cells.map(line), rule].join("\n");
+}
+
+export interface MemberRow {
+  name: string;
+  host: string;
+  role: string;
+  state: string;
+  timeline?: number;
+  lag?: number;
+  pendingRestart?: boolean;
+  tags?: Record<string, unknown>;
+}
+
+/** Patroni's /cluster members as a table; lag in MB like patronictl. */
+export function membersTable(cluster: string, members: MemberRow[]): string {
+  const rows = members.map((m) => [
+    m.name,
+    m.host,
+    m.role === "leader" ? "Leader" : m.role === "standby_leader" ? "Standby Leader" : "Replica",
+    m.state,
+    m.timeline,
+    m.role === "leader" ? "" : m.lag === undefined ? "unknown" : Math.round(m.lag / 1048576),
+    m.pendingRestart ? "*" : "",
+    Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
+  ]);
+  return `cluster ${cluster}\n${table(["Member", "Host", "Role", "State", "TL", "Lag in MB", "Pending restart", "Tags"], rows)}`;
+}

@@ -1,0 +1,130 @@
+// The operator tool against a deployed sandbox cluster: list, switchover, failover, restart, pause/resume, reinit, history.
+// No committed row may be lost across switchover, failover and reinit.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { devStackConfig, repoRoot } from "../program/harness";
+import { patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { programCommands, runInOrder } from "./helpers/hostRunner";
+import { describeIfRoot, ensureSandbox, resetNode, sshRun } from "./helpers/sandbox";
+
+const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
+const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
+const rows: string[] = [];
+
+/** The same credentials the stack's operatorAccess output would hold (the program's mock passwords here). */
+function accessFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pigsty-operator-"));
+  const file = join(dir, "access.json");
+  writeFileSync(file, JSON.stringify({
+    "pg-test": {
+      patroniApi: { user: "postgres", password: "generated-secret-pg-test-password-patroni_api" },
+      haproxyAdmin: { user: "admin", password: "generated-secret-pg-test-password-haproxy_admin" },
+    },
+  }), { mode: 0o600 });
+  return file;
+}
+
+let access = "";
+function pg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile("npx", ["tsx", "operator/cli.ts", ...args], { cwd: repoRoot, env: { ...process.env, PIGSTY_OPERATOR_ACCESS: access }, timeout: 600_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function noRowLost() {
+  for (const ip of ips) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
+}
+
+async function write(label: string) {
+  const token = `${label}-${Date.now()}`;
+  await writeRow(token);
+  rows.push(token);
+}
+
+describeIfRoot("operator tool on the sandbox", () => {
+  beforeAll(async () => {
+    await ensureSandbox({ count: 4 });
+    for (const n of all) await resetNode(n);
+    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    await runInOrder((await programCommands(devStackConfig())).commands);
+    await waitMembers(settled(all));
+    access = accessFile();
+  }, 1_800_000);
+
+  it("lists members and each HAProxy's view, as JSON for scripts", async () => {
+    const r = await pg("list", "pg-test", "--json");
+    expect(r.code).toBe(0);
+    const [c] = JSON.parse(r.stdout);
+    expect(c.members.map((m: { name: string }) => m.name).sort()).toEqual(all);
+    expect(c.members.filter((m: { role: string }) => m.role === "leader").map((m: { name: string }) => m.name)).toEqual(["pg-test-1"]);
+    expect(c.haproxy).toHaveLength(3);
+    const primaryService = c.haproxy[0].servers.filter((s: { service: string; status: string }) => s.service === "pg-test-primary");
+    expect(primaryService.filter((s: { status: string }) => s.status === "UP").map((s: { server: string }) => s.server)).toEqual(["pg-test-1"]);
+    const text = await pg("list");
+    expect(text.stdout).toContain("| pg-test-1 | 10.10.10.11 | Leader");
+  }, 120_000);
+
+  it("switches over with --candidate and says what to change in config", async () => {
+    await write("before-switchover");
+    const r = await pg("switchover", "pg-test", "--candidate", "pg-test-2", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pg-test: pg-test-2 leads now. config still names pg-test-1 as primary. To keep pg-test-2, set pg_role: primary on 10.10.10.12");
+    await waitMembers(settled(all), 120, "pg-test-2");
+    await write("after-switchover");
+    await noRowLost();
+  }, 300_000);
+
+  it("fails over to a named candidate, and back to the configured primary needs nothing in config", async () => {
+    const r = await pg("failover", "pg-test", "--candidate", "pg-test-1", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pg-test: pg-test-1 leads now. config already names pg-test-1 as primary: nothing to change.");
+    await waitMembers(settled(all), 120);
+    await write("after-failover");
+    await noRowLost();
+  }, 300_000);
+
+  it("refuses a disruptive action without a terminal unless --yes (exit 4)", async () => {
+    const r = await pg("restart", "pg-test", "pg-test-3");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("pass --yes to run it from a script");
+  }, 60_000);
+
+  it("restarts only members with a pending restart, replicas first", async () => {
+    await sshRun("pg-test-1", "sudo -iu postgres patronictl -c /pg/bin/patroni.yml edit-config --force -p max_connections=360 pg-test >/dev/null");
+    await waitMembers((ms) => ms.filter((m) => (m as { "Pending restart"?: string })["Pending restart"] === "*").length === 3, 60).catch(() => undefined);
+    const r = await pg("restart", "pg-test", "--pending", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^restarted pg-test-(2|3), pg-test-(2|3), pg-test-1$/m);
+    for (const n of all) expect(await psqlLocal(n, "SHOW max_connections")).toBe("360");
+  }, 300_000);
+
+  it("pauses and resumes Patroni", async () => {
+    expect((await pg("pause", "pg-test", "--yes")).code).toBe(0);
+    expect((await sshRun("pg-test-1", "curl -fsS http://127.0.0.1:8008/config")).stdout).toContain('"pause": true');
+    expect((await pg("resume", "pg-test")).code).toBe(0);
+    expect((await sshRun("pg-test-1", "curl -fsS http://127.0.0.1:8008/config")).stdout).not.toContain('"pause": true');
+  }, 120_000);
+
+  it("rebuilds a replica with reinit, with every row still there", async () => {
+    await write("before-reinit");
+    const r = await pg("reinit", "pg-test", "pg-test-3", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pg-test-3 rebuilt and running");
+    await waitMembers(settled(all), 180);
+    await noRowLost();
+  }, 900_000);
+
+  it("shows the timeline history and explains an unknown cluster (exit 3)", async () => {
+    const h = await pg("history", "pg-test", "--json");
+    expect(h.code).toBe(0);
+    expect(JSON.parse(h.stdout).length).toBeGreaterThanOrEqual(2);
+    const u = await pg("history", "pg-nope");
+    expect(u.code).toBe(3);
+    expect(u.stderr).toContain("no cluster pg-nope in stack dev (clusters: pg-test)");
+    expect((await patroniList()).length).toBe(3);
+  }, 60_000);
+});
