@@ -13,7 +13,10 @@ export interface HttpResult {
 
 export function request(url: string, opts: { method?: string; body?: unknown; auth?: Credentials; timeoutMs?: number } = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
+    // Patroni's API refuses chunked bodies (411): send the length.
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (payload !== undefined) headers["Content-Length"] = String(Buffer.byteLength(payload));
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString("base64")}`;
     const req = http.request(url, { method: opts.method ?? "GET", headers, timeout: opts.timeoutMs ?? 5000 }, (res) => {
       let body = "";
@@ -22,7 +25,7 @@ export function request(url: string, opts: { method?: string; body?: unknown; au
     });
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${(opts.timeoutMs ?? 5000) / 1000}s`)));
     req.on("error", reject);
-    if (opts.body !== undefined) req.write(JSON.stringify(opts.body));
+    if (payload !== undefined) req.write(payload);
     req.end();
   });
 }

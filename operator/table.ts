@@ -27,7 +27,7 @@ export function membersTable(cluster: string, members: MemberRow[]): string {
     m.role === "leader" ? "Leader" : m.role === "standby_leader" ? "Standby Leader" : "Replica",
     m.state,
     m.timeline,
-    m.role === "leader" ? "" : m.lag === undefined ? "unknown" : Math.round(m.lag / 1048576),
+    m.role === "leader" ? "" : typeof m.lag === "number" ? Math.round(m.lag / 1048576) : "unknown",
     m.pendingRestart ? "*" : "",
     Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
   ]);

@@ -69,8 +69,9 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       authentication: {
         superuser: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
         replication: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
-        // pg_rewind runs as the superuser (use_pg_rewind); Patroni's validator requires the entry.
-        rewind: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
+        // pg_rewind connects to the new leader over the network, where HBA admits the replicator (not
+        // the dbsu, which is ident-only); steps/sql.ts grants it the functions pg_rewind needs.
+        rewind: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
       },
       // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
       parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },

@@ -38,6 +38,10 @@ function accountSql(c: ClusterModel): string[] {
     createRole(a.admin),
     `ALTER ROLE ${ident(a.admin)} LOGIN SUPERUSER PASSWORD ${passwordLiteral(slot.admin(c.name))};`,
     `ALTER ROLE ${ident(a.replication)} PASSWORD ${passwordLiteral(slot.replication(c.name))};`,
+    // What pg_rewind needs from a non-superuser (PostgreSQL docs, pg_rewind).
+    ...["pg_ls_dir(text, boolean, boolean)", "pg_stat_file(text, boolean)", "pg_read_binary_file(text)", "pg_read_binary_file(text, bigint, bigint, boolean)"].map(
+      (f) => `GRANT EXECUTE ON FUNCTION pg_catalog.${f} TO ${ident(a.replication)};`,
+    ),
   ];
 }
 

@@ -16,7 +16,7 @@ export function psqlLocal(node: string, sql: string): Promise<string> {
   return sshOk(node, `sudo -iu postgres psql -X -At -d postgres -c "${sql}"`);
 }
 
-export type Member = { Member: string; Host: string; Role: string; State: string; "Lag in MB"?: number };
+export type Member = { Member: string; Host: string; Role: string; State: string; TL?: number; "Lag in MB"?: number };
 
 export async function patroniList(node = "pg-test-1"): Promise<Member[]> {
   return JSON.parse(await sshOk(node, "sudo -iu postgres patronictl -c /pg/bin/patroni.yml list -f json")) as Member[];
@@ -37,6 +37,8 @@ export const settled = (names: string[]) => (ms: Member[]) =>
   ms.length === names.length &&
   names.every((n) => ms.some((m) => m.Member === n)) &&
   ms.filter((m) => m.Role === "Leader").length === 1 &&
+  // Every replica follows the leader's timeline: a member still on an older one is not settled yet.
+  ms.every((m) => m.TL === ms.find((l) => l.Role === "Leader")?.TL) &&
   ms.every((m) => m.Role === "Leader" || (["streaming", "running"].includes(m.State) && (m["Lag in MB"] ?? 0) === 0));
 
 /** Waits until the row is visible at host:port (replicas replay asynchronously). */
