@@ -87,17 +87,20 @@ export class PgCluster extends pulumi.ComponentResource {
       }, { parent: this });
 
     // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
-    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster.name), {}, { parent: this, dependsOn: args.dcsReady });
+    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster), {}, { parent: this, dependsOn: args.dcsReady });
     const primary = make(cluster.primary, [dcsState]);
     const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [dcsState, primary.patroni]));
     this.instances = [primary, ...replicas];
 
-    const primaryAccess = args.access(cluster.primary.ip);
+    // Cluster-wide steps run on the first member by pg_seq, wherever the leader is: they ask Patroni
+    // who leads, so a switchover in config does not move (and re-run) them.
+    const anchor = this.instances[[cluster.primary, ...cluster.instances.filter((i) => i !== cluster.primary)].indexOf(cluster.instances[0])];
+    const anchorAccess = args.access(cluster.instances[0].ip);
     const allPatroni = this.instances.map((i) => i.patroni);
-    const dynamic = hostCommand(`${name}-patroni-config`, primaryAccess, dynamicConfigStep(cluster), secrets, { parent: this, dependsOn: allPatroni });
-    hostCommand(`${name}-leader`, primaryAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] });
-    const roles = hostCommand(`${name}-roles`, primaryAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [primary.patroni] });
-    hostCommand(`${name}-databases`, primaryAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
+    const dynamic = hostCommand(`${name}-patroni-config`, anchorAccess, dynamicConfigStep(cluster), secrets, { parent: this, dependsOn: allPatroni });
+    hostCommand(`${name}-leader`, anchorAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] });
+    const roles = hostCommand(`${name}-roles`, anchorAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [...new Set([primary.patroni, anchor.patroni])] });
+    hostCommand(`${name}-databases`, anchorAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
 
     const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };
     const admin = cluster.haproxyAdmin.authEnabled ? { user: cluster.haproxyAdmin.username, password: secrets[slot.haproxyAdmin(cluster.name)] } : undefined;

@@ -12,20 +12,21 @@ import { renderRoleChangeScript } from "./roleChange";
 import { renderVipManagerEnv } from "./vipManager";
 
 /**
- * Files of one Postgres instance. All three HBA variants are written so the role-change callback
- * can switch between them; the active pg_hba.conf starts as the intended role's file.
+ * Files of one Postgres instance. Postgres and pgbouncer each get two HBA variants, the leader's and
+ * this member's when not leading; the role-change callback activates the one of the actual role.
  */
 export function instanceFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): Record<string, string> {
-  const notLeader = instance.offlineQuery ? "offline" : "replica";
+  const notLeader = paths.notLeaderHba(instance);
+  const notLeaderRole = instance.role === "offline" ? "offline" : "replica";
   const files: Record<string, string> = {
     [paths.PATRONI_YML]: renderPatroniYml(model, cluster, instance),
     [paths.pgHbaForRole("primary")]: renderPgHba(cluster, "primary", instance.offlineQuery),
-    [paths.pgHbaForRole(notLeader)]: renderPgHba(cluster, instance.role === "offline" ? "offline" : "replica", instance.offlineQuery),
-    [paths.PG_HBA_ACTIVE]: renderPgHba(cluster, instance.role, instance.offlineQuery),
+    [paths.pgHbaForRole(notLeader)]: renderPgHba(cluster, notLeaderRole, instance.offlineQuery),
     [paths.ROLE_CHANGE_SCRIPT]: renderRoleChangeScript(cluster, instance),
     [`${paths.PGBOUNCER_DIR}/pgbouncer.ini`]: renderPgbouncerIni(cluster, instance),
     [`${paths.PGBOUNCER_DIR}/userlist.txt`]: renderPgbouncerUserlist(cluster),
-    [`${paths.PGBOUNCER_DIR}/pgb_hba.conf`]: renderPgbouncerHba(cluster, instance.role, instance.offlineQuery),
+    [paths.pgbouncerHbaForRole("primary")]: renderPgbouncerHba(cluster, "primary", instance.offlineQuery),
+    [paths.pgbouncerHbaForRole(notLeader)]: renderPgbouncerHba(cluster, notLeaderRole, instance.offlineQuery),
     [paths.HAPROXY_CFG]: renderHaproxyCfg(cluster, instance),
     [paths.NODE_EXPORTER_DEFAULTS]: renderNodeExporterEnv(cluster),
     [paths.PG_EXPORTER_DEFAULTS]: renderPgExporterEnv(cluster, instance),

@@ -17,7 +17,7 @@ export function renderFrontPage(model: Model): string {
   ];
   for (const c of model.clusters) {
     lines.push(`<h2>${escape(c.name)}: HAProxy admin pages</h2><ul>`);
-    for (const i of c.instances) lines.push(link(`http://${i.ip}:${c.ports.haproxyAdmin}/`, `${i.name} (${i.ip}, ${i.role})`));
+    for (const i of c.instances) lines.push(link(`http://${i.ip}:${c.ports.haproxyAdmin}/`, `${i.name} (${i.ip})`));
     lines.push("</ul>");
   }
   lines.push("</body></html>", "");

@@ -13,11 +13,19 @@ export const PG_HBA_ACTIVE = "/pg/conf/pg_hba.conf";
 /** Per-role HBA files; the on_role_change callback copies the matching one to PG_HBA_ACTIVE. */
 export const pgHbaForRole = (role: string) => `/pg/conf/hba/${role}.conf`;
 
+/** The two HBA variants an instance switches between: `primary` when leading, else this one. */
+export const notLeaderHba = (instance: { offlineQuery: boolean }) => (instance.offlineQuery ? "offline" : "replica");
+
 /** Patroni's role-change callback script (rendered by render/roleChange.ts). */
 export const ROLE_CHANGE_SCRIPT = "/pg/bin/pg-role-change";
 
 export const HAPROXY_CFG = "/etc/haproxy/haproxy.cfg";
 export const PGBOUNCER_DIR = "/etc/pgbouncer";
+
+/** The HBA file pgbouncer reads (auth_hba_file); like Postgres', it is a copy of its per-role file. */
+export const PGBOUNCER_HBA_ACTIVE = `${PGBOUNCER_DIR}/pgb_hba.conf`;
+export const pgbouncerHbaForRole = (role: string) => `${PGBOUNCER_DIR}/hba/${role}.conf`;
+export const PGBOUNCER_PID = "/var/run/postgresql/pgbouncer.pid";
 export const PG_SOCKET_DIR = "/var/run/postgresql";
 
 /** Debian's EnvironmentFile locations for the packaged units. */

@@ -87,7 +87,7 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       ...(instance.tags.clonefrom !== undefined && { clonefrom: instance.tags.clonefrom }),
     },
   };
-  const header = `# Patroni config of ${instance.name} (${instance.role}, cluster ${cluster.name}). Rendered by pigsty-pulumi; passwords are secret-slot placeholders filled on the host.\n`;
+  const header = `# Patroni config of ${instance.name} (cluster ${cluster.name}; Patroni decides its role). Rendered by pigsty-pulumi; passwords are secret-slot placeholders filled on the host.\n`;
   // YAML 1.1 output: Patroni reads with PyYAML, where a bare `off`/`on` would turn into a boolean.
   return header + stringify(config, { lineWidth: 0, version: "1.1" });
 }

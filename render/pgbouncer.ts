@@ -1,7 +1,7 @@
 // pgbouncer.ini, userlist.txt and pgbouncer's own HBA file for one instance (/etc/pgbouncer/).
 import type { ClusterModel, InstanceModel, PgRole } from "../config/model";
 import { slot } from "../config/secrets";
-import { PG_SOCKET_DIR, PGBOUNCER_DIR } from "./paths";
+import { PG_SOCKET_DIR, PGBOUNCER_DIR, PGBOUNCER_PID } from "./paths";
 import { hbaRulesFor, hbaText } from "./pgHba";
 import { placeholder } from "./secrets";
 
@@ -20,7 +20,7 @@ export const DEBIAN_PGBOUNCER_LAYOUT: PgbouncerLayout = {
   confDir: PGBOUNCER_DIR,
   socketDir: PG_SOCKET_DIR,
   logFile: "/var/log/postgresql/pgbouncer.log",
-  pidFile: `${PG_SOCKET_DIR}/pgbouncer.pid`,
+  pidFile: PGBOUNCER_PID,
   listenAddr: "0.0.0.0",
 };
 

@@ -1,5 +1,5 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
-import type { Model, ScrapeTarget } from "../config/model";
+import type { ClusterModel, Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "../render/etcd";
 import { renderFrontPage } from "../render/nginx";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
@@ -32,14 +32,31 @@ export function monitoringStep(model: Model): HostStep {
   ]);
 }
 
+const CLAIMED_DIR = "/var/lib/pigsty/dcs";
+
 /**
- * The cluster's state in the DCS. Creating it only checks that the DCS answers; removing it (after
- * every member's Patroni is gone, since they depend on it) clears the cluster's keys: SOP S2 "last".
+ * The cluster's state in the DCS. Creating it checks that the DCS answers and that no cluster of
+ * that name already lives there which this stack did not create (SOP S1's guard for the DCS key);
+ * a marker on the infra node records the claim, so later runs pass. Removing it (after every
+ * member's Patroni is gone, since they depend on it) clears the cluster's keys: SOP S2 "last".
  */
-export function dcsStateStep(model: Model, cluster: string): HostStep {
+export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   const etcdctl = `ETCDCTL_API=3 etcdctl --endpoints=${model.dcs.endpoints.join(",")} --command-timeout=5s`;
-  const prefix = quote(`${PATRONI_NAMESPACE}${cluster}/`);
-  return hostStep(`DCS state of ${cluster}`, [`${etcdctl} endpoint health`], [`${etcdctl} del --prefix ${prefix} >/dev/null`, `say "cleared ${PATRONI_NAMESPACE}${cluster}/ in the DCS"`]);
+  const prefix = `${PATRONI_NAMESPACE}${cluster.name}/`;
+  const claim = quote(`${CLAIMED_DIR}/${cluster.name}`);
+  const refuse = cluster.flags.safeguard
+    ? "pg_safeguard is on, so it is never cleaned"
+    : `set clusters.${cluster.name}.vars.pg_clean: true to clear it (dangerous: that cluster's HA state is lost), then run pulumi up again`;
+  const onFound = cluster.flags.clean && !cluster.flags.safeguard
+    ? [`  say "pg_clean is set: clearing ${prefix} in the DCS"`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
+    : [`  echo "error: the DCS already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}." >&2`, "  exit 1"];
+  return hostStep(`DCS state of ${cluster.name}`, [
+    `${etcdctl} endpoint health`,
+    `if [ ! -f ${claim} ] && [ -n "$(${etcdctl} get --prefix --keys-only ${quote(prefix)})" ]; then`,
+    ...onFound,
+    "fi",
+    `install -d ${CLAIMED_DIR} && echo ${quote(cluster.name)} >${claim}`,
+  ], [`${etcdctl} del --prefix ${quote(prefix)} >/dev/null`, `rm -f ${claim}`, `say "cleared ${prefix} in the DCS"`]);
 }
 
 /** SOP S9: one target file per instance, created with it and removed with it. */

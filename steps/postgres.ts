@@ -2,7 +2,6 @@
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
-import { PATRONI_NAMESPACE } from "../render/patroni";
 import { renderPatroniUnit } from "../render/systemd";
 import type { FileSpec } from "./installFiles";
 import { quote } from "./shell";
@@ -11,15 +10,13 @@ import { filesStep, hostStep, type HostStep } from "./step";
 const OWNER_MARKER = "/pg/.pigsty-cluster";
 const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
 
-const etcdctl = (model: Model) => `ETCDCTL_API=3 etcdctl --endpoints=${model.dcs.endpoints.join(",")} --command-timeout=5s`;
-const dcsPrefix = (cluster: ClusterModel) => `${PATRONI_NAMESPACE}${cluster.name}/`;
 
 /**
- * SOP S1 safety guard: a host that already has Postgres (or, for the primary, a cluster whose DCS
- * key exists) which this system did not create is never overwritten unless pg_clean is set and
- * pg_safeguard is not. A marker file records that the host is ours, so re-runs pass at once.
+ * SOP S1 safety guard: a host that already has Postgres which this system did not create is never
+ * overwritten unless pg_clean is set and pg_safeguard is not. A marker file records that the host is
+ * ours, so re-runs pass at once. (The DCS side of the guard is the cluster's DCS state step.)
  */
-export function guardStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
+export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostStep {
   const want = quote(cluster.name);
   const flag = `clusters.${cluster.name}.vars.pg_clean`;
   const body = [
@@ -28,12 +25,8 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
     `[ -s ${cluster.dataDir}/PG_VERSION ] && found+=("a data directory at ${cluster.dataDir}")`,
     "ls /var/lib/postgresql/*/*/PG_VERSION >/dev/null 2>&1 && found+=(\"a Debian Postgres cluster under /var/lib/postgresql\")",
     "[ -n \"$(ps -eo comm= | grep -x postgres || true)\" ] && found+=(\"a running postgres\")",
+    'if [ ${#found[@]} -gt 0 ]; then',
   ];
-  if (instance.role === "primary") {
-    // A DCS that cannot be read must stop the guard, not pass it: no `|| true` here.
-    body.push(`keys=$(${etcdctl(model)} get --prefix --keys-only ${dcsPrefix(cluster)})`, `[ -n "$keys" ] && found+=("cluster state in the DCS under ${dcsPrefix(cluster)}")`);
-  }
-  body.push('if [ ${#found[@]} -gt 0 ]; then');
   if (cluster.flags.clean && !cluster.flags.safeguard) {
     body.push(
       `  say "pg_clean is set: removing $(IFS=,; echo "\${found[*]}")"`,
@@ -41,7 +34,6 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
       "  for c in $(ls -d /var/lib/postgresql/*/* 2>/dev/null); do pg_dropcluster --stop \"$(basename \"$(dirname \"$c\")\")\" \"$(basename \"$c\")\" || true; done",
       `  rm -rf ${cluster.dataDir}`,
     );
-    if (instance.role === "primary") body.push(`  ${etcdctl(model)} del --prefix ${dcsPrefix(cluster)} >/dev/null`);
   } else {
     const why = cluster.flags.safeguard ? "pg_safeguard is on, so it is never cleaned" : `set ${flag}: true to wipe it (dangerous: the data is lost), then run pulumi up again`;
     body.push(`  echo "error: ${instance.ip} (${instance.name}) already has $(IFS=,; echo "\${found[*]}"), which this stack did not create; nothing was changed. ${why}." >&2`, "  exit 1");
@@ -56,13 +48,28 @@ function waitListening(ports: number[], unit: string): string {
   return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || { echo "error: ${unit} does not listen on port $p; see journalctl -u ${unit}" >&2; exit 1; }; done`;
 }
 
-/** The instance's rendered files, except the active HBA file, which follows the actual role (below). */
+/** The instance's Postgres-side files; the active HBA file is not among them: it follows the actual role. */
 function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): FileSpec[] {
   const files = instanceFiles(model, cluster, instance);
-  const own = [paths.PATRONI_YML, paths.ROLE_CHANGE_SCRIPT, paths.pgHbaForRole("primary"), paths.pgHbaForRole("replica"), paths.pgHbaForRole("offline")];
-  return own
-    .filter((p) => files[p] !== undefined)
-    .map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) }));
+  const own = [paths.PATRONI_YML, paths.ROLE_CHANGE_SCRIPT, paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance))];
+  return own.map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) }));
+}
+
+/**
+ * A missing active HBA file starts as the leader's variant: right for a bootstrapping primary, and a
+ * new replica gets its own at once from Patroni's on_start callback. Nothing here names the intended
+ * role, so a switchover in config does not re-run these steps.
+ */
+const seedActive = (active: string, primaryVariant: string, mode: string) =>
+  `[ -s ${active} ] || install -m ${mode} -o postgres -g postgres ${primaryVariant} ${active}`;
+
+/** Runs the role-change callback with the role Patroni reports now; when Patroni does not answer, leaves the files as they are. */
+function activateActualRole(cluster: ClusterModel): string[] {
+  return [
+    `if role=$(curl -fsS http://127.0.0.1:${cluster.ports.patroni}/patroni | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
+    `  runuser -u postgres -- ${paths.ROLE_CHANGE_SCRIPT} on_role_change "$role" ${quote(cluster.name)}`,
+    "fi",
+  ];
 }
 
 /**
@@ -71,14 +78,12 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
  * Patroni config changes (e.g. tags) reach Patroni with a reload (SIGHUP).
  */
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
-  const intended = paths.pgHbaForRole(instance.role === "primary" ? "primary" : instance.offlineQuery ? "offline" : "replica");
   return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
     "if systemctl -q is-active patroni; then",
-    `  role=$(curl -fsS http://127.0.0.1:${cluster.ports.patroni}/patroni | python3 -c 'import json,sys; print(json.load(sys.stdin).get("role","replica"))' || echo replica)`,
-    `  runuser -u postgres -- ${paths.ROLE_CHANGE_SCRIPT} on_role_change "$role" ${quote(cluster.name)}`,
+    ...activateActualRole(cluster).map((l) => `  ${l}`),
     "  systemctl reload patroni",
     "fi",
-  ], [`[ -f ${paths.PG_HBA_ACTIVE} ] || install -m 0600 -o postgres -g postgres ${intended} ${paths.PG_HBA_ACTIVE}`]);
+  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")]);
 }
 
 /**
@@ -109,14 +114,20 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   ], deleteBody);
 }
 
+/** pgbouncer's config, users and HBA variants; its active HBA file follows the actual role like Postgres'. */
 export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const files = instanceFiles(model, cluster, instance);
   const dir = paths.PGBOUNCER_DIR;
-  const specs = ["pgbouncer.ini", "userlist.txt", "pgb_hba.conf"].map((f) => ({ path: `${dir}/${f}`, content: files[`${dir}/${f}`], owner: "postgres:postgres", mode: "0640" }));
+  const own = [`${dir}/pgbouncer.ini`, `${dir}/userlist.txt`, paths.pgbouncerHbaForRole("primary"), paths.pgbouncerHbaForRole(paths.notLeaderHba(instance))];
+  const specs = own.map((p) => ({ path: p, content: files[p], owner: "postgres:postgres", mode: "0640" }));
+  const seed = seedActive(paths.PGBOUNCER_HBA_ACTIVE, paths.pgbouncerHbaForRole("primary"), "0640");
   // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
   return filesStep(`pgbouncer of ${instance.name}`, specs, [
+    seed,
     `if grep -qx ${dir}/pgbouncer.ini "$work/changed" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
   ], [
+    seed,
+    ...activateActualRole(cluster),
     "systemctl enable -q pgbouncer",
     // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
     `[ -n "$(ss -Hltn "src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}")" ] || systemctl restart pgbouncer`,

@@ -70,6 +70,15 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
     for (const ip of ["10.10.10.12", "10.10.10.13"]) expect(await wait(ip, 5432)).toBe("1");
   }, 120_000);
 
+  it("activates each member's HBA files (Postgres' and pgbouncer's) for its actual role", async () => {
+    const same = (node: string, active: string, variant: string) => sshOk(node, `sudo cmp -s ${active} ${variant} && echo same || echo differs`);
+    const expected: [string, string][] = [["pg-test-1", "primary"], ["pg-test-2", "replica"], ["pg-test-3", "offline"]];
+    for (const [node, variant] of expected) {
+      expect(await same(node, "/pg/conf/pg_hba.conf", `/pg/conf/hba/${variant}.conf`)).toBe("same");
+      expect(await same(node, "/etc/pgbouncer/pgb_hba.conf", `/etc/pgbouncer/hba/${variant}.conf`)).toBe("same");
+    }
+  }, 60_000);
+
   it("answers on every service port of every member's HAProxy", async () => {
     for (const ip of members) {
       for (const port of [5433, 5434, 5436, 5438]) {
@@ -113,5 +122,12 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("error: 10.10.10.11 (pg-test-1) already has a data directory at /pg/data");
     expect(refused.stderr).toContain("set clusters.pg-test.vars.pg_clean: true");
+    // The DCS side of the guard: a pg-test in the DCS that this stack did not create is refused too.
+    const dcs = commands.find((c) => c.name === "pg-test-dcs") as HostCommand;
+    await sshOk("meta", "ETCDCTL_API=3 etcdctl put /pg/pg-test/initialize 7000000000000000001 >/dev/null");
+    const foreign = await sshRun(dcs.host, dcs.create);
+    await sshOk("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ >/dev/null");
+    expect(foreign.code).not.toBe(0);
+    expect(foreign.stderr).toContain("error: the DCS already holds a cluster pg-test (keys under /pg/pg-test/), which this stack did not create");
   }, 600_000);
 });

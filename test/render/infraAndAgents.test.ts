@@ -56,14 +56,22 @@ test("postgres exporter connects as the monitor user with a placeholder password
   });
 });
 
-test("role-change script picks the offline HBA on an offline-query member that is not leading", () => {
+test("role-change script picks the offline HBA files on an offline-query member that is not leading", () => {
   const script = renderRoleChangeScript(cluster, cluster.instances[2]);
-  expect(script).toContain("master|primary|standby_leader) file=/pg/conf/hba/primary.conf");
-  expect(script).toContain("*) file=/pg/conf/hba/offline.conf");
+  expect(script).toContain("master|primary|standby_leader) as=primary ;;");
+  expect(script).toContain("*) as=offline ;;");
+  expect(script).toContain('cp "/pg/conf/hba/$as.conf" /pg/conf/pg_hba.conf.new');
+  // pgbouncer's HBA follows the same role, and pgbouncer re-reads it on SIGHUP.
+  expect(script).toContain('pgb="/etc/pgbouncer/hba/$as.conf"');
+  expect(script).toContain('kill -HUP "$(cat /var/run/postgresql/pgbouncer.pid 2>/dev/null)"');
 });
 
-test("instance files: all HBA variants the callback needs, active one for the intended role", () => {
+test("instance files: the leader's and the member's own HBA variants, for Postgres and pgbouncer, and no active file", () => {
   const files = instanceFiles(model, cluster, cluster.instances[2]);
-  expect(Object.keys(files)).toEqual(expect.arrayContaining(["/pg/conf/hba/primary.conf", "/pg/conf/hba/offline.conf", "/pg/conf/pg_hba.conf", "/etc/default/vip-manager"]));
-  expect(files["/pg/conf/pg_hba.conf"]).toBe(files["/pg/conf/hba/offline.conf"]);
+  expect(Object.keys(files)).toEqual(
+    expect.arrayContaining(["/pg/conf/hba/primary.conf", "/pg/conf/hba/offline.conf", "/etc/pgbouncer/hba/primary.conf", "/etc/pgbouncer/hba/offline.conf", "/etc/default/vip-manager"]),
+  );
+  // The active files follow the actual role on the host (steps/postgres.ts), never the intended one.
+  expect(Object.keys(files)).not.toEqual(expect.arrayContaining(["/pg/conf/pg_hba.conf"]));
+  expect(Object.keys(files)).not.toEqual(expect.arrayContaining(["/etc/pgbouncer/pgb_hba.conf"]));
 });
