@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { registerStep } from "../steps/infra";
 import { PG_PACKAGES, prepareNode } from "../steps/node";
+import { resetBlock } from "../steps/reset";
 import { configStep, exportersStep, guardStep, haproxyStep, patroniStep, pgbouncerStep } from "../steps/postgres";
 import { instanceType, type InstanceFacts } from "./facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
@@ -54,7 +55,7 @@ export class PgInstance extends pulumi.ComponentResource {
     const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare]);
     const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
-    const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target), {}, { parent: this, dependsOn: args.registerAfter });
+    const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), {}, { parent: this, dependsOn: args.registerAfter });
     this.steps = [prepare, guard, config, this.patroni, pgbouncer, haproxy, exporters, register];
     this.role = instance.role;
     this.registerOutputs({ role: this.role });

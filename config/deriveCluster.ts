@@ -23,6 +23,7 @@ export function instancesOf(name: string, cluster: ClusterInput): InstanceModel[
       weight: h.pg_weight,
       tags: { ...(h.clonefrom !== undefined && { clonefrom: h.clonefrom }), ...(h.nofailover !== undefined && { nofailover: h.nofailover }) },
       services: [] as string[],
+      reset: Object.fromEntries(Object.entries(h.pg_reset ?? {}).filter(([, n]) => (n ?? 0) > 0)),
     }))
     .sort((a, b) => a.seq - b.seq || a.ip.localeCompare(b.ip));
 }

@@ -4,6 +4,17 @@ import type { PatroniSettings } from "./varsSchema";
 
 export type PgRole = "primary" | "replica" | "offline";
 
+/** Components of an instance that can be reset on their own (SOP S11), with their risk. */
+export const RESET_RISK = {
+  register: "safe: the Prometheus target file is rewritten",
+  monitor: "safe: the exporters are restarted",
+  haproxy: "risky: connections through this member's HAProxy drop once",
+  pgbouncer: "risky: pooled connections through this member drop once, hand edits are lost",
+  patroni: "dangerous: Patroni restarts; on the leader this needs pg_maintenance, or it would fail over",
+  postgres: "dangerous: this replica's data is wiped and cloned again from the leader",
+} as const;
+export type ResetComponent = keyof typeof RESET_RISK;
+
 export interface InstanceModel {
   /** `<cluster>-<seq>`, e.g. pg-test-3. */
   name: string;
@@ -20,6 +31,8 @@ export interface InstanceModel {
   tags: { clonefrom?: boolean; nofailover?: boolean };
   /** Names of services this instance serves as a regular (non-backup) server. */
   services: string[];
+  /** Reset counters by component (pg_reset); absent = never reset. */
+  reset: Partial<Record<ResetComponent, number>>;
 }
 
 /** A user without its password (the password lives in a secret slot). */

@@ -57,6 +57,23 @@ export const SshSchema = strictObject({
   bastion: BastionSchema.optional(),
 });
 
+const resetCount = z.number().int().min(0).optional();
+
+/**
+ * SOP S11: raise a component's number to redeploy that component of this instance once (rendered
+ * files rewritten, hand edits lost, the service restarted). Risk: register and monitor are safe;
+ * haproxy and pgbouncer briefly interrupt connections through this member; patroni (the DCS client)
+ * and postgres (re-clone from the leader) are dangerous; the README (S11) has the recipe.
+ */
+export const ResetSchema = strictObject({
+  register: resetCount,
+  monitor: resetCount,
+  haproxy: resetCount,
+  pgbouncer: resetCount,
+  patroni: resetCount,
+  postgres: resetCount,
+});
+
 /** One host of a cluster, keyed by its IP. */
 export const HostSchema = strictObject({
   /** Instance number, unique in the cluster; instance name is `<cluster>-<pg_seq>`. */
@@ -71,6 +88,8 @@ export const HostSchema = strictObject({
   clonefrom: z.boolean().optional(),
   /** Patroni tag: never promote this member. */
   nofailover: z.boolean().optional(),
+  /** Per-component reset counters (SOP S11). Default: none. */
+  pg_reset: ResetSchema.optional(),
 });
 
 /** One PostgreSQL cluster. */

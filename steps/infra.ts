@@ -5,6 +5,7 @@ import { renderFrontPage } from "../render/nginx";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
+import { installFileFunction, installFileLines } from "./installFiles";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 
@@ -59,8 +60,12 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   ], [`${etcdctl} del --prefix ${quote(prefix)} >/dev/null`, `rm -f ${claim}`, `say "cleared ${prefix} in the DCS"`]);
 }
 
-/** SOP S9: one target file per instance, created with it and removed with it. */
-export function registerStep(model: Model, target: ScrapeTarget): HostStep {
+/**
+ * SOP S9: one target file per instance, created with it and removed with it. `resetLines` (S11,
+ * steps/reset.ts) run before the file is written; a reset removes it, so it is written afresh.
+ */
+export function registerStep(model: Model, target: ScrapeTarget, reset: (actions: string[]) => string[] = () => []): HostStep {
   const path = fileSdPath(model, target);
-  return filesStep(`Prometheus registration of ${target.instance}`, [{ path, content: renderFileSdTarget(target) }], [], [], [`rm -f ${quote(path)}`]);
+  const file = { path, content: renderFileSdTarget(target) };
+  return hostStep(`Prometheus registration of ${target.instance}`, [...installFileFunction, ...reset([`rm -f ${quote(path)}`]), ...installFileLines([file])], [`rm -f ${quote(path)}`]);
 }

@@ -4,6 +4,7 @@ import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { renderPatroniUnit } from "../render/systemd";
 import type { FileSpec } from "./installFiles";
+import { resetBlock } from "./reset";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 
@@ -89,6 +90,8 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 /**
  * Starts Patroni and waits (bounded) until this member runs. A timeout fails the step but leaves
  * Patroni building the replica: the next `up` waits again from where it stood, without re-cloning.
+ * Resets (S11) act only on a Patroni that was already running: restarting it (refused on an active
+ * leader outside maintenance, which would fail over) or re-cloning a replica from the leader.
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
@@ -96,21 +99,40 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `rm -f ${OWNER_MARKER}`];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf ${cluster.dataDir}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
+  const field = (expr: string) => `$(curl -fsS ${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
+  const leads = `[ "${field('d.get("role")')}" = primary ]`;
   return filesStep(`Patroni service of ${instance.name}`, [unit], ["systemctl daemon-reload"], [
     `install -d -o postgres -g postgres -m 0700 ${cluster.dataDir}`,
     "systemctl enable -q patroni",
+    "wait_running() {",
+    `  local deadline=$((SECONDS + ${timeoutSeconds})) last="" state`,
+    "  while :; do",
+    `    state=$(curl -fsS ${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
+    '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
+    '    if [ $SECONDS -ge $deadline ]; then',
+    `      echo "error: ${instance.name} is not running after ${timeoutSeconds}s (now: $state). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout." >&2`,
+    "      exit 1",
+    "    fi",
+    '    [ "$state" != "$last" ] && say "waiting: $state"; last=$state',
+    "    sleep 2",
+    "  done",
+    "}",
+    "was_running=no; systemctl -q is-active patroni && was_running=yes",
+    ...resetBlock(instance, "patroni", [
+      'if [ $was_running = yes ]; then',
+      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then echo "error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Set clusters.${cluster.name}.vars.pg_maintenance: true for this up (Postgres keeps running while Patroni restarts), or switch over first." >&2; exit 1; fi`,
+      "  systemctl restart patroni",
+      "fi",
+    ]),
     "systemctl -q is-active patroni || systemctl start patroni",
-    `deadline=$((SECONDS + ${timeoutSeconds})); last=""`,
-    "while :; do",
-    `  state=$(curl -fsS ${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
-    '  case "$state" in *" running") say "${state% running} running"; break ;; esac',
-    '  if [ $SECONDS -ge $deadline ]; then',
-    `    echo "error: ${instance.name} is not running after ${timeoutSeconds}s (now: $state). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout." >&2`,
-    "    exit 1",
-    "  fi",
-    '  [ "$state" != "$last" ] && say "waiting: $state"; last=$state',
-    "  sleep 2",
-    "done",
+    "wait_running",
+    ...resetBlock(instance, "postgres", [
+      'if [ $was_running = yes ]; then',
+      `  if ${leads}; then echo "error: ${instance.name} leads ${cluster.name}; re-cloning the leader is refused. Make another member pg_role: primary first (a switchover), then reset it." >&2; exit 1; fi`,
+      `  runuser -u postgres -- patronictl -c ${paths.PATRONI_YML} reinit ${quote(cluster.name)} ${quote(instance.name)} --force --wait`,
+      "  wait_running",
+      "fi",
+    ]),
   ], deleteBody);
 }
 
@@ -131,6 +153,7 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
     "systemctl enable -q pgbouncer",
     // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
     `[ -n "$(ss -Hltn "src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}")" ] || systemctl restart pgbouncer`,
+    ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
     waitListening([cluster.ports.pgbouncer], "pgbouncer"),
   ]);
 }
@@ -142,6 +165,7 @@ export function haproxyStep(model: Model, cluster: ClusterModel, instance: Insta
   ], [
     "systemctl enable -q haproxy",
     "systemctl -q is-active haproxy || systemctl start haproxy",
+    ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
     // A reload that fails to load keeps the old process running, so only open ports prove success.
     waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
   ]);
@@ -161,5 +185,6 @@ export function exportersStep(model: Model, cluster: ClusterModel, instance: Ins
   return filesStep(`exporters of ${instance.name}`, specs, [restart], [
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || ${restart}`,
+    ...resetBlock(instance, "monitor", [restart]),
   ]);
 }

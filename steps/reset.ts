@@ -1,0 +1,24 @@
+// SOP S11: a per-component reset counter. Raising it re-runs the component's step, which then redeploys it once.
+import { RESET_RISK, type InstanceModel, type ResetComponent } from "../config/model";
+
+const RESET_DIR = "/var/lib/pigsty/reset";
+
+/**
+ * Lines that perform `actions` once per raised counter: the host records the last number it
+ * applied, so re-runs for other reasons do not reset again. Nothing is added when the counter is
+ * unset, so configs without resets render exactly as before. The comment line puts the risk in
+ * the preview's diff of the step.
+ */
+export function resetBlock(instance: InstanceModel, component: ResetComponent, actions: string[]): string[] {
+  const n = instance.reset[component];
+  if (n === undefined) return [];
+  const record = `${RESET_DIR}/${instance.name}.${component}`;
+  return [
+    `# reset ${component} of ${instance.name}, number ${n} (${RESET_RISK[component]})`,
+    `if [ "$(cat ${record} 2>/dev/null || echo 0)" -lt ${n} ]; then`,
+    `  say "reset ${n} of ${component} on ${instance.name}"`,
+    ...actions.map((l) => `  ${l}`),
+    `  install -d ${RESET_DIR} && echo ${n} >${record}`,
+    "fi",
+  ];
+}
