@@ -3,7 +3,7 @@ import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { monitoringStep, etcdStep } from "../steps/infra";
-import { INFRA_PACKAGES, prepareNode } from "../steps/node";
+import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeType, type InfraNodeFacts } from "./facts";
 import { hostCommand, type HostAccess } from "./remote";
 
@@ -29,7 +29,8 @@ export class InfraNode extends pulumi.ComponentResource {
     const prepared = new Map<string, command.remote.Command>();
     const prepare = (ip: string, hostname: string) => {
       if (!prepared.has(ip)) {
-        prepared.set(ip, hostCommand(`${hostname}-prepare`, args.access(ip), prepareNode(hostname, INFRA_PACKAGES, false), {}, { parent: this }));
+        const packages = ip === model.infra.ip ? INFRA_PACKAGES : DCS_PACKAGES;
+        prepared.set(ip, hostCommand(`${hostname}-prepare`, args.access(ip), prepareNode(hostname, packages, false), {}, { parent: this }));
       }
       return prepared.get(ip) as command.remote.Command;
     };

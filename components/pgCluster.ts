@@ -97,7 +97,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const anchor = this.instances[[cluster.primary, ...cluster.instances.filter((i) => i !== cluster.primary)].indexOf(cluster.instances[0])];
     const anchorAccess = args.access(cluster.instances[0].ip);
     const allPatroni = this.instances.map((i) => i.patroni);
-    const dynamic = hostCommand(`${name}-patroni-config`, anchorAccess, dynamicConfigStep(cluster), secrets, { parent: this, dependsOn: allPatroni });
+    const dynamic = hostCommand(`${name}-patroni-config`, anchorAccess, dynamicConfigStep(model, cluster), secrets, { parent: this, dependsOn: allPatroni });
     hostCommand(`${name}-leader`, anchorAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] });
     const roles = hostCommand(`${name}-roles`, anchorAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [...new Set([primary.patroni, anchor.patroni])] });
     hostCommand(`${name}-databases`, anchorAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });

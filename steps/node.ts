@@ -13,7 +13,9 @@ export const PG_PACKAGES = [
   "prometheus-node-exporter",
   "prometheus-postgres-exporter",
 ];
-export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
+/** A DCS server that is not the infra node needs only etcd. */
+export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
+export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
 
 /** Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done. */
 export function prepareNode(hostname: string, packages: string[], postgres: boolean): HostStep {

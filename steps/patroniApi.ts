@@ -1,5 +1,5 @@
 // Cluster steps that talk to Patroni's REST API: dynamic configuration (S3, maintenance) and switchover to intent (S10).
-import type { ClusterModel } from "../config/model";
+import type { ClusterModel, Model } from "../config/model";
 import { slot } from "../config/secrets";
 import { patroniDcsConfig } from "../render/patroni";
 import { placeholder } from "../render/secrets";
@@ -50,9 +50,11 @@ function pythonStep(cluster: ClusterModel, title: string, program: string): Host
  * restarts members that report a pending restart one by one, replicas first, unless the cluster is
  * paused (maintenance), in which case they are only listed.
  */
-export function dynamicConfigStep(cluster: ClusterModel): HostStep {
+export function dynamicConfigStep(model: Model, cluster: ClusterModel): HostStep {
   const desired = JSON.stringify(patroniDcsConfig(cluster));
-  return pythonStep(cluster, `Patroni dynamic configuration of ${cluster.name}`, `desired = json.loads(${JSON.stringify(desired)})
+  // The DCS servers are named so that after a move (S12) this runs again: it resumes the cluster
+  // (the move paused it) and writes the whole configuration into the new DCS.
+  return pythonStep(cluster, `Patroni dynamic configuration of ${cluster.name} in the DCS at ${model.dcs.endpoints.join(",")}`, `desired = json.loads(${JSON.stringify(desired)})
 def differs(want, have):
     if isinstance(want, dict):
         return any(differs(v, (have or {}).get(k)) for k, v in want.items())

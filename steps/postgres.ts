@@ -4,6 +4,7 @@ import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { renderPatroniUnit } from "../render/systemd";
 import type { FileSpec } from "./installFiles";
+import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { resetBlock } from "./reset";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
@@ -76,15 +77,21 @@ function activateActualRole(cluster: ClusterModel): string[] {
 /**
  * Patroni config and HBA. HBA changes never restart Postgres: the role-change script activates the
  * file of the node's actual role (asked from Patroni, so a failover is respected) and reloads.
- * Patroni config changes (e.g. tags) reach Patroni with a reload (SIGHUP).
+ * Patroni config changes (e.g. tags) reach Patroni with a reload (SIGHUP); new DCS servers (S12)
+ * need a restart, done in maintenance mode and leader first (steps/dcsMove.ts).
  */
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
+  const indent = (l: string) => `    ${l}`;
   return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
     "if systemctl -q is-active patroni; then",
-    ...activateActualRole(cluster).map((l) => `  ${l}`),
-    "  systemctl reload patroni",
+    `  if ${dcsChanged(model)}; then`,
+    ...moveToNewDcs(model, cluster, instance).map(indent),
+    "  else",
+    ...activateActualRole(cluster).map(indent),
+    "    systemctl reload patroni",
+    "  fi",
     "fi",
-  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")]);
+  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs]);
 }
 
 /**

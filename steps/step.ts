@@ -22,9 +22,9 @@ export function hostStep(title: string, body: string[], deleteBody?: string[]): 
   };
 }
 
-/** Installs files, then runs `onChange` only when one of them changed and `always` every time. */
-export function filesStep(title: string, files: FileSpec[], onChange: string[], always: string[] = [], deleteBody?: string[]): HostStep {
-  const body = [...installFileFunction, ...installFileLines(files)];
+/** Runs `before`, installs files, then runs `onChange` only when one of them changed and `always` every time. */
+export function filesStep(title: string, files: FileSpec[], onChange: string[], always: string[] = [], deleteBody?: string[], before: string[] = []): HostStep {
+  const body = [...installFileFunction, ...before, ...installFileLines(files)];
   if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => `  ${l}`), "fi");
   return hostStep(title, [...body, ...always], deleteBody);
 }

@@ -140,6 +140,23 @@ describe("warnings and error reporting", () => {
     }
   });
 
+  test("pg_reset (S11) takes known components with counts, and names the valid ones on a typo", () => {
+    const raw = minimal();
+    const hosts = raw.clusters["pg-test"].hosts as Record<string, Record<string, unknown>>;
+    hosts["10.10.10.11"].pg_reset = { haproxy: 2, pgbouncer: 0 };
+    expect(loadInventory(raw).model.clusters[0].instances[0].reset).toEqual({ haproxy: 2 });
+    hosts["10.10.10.11"].pg_reset = { haprxy: 1, postgres: -1 };
+    try {
+      loadInventory(raw);
+      throw new Error("expected an InventoryError");
+    } catch (e) {
+      expect((e as InventoryError).problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+        expect.stringMatching(/^clusters\.pg-test\.hosts\.10\.10\.10\.11\.pg_reset\.postgres: /),
+        "clusters.pg-test.hosts.10.10.10.11.pg_reset.haprxy: unknown key. Did you mean haproxy?",
+      ]);
+    }
+  });
+
   test("a bad top-level var is reported once under vars., not again per cluster", () => {
     const raw = { ...minimal(), vars: { pg_port: "5432" } };
     try {

@@ -112,3 +112,26 @@ test("a user's attribute change (S4) re-runs only the roles step", async () => {
   const plan = plannedChanges(base, await run(inv));
   expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-roles"] });
 });
+
+test("a component reset (S11) re-runs only that component's step on that member", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].hosts["10.10.10.13"].pg_reset = { haproxy: 1, pgbouncer: 1 };
+  inv.clusters["pg-test"].hosts["10.10.10.12"].pg_reset = { postgres: 1, register: 2 };
+  const after = await run(inv);
+  const plan = plannedChanges(base, after);
+  // pg-test-2's Postgres reset (a re-clone) lives in its Patroni service step, its registration on the infra node.
+  expect(plan).toEqual({ create: [], delete: [], update: ["pg-test-2-patroni", "pg-test-2-register", "pg-test-3-haproxy", "pg-test-3-pgbouncer"] });
+  // The risk is part of the step's text, so the preview's diff shows it.
+  const haproxy = after.find((r) => r.name === "pg-test-3-haproxy")?.inputs.create as string;
+  expect(haproxy).toContain("# reset haproxy of pg-test-3, number 1 (risky: connections through this member's HAProxy drop once)");
+});
+
+test("new DCS servers (S12) re-run the etcd, DCS-state, Patroni-config and dynamic-configuration steps only", async () => {
+  const inv = devInventory() as Inventory & { dcs: { servers: Record<string, string> } };
+  inv.dcs.servers = { "etcd-2": "10.10.10.14" };
+  const plan = plannedChanges(base, await run(inv));
+  expect(plan.create).toEqual(["etcd-2-etcd", "etcd-2-prepare"]);
+  expect(plan.delete).toEqual(["meta-1-etcd"]);
+  // meta-monitoring: Prometheus scrapes the new etcd.
+  expect(plan.update).toEqual(["meta-monitoring", "pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-dcs", "pg-test-patroni-config"]);
+});
