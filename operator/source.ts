@@ -36,6 +36,8 @@ export function stackAccess(stack: string): Record<string, ClusterAccess> {
     const out = execFileSync(existsSync(pulumi) ? pulumi : "pulumi", ["stack", "output", "operatorAccess", "--show-secrets", "--json", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     return JSON.parse(out);
   } catch (e) {
-    throw new Error(`cannot read the stack's operatorAccess output (run \`pulumi up --stack ${stack}\` first): ${(e as Error).message.split("\n")[0]}`);
+    // execFileSync's message starts with "Command failed: <argv>"; the CLI's reason is the first line of its stderr.
+    const why = String((e as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];
+    throw new Error(`cannot read the stack's operatorAccess output (run \`pulumi up --stack ${stack}\` first): ${why}`);
   }
 }

@@ -40,6 +40,18 @@ test("scale-in (S2): removing a replica deletes only its resources; the others d
   expect(plan.update).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-3-haproxy"]);
 });
 
+test("removing the last offline-query member (S2) warns in the preview", async () => {
+  const inv = devInventory();
+  delete inv.clusters["pg-test"].hosts["10.10.10.13"];
+  const { warnings, error } = await runIsolated({ ...devStackConfig(), ...sandbox, "pigsty:inventory": inv });
+  expect(error).toBeUndefined();
+  expect(warnings).toEqual([
+    expect.stringContaining("no member is offline-capable, so offline traffic only reaches backup servers. Mark a replica pg_offline_query: true or add a pg_role: offline host."),
+  ]);
+  // With it in place there is no such warning.
+  expect((await runIsolated({ ...devStackConfig(), ...sandbox, "pigsty:inventory": devInventory() })).warnings).toEqual([]);
+});
+
 test("an HBA rule (S6) re-renders HBA on every member and nothing else", async () => {
   const inv = devInventory();
   const rules = inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[];

@@ -74,8 +74,11 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
  * Runs index.ts in a fresh module registry (its own Pulumi runtime) under mocks, so one test file can
  * run the program with several configs. Returns what it registered, or the error that stopped it.
  */
-export async function runIsolated(config: Record<string, unknown>): Promise<{ registered: Registered[]; deps: Map<string, string[]>; error?: Error }> {
+export async function runIsolated(
+  config: Record<string, unknown>,
+): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; error?: Error }> {
   const registered: Registered[] = [];
+  const warnings: string[] = [];
   const deps = new Map<string, string[]>();
   let error: Error | undefined;
   jest.isolateModules(() => {
@@ -88,6 +91,9 @@ export async function runIsolated(config: Record<string, unknown>): Promise<{ re
     }) as any);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const p = require("@pulumi/pulumi") as typeof pulumi;
+    jest.spyOn(p.log, "warn").mockImplementation(async (message: string) => {
+      warnings.push(message);
+    });
     p.runtime.setMocks(
       {
         newResource: (args) => {
@@ -108,7 +114,7 @@ export async function runIsolated(config: Record<string, unknown>): Promise<{ re
     }
   });
   await new Promise((r) => setTimeout(r, error ? 20 : 300));
-  return { registered, deps, error };
+  return { registered, deps, warnings, error };
 }
 
 /** What the engine would do between two runs: remote.Command re-runs on any input change. */
