@@ -10,7 +10,7 @@ export const RESET_RISK = {
   monitor: "safe: the exporters are restarted",
   haproxy: "risky: connections through this member's HAProxy drop once",
   pgbouncer: "risky: pooled connections through this member drop once, hand edits are lost",
-  patroni: "dangerous: Patroni restarts; on the leader this needs pg_maintenance, or it would fail over",
+  patroni: "dangerous: Patroni restarts; on the leader this needs maintenance mode set by an earlier up, or it would fail over",
   postgres: "dangerous: this replica's data is wiped and cloned again from the leader",
 } as const;
 export type ResetComponent = keyof typeof RESET_RISK;

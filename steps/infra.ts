@@ -51,7 +51,7 @@ if not config.get("pause"):
     config["pause"] = True
     etcd("put", prefix + "config", json.dumps(config, separators=(",", ":")))
     print("paused the cluster in the DCS being left")
-urls = [json.loads(v)["api_url"] for v in etcd("get", "--prefix", prefix + "members/", "--print-value-only").split("\n") if v.strip()]
+urls = [json.loads(v)["api_url"] for v in etcd("get", "--prefix", prefix + "members/", "--print-value-only").splitlines() if v.strip()]
 deadline = time.time() + 60
 for url in urls:
     while True:

@@ -14,12 +14,14 @@ const CLIENT = `import base64, json, sys, time, urllib.request
 secrets = json.load(open(sys.argv[1]))
 user, slot, local = sys.argv[2], sys.argv[3], sys.argv[4]
 auth = "Basic " + base64.b64encode(("%s:%s" % (user, secrets[slot])).encode()).decode()
-def call(method, url, body=None):
+def call(method, url, body=None, missing=()):
     req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(), headers={"Authorization": auth, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             text = r.read().decode()
     except urllib.error.HTTPError as e:
+        if e.code in missing:
+            return None
         sys.exit("error: %s %s answered %s: %s" % (method, url, e.code, e.read().decode()))
     return json.loads(text) if text[:1] in "{[" else text
 def members():
@@ -61,7 +63,13 @@ def differs(want, have):
     if have is None and want is False:
         return False  # an unset flag (e.g. pause after bootstrap) is off
     return str(want).lower() != str(have).lower()
-if differs(desired, call("GET", local + "/config")):
+# A DCS the cluster just moved to (S12) may hold no configuration yet: Patroni answers 502, and PUT writes it whole.
+have = call("GET", local + "/config", missing=(502, 503))
+if have is None:
+    call("PUT", local + "/config", desired)
+    print("wrote Patroni dynamic configuration into the DCS; waiting %ss for members to load it" % (desired["loop_wait"] + 5))
+    time.sleep(desired["loop_wait"] + 5)
+elif differs(desired, have):
     call("PATCH", local + "/config", desired)
     print("changed Patroni dynamic configuration; waiting %ss for members to load it" % (desired["loop_wait"] + 5))
     time.sleep(desired["loop_wait"] + 5)

@@ -107,7 +107,8 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf ${cluster.dataDir}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const field = (expr: string) => `$(curl -fsS ${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
-  const leads = `[ "${field('d.get("role")')}" = primary ]`;
+  // Patroni 3.0 (Debian 12) says "master", later releases "primary".
+  const leads = `[ "${field('d.get("role") in ("master", "primary", "standby_leader")')}" = True ]`;
   return filesStep(`Patroni service of ${instance.name}`, [unit], ["systemctl daemon-reload"], [
     `install -d -o postgres -g postgres -m 0700 ${cluster.dataDir}`,
     "systemctl enable -q patroni",
@@ -127,7 +128,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "was_running=no; systemctl -q is-active patroni && was_running=yes",
     ...resetBlock(instance, "patroni", [
       'if [ $was_running = yes ]; then',
-      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then echo "error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Set clusters.${cluster.name}.vars.pg_maintenance: true for this up (Postgres keeps running while Patroni restarts), or switch over first." >&2; exit 1; fi`,
+      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then echo "error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Put the cluster in maintenance first (clusters.${cluster.name}.vars.pg_maintenance: true, pulumi up; Postgres keeps running while Patroni restarts), or switch over first; then run pulumi up again." >&2; exit 1; fi`,
       "  systemctl restart patroni",
       "fi",
     ]),

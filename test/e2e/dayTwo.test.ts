@@ -6,7 +6,10 @@ import { rawInventory } from "../../config/stack";
 import { devStackConfig, repoRoot } from "../program/harness";
 import { isActive, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { applyChange, programCommands, runInOrder, type HostCommand } from "./helpers/hostRunner";
-import { describeIfRoot, ensureSandbox, resetNode, sshOk, sshRun } from "./helpers/sandbox";
+import { describeIfRoot, ensureSandbox, forgetClusterState, resetNode, sshOk, sshRun } from "./helpers/sandbox";
+
+const ipOf = (member: string) => `10.10.10.1${member.split("-").pop()}`;
+const mainPid = (node: string, unit: string) => sshOk(node, `systemctl show -p MainPID --value ${unit}`);
 
 type Inventory = { clusters: Record<string, { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown> }> };
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -44,7 +47,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   beforeAll(async () => {
     await ensureSandbox({ count: 5 });
     for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) await resetNode(n);
-    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    await forgetClusterState();
     inv = inventory();
     current = await commandsOf(inv);
     await runInOrder(current, log);
@@ -102,6 +105,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     log(`new leader: ${leader.Member}`);
     // The role-change callback put the primary's HBA file in place on the new leader.
     expect(await sshOk(leader.Member, "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
+    expect(await sshOk(leader.Member, "sudo cmp -s /etc/pgbouncer/pgb_hba.conf /etc/pgbouncer/hba/primary.conf && echo same")).toBe("same");
     // Writes through any member's 5433 reach the new leader.
     let written = false;
     for (let i = 0; i < 30 && !written; i++) {
@@ -113,6 +117,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await sshOk("pg-test-1", "sudo systemctl start patroni");
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 180, leader.Member);
     expect(await sshOk("pg-test-1", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/replica.conf && echo same")).toBe("same");
+    expect(await sshOk("pg-test-1", "sudo cmp -s /etc/pgbouncer/pgb_hba.conf /etc/pgbouncer/hba/replica.conf && echo same")).toBe("same");
     // A preview would warn: the program asks Patroni who leads and compares with pg_role.
     const model = loadInventory(rawInventory({ inventory: inv, sandbox: ".sandbox/hosts.json", baseDir: repoRoot })).model;
     expect(await leaderOf(model.clusters[0])).toBe(leader.Member);
@@ -131,7 +136,8 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "replica";
       i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
     });
-    expect(names(ran)).toContain("pg-test-leader");
+    // HBA, pgbouncer and the SQL steps follow the actual leader, so only HAProxy's backup flags change.
+    expect(names(ran)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy", "pg-test-leader"]);
     const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
     expect(ms.find((m) => m.Role === "Leader")?.Member).toBe("pg-test-2");
     expect(await sshOk("pg-test-2", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
@@ -205,4 +211,83 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await waitMembers((ms) => ms.length === 3 && !ms.some((m) => m.Member === "pg-test-4"), 60, "pg-test-2");
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
   }, 600_000);
+
+  it("a component reset (S11) redeploys exactly that component of that member, once", async () => {
+    const host = () => inv.clusters["pg-test"].hosts["10.10.10.13"];
+    const before = { haproxy: await mainPid("pg-test-3", "haproxy"), pgbouncer: await mainPid("pg-test-3", "pgbouncer") };
+    await sshOk("pg-test-3", "echo '# a hand edit' | sudo tee -a /etc/haproxy/haproxy.cfg >/dev/null");
+    const { ran } = await step("reset-services", () => {
+      host().pg_reset = { haproxy: 1, pgbouncer: 1, monitor: 1, register: 1 };
+    });
+    expect(names(ran)).toEqual(["pg-test-3-exporters", "pg-test-3-haproxy", "pg-test-3-pgbouncer", "pg-test-3-register"]);
+    expect(await mainPid("pg-test-3", "haproxy")).not.toBe(before.haproxy);
+    expect(await mainPid("pg-test-3", "pgbouncer")).not.toBe(before.pgbouncer);
+    expect(await sshOk("pg-test-3", "sudo grep -c 'a hand edit' /etc/haproxy/haproxy.cfg || true")).toBe("0");
+    // The same step run again (as any other change would run it) does not reset a second time.
+    const haproxyPid = await mainPid("pg-test-3", "haproxy");
+    await runInOrder(current.filter((c) => c.name === "pg-test-3-haproxy"));
+    expect(await mainPid("pg-test-3", "haproxy")).toBe(haproxyPid);
+    for (const port of [5433, 5434, 5436, 5438]) expect((await psql("10.10.10.13", port, "SELECT 1")).trim()).toBe("1");
+  }, 300_000);
+
+  it("resetting Postgres (S11) re-clones a replica from the leader, and is refused on the leader", async () => {
+    const host = () => inv.clusters["pg-test"].hosts["10.10.10.13"];
+    await sshOk("pg-test-3", "sudo -u postgres touch /pg/data/e2e-before-reset");
+    const { ran } = await step("reset-postgres", () => {
+      host().pg_reset = { ...(host().pg_reset as object), postgres: 1 };
+    });
+    expect(names(ran)).toEqual(["pg-test-3-patroni"]);
+    expect((await sshRun("pg-test-3", "sudo test -e /pg/data/e2e-before-reset")).code).not.toBe(0);
+    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]), 120, "pg-test-2");
+    await everyRowEverywhere(["10.10.10.13"]);
+    const leader = await leaderName();
+    inv.clusters["pg-test"].hosts[ipOf(leader)].pg_reset = { postgres: 1 };
+    await expect(applyChange(current, await commandsOf(inv), log)).rejects.toThrow(`${leader} leads pg-test; re-cloning the leader is refused`);
+    delete inv.clusters["pg-test"].hosts[ipOf(leader)].pg_reset;
+  }, 600_000);
+
+  it("resetting the leader's Patroni (S11) is refused outside maintenance, and inside it keeps Postgres running", async () => {
+    const leader = await leaderName();
+    const host = () => inv.clusters["pg-test"].hosts[ipOf(leader)];
+    host().pg_reset = { patroni: 1 };
+    await expect(applyChange(current, await commandsOf(inv), log)).rejects.toThrow("restarting its Patroni outside maintenance mode would fail over");
+    delete host().pg_reset;
+    await step("pause-for-reset", (i) => {
+      i.clusters["pg-test"].vars.pg_maintenance = true;
+    });
+    const started = await psqlLocal(leader, "SELECT pg_postmaster_start_time()");
+    const patroniPid = await mainPid(leader, "patroni");
+    const { ran } = await step("reset-patroni", () => {
+      host().pg_reset = { patroni: 1 };
+    });
+    expect(names(ran)).toEqual([`${leader}-patroni`]);
+    expect(await mainPid(leader, "patroni")).not.toBe(patroniPid);
+    expect(await psqlLocal(leader, "SELECT pg_postmaster_start_time()")).toBe(started);
+    await step("resume-after-reset", (i) => {
+      i.clusters["pg-test"].vars.pg_maintenance = false;
+    });
+    expect(await leaderName()).toBe(leader);
+  }, 600_000);
+
+  it("new DCS servers (S12): the cluster moves leader first in maintenance mode, without a failover", async () => {
+    const leader = await leaderName();
+    const timeline = (await patroniList(leader)).find((m) => m.Role === "Leader")?.TL;
+    const { ran } = await step("dcs-move", (i) => {
+      (i as unknown as { dcs: { servers: Record<string, string> } }).dcs.servers = { "etcd-2": "10.10.10.14" };
+    });
+    expect(names(ran)).toEqual(
+      ["etcd-2-etcd", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-dcs", "pg-test-patroni-config"],
+    );
+    // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
+    expect(await sshOk("10.10.10.14", "ETCDCTL_API=3 etcdctl get /pg/pg-test/leader --print-value-only")).toBe(leader);
+    const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]), 120, leader);
+    expect(ms.find((m) => m.Role === "Leader")).toMatchObject({ Member: leader, TL: timeline });
+    const config = JSON.parse(await sshOk(leader, "curl -fsS http://127.0.0.1:8008/config"));
+    expect(config.pause ?? false).toBe(false);
+    expect(config.postgresql.parameters.max_connections).toBe(350);
+    await writeRow(`after-dcs-${Date.now()}`, "10.10.10.13");
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
+    // Nothing is left to do: the same config plans no change.
+    expect((await applyChange(current, await commandsOf(inv), log)).ran).toEqual([]);
+  }, 900_000);
 });

@@ -1,7 +1,7 @@
 // First deploy on the sandbox: every host step of the dev stack, in order, then the SOP's checks on real hosts.
 import { devStackConfig } from "../program/harness";
 import { programCommands, runDeletes, runInOrder, type HostCommand, type StepRun } from "./helpers/hostRunner";
-import { describeIfRoot, ensureSandbox, resetNode, sshOk, sshRun } from "./helpers/sandbox";
+import { describeIfRoot, ensureSandbox, forgetClusterState, resetNode, sshOk, sshRun } from "./helpers/sandbox";
 
 const members = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const bizPassword = "generated-secret-pg-test-password-user-dbuser_test";
@@ -21,7 +21,7 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
     await ensureSandbox({ count: 4 });
     // A true first deploy: pristine Postgres hosts and no pg-test state in the DCS.
     for (const n of ["pg-test-1", "pg-test-2", "pg-test-3"]) await resetNode(n);
-    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    await forgetClusterState();
     ({ commands } = await programCommands(devStackConfig()));
     expect(commands.length).toBeGreaterThan(20);
     const t = Date.now();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { devStackConfig, repoRoot } from "../program/harness";
 import { patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { programCommands, runInOrder } from "./helpers/hostRunner";
-import { describeIfRoot, ensureSandbox, resetNode, sshRun } from "./helpers/sandbox";
+import { describeIfRoot, ensureSandbox, forgetClusterState, resetNode, sshRun } from "./helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
@@ -49,7 +49,7 @@ describeIfRoot("operator tool on the sandbox", () => {
   beforeAll(async () => {
     await ensureSandbox({ count: 4 });
     for (const n of all) await resetNode(n);
-    await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ 2>/dev/null || true");
+    await forgetClusterState();
     await runInOrder((await programCommands(devStackConfig())).commands);
     await waitMembers(settled(all));
     access = accessFile();

@@ -42,19 +42,37 @@ export function changedCommands(before: HostCommand[], after: HostCommand[]): { 
 export async function applyChange(before: HostCommand[], after: HostCommand[], log: (line: string) => void = () => undefined): Promise<{ ran: StepRun[]; removed: StepRun[] }> {
   const { run, remove } = changedCommands(before, after);
   const removed = await runDeletes(remove, log);
-  const ran = await runInOrder(run, log);
+  const ran = await runInOrder(run, log, after);
   return { ran, removed };
 }
 
-/** Runs each command as soon as its dependencies are done (as the engine does); stops at the first failure. */
-export async function runInOrder(commands: HostCommand[], log: (line: string) => void = () => undefined): Promise<StepRun[]> {
+/**
+ * A command's dependencies among `running`: an unchanged command in between still orders its
+ * dependents after its own dependencies (the engine walks the whole graph), so look through it.
+ */
+function effectiveDeps(c: HostCommand, running: Set<string>, graph: Map<string, HostCommand>, seen = new Set<string>()): string[] {
+  return c.deps.flatMap((d) => {
+    if (running.has(d)) return [d];
+    const through = graph.get(d);
+    if (!through || seen.has(d)) return [];
+    seen.add(d);
+    return effectiveDeps(through, running, graph, seen);
+  });
+}
+
+/**
+ * Runs each command as soon as its dependencies are done (as the engine does); stops at the first
+ * failure. `graph` is the whole program when only some commands run (dependencies pass through the rest).
+ */
+export async function runInOrder(commands: HostCommand[], log: (line: string) => void = () => undefined, graph: HostCommand[] = commands): Promise<StepRun[]> {
   const known = new Set(commands.map((c) => c.name));
+  const byName = new Map(graph.map((c) => [c.name, c]));
   const started = new Map<string, Promise<StepRun>>();
   const start = (c: HostCommand): Promise<StepRun> => {
     let p = started.get(c.name);
     if (!p) {
       p = (async () => {
-        const deps = c.deps.filter((d) => known.has(d)).map((d) => start(commands.find((x) => x.name === d) as HostCommand));
+        const deps = [...new Set(effectiveDeps(c, known, byName))].map((d) => start(commands.find((x) => x.name === d) as HostCommand));
         await Promise.all(deps);
         const t = Date.now();
         const result = await sshRun(c.host, c.create, { input: c.stdin ?? "", timeoutMs: 1_200_000 });

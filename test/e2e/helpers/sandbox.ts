@@ -162,3 +162,8 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
+
+/** Forgets pg-test's state on the infra node: its keys in the DCS and the record of which DCS it lives on. */
+export async function forgetClusterState(): Promise<void> {
+  await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ >/dev/null 2>&1; sudo rm -f /var/lib/pigsty/dcs/pg-test");
+}
