@@ -10,11 +10,11 @@ import { hostStep, type HostStep } from "./step";
  * A small Patroni REST client in python3 (on every node with Patroni). Authenticated calls read the
  * API password from $work/secrets.json, so it is never on a command line.
  */
-const CLIENT = `import base64, json, sys, time, urllib.request
+const CLIENT = `import base64, http.client, json, sys, time, urllib.error, urllib.request
 secrets = json.load(open(sys.argv[1]))
 user, slot, local = sys.argv[2], sys.argv[3], sys.argv[4]
 auth = "Basic " + base64.b64encode(("%s:%s" % (user, secrets[slot])).encode()).decode()
-def call(method, url, body=None, missing=()):
+def call(method, url, body=None, missing=(), tries=5):
     req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(), headers={"Authorization": auth, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
@@ -23,6 +23,12 @@ def call(method, url, body=None, missing=()):
         if e.code in missing:
             return None
         sys.exit("error: %s %s answered %s: %s" % (method, url, e.code, e.read().decode()))
+    except (urllib.error.URLError, ConnectionError, http.client.HTTPException) as e:
+        # Patroni may be busy right after a restart or a move (S12): ask again a few times.
+        if tries <= 1:
+            sys.exit("error: %s %s failed: %s" % (method, url, e))
+        time.sleep(3)
+        return call(method, url, body, missing, tries - 1)
     return json.loads(text) if text[:1] in "{[" else text
 def members():
     return call("GET", local + "/cluster")["members"]
@@ -64,7 +70,13 @@ def differs(want, have):
         return False  # an unset flag (e.g. pause after bootstrap) is off
     return str(want).lower() != str(have).lower()
 # A DCS the cluster just moved to (S12) may hold no configuration yet: Patroni answers 502, and PUT writes it whole.
-have = call("GET", local + "/config", missing=(502, 503))
+have = None
+for _ in range(30):
+    # Right after a move the new leader may still be publishing its configuration.
+    have = call("GET", local + "/config", missing=(502, 503))
+    if have is not None:
+        break
+    time.sleep(1)
 if have is None:
     call("PUT", local + "/config", desired)
     print("wrote Patroni dynamic configuration into the DCS; waiting %ss for members to load it" % (desired["loop_wait"] + 5))
