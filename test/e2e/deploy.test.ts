@@ -128,6 +128,6 @@ describeIfRoot("first deploy of the dev stack (host steps in program order)", ()
     const foreign = await sshRun(dcs.host, dcs.create);
     await sshOk("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ >/dev/null");
     expect(foreign.code).not.toBe(0);
-    expect(foreign.stderr).toContain("error: the DCS already holds a cluster pg-test (keys under /pg/pg-test/), which this stack did not create");
+    expect(foreign.stderr).toContain("error: the DCS at 10.10.10.10:2379 already holds a cluster pg-test (keys under /pg/pg-test/), which this stack did not create");
   }, 600_000);
 });
