@@ -6,6 +6,7 @@
 // the preview diff whether or not it was a secret; environment is refused by sshd outside AcceptEnv. stdin is the
 // channel the design reserves for secrets, so it is only scanned when a stack opts in (inspectStdin).
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { isPlaceholder } from "../render/secrets";
 import { CommandProps, Maybe, plain } from "./lib";
 
 interface Config {
@@ -15,8 +16,8 @@ interface Config {
 const sqlPassword = /\bPASSWORD\s+'([^']*)'/i;
 // `key=value`, `key = value` and YAML's `key: value`; a space before ':' is psql's `:'var'` reference instead.
 const assignment = /\b([A-Za-z_]*(?:PASSWORD|PASSWD))(?:\s*=|:)\s*("[^"]*"|'[^']*'|[^\s;&|]+)/gi;
-// A value that names a variable or is blank or masked is a reference, not a password.
-const placeholder = /^["']?(\$|\*+["']?$|["']?$)/;
+// A value that names a variable, is blank or masked, or is a secret slot's placeholder is a reference, not a password.
+const reference = /^["']?(\$|\*+["']?$|["']?$)/;
 const passwordKey = /passw(or)?d|secret/i;
 const notSecretKeys = new Set(["password_encryption"]);
 
@@ -25,7 +26,7 @@ export function findPassword(text: string): string | undefined {
   const sql = sqlPassword.exec(text);
   if (sql && sql[1] !== "") return "PASSWORD '…'";
   for (const [, key, value] of text.matchAll(assignment)) {
-    if (!placeholder.test(value)) return `${key}=…`;
+    if (!reference.test(value) && !isPlaceholder(value)) return `${key}=…`;
   }
   return undefined;
 }

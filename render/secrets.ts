@@ -7,6 +7,11 @@ export function placeholder(slot: string): string {
   return `{{secret:${slot}}}`;
 }
 
+/** True when `value` (optionally quoted) is exactly one placeholder: a reference, not a password. */
+export function isPlaceholder(value: string): boolean {
+  return /^(["']?)\{\{secret:[A-Za-z0-9_.\/-]+\}\}\1$/.test(value);
+}
+
 /** Slots referenced by a rendered text, unique, in order of first appearance. */
 export function placeholdersIn(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]))];

@@ -38,6 +38,13 @@ describe("no-plaintext-password", () => {
     expect(await violations(noPlaintextPassword, commandArgs(name, viaStdin))).toEqual([]);
     expect(await violations(noPlaintextPassword, commandArgs(name, command({ create: 'PGPASSWORD="$PW" psql' })))).toEqual([]);
     expect(await violations(noPlaintextPassword, clusterArgs(pgTest()))).toEqual([]);
+    const rendered = command({ create: 'cat > patroni.yml <<EOF\n  password: "{{secret:pg-test/replication}}"\nEOF' });
+    expect(await violations(noPlaintextPassword, commandArgs(name, rendered))).toEqual([]);
+  });
+
+  it("reports a password next to a placeholder: only a whole placeholder is a reference", async () => {
+    const mixed = command({ create: 'echo \'password: "{{secret:pg-test/x}}hunter2"\' > f' });
+    expect(await violations(noPlaintextPassword, commandArgs(name, mixed))).toEqual([`Command ${name} has a password in its create (password=…); ${fix}`]);
   });
 
   it("reports a SQL password literal in create", async () => {

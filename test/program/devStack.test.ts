@@ -2,6 +2,8 @@
 import * as command from "@pulumi/command";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
+import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
+import { resourceArgs, violations } from "../policies/fixtures";
 import { devStackConfig, repoRoot, runProgram, type Registered } from "./harness";
 
 const hostsFixture = "test/fixtures/sandbox/hosts.json";
@@ -123,6 +125,14 @@ describe("the program under mocks", () => {
     expect(config2.inputs.create).toContain("{{secret:pg-test/replication}}");
     const prepare = commands().find((c) => c.name === "pg-test-2-prepare") as Registered;
     expect(prepare.inputs.stdin).toBeUndefined();
+  });
+
+  it("passes no-plaintext-password on every resource: secret placeholders in rendered files are not passwords", async () => {
+    const found: string[] = [];
+    for (const r of registered) found.push(...(await violations(noPlaintextPassword, resourceArgs(r.type, r.name, r.inputs))));
+    expect(found).toEqual([]);
+    const config1 = commands().find((c) => c.name === "pg-test-1-config") as Registered;
+    expect(config1.inputs.create).toMatch(/password: "\{\{secret:pg-test\/[a-z_]+\}\}"/);
   });
 
   it("exports the four service endpoints on every member", async () => {
