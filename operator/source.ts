@@ -2,7 +2,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { loadInventory } from "../config/load";
 import type { ClusterModel } from "../config/model";
 import { rawInventory } from "../config/stack";
@@ -16,12 +15,41 @@ export interface ClusterAccess {
 
 const repo = join(__dirname, "..");
 
-/** The stack's clusters, from Pulumi.<stack>.yaml through the same loading as the program. */
+const pulumiBin = () => {
+  const local = join(repo, ".toolchain", "bin", "pulumi");
+  return existsSync(local) ? local : "pulumi";
+};
+
+/** Runs the project's pulumi and parses its JSON output; the error carries the CLI's own reason. */
+function pulumiJson(args: string[], what: string): any {
+  try {
+    return JSON.parse(execFileSync(pulumiBin(), args, { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+  } catch (e) {
+    // execFileSync's message starts with "Command failed: <argv>"; the CLI's reason is the first line of its stderr.
+    const why = String((e as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];
+    throw new Error(`cannot read ${what}: ${why}`);
+  }
+}
+
+/** A config value as `pulumi config --json` shows it: objects come parsed, or as JSON text. */
+function configValue(entry: { value?: string; objectValue?: unknown } | undefined): unknown {
+  if (!entry) return undefined;
+  if (entry.objectValue !== undefined) return entry.objectValue;
+  try {
+    return JSON.parse(entry.value ?? "");
+  } catch {
+    return entry.value;
+  }
+}
+
+/**
+ * The stack's clusters, from its config as Pulumi reads it (secrets set with `pulumi config set --secret --path`
+ * decrypted), through the same loading as the program.
+ */
 export function stackClusters(stack: string): ClusterModel[] {
-  const file = join(repo, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) throw new Error(`no stack config ${file}: pass --stack with an existing stack name`);
-  const config = parse(readFileSync(file, "utf8")).config ?? {};
-  return loadInventory(rawInventory({ inventory: config["pigsty:inventory"], sandbox: config["pigsty:sandbox"], baseDir: repo })).model.clusters;
+  const config = pulumiJson(["config", "--json", "--show-secrets", "--stack", stack], `the config of stack ${stack} (pass --stack with an existing stack name)`);
+  const sandbox = configValue(config["pigsty:sandbox"]);
+  return loadInventory(rawInventory({ inventory: configValue(config["pigsty:inventory"]), sandbox: typeof sandbox === "string" ? sandbox : undefined, baseDir: repo })).model.clusters;
 }
 
 /**
@@ -31,13 +59,5 @@ export function stackClusters(stack: string): ClusterModel[] {
 export function stackAccess(stack: string): Record<string, ClusterAccess> {
   const file = process.env.PIGSTY_OPERATOR_ACCESS;
   if (file) return JSON.parse(readFileSync(file, "utf8"));
-  const pulumi = join(repo, ".toolchain", "bin", "pulumi");
-  try {
-    const out = execFileSync(existsSync(pulumi) ? pulumi : "pulumi", ["stack", "output", "operatorAccess", "--show-secrets", "--json", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return JSON.parse(out);
-  } catch (e) {
-    // execFileSync's message starts with "Command failed: <argv>"; the CLI's reason is the first line of its stderr.
-    const why = String((e as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];
-    throw new Error(`cannot read the stack's operatorAccess output (run \`pulumi up --stack ${stack}\` first): ${why}`);
-  }
+  return pulumiJson(["stack", "output", "operatorAccess", "--show-secrets", "--json", "--stack", stack], `the stack's operatorAccess output (run \`pulumi up --stack ${stack}\` first)`);
 }

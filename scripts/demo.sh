@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
-# The main job on the sandbox: toolchain, sandbox up, `pulumi up --stack dev`, then the endpoints to try.
+# The main job on the sandbox: toolchain, sandbox up, `pulumi up --stack dev`, the cluster's state, the endpoints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-say() { printf '\n=== %s\n' "$*"; }
+pulumi=.toolchain/bin/pulumi
+start=$SECONDS
+say() { printf '\n=== [demo %4ss] %s\n' "$((SECONDS - start))" "$*"; }
 
-say "1/4 toolchain"
+say "1/5 toolchain"
 rc=0; npm run --silent toolchain || rc=$?
 if [ "$rc" -eq 3 ]; then
   echo "The Pulumi toolchain is incomplete on this machine (.toolchain/MISSING lists the parts and why)." >&2
-  echo "Install Pulumi (CLI with its nodejs language host) and the command/random plugins, then run this again." >&2
   exit 3
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
 
-say "2/4 sandbox"
+say "2/5 sandbox"
 npm run --silent sandbox -- up
 
-say "3/4 pulumi up --stack dev"
-.toolchain/bin/pulumi stack select dev --create --non-interactive
-.toolchain/bin/pulumi up --stack dev --yes --non-interactive --skip-preview
+say "3/5 pulumi up --stack dev (each step prints one line per change; full logs in /var/log/pigsty/ on each host)"
+$pulumi stack select dev --create --non-interactive
+$pulumi up --stack dev --yes --non-interactive --skip-preview --suppress-progress
 
-say "4/4 what you have"
-.toolchain/bin/pulumi stack output --stack dev
-primary=$(.toolchain/bin/pulumi stack output --stack dev services --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)["pg-test"].primary[0]))')
+say "4/5 the cluster, as Patroni and each HAProxy see it"
+# A fresh replica may still be catching up: wait (at most 2 minutes) until every member streams.
+for _ in $(seq 60); do
+  npm run --silent pg -- list pg-test --json --stack dev >.toolchain/demo-list.json 2>/dev/null &&
+    node -e 'const [c]=require("./.toolchain/demo-list.json"); const m=c.members; process.exit(m.length===3 && m.every(x=>x.role==="leader"||x.state==="streaming") ? 0 : 1)' && break
+  sleep 2
+done
+npm run --silent pg -- list pg-test --stack dev
+
+say "5/5 what you have"
+$pulumi stack output --stack dev
+primary=$($pulumi stack output --stack dev services --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)["pg-test"].primary[0]))')
 echo
 echo "Try: ssh -i .sandbox/id_ed25519 dba@10.10.10.11 'psql -h ${primary%:*} -p ${primary#*:} -U dbuser_test test'"
-echo "     (password: .toolchain/bin/pulumi stack output --stack dev passwords --show-secrets)"
+echo "     (password: $pulumi stack output --stack dev passwords --show-secrets)"
+echo "Done in $((SECONDS - start))s."

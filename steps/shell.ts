@@ -20,18 +20,35 @@ export function heredoc(command: string, text: string): string {
   return `${command} <<'${tag}'\n${body}${tag}`;
 }
 
+/** Where a step's full output stays on its host (root only): one file per step title, appended per run. */
+export function stepLogPath(title: string): string {
+  return `/var/log/pigsty/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}.log`;
+}
+
 /**
  * Every host script starts like this: strict mode, a private scratch dir removed on exit, and the
  * secrets that arrive on stdin (a JSON object slot -> value) saved there, never echoed.
+ * Everything the script prints goes to its log on the host; only `say` lines (what changed) and a
+ * final line reach the command's stdout, so `pulumi up` stays readable and the state small. On a
+ * failure the last lines of the log go to stderr, so the error is in the engine's output too.
  */
 export function prologue(title: string, readsSecrets: boolean): string[] {
+  const log = stepLogPath(title);
   const lines = [
     "#!/bin/bash",
     `# ${title}`,
     "set -euo pipefail",
     "umask 022",
-    'work=$(mktemp -d /tmp/pigsty.XXXXXX); trap \'rm -rf "$work"\' EXIT',
-    'say() { echo "[$(hostname)] $*"; }',
+    `log=${quote(log)}`,
+    'install -d -m 0750 /var/log/pigsty && exec 3>&1 4>&2 >>"$log" 2>&1 && chmod 0600 "$log"',
+    `echo "=== $(date -Is) "${quote(title)}`,
+    'say() { echo "[$(hostname)] $*" >&3; echo "$*"; }',
+    "finish() {",
+    '  local rc=$?; rm -rf "$work"',
+    '  if [ "$rc" -eq 0 ]; then echo "[$(hostname)] ok (log: $log)" >&3',
+    '  else { echo "[$(hostname)] failed with exit code $rc; the last lines of $log:"; tail -n 25 "$log"; } >&4; fi',
+    "}",
+    'work=$(mktemp -d /tmp/pigsty.XXXXXX); trap finish EXIT',
   ];
   if (readsSecrets) lines.push('(umask 077; cat >"$work/secrets.json")');
   return lines;

@@ -12,8 +12,10 @@ const repo = join(__dirname, "..", "..");
 const pulumiBin = join(repo, ".toolchain", "bin", "pulumi");
 const maybe = existsSync(pulumiBin) ? describe : describe.skip;
 
-// The wrapper's defaults (backend .state/, sandbox passphrase) must apply to both the test and stackAccess.
+// The wrapper's default backend (.state/) must apply to both the test and stackAccess; the passphrase is the
+// test's own (the wrapper supplies the sandbox one to the dev stack only).
 const cleared = ["PIGSTY_OPERATOR_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"];
+const passphrase = `operator-access-test-${randomBytes(4).toString("hex")}`;
 const stackName = `operator-access-test-${process.pid}`;
 const stateDir = join(repo, ".state", ".pulumi");
 const access = {
@@ -39,6 +41,7 @@ maybe("stackAccess against the real Pulumi CLI", () => {
       saved[k] = process.env[k];
       delete process.env[k];
     }
+    process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
     before = new Set(tree(stateDir));
     workDir = mkdtempSync(join(tmpdir(), "pigsty-access-"));
     const pulumiCommand = await PulumiCommand.get({ root: join(repo, ".toolchain") });
@@ -58,7 +61,10 @@ maybe("stackAccess against the real Pulumi CLI", () => {
       for (const p of tree(stateDir).filter((p) => p.includes(stackName))) rmSync(p, { recursive: true, force: true });
       for (const p of tree(stateDir).filter((p) => !before.has(p)).reverse()) if (statSync(p).isDirectory() && !readdirSync(p).length) rmSync(p, { recursive: true });
       if (workDir) rmSync(workDir, { recursive: true, force: true });
-      for (const k of cleared) if (saved[k] !== undefined) process.env[k] = saved[k];
+      for (const k of cleared) {
+        if (saved[k] !== undefined) process.env[k] = saved[k];
+        else delete process.env[k];
+      }
     }
   });
 
