@@ -1,6 +1,10 @@
 // Schemas for who may connect to a cluster: pg_users, pg_databases and HBA rules (Pigsty names).
 import { z } from "zod";
+import { accountName, encodingName, gucRecord, localeName, matching, oneLine } from "./safeValues";
 import { paramValue, strictObject } from "./schemaKit";
+
+/** Extension names may have hyphens (uuid-ossp); they are always double-quoted in SQL. */
+const extensionName = matching(/^[a-z_][a-z0-9_-]{0,62}$/, "an extension name", "Use the name pg_available_extensions lists, e.g. pg_stat_statements");
 
 /** One entry of `pg_users` / `pg_default_roles` (Pigsty's user definition). */
 export const UserSchema = strictObject({
@@ -29,11 +33,11 @@ export const UserSchema = strictObject({
   /** Password expires this many days after creation. */
   expire_in: z.number().int().positive().optional(),
   /** Password expires on this date (YYYY-MM-DD). */
-  expire_at: z.string().optional(),
+  expire_at: matching(/^\d{4}-\d{2}-\d{2}$/, "a date", "Write it as YYYY-MM-DD, e.g. 2030-12-31").optional(),
   /** Roles granted to this user; each must be a user/role of the cluster or a built-in pg_* role. Default []. */
   roles: z.array(z.string()).default([]),
-  /** Role-level settings (ALTER ROLE ... SET). Default {}. */
-  parameters: z.record(z.string(), paramValue).default({}),
+  /** Role-level settings (ALTER ROLE ... SET); keys are setting names. Default {}. */
+  parameters: gucRecord(paramValue).default({}),
   /** Expose through pgbouncer (adds it to the userlist). Default false. */
   pgbouncer: z.boolean().default(false),
   /** pgbouncer pool mode override for this user. */
@@ -43,7 +47,7 @@ export const UserSchema = strictObject({
 });
 
 /** An extension to install in a database: a name or {name, schema}. */
-const ExtensionSchema = z.union([z.string(), strictObject({ name: z.string(), schema: z.string().optional() })]);
+const ExtensionSchema = z.union([extensionName, strictObject({ name: extensionName, schema: accountName("schema").optional() })]);
 
 /** One entry of `pg_databases` (Pigsty's database definition). */
 export const DatabaseSchema = strictObject({
@@ -56,13 +60,13 @@ export const DatabaseSchema = strictObject({
   /** Owner; must be a user of the cluster. Default: the dbsu (postgres). */
   owner: z.string().optional(),
   /** Template database. Default template1. */
-  template: z.string().default("template1"),
+  template: accountName("template database").default("template1"),
   /** Encoding. Default: pg_encoding. */
-  encoding: z.string().optional(),
+  encoding: encodingName.optional(),
   /** Locale (LC_COLLATE and LC_CTYPE). Default: pg_locale. */
-  locale: z.string().optional(),
+  locale: localeName.optional(),
   /** Tablespace. Default pg_default. */
-  tablespace: z.string().default("pg_default"),
+  tablespace: accountName("tablespace").default("pg_default"),
   /** Connections allowed. Default true. */
   allowconn: z.boolean().default(true),
   /** Revoke CONNECT from PUBLIC. Default false. */
@@ -72,9 +76,9 @@ export const DatabaseSchema = strictObject({
   /** Extensions to create. Default []. */
   extensions: z.array(ExtensionSchema).default([]),
   /** Schemas to create. Default []. */
-  schemas: z.array(z.string()).default([]),
-  /** Database-level settings (ALTER DATABASE ... SET). Default {}. */
-  parameters: z.record(z.string(), paramValue).default({}),
+  schemas: z.array(accountName("schema")).default([]),
+  /** Database-level settings (ALTER DATABASE ... SET); keys are setting names. Default {}. */
+  parameters: gucRecord(paramValue).default({}),
   /** Expose through pgbouncer ([databases] entry). Default true, as in Pigsty. */
   pgbouncer: z.boolean().default(true),
   /** COMMENT ON DATABASE. */
@@ -92,8 +96,8 @@ export const HbaRoleSchema = z.enum(["common", "primary", "replica", "offline"])
  * trust, deny, pwd, md5, scram, ssl, ident, peer, cert.
  */
 export const HbaRuleSchema = strictObject({
-  /** Comment line written above the rule. */
-  title: z.string().optional(),
+  /** Comment line written above the rule (one line). */
+  title: oneLine.optional(),
   /** Where the rule applies. Default common. */
   role: HbaRoleSchema.default("common"),
   /** Raw pg_hba.conf lines (raw form). */

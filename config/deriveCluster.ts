@@ -32,7 +32,7 @@ function normalizeRules(list: HbaRuleInput[], key: string, ctx: HbaContext, pgbo
   const out: HbaRuleModel[] = [];
   list.forEach((input, i) => {
     const r = normalizeHbaRule(input, ctx, pgbouncer);
-    for (const p of r.problems) problems.push(error(`${at(key)}[${i}].${p.field}`, `${p.message}.`));
+    for (const p of r.problems) problems.push((p.warning ? warning : error)(`${at(key)}[${i}].${p.field}`, `${p.message}.`));
     if (r.rule) out.push(r.rule);
   });
   return out;

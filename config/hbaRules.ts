@@ -1,6 +1,7 @@
 // Normalizes both HBA rule forms (raw lines, structured {user, db, addr, auth}) into concrete lines.
 import type { HbaRuleInput } from "./accessSchema";
 import type { HbaRuleModel } from "./model";
+import { checkRawLine, methodIssues, tokenProblem } from "./hbaLine";
 import { isCidr } from "./schemaKit";
 
 /** What structured rules may refer to; filled from the inventory. */
@@ -57,10 +58,10 @@ function resolveUser(user: string, ctx: HbaContext): string {
   return vars[user] ?? user;
 }
 
-/** Result of normalizing one rule: lines, or problems relative to the rule's path. */
+/** Result of normalizing one rule: lines, or problems (and warnings) relative to the rule's path. */
 export interface NormalizedRule {
   rule?: HbaRuleModel;
-  problems: { field: string; message: string }[];
+  problems: { field: string; message: string; warning?: boolean }[];
 }
 
 export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgbouncer: boolean): NormalizedRule {
@@ -70,35 +71,31 @@ export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgboun
     if (structured.length > 0) {
       return { problems: [{ field: structured[0], message: "cannot be combined with rules. Use either raw rules or the structured user/db/addr/auth form" }] };
     }
-    const problems = input.rules.flatMap((line, i) => checkRawLine(line).map((m) => ({ field: `rules[${i}]`, message: m })));
-    return { rule: { title, role: input.role, lines: input.rules.map((l) => l.trim().split(/\s+/).join(" ")) }, problems };
+    const problems = input.rules.flatMap((line, i) => checkRawLine(line, forPgbouncer).map((p) => ({ field: `rules[${i}]`, ...p })));
+    return { rule: { title, role: input.role, lines: input.rules.map((l) => l.trim().split(/[ \t]+/).join(" ")) }, problems };
   }
   const missing = (["user", "db", "addr", "auth"] as const).filter((k) => input[k] === undefined);
   if (missing.length > 0) {
     return { problems: [{ field: missing[0], message: "is required. Give user, db, addr and auth, or raw rules: [...]" }] };
   }
-  const problems: { field: string; message: string }[] = [];
+  const problems: NormalizedRule["problems"] = [];
+  const user = resolveUser(input.user!, ctx);
+  // A line break or space inside a token would add HBA lines of the author's choosing.
+  const userProblem = tokenProblem("user", user);
+  if (userProblem) problems.push({ field: "user", message: `${userProblem}, or one of \${dbsu}, \${repl}, \${monitor}, \${admin}` });
+  const dbProblem = tokenProblem("db", input.db!);
+  if (dbProblem) problems.push({ field: "db", message: dbProblem });
   const addrs = resolveAddr(input.addr!, ctx);
   if (!addrs) problems.push({ field: "addr", message: `${JSON.stringify(input.addr)} is not a CIDR or address alias. Use e.g. 10.0.0.0/8, local, localhost, infra, cluster, intra or world` });
   let method = AUTH[input.auth!];
   if (method === undefined) problems.push({ field: "auth", message: `${JSON.stringify(input.auth)} is not an auth method. Use one of: ${Object.keys(AUTH).join(", ")}` });
-  if (forPgbouncer && method === "ident") method = "peer";
+  // pgbouncer has no ident; on its unix socket peer is the same check.
+  if (forPgbouncer && method === "ident" && input.addr === "local") method = "peer";
+  if (forPgbouncer && method === "ident") problems.push({ field: "auth", message: "pgbouncer has no ident method. Use peer with addr: local, or pwd" });
   if (problems.length > 0) return { problems };
-  const user = resolveUser(input.user!, ctx);
+  const issues = [...new Set(addrs!)].flatMap((a) => methodIssues(method, a));
+  for (const issue of issues.slice(0, 1)) problems.push({ field: "auth", ...issue });
+  if (problems.some((p) => !p.warning)) return { problems };
   const lines = addrs!.map((a) => (a === "local" ? `local ${input.db} ${user} ${method}` : `host ${input.db} ${user} ${a} ${method}`));
   return { rule: { title, role: input.role, lines }, problems };
-}
-
-const TYPES = ["local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"];
-
-/** Checks a raw pg_hba.conf line enough to catch typos and bad CIDRs before a host sees it. */
-export function checkRawLine(line: string): string[] {
-  const f = line.trim().split(/\s+/);
-  if (!TYPES.includes(f[0])) return [`${JSON.stringify(f[0])} is not a connection type. Start the line with local, host, hostssl or hostnossl`];
-  const need = f[0] === "local" ? 4 : 5;
-  if (f.length < need) return [`${JSON.stringify(line)} has too few fields. Write "${f[0] === "local" ? "local DB USER METHOD" : "host DB USER CIDR METHOD"}"`];
-  if (f[0] !== "local" && !isCidr(f[3]) && !/^(all|samehost|samenet)$/.test(f[3])) {
-    return [`${JSON.stringify(f[3])} is not a CIDR. Write the address as a.b.c.d/n, e.g. 10.0.0.0/8`];
-  }
-  return [];
 }

@@ -2,7 +2,8 @@
 import type { z } from "zod";
 import { deriveCluster, mergedServices, type VarsPath } from "./deriveCluster";
 import type { ClusterModel, Model } from "./model";
-import { InventoryError, problemsFromIssue, error, closest, type Problem } from "./problems";
+import { InventoryError, problemsFromIssue, error, closest, joinPath, type Problem } from "./problems";
+import { RESERVED_MESSAGE, reservedPlaceholderPaths } from "./safeValues";
 import { ClusterSchema, DcsSchema, InfraSchema, InventorySchema, SshSchema, type ClusterInput, type Inventory } from "./schema";
 import { secretsOfCluster, type SecretSlots } from "./secrets";
 import { checkHosts, validateCluster } from "./validateCluster";
@@ -47,6 +48,7 @@ function withGlobalVars(globalVars: unknown, clusterRaw: unknown): { merged: unk
 export function loadInventory(raw: unknown): LoadResult {
   const problems: Problem[] = [];
   if (!isRecord(raw)) throw new InventoryError([error("pigsty:inventory", "is not a mapping. Give infra, dcs, ssh, vars and clusters as keys.")]);
+  for (const at of reservedPlaceholderPaths(raw)) problems.push(error(joinPath(at), RESERVED_MESSAGE));
   const known = Object.keys(InventorySchema.shape);
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {

@@ -1,5 +1,6 @@
 // Problems found in an inventory, and how zod's issues become messages that say where and how to fix.
 import type { z } from "zod";
+import { isPasswordKey } from "./safeValues";
 import { KNOWN_KEYS_MARKER } from "./schemaKit";
 
 export interface Problem {
@@ -72,7 +73,9 @@ const KINDS: Record<string, string> = {
   boolean: "true or false",
 };
 
-function show(value: unknown): string {
+/** What a message shows for a wrong value; a password field's value is never shown (messages end up in CI logs). */
+function show(value: unknown, secret: boolean): string {
+  if (secret) return "the given value (hidden, a password)";
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
@@ -81,6 +84,7 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
   const path = joinPath(issue.path);
   const at = (suffix: string) => (path === "" ? suffix : `${path}.${suffix}`);
   const input = (issue as { input?: unknown }).input;
+  const secret = isPasswordKey(issue.path[issue.path.length - 1]);
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = issue.message.startsWith(KNOWN_KEYS_MARKER) ? issue.message.slice(KNOWN_KEYS_MARKER.length).split(",") : [];
@@ -93,21 +97,23 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
     case "invalid_type": {
       const want = KINDS[issue.expected] ?? `a ${issue.expected}`;
       if (input === undefined) return [error(path, `is required. Add ${want}.`)];
-      return [error(path, `${show(input)} is not ${want}. Write ${want}.`)];
+      return [error(path, `${show(input, secret)} is not ${want}. Write ${want}.`)];
     }
     case "invalid_value":
-      return [error(path, `${show(input)} is not allowed. Use one of: ${issue.values.map(String).join(", ")}.`)];
+      return [error(path, `${show(input, secret)} is not allowed. Use one of: ${issue.values.map(String).join(", ")}.`)];
     case "too_small":
     case "too_big": {
       if (issue.origin === "number" || issue.origin === "int") {
         const range = rangeOf(issue);
-        return [error(path, `${show(input)} is out of range. Use ${range}.`)];
+        return [error(path, `${show(input, secret)} is out of range. Use ${range}.`)];
       }
       return [error(path, `${issue.message}. Fix the value.`)];
     }
     case "invalid_union":
-      return [error(path, `${show(input)} does not match any accepted form. Check the documented forms of this field.`)];
+      return [error(path, `${show(input, secret)} does not match any accepted form. Check the documented forms of this field.`)];
     default:
+      // zod's own generic messages may quote the input; a password field gets a message of ours.
+      if (secret) return [error(path, `${show(input, secret)} is not accepted. Give the password as a string.`)];
       // Our own refinements already say what to do; zod's generic ones get a nudge.
       return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
   }

@@ -1,5 +1,6 @@
 // The stack config `pigsty:inventory`: one zod schema, the single source of the inventory types.
 import { z } from "zod";
+import { matching, safePath } from "./safeValues";
 import { ipv4, port, strictObject } from "./schemaKit";
 import { ClusterVarsSchema } from "./varsSchema";
 
@@ -16,7 +17,7 @@ export const InfraSchema = strictObject({
   /** Grafana (not packaged in Debian 12, so off). Default false. */
   grafana: z.boolean().default(false),
   /** Directory of Prometheus file-SD targets; one file per instance under pgsql/. Default /etc/prometheus/targets. */
-  prometheus_sd_dir: z.string().startsWith("/").default("/etc/prometheus/targets"),
+  prometheus_sd_dir: safePath("/etc/prometheus/targets").default("/etc/prometheus/targets"),
 });
 
 /** The etcd DCS cluster (Pigsty's `dcs_servers`, name -> IP). */
@@ -27,16 +28,19 @@ export const DcsSchema = strictObject({
   client_port: port.default(2379),
   /** etcd peer port. Default 2380. */
   peer_port: port.default(2380),
-  /** etcd cluster token (Pigsty's dcs_name). Default pigsty. */
-  name: z.string().default("pigsty"),
+  /** etcd cluster token (Pigsty's dcs_name), also etcd's data directory name. Default pigsty. */
+  name: matching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "a DCS name", "Use letters, digits, _ and -, e.g. pigsty").default("pigsty"),
 });
+
+/** Login names on the hosts (POSIX portable user names). */
+const osUser = matching(/^[a-z_][a-z0-9_-]{0,31}$/, "a user name", "Use lowercase letters, digits, _ and -, starting with a letter or _, e.g. dba");
 
 /** A jump host between us and the nodes. */
 export const BastionSchema = strictObject({
   /** Bastion address or name. */
   host: z.string().min(1),
   /** Bastion user. Default: ssh.user. */
-  user: z.string().optional(),
+  user: osUser.optional(),
   /** Bastion port. Default 22. */
   port: port.default(22),
   /** Pinned host key of the bastion. */
@@ -46,7 +50,7 @@ export const BastionSchema = strictObject({
 /** How we reach hosts: Pigsty's admin user with passwordless ssh + sudo. */
 export const SshSchema = strictObject({
   /** Admin user. Default dba. */
-  user: z.string().default("dba"),
+  user: osUser.default("dba"),
   /** Private key path. Default ~/.ssh/id_rsa. */
   key_path: z.string().default("~/.ssh/id_rsa"),
   /** SSH port. Default 22. */

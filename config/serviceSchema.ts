@@ -1,6 +1,7 @@
 // Schema of one HAProxy service (Pigsty v1 `pg_services` entry) and the four default services.
 import { z } from "zod";
-import { port, strictObject } from "./schemaKit";
+import { matching } from "./safeValues";
+import { isIpv4, port, strictObject } from "./schemaKit";
 
 /** HAProxy tuning for one service. */
 const HaproxyOptionsSchema = strictObject({
@@ -9,8 +10,7 @@ const HaproxyOptionsSchema = strictObject({
   /** Balance algorithm. Default roundrobin. */
   balance: z.enum(["roundrobin", "leastconn", "first", "source"]).default("roundrobin"),
   /** `default-server` options. Default Pigsty's health-check timings. */
-  default_server_options: z
-    .string()
+  default_server_options: matching(/^[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*$/, "a list of default-server options", "Write HAProxy keywords and values separated by single spaces on one line, e.g. inter 3s fall 3")
     .default("inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100"),
 });
 
@@ -23,7 +23,7 @@ export const ServiceSchema = strictObject({
   /** Service name, suffix of the HAProxy section `<cluster>-<name>`. */
   name: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be lowercase letters, digits, - or _"),
   /** Address HAProxy binds. Default "*". */
-  src_ip: z.string().default("*"),
+  src_ip: z.string().refine((v) => v === "*" || isIpv4(v), { error: (i) => `${JSON.stringify(i.input)} is not an address HAProxy can bind. Use * (every address) or an IPv4 address, e.g. 10.10.10.3.` }).default("*"),
   /** Port HAProxy listens on, on every member. */
   src_port: port,
   /** Backend port: "postgres" (pg_port), "pgbouncer" (pgbouncer_port) or a number. Default pgbouncer. */
@@ -33,7 +33,7 @@ export const ServiceSchema = strictObject({
   /** Health check port: "patroni" (patroni_port) or a number. Default patroni. */
   check_port: z.union([z.literal("patroni"), port]).default("patroni"),
   /** Patroni endpoint that must answer check_code, e.g. /primary, /read-only, /replica. */
-  check_url: z.string().startsWith("/").default("/"),
+  check_url: matching(/^\/[A-Za-z0-9._~\/?=&%+-]*$/, "a Patroni endpoint", "Write a path such as /primary, /replica or /read-only (no spaces or quotes)").default("/"),
   /** Expected HTTP status. Default 200. */
   check_code: z.number().int().min(100).max(599).default(200),
   /** Members that serve this service. Default "[]" (all). */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
+import { accountName, encodingName, gucRecord, localeName, matching, safePath } from "./safeValues";
 import { paramValue, port, strictObject } from "./schemaKit";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
@@ -31,27 +32,27 @@ export const ClusterVarsSchema = strictObject({
   /** PostgreSQL major version (Debian 12 ships 15). Default 15. */
   pg_version: z.literal(15).default(15),
   /** Data directory. Default /pg/data (Pigsty's). */
-  pg_data: z.string().startsWith("/").default("/pg/data"),
+  pg_data: safePath("/pg/data").default("/pg/data"),
   /** OS user owning Postgres and superuser role name. Default postgres. */
-  pg_dbsu: z.string().default("postgres"),
+  pg_dbsu: accountName("dbsu").default("postgres"),
   /** Superuser password; slot `<cluster>/superuser`. */
   pg_dbsu_password: z.string().optional(),
   /** Replication user. Default replicator. */
-  pg_replication_username: z.string().default("replicator"),
+  pg_replication_username: accountName("replication user").default("replicator"),
   /** Replication password; slot `<cluster>/replication`. */
   pg_replication_password: z.string().optional(),
   /** Monitoring user (exporters). Default dbuser_monitor. */
-  pg_monitor_username: z.string().default("dbuser_monitor"),
+  pg_monitor_username: accountName("monitor user").default("dbuser_monitor"),
   /** Monitoring password; slot `<cluster>/monitor`. */
   pg_monitor_password: z.string().optional(),
   /** Admin user. Default dbuser_dba. */
-  pg_admin_username: z.string().default("dbuser_dba"),
+  pg_admin_username: accountName("admin user").default("dbuser_dba"),
   /** Admin password; slot `<cluster>/admin`. */
   pg_admin_password: z.string().optional(),
   /** Initdb encoding. Default UTF8. */
-  pg_encoding: z.string().default("UTF8"),
+  pg_encoding: encodingName.default("UTF8"),
   /** Initdb locale. Default C. */
-  pg_locale: z.string().default("C"),
+  pg_locale: localeName.default("C"),
   /** Initdb data checksums. Default true. */
   pg_checksum: z.boolean().default(true),
   /** Postgres port. Default 5432. */
@@ -65,7 +66,7 @@ export const ClusterVarsSchema = strictObject({
   /** Patroni REST API port (health checks). Default 8008. */
   patroni_port: port.default(8008),
   /** Patroni REST API user for unsafe endpoints. Default postgres. */
-  patroni_username: z.string().default("postgres"),
+  patroni_username: accountName("Patroni API user").default("postgres"),
   /** Patroni REST API password; slot `<cluster>/patroni_api`. */
   patroni_password: z.string().optional(),
   /** HAProxy admin page and /metrics port (Pigsty's haproxy_exporter_port). Default 9101. */
@@ -73,7 +74,7 @@ export const ClusterVarsSchema = strictObject({
   /** Require basic auth on the HAProxy admin page. Default false. */
   haproxy_admin_auth_enabled: z.boolean().default(false),
   /** HAProxy admin user. Default admin. */
-  haproxy_admin_username: z.string().default("admin"),
+  haproxy_admin_username: accountName("HAProxy admin user").default("admin"),
   /** HAProxy admin password; slot `<cluster>/haproxy_admin`. */
   haproxy_admin_password: z.string().optional(),
   /** Postgres exporter port. Default 9630. */
@@ -101,7 +102,7 @@ export const ClusterVarsSchema = strictObject({
   /** Services added to pg_services (same name replaces). Default []. */
   pg_services_extra: z.array(ServiceSchema).default([]),
   /** Postgres parameters merged over the defaults (cluster-wide, in Patroni's DCS config). Default {}. */
-  pg_parameters: z.record(z.string(), paramValue).default({}),
+  pg_parameters: gucRecord(paramValue).default({}),
   /** Patroni cluster settings. */
   patroni: PatroniSettingsSchema.prefault({}),
   /** L2 VIP bound to the primary by vip-manager: none or l2. Default none. */
@@ -111,7 +112,7 @@ export const ClusterVarsSchema = strictObject({
   /** VIP netmask bits. Default 24. */
   vip_cidrmask: z.number().int().min(1).max(32).default(24),
   /** Interface carrying the VIP. Default eth0. */
-  vip_interface: z.string().default("eth0"),
+  vip_interface: matching(/^[A-Za-z0-9_.:-]{1,15}$/, "a network interface name", "Use the name ip link shows, e.g. eth0").default("eth0"),
   /** Maintenance mode: Patroni paused, no automatic failover or replica bootstrap. Default false. */
   pg_maintenance: z.boolean().default(false),
   /** On removal, also delete the data directory. Default false. */
