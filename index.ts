@@ -58,7 +58,8 @@ export const haproxyAdminPages = Object.fromEntries(
 );
 /** Business users' passwords, secret: `pulumi stack output passwords --show-secrets`. */
 export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));
-/** Preview only: each cluster's configured primary against Patroni's actual leader (warns on drift). */
-export const roleDrift = pulumi.output(reportDrift(model.clusters));
+// Preview only: each cluster's configured primary against Patroni's actual leader, said as info or warning.
+// Not an output: its value would differ between preview and up, so every preview would show a change.
+void reportDrift(model.clusters);
 /** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, secret. */
 export const operatorAccess = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.operatorAccess])));

@@ -2,12 +2,20 @@
 import * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel } from "../config/model";
+import { deployedInstances, deployedPrimary, type DeployedInstance } from "./deployed";
 
 export interface ClusterDrift {
   cluster: string;
   intended: string;
   /** The leader Patroni reports, or undefined when no member answered. */
   actual?: string;
+  /** The configured primary at the previous `up`, or undefined on the first. */
+  deployed?: string;
+}
+
+export interface DriftMessage {
+  level: "info" | "warn";
+  text: string;
 }
 
 function getJson(url: string, timeoutMs: number): Promise<any> {
@@ -42,27 +50,41 @@ export async function leaderOf(cluster: ClusterModel, timeoutMs = 2000): Promise
   return undefined;
 }
 
-/** The warning for each cluster whose actual leader differs from its configured primary. */
-export function driftWarnings(drift: ClusterDrift[], clusters: ClusterModel[]): string[] {
+/**
+ * What a preview says about each cluster whose actual leader is not its configured primary: a planned
+ * switchover when `pg_role: primary` moved since the previous `up` (its `-leader` step will switch over),
+ * otherwise an unplanned failover, which nothing fails back.
+ */
+export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): DriftMessage[] {
   return drift
     .filter((d) => d.actual !== undefined && d.actual !== d.intended)
     .map((d) => {
-      const ip = clusters.find((c) => c.name === d.cluster)?.instances.find((i) => i.name === d.actual)?.ip;
-      return (
-        `${d.cluster}: Patroni's leader is ${d.actual}, but config names ${d.intended} as primary (a failover happened). Nothing will fail back. ` +
-        `To keep ${d.actual} as primary, set pg_role: primary on ${ip} and pg_role: replica on ${d.intended}; ` +
-        `to return to ${d.intended}, switch over with patronictl on any member (pt switchover --candidate ${d.intended}).`
-      );
+      const members = clusters.find((c) => c.name === d.cluster)?.instances ?? [];
+      const ipOf = (name: string) => members.find((i) => i.name === name)?.ip;
+      const switchover = `npm run pg -- switchover ${d.cluster} --candidate ${d.intended}`;
+      if (d.deployed !== undefined && d.deployed !== d.intended) {
+        return { level: "info", text: `${d.cluster}: \`pulumi up\` will switch over from ${d.actual} to ${d.intended} (pg_role: primary moved to ${ipOf(d.intended)}).` };
+      }
+      const actualIp = ipOf(d.actual as string);
+      const keep = actualIp
+        ? `To keep ${d.actual} as primary, set pg_role: primary on ${actualIp} and pg_role: replica on ${ipOf(d.intended)}; to return to ${d.intended}, run \`${switchover}\`.`
+        : `${d.actual} is no longer in this stack's config: switch over to a configured member first (\`${switchover}\`).`;
+      return { level: "warn", text: `${d.cluster}: Patroni's leader is ${d.actual}, but config names ${d.intended} as primary (a failover happened). Nothing will fail back. ${keep}` };
     });
 }
 
 /**
- * During a preview, warns when Patroni's leader is not the configured primary (after an unplanned
- * failover): the program never fails back by itself; changing pg_role makes `up` switch over.
+ * During a preview, says when Patroni's leader is not the configured primary: a planned switchover that `up`
+ * will do, or an unplanned failover that it never undoes by itself.
  */
-export async function reportDrift(clusters: ClusterModel[], ask: (c: ClusterModel) => Promise<string | undefined> = leaderOf): Promise<ClusterDrift[]> {
+export async function reportDrift(
+  clusters: ClusterModel[],
+  ask: (c: ClusterModel) => Promise<string | undefined> = leaderOf,
+  previous: () => Promise<Record<string, DeployedInstance>> = deployedInstances,
+): Promise<ClusterDrift[]> {
   if (!pulumi.runtime.isDryRun()) return [];
-  const drift = await Promise.all(clusters.map(async (c) => ({ cluster: c.name, intended: c.primary.name, actual: await ask(c) })));
-  for (const w of driftWarnings(drift, clusters)) pulumi.log.warn(w);
+  const deployed = await previous();
+  const drift = await Promise.all(clusters.map(async (c) => ({ cluster: c.name, intended: c.primary.name, actual: await ask(c), deployed: deployedPrimary(deployed, c.name) })));
+  for (const m of driftMessages(drift, clusters)) (m.level === "info" ? pulumi.log.info : pulumi.log.warn)(m.text);
   return drift;
 }

@@ -45,8 +45,9 @@ export function hostCommand(
         dialErrorLimit: 5,
         perDialTimeout: 10,
       },
+      // No `update`: on any change the provider runs `create` again (every script is idempotent), and the
+      // state keeps one copy of each script instead of two.
       create: step.create,
-      update: step.create,
       delete: step.delete,
       stdin: stdinFor(step, secrets),
       // Scripts never print secrets, and sshd refuses SSH setenv unless AcceptEnv lists the name.

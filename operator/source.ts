@@ -23,7 +23,7 @@ const pulumiBin = () => {
 /** Runs the project's pulumi and parses its JSON output; the error carries the CLI's own reason. */
 function pulumiJson(args: string[], what: string): any {
   try {
-    return JSON.parse(execFileSync(pulumiBin(), args, { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+    return JSON.parse(execFileSync(pulumiBin(), args, { cwd: repo, env: process.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
   } catch (e) {
     // execFileSync's message starts with "Command failed: <argv>"; the CLI's reason is the first line of its stderr.
     const why = String((e as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];

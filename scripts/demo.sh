@@ -25,7 +25,7 @@ say "4/5 the cluster, as Patroni and each HAProxy see it"
 # A fresh replica may still be catching up: wait (at most 2 minutes) until every member streams.
 for _ in $(seq 60); do
   npm run --silent pg -- list pg-test --json --stack dev >.toolchain/demo-list.json 2>/dev/null &&
-    node -e 'const [c]=require("./.toolchain/demo-list.json"); const m=c.members; process.exit(m.length===3 && m.every(x=>x.role==="leader"||x.state==="streaming") ? 0 : 1)' && break
+    node -e 'const [c]=require("./.toolchain/demo-list.json"); const m=c.members; process.exit(m.length===3 && m.every(x=>x.role==="leader"||(["streaming","running"].includes(x.state)&&x.lag===0)) ? 0 : 1)' && break
   sleep 2
 done
 npm run --silent pg -- list pg-test --stack dev

@@ -163,14 +163,21 @@ elif obtain pulumi "$cache/pulumi-v$pulumi_version/pulumi" build_cli; then
   cli="$cache/pulumi-v$pulumi_version/pulumi"
 fi
 
+# The CLI looks for its language host beside its own binary (one found only on PATH draws a warning on every
+# run), so a host built for the built CLI goes into that CLI's folder; an installed CLI's folder is left alone.
 host_bin=""
-if [ -n "$cli" ] && [ -x "$(dirname "$cli")/pulumi-language-nodejs" ]; then
-  host_bin="$(dirname "$cli")/pulumi-language-nodejs"
-  step "language host: installed beside the CLI, $host_bin"
-elif obtain language-nodejs "$cache/language-nodejs-v$pulumi_version/pulumi-language-nodejs" build_language_host; then
-  host_bin="$cache/language-nodejs-v$pulumi_version/pulumi-language-nodejs"
+if [ -n "$cli" ]; then
+  beside="$(dirname "$cli")/pulumi-language-nodejs"
+  case "$cli" in "$cache"/*) target=$beside ;; *) target="$cache/language-nodejs-v$pulumi_version/pulumi-language-nodejs" ;; esac
+  if [ -x "$beside" ] && [ "$beside" != "$target" ]; then
+    host_bin=$beside
+    step "language host: installed beside the CLI, $host_bin"
+  elif obtain language-nodejs "$target" build_language_host; then
+    host_bin=$target
+  fi
+  rm -f "$tc/bin/pulumi-language-nodejs"
+  if [ -n "$host_bin" ] && [ "$host_bin" != "$beside" ]; then ln -sf "$host_bin" "$tc/bin/pulumi-language-nodejs"; fi
 fi
-[ -n "$host_bin" ] && ln -sf "$host_bin" "$tc/bin/pulumi-language-nodejs"
 
 # --- the wrapper that every project command uses -------------------------------------------------
 if [ -n "$cli" ]; then

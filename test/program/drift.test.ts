@@ -1,19 +1,32 @@
 // Intent versus reality: the drift warning after a failover names both members and both ways out.
-import { driftWarnings } from "../../components/drift";
+import { driftMessages } from "../../components/drift";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const clusters = pgTest().model.clusters;
 
-test("no warning when the configured primary leads, or when no member answered", () => {
-  expect(driftWarnings([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-1" }], clusters)).toEqual([]);
-  expect(driftWarnings([{ cluster: "pg-test", intended: "pg-test-1", actual: undefined }], clusters)).toEqual([]);
+test("nothing to say when the configured primary leads, or when no member answered", () => {
+  expect(driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-1", deployed: "pg-test-1" }], clusters)).toEqual([]);
+  expect(driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: undefined }], clusters)).toEqual([]);
 });
 
 test("after a failover the warning says what happened and how to keep or undo it", () => {
-  const [w] = driftWarnings([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-2" }], clusters);
-  expect(w).toBe(
-    "pg-test: Patroni's leader is pg-test-2, but config names pg-test-1 as primary (a failover happened). Nothing will fail back. " +
-      "To keep pg-test-2 as primary, set pg_role: primary on 10.10.10.12 and pg_role: replica on pg-test-1; " +
-      "to return to pg-test-1, switch over with patronictl on any member (pt switchover --candidate pg-test-1).",
-  );
+  const [w] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-2", deployed: "pg-test-1" }], clusters);
+  expect(w).toEqual({
+    level: "warn",
+    text:
+      "pg-test: Patroni's leader is pg-test-2, but config names pg-test-1 as primary (a failover happened). Nothing will fail back. " +
+      "To keep pg-test-2 as primary, set pg_role: primary on 10.10.10.12 and pg_role: replica on 10.10.10.11; " +
+      "to return to pg-test-1, run `npm run pg -- switchover pg-test --candidate pg-test-1`.",
+  });
+});
+
+test("a pg_role moved since the previous up is a planned switchover, not a failover", () => {
+  const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-2", actual: "pg-test-1", deployed: "pg-test-1" }], clusters);
+  expect(m).toEqual({ level: "info", text: "pg-test: `pulumi up` will switch over from pg-test-1 to pg-test-2 (pg_role: primary moved to 10.10.10.12)." });
+});
+
+test("a leader whose host left the config is named as such, never as 'undefined'", () => {
+  const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-9", deployed: "pg-test-1" }], clusters);
+  expect(m.text).toContain("pg-test-9 is no longer in this stack's config: switch over to a configured member first (`npm run pg -- switchover pg-test --candidate pg-test-1`).");
+  expect(m.text).not.toContain("undefined");
 });
