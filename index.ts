@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
+import { deployedMembers } from "./components/deployed";
 import { reportDrift } from "./components/drift";
 import type { HostAccess } from "./components/remote";
 import { InventoryError, loadInventory } from "./config/load";
@@ -43,6 +44,7 @@ const clusters = model.clusters.map(
       secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
       access,
       dcsReady: infra.dcsReady,
+      deployed: deployedMembers(c.name),
       monitoringReady: [infra.monitoring],
     }),
 );

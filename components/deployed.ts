@@ -9,15 +9,27 @@ export interface DeployedInstance {
   role: string;
 }
 
-/** Instance name -> what the previous `up` recorded; empty when there was none. */
-export async function deployedInstances(): Promise<Record<string, DeployedInstance>> {
-  try {
-    const self = new pulumi.StackReference("previous-deployment", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const details = await self.getOutputDetails("instances");
-    return (details.value ?? details.secretValue ?? {}) as Record<string, DeployedInstance>;
-  } catch {
-    return {};
-  }
+let previous: Promise<Record<string, DeployedInstance>> | undefined;
+
+/** Instance name -> what the previous `up` recorded; empty when there was none. Read once per program run. */
+export function deployedInstances(): Promise<Record<string, DeployedInstance>> {
+  previous ??= (async () => {
+    try {
+      const self = new pulumi.StackReference("previous-deployment", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+      const details = await self.getOutputDetails("instances");
+      return (details.value ?? details.secretValue ?? {}) as Record<string, DeployedInstance>;
+    } catch {
+      return {};
+    }
+  })();
+  return previous;
+}
+
+/** The members of `cluster` that the previous `up` deployed, with their configured roles. */
+export async function deployedMembers(cluster: string): Promise<{ name: string; role: string }[]> {
+  return Object.entries(await deployedInstances())
+    .filter(([, d]) => d.cluster === cluster)
+    .map(([name, d]) => ({ name, role: d.role }));
 }
 
 /** The instance that the previous `up` had as `cluster`'s configured primary, if any. */

@@ -21,7 +21,7 @@ export interface PgClusterArgs {
   /** The infra node's monitoring, ready. */
   monitoringReady: pulumi.Resource[];
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
-  deployed?: { name: string; role: string }[];
+  deployed?: pulumi.Input<{ name: string; role: string }[]>;
   waitTimeout?: number;
 }
 
@@ -68,7 +68,10 @@ export class PgCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: PgClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model, cluster } = args;
-    super(clusterType, name, clusterFacts(cluster, args.deployed ?? []), opts);
+    // What was removed is known once the previous outputs are read, so those two facts are Outputs.
+    const removal = pulumi.output(args.deployed ?? []).apply((d) => clusterFacts(cluster, d));
+    const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval };
+    super(clusterType, name, facts, opts);
     const secrets = secretValues(args.secrets, this);
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
