@@ -1,14 +1,14 @@
 // Real checks on a deployed pg-test cluster in the sandbox: psql through services, Patroni's view, rows.
 import { sshOk, sshRun } from "./sandbox";
 
-/** The generated password of dbuser_test under the program's mocks (see test/program/harness.ts). */
-export const bizPassword = "generated-secret-pg-test-password-user-dbuser_test";
+/** Passwords of the deployed stack's business users (its secret `passwords` output), set after `up`. */
+export const passwords: Record<string, string> = {};
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** psql run on `client` as the business user; the password travels on stdin, never on a command line. */
 export function psql(host: string, port: number, sql: string, client = "pg-test-1"): Promise<string> {
-  return sshOk(client, `PGPASSWORD="$(cat)" psql -X -At -h ${host} -p ${port} -U dbuser_test -d test -c "${sql}"`, { input: bizPassword });
+  return sshOk(client, `PGPASSWORD="$(cat)" psql -X -At -h ${host} -p ${port} -U dbuser_test -d test -c "${sql}"`, { input: passwords.dbuser_test });
 }
 
 /** As the dbsu on `node` through the local socket. */

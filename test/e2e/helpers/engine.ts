@@ -1,0 +1,148 @@
+// The real Pulumi engine, driven through the Automation API on the project directory: one stack per e2e run on
+// the local backend, its config set per scenario. Plans, orders and deletes are the engine's; tests only read them.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
+import { REPO_ROOT } from "./sandbox";
+
+/** The e2e stack; its passphrase protects sandbox test data only. */
+export const E2E_STACK = process.env.PIGSTY_E2E_STACK ?? "e2e";
+const E2E_PASSPHRASE = "pigsty-e2e-sandbox-only";
+const TOOLCHAIN = path.join(REPO_ROOT, ".toolchain");
+
+/** Resource name -> what the engine plans for it: real changes only (no `same`, no `read`), and no component
+ * (a component's facts change with its children; the commands are what touches hosts). */
+export type ChangeSet = Record<string, OpType>;
+
+/** Each remote command's step as the engine ran it, in the order the engine finished them. */
+export interface StepEvent {
+  name: string;
+  op: OpType;
+  /** Engine sequence of the step's end. */
+  seq: number;
+  /** From the engine's start event of the step to its end. */
+  seconds: number;
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const nameOf = (urn: string) => urn.split("::").pop() as string;
+const ignoredOps = new Set<OpType>(["same", "read", "refresh", "discard"]);
+
+export function requireToolchain(): void {
+  const bin = path.join(TOOLCHAIN, "bin", "pulumi");
+  if (!fs.existsSync(bin) || fs.existsSync(path.join(TOOLCHAIN, "MISSING"))) {
+    throw new Error(`the e2e tier needs the real engine: run \`npm run toolchain\` (no complete toolchain at ${TOOLCHAIN})`);
+  }
+}
+
+/** A fresh e2e stack (any earlier one is removed from the backend, without touching hosts). */
+export async function freshStack(): Promise<Stack> {
+  requireToolchain();
+  const pulumiCommand = await PulumiCommand.get({ root: TOOLCHAIN, skipVersionCheck: true });
+  const ws = await LocalWorkspace.create({ workDir: REPO_ROOT, pulumiCommand, envVars: { PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE } });
+  if ((await ws.listStacks()).some((s) => s.name === E2E_STACK)) await ws.removeStack(E2E_STACK, { force: true });
+  return Stack.create(E2E_STACK, ws);
+}
+
+/** Sets the stack's inventory (and the sandbox's hosts.json) as config. */
+export async function setInventory(stack: Stack, inventory: unknown): Promise<void> {
+  await stack.setAllConfig({
+    "pigsty:sandbox": { value: ".sandbox/hosts.json" },
+    "pigsty:inventory": { value: JSON.stringify(inventory) },
+  });
+}
+
+function collect(into: ChangeSet): (e: EngineEvent) => void {
+  return (e) => {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || ignoredOps.has(m.op) || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pigsty:")) return;
+    into[nameOf(m.urn)] = m.op;
+  };
+}
+
+/** The engine's plan for the current config: `pulumi preview`. */
+export async function plan(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<ChangeSet> {
+  const changes: ChangeSet = {};
+  await stack.preview({ onEvent: collect(changes), ...opts });
+  return changes;
+}
+
+/** The names in a change set with operation `op`, sorted. */
+export function named(changes: ChangeSet, op: OpType): string[] {
+  return Object.entries(changes)
+    .filter(([, o]) => o === op)
+    .map(([name]) => name)
+    .sort();
+}
+
+export interface UpResult {
+  changes: ChangeSet;
+  steps: StepEvent[];
+  seconds: number;
+}
+
+/** Records each remote command's step from the engine's events: start (pre) to end (outputs), in end order. */
+function stepRecorder(): { steps: StepEvent[]; onEvent: (e: EngineEvent) => void } {
+  const steps: StepEvent[] = [];
+  const startedAt = new Map<string, number>();
+  const onEvent = (e: EngineEvent) => {
+    const pre = e.resourcePreEvent?.metadata;
+    if (pre) startedAt.set(pre.urn, e.timestamp);
+    const m = e.resOutputsEvent?.metadata;
+    if (!m || ignoredOps.has(m.op) || m.type !== "command:remote:Command") return;
+    steps.push({ name: nameOf(m.urn), op: m.op, seq: e.sequence, seconds: e.timestamp - (startedAt.get(m.urn) ?? e.timestamp) });
+  };
+  return { steps, onEvent };
+}
+
+const printOutput = (o: string) =>
+  o
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .forEach((l) => log(`  | ${l}`));
+
+export interface TriedUp extends UpResult {
+  /** Remote commands the engine started to change (created, updated, deleted, replaced). */
+  started: string[];
+  /** The CLI's error (with its diagnostics and policy report) when `up` failed. */
+  error?: string;
+}
+
+/** `pulumi up` that reports a failure instead of throwing, with what the engine had started by then. */
+export async function tryUp(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<TriedUp> {
+  const changes: ChangeSet = {};
+  const started: string[] = [];
+  const recorder = stepRecorder();
+  const t = Date.now();
+  const onEvent = (e: EngineEvent) => {
+    collect(changes)(e);
+    recorder.onEvent(e);
+    const pre = e.resourcePreEvent?.metadata;
+    if (pre && pre.type === "command:remote:Command" && !ignoredOps.has(pre.op)) started.push(nameOf(pre.urn));
+  };
+  const error = await stack.up({ onEvent, onOutput: printOutput, ...opts }).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+  return { changes, steps: recorder.steps, seconds: (Date.now() - t) / 1000, started, ...(error !== undefined && { error }) };
+}
+
+/** `pulumi up`: the engine's steps as they ran (the CLI's lines go to the test output); throws on failure. */
+export async function up(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<UpResult> {
+  const r = await tryUp(stack, opts);
+  if (r.error !== undefined) throw new Error(r.error);
+  return r;
+}
+
+/** `pulumi destroy`, with the engine's delete order. */
+export async function destroy(stack: Stack): Promise<StepEvent[]> {
+  const recorder = stepRecorder();
+  await stack.destroy({ onEvent: recorder.onEvent, onOutput: printOutput });
+  return recorder.steps;
+}
+
+/** A stack output's value (secrets included: the tests need the generated passwords). */
+export async function output<T>(stack: Stack, name: string): Promise<T> {
+  const outputs = await stack.outputs();
+  return outputs[name]?.value as T;
+}
