@@ -1,5 +1,6 @@
 // Patroni's on_role_change/on_start callback: activates the HBA files (Postgres' and pgbouncer's) of the node's actual role.
 import type { ClusterModel, InstanceModel } from "../config/model";
+import { quote } from "../steps/shell";
 import { notLeaderHba, PG_HBA_ACTIVE, PG_SOCKET_DIR, PGBOUNCER_HBA_ACTIVE, PGBOUNCER_PID, pgbouncerHbaForRole, pgHbaForRole } from "./paths";
 
 /**
@@ -11,20 +12,25 @@ import { notLeaderHba, PG_HBA_ACTIVE, PG_SOCKET_DIR, PGBOUNCER_HBA_ACTIVE, PGBOU
  */
 export function renderRoleChangeScript(cluster: ClusterModel, instance: InstanceModel): string {
   const notLeader = notLeaderHba(instance);
+  // `$as` is the script's own variable; every other value is quoted, though all are fixed paths or validated.
+  const roleFile = (forRole: (role: string) => string) => {
+    const [head, tail] = forRole("\n").split("\n");
+    return `${quote(head)}"$as"${quote(tail)}`;
+  };
   return `#!/bin/sh
 # Patroni callback for ${instance.name}: copy the HBA files of the actual role into place and reload.
 set -eu
 role="\${2:-replica}"
 case "$role" in
   master|primary|standby_leader) as=primary ;;
-  *) as=${notLeader} ;;
+  *) as=${quote(notLeader)} ;;
 esac
-cp "${pgHbaForRole("$as")}" ${PG_HBA_ACTIVE}.new && mv ${PG_HBA_ACTIVE}.new ${PG_HBA_ACTIVE}
-${cluster.binDir}/psql -h ${PG_SOCKET_DIR} -p ${cluster.ports.postgres} -d postgres -Atqc 'select pg_reload_conf()' >/dev/null 2>&1 || true
-pgb="${pgbouncerHbaForRole("$as")}"
-if [ -f "$pgb" ] && ! cmp -s "$pgb" ${PGBOUNCER_HBA_ACTIVE}; then
-  cat "$pgb" >${PGBOUNCER_HBA_ACTIVE}
-  kill -HUP "$(cat ${PGBOUNCER_PID} 2>/dev/null)" 2>/dev/null || true
+cp ${roleFile(pgHbaForRole)} ${quote(`${PG_HBA_ACTIVE}.new`)} && mv ${quote(`${PG_HBA_ACTIVE}.new`)} ${quote(PG_HBA_ACTIVE)}
+${quote(`${cluster.binDir}/psql`)} -h ${quote(PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atqc 'select pg_reload_conf()' >/dev/null 2>&1 || true
+pgb=${roleFile(pgbouncerHbaForRole)}
+if [ -f "$pgb" ] && ! cmp -s "$pgb" ${quote(PGBOUNCER_HBA_ACTIVE)}; then
+  cat "$pgb" >${quote(PGBOUNCER_HBA_ACTIVE)}
+  kill -HUP "$(cat ${quote(PGBOUNCER_PID)} 2>/dev/null)" 2>/dev/null || true
 fi
 `;
 }

@@ -3,28 +3,32 @@ import type { ClusterModel } from "../config/model";
 import { slot } from "../config/secrets";
 import { placeholder } from "../render/secrets";
 import { fillSecrets } from "./installFiles";
+import { SCRAM_FILL } from "./scram";
 import { heredoc, quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 import { databasesSql, rolesSql } from "./sql";
 
 /**
- * Runs SQL (with secret placeholders filled on the host) on whichever member leads now: through the
- * local socket as the dbsu when this host leads, else over the network as the admin user. So it
- * keeps working after a failover, when the intended primary is a replica.
+ * Runs SQL on whichever member leads now: through the local socket as the dbsu when this host leads,
+ * else over the network as the admin user. So it keeps working after a failover, when the intended
+ * primary is a replica. Password placeholders in the SQL become SCRAM verifiers on the host
+ * (steps/scram.ts), so no password reaches the server; only the admin's pgpass holds one (mode 0600).
  */
 function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
-  const psql = `${cluster.binDir}/psql -X -q -v ON_ERROR_STOP=1`;
+  const psql = `${quote(`${cluster.binDir}/psql`)} -X -q -v ON_ERROR_STOP=1`;
   const pgpass = `*:*:*:${cluster.accounts.admin}:${placeholder(slot.admin(cluster.name))}`;
+  const port = quote(String(cluster.ports.postgres));
   return hostStep(title, [
     heredoc('cat >"$work/sql.in"', sql),
+    heredoc('cat >"$work/scram.py"', SCRAM_FILL),
     heredoc('cat >"$work/pgpass.in"', pgpass),
-    `(umask 077; ${fillSecrets('"$work/sql.in"')} >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
-    `leader=$(curl -fsS http://127.0.0.1:${cluster.ports.patroni}/cluster | python3 -c 'import json,sys; print(next((m["host"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))')`,
+    `(umask 077; python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
+    `leader=$(curl -fsS ${quote(`http://127.0.0.1:${cluster.ports.patroni}/cluster`)} | python3 -c 'import json,sys; print(next((m["host"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))')`,
     '[ -n "$leader" ] || { echo "error: cluster has no leader right now; run pulumi up again when patronictl list shows one" >&2; exit 1; }',
     `if [[ " $(hostname -I) " == *" $leader "* ]]; then`,
     `  chown postgres "$work" "$work/sql"; runuser -u postgres -- ${psql} -d postgres -f "$work/sql"`,
     "else",
-    `  PGPASSFILE="$work/pgpass" ${psql} -h "$leader" -p ${cluster.ports.postgres} -U ${quote(cluster.accounts.admin)} -d postgres -f "$work/sql"`,
+    `  PGPASSFILE="$work/pgpass" ${psql} -h "$leader" -p ${port} -U ${quote(cluster.accounts.admin)} -d postgres -f "$work/sql"`,
     "fi",
     `say ${quote(`${title}: done on`)} "$leader"`,
   ]);

@@ -3,9 +3,10 @@ import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { PATRONI_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { quote } from "./shell";
+import { expand, fail, sayWords } from "./words";
 
 /** Before the new patroni.yml is installed: the DCS servers the running Patroni uses now. */
-export const rememberDcs = `old_dcs=$(python3 -c 'import sys,yaml; print(",".join(yaml.safe_load(open(sys.argv[1]))["etcd3"]["hosts"]))' ${PATRONI_YML} 2>/dev/null || true)`;
+export const rememberDcs = `old_dcs=$(python3 -c 'import sys,yaml; print(",".join(yaml.safe_load(open(sys.argv[1]))["etcd3"]["hosts"]))' ${quote(PATRONI_YML)} 2>/dev/null || true)`;
 
 /**
  * After it is installed: true (exit 0) when the servers changed, so Patroni must restart, not reload.
@@ -20,22 +21,30 @@ export const dcsChanged = (model: Model) => `[ -n "$old_dcs" ] && [ "$old_dcs" !
  * actual leader is another member this one cannot wait for it, and stops with what to change.
  */
 export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: InstanceModel): string[] {
-  const api = `http://127.0.0.1:${cluster.ports.patroni}`;
-  const newDcs = `ETCDCTL_API=3 etcdctl --endpoints=${model.dcs.endpoints.join(",")} --command-timeout=5s`;
+  const endpoints = model.dcs.endpoints.join(",");
+  const api = (path: string) => quote(`http://127.0.0.1:${cluster.ports.patroni}${path}`);
+  const newDcs = `ETCDCTL_API=3 etcdctl ${quote(`--endpoints=${endpoints}`)} --command-timeout=5s`;
   const leaderKey = quote(`${PATRONI_NAMESPACE}${cluster.name}/leader`);
   const me = quote(instance.name);
+  const [c, i] = [cluster.name, instance.name];
   return [
-    `paused=$(curl -fsS ${api}/patroni | python3 -c 'import json,sys; print(json.load(sys.stdin).get("pause", False))')`,
-    `[ "$paused" = True ] || { echo "error: the DCS servers of ${cluster.name} changed but ${instance.name} is not paused, so restarting its Patroni could fail over; the ${cluster.name}-dcs step pauses the cluster first: run pulumi up again" >&2; exit 1; }`,
-    `leader=$(curl -fsS ${api}/cluster | python3 -c 'import json,sys; print(next((m["name"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))' || true)`,
+    `paused=$(curl -fsS ${api("/patroni")} | python3 -c 'import json,sys; print(json.load(sys.stdin).get("pause", False))')`,
+    `[ "$paused" = True ] || ${fail(`error: the DCS servers of ${c} changed but ${i} is not paused, so restarting its Patroni could fail over; the ${c}-dcs step pauses the cluster first: run pulumi up again`)}`,
+    `leader=$(curl -fsS ${api("/cluster")} | python3 -c 'import json,sys; print(next((m["name"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))' || true)`,
     `if [ "$leader" != ${me} ]; then`,
     `  for i in $(seq 1 90); do [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
-    `  [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] || { echo "error: waited 180s for the leader (\${leader:-unknown}) to move to the new DCS first. pg_role names another primary, so ${instance.name} went first; set pg_role: primary on \${leader:-the leader} (the preview's drift warning says the same), then run pulumi up again." >&2; exit 1; }`,
+    `  [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] || ${fail(
+      "error: waited 180s for the leader (",
+      expand('"${leader:-unknown}"'),
+      `) to move to the new DCS first. pg_role names another primary, so ${i} went first; set pg_role: primary on `,
+      expand('"${leader:-the leader}"'),
+      " (the preview's drift warning says the same), then run pulumi up again.",
+    )}`,
     "fi",
-    `say "restarting Patroni onto the DCS at ${model.dcs.endpoints.join(",")} (was $old_dcs)"`,
+    sayWords(`restarting Patroni onto the DCS at ${endpoints} (was `, expand('"$old_dcs"'), ")"),
     "systemctl restart patroni",
-    `for i in $(seq 1 90); do s=$(curl -fsS ${api}/patroni 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("state",""))' 2>/dev/null || true); [ "$s" = running ] && [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
-    `[ "$s" = running ] || { echo "error: ${instance.name} is not running 180s after moving to the new DCS (state: $s); see journalctl -u patroni" >&2; exit 1; }`,
-    `say "${instance.name} runs on the new DCS"`,
+    `for i in $(seq 1 90); do s=$(curl -fsS ${api("/patroni")} 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("state",""))' 2>/dev/null || true); [ "$s" = running ] && [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
+    `[ "$s" = running ] || ${fail(`error: ${i} is not running 180s after moving to the new DCS (state: `, expand('"$s"'), "); see journalctl -u patroni")}`,
+    sayWords(`${i} runs on the new DCS`),
   ];
 }

@@ -4,17 +4,19 @@ import { renderEtcdEnv } from "../render/etcd";
 import { renderFrontPage } from "../render/nginx";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
-import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
+import { fileSdPath, pgsqlTargetsDir, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
+import { expand, fail, sayWords } from "./words";
 
 /** One etcd member: config, (re)start on change, then wait until the member answers healthy. */
 export function etcdStep(model: Model, member: string): HostStep {
+  const local = quote(`--endpoints=http://127.0.0.1:${model.dcs.clientPort}`);
   return filesStep(`etcd member ${member}`, [{ path: ETCD_DEFAULTS, content: renderEtcdEnv(model, member) }], ["systemctl restart etcd"], [
     "systemctl enable -q etcd",
     "systemctl -q is-active etcd || systemctl start etcd",
-    "for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:" + model.dcs.clientPort + " endpoint health >/dev/null 2>&1 && break; sleep 1; done",
-    `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:${model.dcs.clientPort} endpoint health`,
+    `for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl ${local} endpoint health >/dev/null 2>&1 && break; sleep 1; done`,
+    `ETCDCTL_API=3 etcdctl ${local} endpoint health`,
   ]);
 }
 
@@ -26,7 +28,7 @@ export function monitoringStep(model: Model): HostStep {
   ];
   const services = "prometheus prometheus-alertmanager nginx";
   return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
-    `install -d -o prometheus -g prometheus ${model.infra.prometheusSdDir}/pgsql`,
+    `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || systemctl start ${services}`,
   ]);
@@ -76,15 +78,15 @@ print("%d members paused" % len(urls))
  */
 export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   const endpoints = model.dcs.endpoints.join(",");
-  const etcdctl = `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --command-timeout=5s`;
+  const etcdctl = `ETCDCTL_API=3 etcdctl ${quote(`--endpoints=${endpoints}`)} --command-timeout=5s`;
   const prefix = `${PATRONI_NAMESPACE}${cluster.name}/`;
   const record = quote(`${CLAIMED_DIR}/${cluster.name}`);
   const refuse = cluster.flags.safeguard
     ? "pg_safeguard is on, so it is never cleaned"
     : `set clusters.${cluster.name}.vars.pg_clean: true to clear it (dangerous: that cluster's HA state is lost), then run pulumi up again`;
   const onFound = cluster.flags.clean && !cluster.flags.safeguard
-    ? [`  say "pg_clean is set: clearing ${prefix} in the DCS"`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
-    : [`  echo "error: the DCS at ${endpoints} already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}." >&2`, "  exit 1"];
+    ? [`  ${sayWords(`pg_clean is set: clearing ${prefix} in the DCS`)}`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
+    : [`  ${fail(`error: the DCS at ${endpoints} already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}.`)}`];
   return hostStep(`DCS state of ${cluster.name}`, [
     `${etcdctl} endpoint health`,
     `was=$(cat ${record} 2>/dev/null || true)`,
@@ -92,12 +94,12 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
     ...onFound,
     "fi",
     `if [ -n "$was" ] && [ "$was" != ${quote(endpoints)} ]; then`,
-    `  say "moving ${cluster.name} from the DCS at $was to ${endpoints}: pausing it first"`,
+    `  ${sayWords(`moving ${cluster.name} from the DCS at `, expand('"$was"'), ` to ${endpoints}: pausing it first`)}`,
     heredoc('  cat >"$work/pause.py"', PAUSE_IN_OLD_DCS),
     `  python3 "$work/pause.py" "$was" ${quote(prefix)}`,
     "fi",
-    `install -d ${CLAIMED_DIR} && echo ${quote(endpoints)} >${record}`,
-  ], [`${etcdctl} del --prefix ${quote(prefix)} >/dev/null`, `rm -f ${record}`, `say "cleared ${prefix} in the DCS"`]);
+    `install -d ${quote(CLAIMED_DIR)} && echo ${quote(endpoints)} >${record}`,
+  ], [`${etcdctl} del --prefix ${quote(prefix)} >/dev/null`, `rm -f ${record}`, sayWords(`cleared ${prefix} in the DCS`)]);
 }
 
 /**

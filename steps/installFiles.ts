@@ -47,7 +47,8 @@ export function installFileLines(files: FileSpec[]): string[] {
   return [...files]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => {
-      const args = [quote(f.path), f.mode ?? "0644", f.owner ?? "root:root", f.check ?? ""].filter((a) => a !== "").join(" ");
+      const check = (f.check ?? "").split(" ").filter((w) => w !== "");
+      const args = [f.path, f.mode ?? "0644", f.owner ?? "root:root", ...check].map(quote).join(" ");
       return heredoc(`install_file ${args}`, f.content);
     });
 }

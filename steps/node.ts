@@ -25,7 +25,7 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
     body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
   }
   body.push(
-    `missing=$(for p in ${packages.join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
+    `missing=$(for p in ${packages.map(quote).join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
     'if [ -n "$missing" ]; then',
     '  say "installing:" $missing',
     "  apt_install() { apt-get install -y -q -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
@@ -39,7 +39,7 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
   if (postgres) {
     body.push(
       "install -d -o postgres -g postgres -m 0750 /pg /pg/bin /pg/conf /pg/conf/hba",
-      `echo "alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'" >/etc/profile.d/pigsty.sh`,
+      `echo ${quote(`alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'`)} >/etc/profile.d/pigsty.sh`,
     );
   }
   return hostStep(`prepare ${hostname}`, body);

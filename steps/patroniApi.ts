@@ -3,7 +3,7 @@ import type { ClusterModel, Model } from "../config/model";
 import { slot } from "../config/secrets";
 import { patroniDcsConfig } from "../render/patroni";
 import { placeholder } from "../render/secrets";
-import { heredoc } from "./shell";
+import { heredoc, quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 
 /**
@@ -49,7 +49,7 @@ function pythonStep(cluster: ClusterModel, title: string, program: string): Host
     heredoc('cat >"$work/patroni.py"', CLIENT + program),
     // The slot's placeholder is named in the script so the step's stdin carries that one secret.
     `# needs ${placeholder(slot.patroniApi(cluster.name))}`,
-    `python3 "$work/patroni.py" "$work/secrets.json" ${cluster.accounts.patroniApi} ${slot.patroniApi(cluster.name)} ${api}`,
+    `python3 "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api].map(quote).join(" ")}`,
   ]);
 }
 

@@ -8,6 +8,7 @@ import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { resetBlock } from "./reset";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
+import { expand, fail, sayWords } from "./words";
 
 const OWNER_MARKER = "/pg/.pigsty-cluster";
 const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
@@ -20,34 +21,36 @@ const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
  */
 export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostStep {
   const want = quote(cluster.name);
+  const marker = quote(OWNER_MARKER);
   const flag = `clusters.${cluster.name}.vars.pg_clean`;
+  const found = expand('"$(IFS=,; echo "${found[*]}")"');
   const body = [
-    `if [ "$(cat ${OWNER_MARKER} 2>/dev/null)" = ${want} ]; then say "host already belongs to ${cluster.name}"; exit 0; fi`,
+    `if [ "$(cat ${marker} 2>/dev/null)" = ${want} ]; then ${sayWords(`host already belongs to ${cluster.name}`)}; exit 0; fi`,
     "found=()",
-    `[ -s ${cluster.dataDir}/PG_VERSION ] && found+=("a data directory at ${cluster.dataDir}")`,
+    `[ -s ${quote(`${cluster.dataDir}/PG_VERSION`)} ] && found+=(${quote(`a data directory at ${cluster.dataDir}`)})`,
     "ls /var/lib/postgresql/*/*/PG_VERSION >/dev/null 2>&1 && found+=(\"a Debian Postgres cluster under /var/lib/postgresql\")",
     "[ -n \"$(ps -eo comm= | grep -x postgres || true)\" ] && found+=(\"a running postgres\")",
     'if [ ${#found[@]} -gt 0 ]; then',
   ];
   if (cluster.flags.clean && !cluster.flags.safeguard) {
     body.push(
-      `  say "pg_clean is set: removing $(IFS=,; echo "\${found[*]}")"`,
+      `  ${sayWords("pg_clean is set: removing ", found)}`,
       "  systemctl stop patroni postgresql 2>/dev/null || true",
       "  for c in $(ls -d /var/lib/postgresql/*/* 2>/dev/null); do pg_dropcluster --stop \"$(basename \"$(dirname \"$c\")\")\" \"$(basename \"$c\")\" || true; done",
-      `  rm -rf ${cluster.dataDir}`,
+      `  rm -rf -- ${quote(cluster.dataDir)}`,
     );
   } else {
     const why = cluster.flags.safeguard ? "pg_safeguard is on, so it is never cleaned" : `set ${flag}: true to wipe it (dangerous: the data is lost), then run pulumi up again`;
-    body.push(`  echo "error: ${instance.ip} (${instance.name}) already has $(IFS=,; echo "\${found[*]}"), which this stack did not create; nothing was changed. ${why}." >&2`, "  exit 1");
+    body.push(`  ${fail(`error: ${instance.ip} (${instance.name}) already has `, found, `, which this stack did not create; nothing was changed. ${why}.`)}`);
   }
-  body.push("fi", `echo ${want} >${OWNER_MARKER}`);
+  body.push("fi", `echo ${want} >${marker}`);
   return hostStep(`safety guard of ${instance.name}`, body);
 }
 
 /** Waits (10 s) until every port listens; fails naming the unit's log otherwise. */
 function waitListening(ports: number[], unit: string): string {
-  const list = ports.join(" ");
-  return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || { echo "error: ${unit} does not listen on port $p; see journalctl -u ${unit}" >&2; exit 1; }; done`;
+  const list = ports.map((p) => quote(String(p))).join(" ");
+  return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || ${fail(`error: ${unit} does not listen on port `, expand('"$p"'), `; see journalctl -u ${unit}`)}; done`;
 }
 
 /** The instance's Postgres-side files; the active HBA file is not among them: it follows the actual role. */
@@ -63,13 +66,13 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
  * role, so a switchover in config does not re-run these steps.
  */
 const seedActive = (active: string, primaryVariant: string, mode: string) =>
-  `[ -s ${active} ] || install -m ${mode} -o postgres -g postgres ${primaryVariant} ${active}`;
+  `[ -s ${quote(active)} ] || install -m ${quote(mode)} -o postgres -g postgres ${quote(primaryVariant)} ${quote(active)}`;
 
 /** Runs the role-change callback with the role Patroni reports now; when Patroni does not answer, leaves the files as they are. */
 function activateActualRole(cluster: ClusterModel): string[] {
   return [
-    `if role=$(curl -fsS http://127.0.0.1:${cluster.ports.patroni}/patroni | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
-    `  runuser -u postgres -- ${paths.ROLE_CHANGE_SCRIPT} on_role_change "$role" ${quote(cluster.name)}`,
+    `if role=$(curl -fsS ${quote(`http://127.0.0.1:${cluster.ports.patroni}/patroni`)} | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
+    `  runuser -u postgres -- ${quote(paths.ROLE_CHANGE_SCRIPT)} on_role_change "$role" ${quote(cluster.name)}`,
     "fi",
   ];
 }
@@ -102,24 +105,23 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
-  const api = `http://127.0.0.1:${cluster.ports.patroni}/patroni`;
-  const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `rm -f ${OWNER_MARKER}`];
-  if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf ${cluster.dataDir}`);
+  const api = quote(`http://127.0.0.1:${cluster.ports.patroni}/patroni`);
+  const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `rm -f ${quote(OWNER_MARKER)}`];
+  if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const field = (expr: string) => `$(curl -fsS ${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
   // Patroni 3.0 (Debian 12) says "master", later releases "primary".
   const leads = `[ "${field('d.get("role") in ("master", "primary", "standby_leader")')}" = True ]`;
   return filesStep(`Patroni service of ${instance.name}`, [unit], ["systemctl daemon-reload"], [
-    `install -d -o postgres -g postgres -m 0700 ${cluster.dataDir}`,
+    `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
     "wait_running() {",
-    `  local deadline=$((SECONDS + ${timeoutSeconds})) last="" state`,
+    `  local deadline=$((SECONDS + ${Math.trunc(timeoutSeconds)})) last="" state`,
     "  while :; do",
     `    state=$(curl -fsS ${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
     '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
     '    if [ $SECONDS -ge $deadline ]; then',
-    `      echo "error: ${instance.name} is not running after ${timeoutSeconds}s (now: $state). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout." >&2`,
-    "      exit 1",
+    `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), "). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout.")}`,
     "    fi",
     '    [ "$state" != "$last" ] && say "waiting: $state"; last=$state',
     "    sleep 2",
@@ -128,7 +130,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "was_running=no; systemctl -q is-active patroni && was_running=yes",
     ...resetBlock(instance, "patroni", [
       'if [ $was_running = yes ]; then',
-      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then echo "error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Put the cluster in maintenance first (clusters.${cluster.name}.vars.pg_maintenance: true, pulumi up; Postgres keeps running while Patroni restarts), or switch over first; then run pulumi up again." >&2; exit 1; fi`,
+      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then ${fail(`error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Put the cluster in maintenance first (clusters.${cluster.name}.vars.pg_maintenance: true, pulumi up; Postgres keeps running while Patroni restarts), or switch over first; then run pulumi up again.`)}; fi`,
       "  systemctl restart patroni",
       "fi",
     ]),
@@ -136,8 +138,8 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "wait_running",
     ...resetBlock(instance, "postgres", [
       'if [ $was_running = yes ]; then',
-      `  if ${leads}; then echo "error: ${instance.name} leads ${cluster.name}; re-cloning the leader is refused. Make another member pg_role: primary first (a switchover), then reset it." >&2; exit 1; fi`,
-      `  runuser -u postgres -- patronictl -c ${paths.PATRONI_YML} reinit ${quote(cluster.name)} ${quote(instance.name)} --force --wait`,
+      `  if ${leads}; then ${fail(`error: ${instance.name} leads ${cluster.name}; re-cloning the leader is refused. Make another member pg_role: primary first (a switchover), then reset it.`)}; fi`,
+      `  runuser -u postgres -- patronictl -c ${quote(paths.PATRONI_YML)} reinit ${quote(cluster.name)} ${quote(instance.name)} --force --wait`,
       "  wait_running",
       "fi",
     ]),
@@ -154,13 +156,13 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
   // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
   return filesStep(`pgbouncer of ${instance.name}`, specs, [
     seed,
-    `if grep -qx ${dir}/pgbouncer.ini "$work/changed" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
+    `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$work/changed" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
   ], [
     seed,
     ...activateActualRole(cluster),
     "systemctl enable -q pgbouncer",
     // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
-    `[ -n "$(ss -Hltn "src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}")" ] || systemctl restart pgbouncer`,
+    `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
     ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
     waitListening([cluster.ports.pgbouncer], "pgbouncer"),
   ]);

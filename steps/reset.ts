@@ -1,5 +1,7 @@
 // SOP S11: a per-component reset counter. Raising it re-runs the component's step, which then redeploys it once.
 import { RESET_RISK, type InstanceModel, type ResetComponent } from "../config/model";
+import { quote } from "./shell";
+import { sayWords } from "./words";
 
 const RESET_DIR = "/var/lib/pigsty/reset";
 
@@ -12,13 +14,14 @@ const RESET_DIR = "/var/lib/pigsty/reset";
 export function resetBlock(instance: InstanceModel, component: ResetComponent, actions: string[]): string[] {
   const n = instance.reset[component];
   if (n === undefined) return [];
-  const record = `${RESET_DIR}/${instance.name}.${component}`;
+  const record = quote(`${RESET_DIR}/${instance.name}.${component}`);
+  const count = quote(String(n));
   return [
     `# reset ${component} of ${instance.name}, number ${n} (${RESET_RISK[component]})`,
-    `if [ "$(cat ${record} 2>/dev/null || echo 0)" -lt ${n} ]; then`,
-    `  say "reset ${n} of ${component} on ${instance.name}"`,
+    `if [ "$(cat ${record} 2>/dev/null || echo 0)" -lt ${count} ]; then`,
+    `  ${sayWords(`reset ${n} of ${component} on ${instance.name}`)}`,
     ...actions.map((l) => `  ${l}`),
-    `  install -d ${RESET_DIR} && echo ${n} >${record}`,
+    `  install -d ${quote(RESET_DIR)} && echo ${count} >${record}`,
     "fi",
   ];
 }

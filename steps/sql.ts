@@ -1,15 +1,29 @@
 // SQL that makes roles, users and databases match the model; idempotent, passwords as secret placeholders.
+// Names are validated identifiers (config/) and still go through ident()/literal(); setting names
+// are validated GUC names, quoted part by part.
 import type { ClusterModel, DatabaseModel, UserModel } from "../config/model";
 import { slot } from "../config/secrets";
 import { placeholder } from "../render/secrets";
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-/** Dollar-quoted so that any password character is safe; the tag cannot occur in a generated password. */
+/**
+ * The host fills the placeholder with a SCRAM verifier, never the password (steps/scram.ts): its
+ * alphabet has no `_`, so this tag cannot occur in it and the value cannot end the quoting.
+ */
 const passwordLiteral = (s: string) => `$pigsty_pw$${placeholder(s)}$pigsty_pw$`;
 
+/** `work_mem` or `ext.setting` quoted part by part; the schema already allows only GUC names. */
+export const settingName = (name: string) => name.split(".").map(ident).join(".");
+
+/** A DO block; its body is built from quoted names only, and may not hold the `$$` that would end it. */
+function doBlock(body: string): string {
+  if (body.includes("$$")) throw new Error(`a DO block body holds $$: ${body}`);
+  return `DO $$${body}$$;`;
+}
+
 function createRole(name: string): string {
-  return `DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(name)}) THEN CREATE ROLE ${ident(name)}; END IF; END$$;`;
+  return doBlock(`BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(name)}) THEN CREATE ROLE ${ident(name)}; END IF; END`);
 }
 
 function roleOptions(u: UserModel): string[] {
@@ -49,7 +63,7 @@ export function userSql(c: ClusterModel, u: UserModel): string[] {
   const lines = [createRole(u.name), `ALTER ROLE ${ident(u.name)} ${roleOptions(u).join(" ")};`];
   if (u.login) lines.push(`ALTER ROLE ${ident(u.name)} PASSWORD ${passwordLiteral(slot.user(c.name, u.name))};`);
   for (const r of u.roles) lines.push(`GRANT ${ident(r)} TO ${ident(u.name)};`);
-  for (const [k, v] of Object.entries(u.parameters ?? {})) lines.push(`ALTER ROLE ${ident(u.name)} SET ${k} = ${literal(String(v))};`);
+  for (const [k, v] of Object.entries(u.parameters ?? {})) lines.push(`ALTER ROLE ${ident(u.name)} SET ${settingName(k)} = ${literal(String(v))};`);
   if (u.comment) lines.push(`COMMENT ON ROLE ${ident(u.name)} IS ${literal(u.comment)};`);
   return lines;
 }
