@@ -1,6 +1,6 @@
 // Where the operator tool finds clusters and credentials: the stack's config and its secret outputs.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadInventory } from "../config/load";
 import type { ClusterModel } from "../config/model";
@@ -54,10 +54,7 @@ export function stackClusters(stack: string): ClusterModel[] {
 
 /**
  * Credentials from the stack's secret output, read with the project's pulumi; never typed by the user.
- * PIGSTY_OPERATOR_ACCESS may name a JSON file of the same shape (used by tests that deploy without the engine).
  */
 export function stackAccess(stack: string): Record<string, ClusterAccess> {
-  const file = process.env.PIGSTY_OPERATOR_ACCESS;
-  if (file) return JSON.parse(readFileSync(file, "utf8"));
   return pulumiJson(["stack", "output", "operatorAccess", "--show-secrets", "--json", "--stack", stack], `the stack's operatorAccess output (run \`pulumi up --stack ${stack}\` first)`);
 }

@@ -1,35 +1,21 @@
-// The operator tool against a deployed sandbox cluster: list, switchover, failover, restart, pause/resume, reinit, history.
-// No committed row may be lost across switchover, failover and reinit.
+// The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
+// reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { devStackConfig, repoRoot } from "../program/harness";
+import { repoRoot } from "../program/harness";
 import { patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
-import { programCommands, runInOrder } from "./helpers/hostRunner";
-import { describeIfRoot, ensureSandbox, forgetClusterState, resetNode, sshRun } from "./helpers/sandbox";
+import { E2E_PASSPHRASE, E2E_STACK } from "./helpers/engine";
+import { freshDeployment } from "./helpers/scenario";
+import { describeIfRoot, sshRun } from "./helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const rows: string[] = [];
 
-/** The same credentials the stack's operatorAccess output would hold (the program's mock passwords here). */
-function accessFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pigsty-operator-"));
-  const file = join(dir, "access.json");
-  writeFileSync(file, JSON.stringify({
-    "pg-test": {
-      patroniApi: { user: "postgres", password: "generated-secret-pg-test-password-patroni_api" },
-      haproxyAdmin: { user: "admin", password: "generated-secret-pg-test-password-haproxy_admin" },
-    },
-  }), { mode: 0o600 });
-  return file;
-}
-
-let access = "";
+/** `npm run pg -- ARGS --stack e2e`: clusters from the stack's config, credentials from its secret output. */
 function pg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("npx", ["tsx", "operator/cli.ts", ...args], { cwd: repoRoot, env: { ...process.env, PIGSTY_OPERATOR_ACCESS: access }, timeout: 600_000 }, (err, stdout, stderr) =>
+    const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE };
+    execFile("npx", ["tsx", "operator/cli.ts", ...args, "--stack", E2E_STACK], { cwd: repoRoot, env, timeout: 600_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -47,12 +33,8 @@ async function write(label: string) {
 
 describeIfRoot("operator tool on the sandbox", () => {
   beforeAll(async () => {
-    await ensureSandbox({ count: 4 });
-    for (const n of all) await resetNode(n);
-    await forgetClusterState();
-    await runInOrder((await programCommands(devStackConfig())).commands);
+    await freshDeployment(4, all);
     await waitMembers(settled(all));
-    access = accessFile();
   }, 1_800_000);
 
   it("lists members and each HAProxy's view, as JSON for scripts", async () => {
@@ -124,7 +106,7 @@ describeIfRoot("operator tool on the sandbox", () => {
     expect(JSON.parse(h.stdout).length).toBeGreaterThanOrEqual(2);
     const u = await pg("history", "pg-nope");
     expect(u.code).toBe(3);
-    expect(u.stderr).toContain("no cluster pg-nope in stack dev (clusters: pg-test)");
+    expect(u.stderr).toContain(`no cluster pg-nope in stack ${E2E_STACK} (clusters: pg-test)`);
     expect((await patroniList()).length).toBe(3);
   }, 60_000);
 });

@@ -14,7 +14,7 @@ const maybe = existsSync(pulumiBin) ? describe : describe.skip;
 
 // The wrapper's default backend (.state/) must apply to both the test and stackAccess; the passphrase is the
 // test's own (the wrapper supplies the sandbox one to the dev stack only).
-const cleared = ["PIGSTY_OPERATOR_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"];
+const cleared = ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"];
 const passphrase = `operator-access-test-${randomBytes(4).toString("hex")}`;
 const stackName = `operator-access-test-${process.pid}`;
 const stateDir = join(repo, ".state", ".pulumi");

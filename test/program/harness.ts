@@ -117,15 +117,3 @@ export async function runIsolated(
   return { registered, deps, warnings, error };
 }
 
-/** What the engine would do between two runs: remote.Command re-runs on any input change. */
-export function plannedChanges(before: Registered[], after: Registered[]): { create: string[]; update: string[]; delete: string[] } {
-  const key = (r: Registered) => `${r.type}::${r.name}`;
-  const old = new Map(before.map((r) => [key(r), r]));
-  const now = new Map(after.map((r) => [key(r), r]));
-  const changed = (a: Registered, b: Registered) => JSON.stringify(a.inputs) !== JSON.stringify(b.inputs);
-  return {
-    create: after.filter((r) => !old.has(key(r))).map((r) => r.name).sort(),
-    update: after.filter((r) => old.has(key(r)) && r.type === "command:remote:Command" && changed(old.get(key(r)) as Registered, r)).map((r) => r.name).sort(),
-    delete: before.filter((r) => !now.has(key(r))).map((r) => r.name).sort(),
-  };
-}

@@ -7,7 +7,7 @@ import { REPO_ROOT } from "./sandbox";
 
 /** The e2e stack; its passphrase protects sandbox test data only. */
 export const E2E_STACK = process.env.PIGSTY_E2E_STACK ?? "e2e";
-const E2E_PASSPHRASE = "pigsty-e2e-sandbox-only";
+export const E2E_PASSPHRASE = "pigsty-e2e-sandbox-only";
 const TOOLCHAIN = path.join(REPO_ROOT, ".toolchain");
 
 /** Resource name -> what the engine plans for it: real changes only (no `same`, no `read`), and no component
