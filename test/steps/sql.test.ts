@@ -1,0 +1,101 @@
+// SQL of the roles step: setting names quoted, no plaintext password reaches SQL (the host puts
+// SCRAM verifiers in), and no password can end the dollar quoting around it.
+import { spawnSync } from "node:child_process";
+import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadInventory } from "../../config/load";
+import { rolesStep } from "../../steps/cluster";
+import { SCRAM_FILL } from "../../steps/scram";
+import { rolesSql } from "../../steps/sql";
+import { unwrapScript } from "../helpers/shellRegions";
+import { rawFixture } from "../helpers/inventoryFixtures";
+
+function cluster(edit: (vars: any) => void = () => undefined) {
+  const raw = rawFixture("pg-test.stack.yaml") as any;
+  edit(raw.clusters["pg-test"].vars);
+  return loadInventory(raw).model.clusters[0];
+}
+
+/** Runs the host's SCRAM filler on `sql` with `secrets`, as the roles step does. */
+function fillOnHost(sql: string, secrets: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), "pigsty-scram-"));
+  writeFileSync(join(dir, "scram.py"), SCRAM_FILL);
+  writeFileSync(join(dir, "secrets.json"), JSON.stringify(secrets));
+  writeFileSync(join(dir, "sql.in"), sql);
+  return spawnSync("python3", [join(dir, "scram.py"), join(dir, "secrets.json"), join(dir, "sql.in")], { encoding: "utf8" });
+}
+
+const VERIFIER = /^SCRAM-SHA-256\$4096:([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
+
+/** True when `verifier` is the SCRAM-SHA-256 verifier of `password` (RFC 5802/7677 as Postgres stores it). */
+function verifies(verifier: string, password: string): boolean {
+  const m = VERIFIER.exec(verifier);
+  if (!m) return false;
+  const salted = pbkdf2Sync(Buffer.from(password, "utf8"), Buffer.from(m[1], "base64"), 4096, 32, "sha256");
+  const stored = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest("base64");
+  const server = createHmac("sha256", salted).update("Server Key").digest("base64");
+  return stored === m[2] && server === m[3];
+}
+
+test("role settings are quoted setting names with literal values", () => {
+  const c = cluster((v) => (v.pg_users[0].parameters = { search_path: "app, public", "auto_explain.log_min_duration": "1s" }));
+  const sql = rolesSql(c);
+  expect(sql).toContain(`ALTER ROLE "dbuser_test" SET "search_path" = 'app, public';`);
+  expect(sql).toContain(`ALTER ROLE "dbuser_test" SET "auto_explain"."log_min_duration" = '1s';`);
+});
+
+test("a name that could end a DO block is refused even if validation were bypassed", () => {
+  const c = cluster();
+  c.users[0] = { ...c.users[0], name: "x$$; DROP TABLE t; $$" };
+  expect(() => rolesSql(c)).toThrow(/DO block body holds \$\$/);
+});
+
+describe("passwords become SCRAM verifiers on the host", () => {
+  const hostile = "pw'$pigsty_pw$; DROP ROLE dbuser_dba; --\n\\ end";
+  const sql = rolesSql(cluster());
+
+  test("no plaintext password reaches the SQL, and the dollar quoting stays closed", () => {
+    const slots = [...new Set([...sql.matchAll(/\{\{secret:([^}]+)\}\}/g)].map((m) => m[1]))];
+    expect(slots).toEqual(expect.arrayContaining(["pg-test/admin", "pg-test/monitor", "pg-test/replication", "pg-test/user/dbuser_test"]));
+    const r = fillOnHost(sql, Object.fromEntries(slots.map((s) => [s, hostile])));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("DROP ROLE dbuser_dba");
+    expect(r.stdout).not.toContain("pw'");
+    expect(r.stdout).not.toContain("{{secret:");
+    const literals = [...r.stdout.matchAll(/PASSWORD \$pigsty_pw\$(.*?)\$pigsty_pw\$;$/gm)].map((m) => m[1]);
+    expect(literals).toHaveLength(slots.length);
+    for (const v of literals) expect(verifies(v, hostile)).toBe(true);
+  });
+
+  test("the salt is random, so verifiers differ between runs but each verifies", () => {
+    const text = "ALTER ROLE x PASSWORD $pigsty_pw${{secret:a}}$pigsty_pw$;\n";
+    const [one, two] = [fillOnHost(text, { a: "s3cret" }).stdout, fillOnHost(text, { a: "s3cret" }).stdout];
+    expect(one).not.toBe(two);
+    for (const out of [one, two]) expect(verifies(out.split("$pigsty_pw$")[1], "s3cret")).toBe(true);
+  });
+
+  test("a non-ASCII password is normalized (SASLprep) as libpq normalizes it at login", () => {
+    const out = fillOnHost("{{secret:a}}", { a: "Ⅸ ｐａｓｓ" }).stdout;
+    expect(verifies(out, "IX pass")).toBe(true);
+  });
+
+  test("an inventory password that already is a verifier or an md5 hash is used as it is", () => {
+    const given = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy";
+    expect(fillOnHost("{{secret:a}} {{secret:b}}", { a: given, b: "md5" + "0".repeat(32) }).stdout).toBe(`${given} md5${"0".repeat(32)}`);
+  });
+
+  test("a slot missing from stdin fails the step, naming only the slot", () => {
+    const r = fillOnHost("{{secret:pg-test/admin}}", {});
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe("error: no password for slot pg-test/admin on stdin");
+  });
+
+  test("the roles step fills SQL with the SCRAM filler and only the admin's pgpass with the password", () => {
+    const inner = unwrapScript(rolesStep(cluster()).create);
+    expect(inner).toContain(`python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"`);
+    expect(inner).toContain("*:*:*:dbuser_dba:{{secret:pg-test/admin}}");
+  });
+});
