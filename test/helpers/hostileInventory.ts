@@ -42,7 +42,8 @@ export function hostileInventory(flags: { clean?: boolean; safeguard?: boolean; 
   return {
     infra: { ip: "10.10.10.10", prometheus_sd_dir: s.sdDir },
     dcs: { servers: { [s.dcsMember]: "10.10.10.10", "hx-m2": "10.10.10.14" }, name: s.dcsName },
-    ssh: { user: s.sshUser, bastion: { host: "10.10.10.1", user: s.sshUser } },
+    // SSH settings stay on the laptop; hostile ones prove they never reach a host script.
+    ssh: { user: s.sshUser, key_path: `~/.ssh/hx-${FREE}`, bastion: { host: "10.10.10.1", user: s.sshUser, host_key: `ssh-ed25519 hx-pwn${FREE}` } },
     vars: { pg_admin_password: PASSWORD },
     clusters: {
       [s.cluster]: {
@@ -90,6 +91,8 @@ export function hostileInventory(flags: { clean?: boolean; safeguard?: boolean; 
             {
               name: s.database,
               owner: s.user,
+              template: "hx_template",
+              tablespace: "hx_space",
               encoding: s.encoding,
               locale: s.locale,
               schemas: [s.schema],
@@ -112,6 +115,7 @@ export function hostileInventory(flags: { clean?: boolean; safeguard?: boolean; 
               dst_port: "postgres",
               check_url: s.checkUrl,
               selector: "[? pg_role == `h'x$(touch /tmp/hx-pwn)` || pg_seq == `1` ]",
+              selector_backup: "[? pg_role == `hx-pwn'$(id)` ]",
               haproxy: { default_server_options: s.serverOptions },
             },
           ],
