@@ -50,6 +50,8 @@ describe("paths", () => {
     ["/var", "is a system directory"],
     ["/usr/lib", "is a system directory"],
     ["/home", "is a system directory"],
+    ["/pg", "holds files this program renders"],
+    ["/pg/conf", "holds files this program renders"],
   ])("pg_data %j is refused: %s", (value, why) => {
     const found = problems(vars("pg_data", value));
     expect(found).toHaveLength(1);
