@@ -15,6 +15,8 @@ export const DEFAULT_ROLES = [
 export const DEFAULT_PG_HBA_RULES = [
   { user: "${dbsu}", db: "all", addr: "local", auth: "ident", title: "dbsu access via local os user ident" },
   { user: "${dbsu}", db: "replication", addr: "local", auth: "ident", title: "dbsu replication from local os ident" },
+  { user: "${repl}", db: "replication", addr: "local", auth: "pwd", title: "replicator replication from the local socket (Patroni's checks)" },
+  { user: "${repl}", db: "postgres", addr: "local", auth: "pwd", title: "replicator postgres db from the local socket (pg_rewind)" },
   { user: "${repl}", db: "replication", addr: "localhost", auth: "pwd", title: "replicator replication from localhost" },
   { user: "${repl}", db: "replication", addr: "intra", auth: "pwd", title: "replicator replication from intranet" },
   { user: "${repl}", db: "postgres", addr: "intra", auth: "pwd", title: "replicator postgres db from intranet (pg_rewind)" },

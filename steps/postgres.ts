@@ -165,7 +165,12 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
     `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
     ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
     waitListening([cluster.ports.pgbouncer], "pgbouncer"),
-  ]);
+  ], stopService("pgbouncer"));
+}
+
+/** On removal a member stops serving: a pooler or proxy left running would still route clients to the cluster. */
+function stopService(unit: string): string[] {
+  return [`if systemctl cat ${unit} >/dev/null 2>&1; then systemctl disable --now -q ${unit}; say ${quote(`stopped and disabled ${unit}`)}; fi`];
 }
 
 export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
@@ -178,7 +183,7 @@ export function haproxyStep(model: Model, cluster: ClusterModel, instance: Insta
     ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
     // A reload that fails to load keeps the old process running, so only open ports prove success.
     waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ]);
+  ], stopService("haproxy"));
 }
 
 export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {

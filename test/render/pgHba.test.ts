@@ -15,6 +15,16 @@ test("every role gets the common rules, first the dbsu's local ident", () => {
   }
 });
 
+test("the replicator may connect over the local socket, as Patroni does with use_unix_socket_repl", () => {
+  // Without these, every replica's Patroni fails its replication-protocol check over the socket (a log line
+  // per loop and an unknown timeline in patronictl) and pg_rewind over the socket is refused.
+  for (const role of ["primary", "replica", "offline"] as const) {
+    const rules = parseHba(renderPgHba(cluster, role, false));
+    expect(rules).toContainEqual({ type: "local", db: "replication", user: "replicator", method: "scram-sha-256" });
+    expect(rules).toContainEqual({ type: "local", db: "postgres", user: "replicator", method: "scram-sha-256" });
+  }
+});
+
 test("offline rules only on offline members and offline-query replicas", () => {
   expect(offlineRule(parseHba(renderPgHba(cluster, "primary", false)))).toEqual([]);
   expect(offlineRule(parseHba(renderPgHba(cluster, "replica", false)))).toEqual([]);
