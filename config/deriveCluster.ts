@@ -21,7 +21,9 @@ export function instancesOf(name: string, cluster: ClusterInput): InstanceModel[
       role: h.pg_role,
       offlineQuery: h.pg_role === "offline" || h.pg_offline_query,
       weight: h.pg_weight,
-      tags: { ...(h.clonefrom !== undefined && { clonefrom: h.clonefrom }), ...(h.nofailover !== undefined && { nofailover: h.nofailover }) },
+      // An offline (analytics) member is never elected leader: Debian's Patroni 3.0 has no failover priority,
+      // so it is kept out of elections altogether unless the inventory sets nofailover itself.
+      tags: { ...(h.clonefrom !== undefined && { clonefrom: h.clonefrom }), nofailover: h.nofailover ?? h.pg_role === "offline" },
       services: [] as string[],
       reset: Object.fromEntries(Object.entries(h.pg_reset ?? {}).filter(([, n]) => (n ?? 0) > 0)),
     }))

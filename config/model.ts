@@ -28,7 +28,7 @@ export interface InstanceModel {
   /** HAProxy weight 0-255. */
   weight: number;
   /** Patroni tags; only the ones the inventory set. */
-  tags: { clonefrom?: boolean; nofailover?: boolean };
+  tags: { clonefrom?: boolean; nofailover: boolean };
   /** Names of services this instance serves as a regular (non-backup) server. */
   services: string[];
   /** Reset counters by component (pg_reset); absent = never reset. */

@@ -46,7 +46,8 @@ describe("derived model of pg-test", () => {
       ["pg-test-3", "10.10.10.13", "offline", true, 100],
     ]);
     expect(c.primary.name).toBe("pg-test-1");
-    expect(c.instances[0].tags).toEqual({ clonefrom: true });
+    expect(c.instances[0].tags).toEqual({ clonefrom: true, nofailover: false });
+    expect(c.instances[2].tags).toEqual({ nofailover: true });
   });
 
   test("the four default services resolve to Pigsty's members and backups", () => {

@@ -104,6 +104,8 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const after = await waitMembers((ms) => ms.some((m) => m.Role === "Leader" && m.Member !== "pg-test-1"), 120, "pg-test-2");
     const leader = after.find((m) => m.Role === "Leader") as { Member: string; Host: string };
     log(`new leader: ${leader.Member}`);
+    // The offline member (pg-test-3) is never elected while a regular replica is there.
+    expect(leader.Member).not.toBe("pg-test-3");
     // The role-change callback put the primary's HBA file in place on the new leader.
     expect(await sshOk(leader.Member, "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
     expect(await sshOk(leader.Member, "sudo cmp -s /etc/pgbouncer/pgb_hba.conf /etc/pgbouncer/hba/primary.conf && echo same")).toBe("same");
@@ -205,6 +207,10 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(removed(planned)).toEqual(["pg-test-4-config", "pg-test-4-exporters", "pg-test-4-guard", "pg-test-4-haproxy", "pg-test-4-patroni", "pg-test-4-pgbouncer", "pg-test-4-prepare", "pg-test-4-register"]);
     expect(ran(planned)).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
     expect(await isActive("pg-test-4", "patroni")).toBe(false);
+    // The removed member serves no client any more: its HAProxy and pgbouncer are stopped.
+    expect(await isActive("pg-test-4", "haproxy")).toBe(false);
+    expect(await isActive("pg-test-4", "pgbouncer")).toBe(false);
+    await expect(psql("10.10.10.14", 5433, "SELECT 1")).rejects.toThrow();
     expect(await sshOk("meta", "ls /etc/prometheus/targets/pgsql")).not.toContain("pg-test-4");
     expect(await sshOk("pg-test-1", "sudo grep -c 'pg-test-4' /etc/haproxy/haproxy.cfg || true")).toBe("0");
     await waitMembers((ms) => ms.length === 3 && !ms.some((m) => m.Member === "pg-test-4"), 60, "pg-test-2");

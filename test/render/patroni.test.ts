@@ -39,6 +39,12 @@ test("tags and passwords as placeholders", () => {
   expect(placeholdersIn(text).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
 });
 
+test("an offline member never becomes leader by election (nofailover), unless the inventory says otherwise", () => {
+  const offline = cluster.instances.find((i) => i.role === "offline")!;
+  expect(parse(renderPatroniYml(model, cluster, offline)).tags.nofailover).toBe(true);
+  for (const i of cluster.instances.filter((x) => x.role !== "offline")) expect(parse(renderPatroniYml(model, cluster, i)).tags.nofailover).toBe(false);
+});
+
 test("snapshot", () => {
   expect(text).toMatchSnapshot();
 });
