@@ -53,10 +53,10 @@ export function runLogged(cmd: string, args: string[], logFile: string, env?: No
 }
 
 /** Start a long-lived process detached from us (own session), output to a log file. */
-export function startDetached(cmd: string, args: string[], logFile: string): number {
+export function startDetached(cmd: string, args: string[], logFile: string, env: Record<string, string> = {}): number {
   const fd = fs.openSync(logFile, "a");
-  fs.writeSync(fd, `\n# ${new Date().toISOString()} ${[cmd, ...args].join(" ")}\n`);
-  const child = spawn(cmd, args, { stdio: ["ignore", fd, fd], detached: true });
+  fs.writeSync(fd, `\n# ${new Date().toISOString()} ${[...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args].join(" ")}\n`);
+  const child = spawn(cmd, args, { stdio: ["ignore", fd, fd], detached: true, env: { ...process.env, ...env } });
   fs.closeSync(fd);
   if (child.pid === undefined) throw new HostError(`could not start ${cmd}`);
   child.unref();

@@ -24,7 +24,7 @@ import {
   routes,
 } from "./host";
 import type { Plan, PlannedNode } from "./plan";
-import { ADMIN_USER, NodeFile, normalizePublicKey, nspawnArgs } from "./render";
+import { ADMIN_USER, NSPAWN_ENV, NodeFile, normalizePublicKey, nspawnArgs } from "./render";
 import { NodeRecord, State, paths, saveState } from "./state";
 
 function recordOf(state: State, node: PlannedNode): NodeRecord {
@@ -237,7 +237,7 @@ export async function boot(state: State, node: PlannedNode): Promise<void> {
   await killStrays(node.name);
   const p = paths.node(node.name);
   fs.mkdirSync(paths.logs, { recursive: true });
-  const pid = startDetached("systemd-nspawn", nspawnArgs(node, { rootDir: p.merged }), p.log);
+  const pid = startDetached("systemd-nspawn", nspawnArgs(node, { rootDir: p.merged }), p.log, NSPAWN_ENV);
   const ref = procRef(pid);
   if (!ref) throw new HostError(`systemd-nspawn for ${node.name} exited at once; see ${p.log}`);
   rec.nspawn = ref;

@@ -96,6 +96,14 @@ export interface NspawnPaths {
   rootDir: string;
 }
 
+/**
+ * The nodes' systemd tracks services in the legacy (v1) cgroup hierarchy only. On a hybrid host without systemd,
+ * a node's systemd that also used the cgroup2 hierarchy could not kill or remove a stopped service's cgroup
+ * ("Failed to kill control group ... Input/output error"), left its processes running, and failed the next start
+ * of that service (status 219/CGROUP).
+ */
+export const NSPAWN_ENV: Record<string, string> = { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "0" };
+
 /** Arguments for systemd-nspawn (without the binary). */
 export function nspawnArgs(node: PlannedNode, paths: NspawnPaths): string[] {
   return [

@@ -17,9 +17,10 @@ fi
 say "2/5 sandbox"
 npm run --silent sandbox -- up
 
-say "3/5 pulumi up --stack dev (each step prints one line per change; full logs in /var/log/pigsty/ on each host)"
+say "3/5 pulumi up --stack dev with the policy pack (one line per change; full logs in /var/log/pigsty/ on each host)"
 $pulumi stack select dev --create --non-interactive
-$pulumi up --stack dev --yes --non-interactive --skip-preview --suppress-progress
+# Preview first, with the policy pack: a mandatory violation stops everything before any command runs.
+$pulumi up --stack dev --yes --non-interactive --suppress-progress --policy-pack policies --policy-pack-config policies/config/dev.json
 
 say "4/5 the cluster, as Patroni and each HAProxy see it"
 # A fresh replica may still be catching up: wait (at most 2 minutes) until every member streams.

@@ -3,7 +3,7 @@
 import { runIsolated, devStackConfig } from "../program/harness";
 import { patroniList, psql, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { BAD_CHANGES, DEV_POLICY_CONFIG, POLICY_PACK } from "./helpers/badChanges";
-import { destroy, freshStack, named, plan, setInventory, tryUp, up } from "./helpers/engine";
+import { cliUp, destroy, freshStack, named, plan, setInventory, up } from "./helpers/engine";
 import { freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 
@@ -20,11 +20,11 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
 
   it("planned every resource of the program as a create, and created them", async () => {
     const { registered } = await runIsolated(devStackConfig());
-    const resources = registered.filter((r) => !r.type.startsWith("pigsty:") && r.type !== "pulumi:pulumi:StackReference").map((r) => r.name).sort();
+    const resources = registered.filter((r) => !r.type.startsWith("pigsty:") && !r.type.startsWith("pulumi:")).map((r) => r.name).sort();
     expect(named(d.planned, "create")).toEqual(resources);
     expect(Object.keys(d.planned).length).toBe(resources.length);
     expect(named(d.first.changes, "create")).toEqual(resources);
-  });
+  }, 60_000);
 
   it("reports where the time went", () => {
     const slowest = [...d.first.steps].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
@@ -45,7 +45,16 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
   it("has one leader and two streaming replicas with no lag", async () => {
     const list = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]), 90);
     expect(list.filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-1"]);
+    // Patroni knows every replica's timeline (its replication check over the local socket is allowed by HBA).
+    for (const m of list) expect(m.TL).toBe(1);
   }, 120_000);
+
+  it("logs no refused replication connections on any member", async () => {
+    for (const n of ["pg-test-1", "pg-test-2", "pg-test-3"]) {
+      const refused = await sshOk(n, "sudo journalctl --since -2min --no-pager | grep -c 'no pg_hba.conf entry for replication' || true");
+      expect(`${n}: ${refused}`).toBe(`${n}: 0`);
+    }
+  }, 60_000);
 
   it("writes through 5433 and reads the row back through 5434 and from every replica", async () => {
     const token = `row-${Date.now()}`;
@@ -96,10 +105,10 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
     bad.edit(inventory);
     await setInventory(d.stack, inventory);
     try {
-      const run = await tryUp(d.stack, { policyPacks: [POLICY_PACK], policyPackConfigs: [bad.config] });
-      expect(run.error).toBeDefined();
-      if (bad.refusedByValidation) expect(run.error).toContain(bad.refusedByValidation);
-      else expect(run.error).toMatch(new RegExp(`\\[mandatory\\]\\s+${bad.policy}\\b`));
+      const run = await cliUp(d.stack, { policyPacks: [POLICY_PACK], policyPackConfigs: [bad.config] });
+      expect(run.code).not.toBe(0);
+      if (bad.refusedByValidation) expect(run.output).toContain(bad.refusedByValidation);
+      else expect(run.output).toMatch(new RegExp(`\\[mandatory\\]\\s+${bad.policy}\\b`));
       expect(run.started).toEqual([]);
     } finally {
       await setInventory(d.stack, d.inventory);

@@ -77,6 +77,18 @@ describeIfRoot("sandbox (default plan: meta + pg-test-1..3)", () => {
     expect(seconds).toBeLessThan(15);
   }, 60_000);
 
+  it("lets a node's systemd kill what it stops and start it again (its cgroups work)", async () => {
+    const run = (cmd: string) => sshRun("pg-test-1", cmd);
+    await run("sudo systemctl stop pigsty-probe 2>/dev/null; sudo systemctl reset-failed pigsty-probe 2>/dev/null");
+    expect((await run("sudo systemd-run --unit=pigsty-probe sleep 600")).code).toBe(0);
+    expect((await run("sudo systemctl kill pigsty-probe")).code).toBe(0);
+    for (let i = 0; i < 20 && (await run("pgrep -fx 'sleep 600'")).code === 0; i++) await new Promise((r) => setTimeout(r, 250));
+    expect((await run("pgrep -fx 'sleep 600'")).code).not.toBe(0);
+    expect((await run("sudo systemd-run --unit=pigsty-probe sleep 600")).code).toBe(0);
+    expect((await run("sudo systemctl stop pigsty-probe")).code).toBe(0);
+    expect((await run("sudo journalctl --no-pager -n 50 | grep -c 'Failed to kill control group' || true")).stdout.trim()).toBe("0");
+  }, 60_000);
+
   it("status prints one line per node", async () => {
     const r = await sandboxCli(["status"]);
     expect(r.code).toBe(0);

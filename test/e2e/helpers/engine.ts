@@ -1,6 +1,8 @@
 // The real Pulumi engine, driven through the Automation API on the project directory: one stack per e2e run on
 // the local backend, its config set per scenario. Plans, orders and deletes are the engine's; tests only read them.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "./sandbox";
@@ -10,8 +12,8 @@ export const E2E_STACK = process.env.PIGSTY_E2E_STACK ?? "e2e";
 export const E2E_PASSPHRASE = "pigsty-e2e-sandbox-only";
 const TOOLCHAIN = path.join(REPO_ROOT, ".toolchain");
 
-/** Resource name -> what the engine plans for it: real changes only (no `same`, no `read`), and no component
- * (a component's facts change with its children; the commands are what touches hosts). */
+/** Resource name -> what the engine plans for it: real changes only (no `same`, no `read`), no component
+ * (a component's facts change with its children; the commands are what touches hosts), no provider. */
 export type ChangeSet = Record<string, OpType>;
 
 /** Each remote command's step as the engine ran it, in the order the engine finished them. */
@@ -55,7 +57,7 @@ export async function setInventory(stack: Stack, inventory: unknown): Promise<vo
 function collect(into: ChangeSet): (e: EngineEvent) => void {
   return (e) => {
     const m = e.resourcePreEvent?.metadata;
-    if (!m || ignoredOps.has(m.op) || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pigsty:")) return;
+    if (!m || ignoredOps.has(m.op) || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pigsty:") || m.type.startsWith("pulumi:providers:")) return;
     into[nameOf(m.urn)] = m.op;
   };
 }
@@ -132,6 +134,37 @@ export async function up(stack: Stack, opts: { policyPacks?: string[]; policyPac
   const r = await tryUp(stack, opts);
   if (r.error !== undefined) throw new Error(r.error);
   return r;
+}
+
+export interface CliUp {
+  code: number;
+  output: string;
+  /** Remote commands whose update step started (preview steps excluded). */
+  started: string[];
+}
+
+/**
+ * `pulumi up --yes` as a user runs it from the CLI, preview first (the Automation API's `up` skips the preview,
+ * so there a policy only stops the resource it flags, after unrelated steps may have started).
+ */
+export async function cliUp(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<CliUp> {
+  const eventLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pigsty-events-")), "events.jsonl");
+  const args = ["up", "--yes", "--non-interactive", "--stack", stack.name, "--event-log", eventLog];
+  for (const p of opts.policyPacks ?? []) args.push("--policy-pack", p);
+  for (const c of opts.policyPackConfigs ?? []) args.push("--policy-pack-config", c);
+  // --event-log is one of the CLI's debug flags (the Automation API turns them on the same way).
+  const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE, PULUMI_DEBUG_COMMANDS: "true" };
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(path.join(TOOLCHAIN, "bin", "pulumi"), args, { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
+  });
+  const events = fs.existsSync(eventLog) ? fs.readFileSync(eventLog, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as EngineEvent) : [];
+  const started = events
+    .map((e) => e.resourcePreEvent)
+    .filter((p) => p && !p.planning && p.metadata.type === "command:remote:Command" && !ignoredOps.has(p.metadata.op))
+    .map((p) => nameOf(p!.metadata.urn));
+  return { code, output, started };
 }
 
 /** `pulumi destroy`, with the engine's delete order. */
