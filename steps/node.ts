@@ -28,8 +28,11 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
     `missing=$(for p in ${packages.map(quote).join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
     'if [ -n "$missing" ]; then',
     '  say "installing:" $missing',
-    "  apt_install() { apt-get install -y -q -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
-    "  apt_install || { apt-get update -q && apt_install; }",
+    // A run cut off mid-install (a killed `pulumi up`) may leave dpkg half-done or apt still running: finish the
+    // configuration, and wait for the lock instead of failing on it.
+    "  dpkg --configure -a 2>/dev/null || true  # locked while an earlier apt still runs: apt-get then waits",
+    "  apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
+    "  apt_install || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install; }",
     "fi",
     `[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`,
     "install -d -m 0755 /etc/sysctl.d",
