@@ -11,6 +11,8 @@ import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 
 const OWNER_MARKER = "/pg/.pigsty-cluster";
+/** Written on removal in place of the owner marker: the data left behind belonged to that cluster. */
+const REMOVED_MARKER = "/pg/.pigsty-cluster-removed";
 const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
 
 
@@ -26,12 +28,26 @@ export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostS
   const found = expand('"$(IFS=,; echo "${found[*]}")"');
   const body = [
     `if [ "$(cat ${marker} 2>/dev/null)" = ${want} ]; then ${sayWords(`host already belongs to ${cluster.name}`)}; exit 0; fi`,
+  ];
+  if (instance !== cluster.primary) {
+    // A replica re-added after its removal from this cluster: its old data is stale. Keep it, out of the way,
+    // and let Patroni clone the member afresh from the leader.
+    const aside = `${cluster.dataDir}.removed-`;
+    body.push(
+      `if [ "$(cat ${quote(REMOVED_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ]; then`,
+      `  aside=${quote(aside)}"$(date +%Y%m%dT%H%M%S)"`,
+      `  mv -- ${quote(cluster.dataDir)} "$aside"`,
+      `  ${sayWords(`re-added to ${cluster.name}: the data it had when removed is kept at `, expand('"$aside"'), "; it is cloned again from the leader")}`,
+      "fi",
+    );
+  }
+  body.push(
     "found=()",
     `[ -s ${quote(`${cluster.dataDir}/PG_VERSION`)} ] && found+=(${quote(`a data directory at ${cluster.dataDir}`)})`,
     "ls /var/lib/postgresql/*/*/PG_VERSION >/dev/null 2>&1 && found+=(\"a Debian Postgres cluster under /var/lib/postgresql\")",
     "[ -n \"$(ps -eo comm= | grep -x postgres || true)\" ] && found+=(\"a running postgres\")",
     'if [ ${#found[@]} -gt 0 ]; then',
-  ];
+  );
   if (cluster.flags.clean && !cluster.flags.safeguard) {
     body.push(
       `  ${sayWords("pg_clean is set: removing ", found)}`,
@@ -43,7 +59,7 @@ export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostS
     const why = cluster.flags.safeguard ? "pg_safeguard is on, so it is never cleaned" : `set ${flag}: true to wipe it (dangerous: the data is lost), then run pulumi up again`;
     body.push(`  ${fail(`error: ${instance.ip} (${instance.name}) already has `, found, `, which this stack did not create; nothing was changed. ${why}.`)}`);
   }
-  body.push("fi", `echo ${want} >${marker}`);
+  body.push("fi", `rm -f ${quote(REMOVED_MARKER)}`, `echo ${want} >${marker}`);
   return hostStep(`safety guard of ${instance.name}`, body);
 }
 
@@ -106,7 +122,7 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
   const api = quote(`http://127.0.0.1:${cluster.ports.patroni}/patroni`);
-  const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `rm -f ${quote(OWNER_MARKER)}`];
+  const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `mv -f ${quote(OWNER_MARKER)} ${quote(REMOVED_MARKER)} 2>/dev/null || true`];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const field = (expr: string) => `$(curl -fsS ${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;

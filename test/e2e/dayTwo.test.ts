@@ -217,6 +217,20 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
   }, 600_000);
 
+  it("re-adding the removed host (S1) clones it again and keeps its old data aside; removing it again works", async () => {
+    const back = await step("re-add", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
+    });
+    expect(named(back, "create")).toContain("pg-test-4-guard");
+    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
+    expect(await sshOk("pg-test-4", "sudo sh -c 'ls -d /pg/data.removed-* | wc -l'")).toBe("1");
+    await everyRowEverywhere(["10.10.10.14"]);
+    await step("scale-in-again", (i) => {
+      delete i.clusters["pg-test"].hosts["10.10.10.14"];
+    });
+    await waitMembers((ms) => ms.length === 3, 60, "pg-test-2");
+  }, 900_000);
+
   it("a component reset (S11) redeploys exactly that component of that member, once", async () => {
     const host = () => inv().clusters["pg-test"].hosts["10.10.10.13"];
     const before = { haproxy: await mainPid("pg-test-3", "haproxy"), pgbouncer: await mainPid("pg-test-3", "pgbouncer") };
