@@ -59,11 +59,13 @@ export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): 
   return drift
     .filter((d) => d.actual !== undefined && d.actual !== d.intended)
     .map((d) => {
-      const members = clusters.find((c) => c.name === d.cluster)?.instances ?? [];
+      const cluster = clusters.find((c) => c.name === d.cluster);
+      const members = cluster?.instances ?? [];
       const ipOf = (name: string) => members.find((i) => i.name === name)?.ip;
       const switchover = `npm run pg -- switchover ${d.cluster} --candidate ${d.intended}`;
       if (d.deployed !== undefined && d.deployed !== d.intended) {
-        return { level: "info", text: `${d.cluster}: \`pulumi up\` will switch over from ${d.actual} to ${d.intended} (pg_role: primary moved to ${ipOf(d.intended)}).` };
+        const sync = cluster?.patroni.synchronous_mode ? ` Synchronous mode is on: ${d.intended} is made a synchronous standby first (every replica synchronous for the moment), then the count is put back.` : "";
+        return { level: "info", text: `${d.cluster}: \`pulumi up\` will switch over from ${d.actual} to ${d.intended} (pg_role: primary moved to ${ipOf(d.intended)}).${sync}` };
       }
       const actualIp = ipOf(d.actual as string);
       const keep = actualIp

@@ -76,6 +76,8 @@ export class PgCluster extends pulumi.ComponentResource {
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
     const infraAccess = args.access(model.infra.ip);
+    let leaderStepMade: (r: pulumi.Resource) => void = () => undefined;
+    const leaderStep = new Promise<pulumi.Resource>((resolve) => (leaderStepMade = resolve));
     const make = (i: (typeof cluster.instances)[number], after: pulumi.Resource[]) =>
       new PgInstance(i.name, {
         model,
@@ -85,6 +87,7 @@ export class PgCluster extends pulumi.ComponentResource {
         infraAccess,
         secrets,
         patroniAfter: after,
+        haproxyAfter: leaderStep,
         registerAfter: args.monitoringReady,
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });
@@ -101,7 +104,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const anchorAccess = args.access(cluster.instances[0].ip);
     const allPatroni = this.instances.map((i) => i.patroni);
     const dynamic = hostCommand(`${name}-patroni-config`, anchorAccess, dynamicConfigStep(model, cluster), secrets, { parent: this, dependsOn: allPatroni });
-    hostCommand(`${name}-leader`, anchorAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] });
+    leaderStepMade(hostCommand(`${name}-leader`, anchorAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] }));
     const roles = hostCommand(`${name}-roles`, anchorAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [...new Set([primary.patroni, anchor.patroni])] });
     hostCommand(`${name}-databases`, anchorAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
 

@@ -19,6 +19,9 @@ export interface PgInstanceArgs {
   secrets: SecretValues;
   /** What Patroni must wait for: the DCS, and for a replica the primary's Patroni. */
   patroniAfter: pulumi.Resource[];
+  /** What HAProxy's config must wait for: the cluster's leader step, so a switchover happens before the
+   * backup flags follow it (and a failed switchover leaves HAProxy as it was). Resolved once that step exists. */
+  haproxyAfter: Promise<pulumi.Resource>;
   /** What the registration must wait for (the infra node's monitoring). */
   registerAfter: pulumi.Resource[];
   /** Seconds to wait for this member to run (replica clone); see steps/postgres.ts. */
@@ -44,7 +47,7 @@ export class PgInstance extends pulumi.ComponentResource {
       offlineQuery: instance.offlineQuery,
     };
     super(instanceType, name, facts, opts);
-    const on = (step: string, s: Parameters<typeof hostCommand>[2], dependsOn: pulumi.Resource[]) =>
+    const on = (step: string, s: Parameters<typeof hostCommand>[2], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
       hostCommand(`${name}-${step}`, access, s, secrets, { parent: this, dependsOn });
 
     const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true), []);
@@ -52,7 +55,7 @@ export class PgInstance extends pulumi.ComponentResource {
     const config = on("config", configStep(model, cluster, instance), [guard]);
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
     const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
-    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare]);
+    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.haproxyAfter]);
     const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
     const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), {}, { parent: this, dependsOn: args.registerAfter });

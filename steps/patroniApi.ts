@@ -49,7 +49,8 @@ function pythonStep(cluster: ClusterModel, title: string, program: string): Host
     heredoc('cat >"$work/patroni.py"', CLIENT + program),
     // The slot's placeholder is named in the script so the step's stdin carries that one secret.
     `# needs ${placeholder(slot.patroniApi(cluster.name))}`,
-    `python3 "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api].map(quote).join(" ")}`,
+    // What the program prints is what changed: it reaches the command's output through say (and the log).
+    `python3 -u "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api].map(quote).join(" ")} | while IFS= read -r line; do say "$line"; done`,
   ]);
 }
 
@@ -100,6 +101,9 @@ print("paused" if desired.get("pause") else "not paused")
 /**
  * Makes the leader the member that config names as primary. It re-runs only when that intent
  * changes, so an unplanned failover is never undone by an unrelated `up`.
+ * In synchronous mode Patroni only switches over to a synchronous standby (else 412), so the candidate
+ * is made one first: every replica becomes synchronous for the moment (never fewer guarantees), then
+ * the count is put back once the candidate leads.
  */
 export function intendedLeaderStep(cluster: ClusterModel): HostStep {
   const want = cluster.primary.name;
@@ -108,9 +112,21 @@ now = leader()
 if now is None:
     sys.exit("error: the cluster has no leader now; run pulumi up again when patronictl list shows one")
 if now["name"] != want:
+    config = call("GET", local + "/config")
+    restore = None
+    is_sync = lambda: any(m["name"] == want and m["role"] == "sync_standby" for m in members())
+    if config.get("synchronous_mode") and not is_sync():
+        restore = config.get("synchronous_node_count", 1)
+        replicas = [m for m in members() if m["role"] not in ("leader", "standby_leader")]
+        print("synchronous mode: making %s a synchronous standby before the switchover" % want)
+        call("PATCH", local + "/config", {"synchronous_node_count": max(len(replicas), restore)})
+        wait(is_sync, want + " to become a synchronous standby", 120)
     print("switchover %s -> %s" % (now["name"], want))
     call("POST", local + "/switchover", {"leader": now["name"], "candidate": want})
     wait(lambda: (leader() or {}).get("name") == want, want + " to lead")
+    if restore is not None:
+        call("PATCH", local + "/config", {"synchronous_node_count": restore})
+        print("synchronous_node_count back to %s" % restore)
 print("leader: " + want)
 `);
 }

@@ -146,6 +146,37 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
   }, 600_000);
 
+  it("in synchronous mode (S3, S10) a switchover by config to a member that is not the sync standby works, leader step before HAProxy", async () => {
+    await step("sync-on", (i) => {
+      i.clusters["pg-test"].vars.patroni = { synchronous_mode: true };
+    });
+    const ms = await waitMembers((m) => m.some((x) => x.Role === "Sync Standby"), 90, "pg-test-2");
+    const sync = ms.find((x) => x.Role === "Sync Standby")?.Member;
+    const candidate = ["pg-test-1", "pg-test-4"].find((n) => n !== sync) as string;
+    log(`sync standby ${sync}; switching over to ${candidate}`);
+    await writeRow(`before-sync-switchover-${Date.now()}`, "10.10.10.12");
+    const { planned, result } = await apply(d, "switchover-sync", (i) => {
+      for (const h of Object.values(i.clusters["pg-test"].hosts)) if (h.pg_role === "primary") h.pg_role = "replica";
+      i.clusters["pg-test"].hosts[ipOf(candidate)].pg_role = "primary";
+    });
+    expect(ran(planned)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy", "pg-test-leader"]);
+    const at = (name: string) => result.steps.findIndex((x) => x.name === name);
+    for (const n of [1, 2, 3, 4]) expect(at("pg-test-leader")).toBeLessThan(at(`pg-test-${n}-haproxy`));
+    expect(await leaderName()).toBe(candidate);
+    const config = JSON.parse(await sshOk(candidate, "curl -fsS http://127.0.0.1:8008/config"));
+    expect(config.synchronous_node_count ?? 1).toBe(1);
+    // Back to the earlier primary and to asynchronous replication for the scenarios that follow.
+    await step("switch-back", (i) => {
+      i.clusters["pg-test"].hosts[ipOf(candidate)].pg_role = "replica";
+      i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
+    });
+    await step("sync-off", (i) => {
+      i.clusters["pg-test"].vars.patroni = { synchronous_mode: false };
+    });
+    expect(await leaderName()).toBe("pg-test-2");
+    await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13", "10.10.10.14"]);
+  }, 900_000);
+
   it("a parameter that needs a restart (S3) goes through Patroni and restarts members one by one", async () => {
     const planned = await step("parameter", (i) => {
       i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };

@@ -43,12 +43,15 @@ describe("Pulumi.dev.yaml", () => {
 
 describe("the program under mocks", () => {
   const dependsOn = new Map<string, string[]>();
+  /** Dependencies as given, some of them promises of resources made later. */
+  const rawDependsOn = new Map<string, unknown[]>();
   let registered: Registered[] = [];
 
   beforeAll(async () => {
     const original = command.remote.Command;
     jest.spyOn(command.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
       dependsOn.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => (r as any).__name));
+      rawDependsOn.set(name, (opts?.dependsOn ?? []) as unknown[]);
       return new original(name, args, opts);
     }) as any);
     ({ registered } = await runProgram(config));
@@ -108,6 +111,13 @@ describe("the program under mocks", () => {
     expect(dependsOn.get("pg-test-1-patroni")).not.toContain("pg-test-2-patroni");
     expect(dependsOn.get("pg-test-roles")).toEqual(["pg-test-1-patroni"]);
     expect(dependsOn.get("pg-test-databases")).toEqual(["pg-test-roles"]);
+  });
+
+  it("rewrites every member's HAProxy only after the leader step (a switchover happens before backup flags follow)", async () => {
+    for (const n of [1, 2, 3]) {
+      const deps = await Promise.all((rawDependsOn.get(`pg-test-${n}-haproxy`) ?? []).map((d) => Promise.resolve(d)));
+      expect(deps.map((r) => (r as any).__name)).toEqual([`pg-test-${n}-prepare`, "pg-test-leader"]);
+    }
   });
 
   it("keeps passwords out of every command text and sends them only on stdin", async () => {

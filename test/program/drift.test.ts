@@ -30,3 +30,9 @@ test("a leader whose host left the config is named as such, never as 'undefined'
   expect(m.text).toContain("pg-test-9 is no longer in this stack's config: switch over to a configured member first (`npm run pg -- switchover pg-test --candidate pg-test-1`).");
   expect(m.text).not.toContain("undefined");
 });
+
+test("a planned switchover in synchronous mode says how up gets past Patroni's sync-standby rule", () => {
+  const sync = clusters.map((c) => ({ ...c, patroni: { ...c.patroni, synchronous_mode: true } }));
+  const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-2", actual: "pg-test-1", deployed: "pg-test-1" }], sync);
+  expect(m.text).toContain("Synchronous mode is on: pg-test-2 is made a synchronous standby first");
+});
