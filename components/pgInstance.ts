@@ -51,7 +51,7 @@ export class PgInstance extends pulumi.ComponentResource {
       hostCommand(`${name}-${step}`, access, s, secrets, { parent: this, dependsOn });
 
     const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true), []);
-    const guard = on("guard", guardStep(cluster, instance), [prepare, ...args.patroniAfter]);
+    const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
     const config = on("config", configStep(model, cluster, instance), [guard]);
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
     const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);

@@ -2,6 +2,7 @@
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
+import { PATRONI_NAMESPACE } from "../render/patroni";
 import { renderPatroniUnit } from "../render/systemd";
 import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
@@ -21,7 +22,7 @@ const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
  * overwritten unless pg_clean is set and pg_safeguard is not. A marker file records that the host is
  * ours, so re-runs pass at once. (The DCS side of the guard is the cluster's DCS state step.)
  */
-export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostStep {
+export function guardStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const want = quote(cluster.name);
   const marker = quote(OWNER_MARKER);
   const flag = `clusters.${cluster.name}.vars.pg_clean`;
@@ -29,18 +30,18 @@ export function guardStep(cluster: ClusterModel, instance: InstanceModel): HostS
   const body = [
     `if [ "$(cat ${marker} 2>/dev/null)" = ${want} ]; then ${sayWords(`host already belongs to ${cluster.name}`)}; exit 0; fi`,
   ];
-  if (instance !== cluster.primary) {
-    // A replica re-added after its removal from this cluster: its old data is stale. Keep it, out of the way,
-    // and let Patroni clone the member afresh from the leader.
-    const aside = `${cluster.dataDir}.removed-`;
-    body.push(
-      `if [ "$(cat ${quote(REMOVED_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ]; then`,
-      `  aside=${quote(aside)}"$(date +%Y%m%dT%H%M%S)"`,
-      `  mv -- ${quote(cluster.dataDir)} "$aside"`,
-      `  ${sayWords(`re-added to ${cluster.name}: the data it had when removed is kept at `, expand('"$aside"'), "; it is cloned again from the leader")}`,
-      "fi",
-    );
-  }
+  // A member re-added after its removal from this cluster while the cluster lives on (its DCS holds it): the old
+  // data is stale. Keep it, out of the way, and let Patroni clone the member afresh from the leader. When the
+  // cluster itself is gone from the DCS (re-created), nothing is moved: the check below refuses, as for any data.
+  const etcdctl = `ETCDCTL_API=3 etcdctl ${quote(`--endpoints=${model.dcs.endpoints.join(",")}`)} --command-timeout=5s`;
+  const alive = `[ -n "$(${etcdctl} get --print-value-only ${quote(`${PATRONI_NAMESPACE}${cluster.name}/initialize`)} 2>/dev/null)" ]`;
+  body.push(
+    `if [ "$(cat ${quote(REMOVED_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ] && ${alive}; then`,
+    `  aside=${quote(`${cluster.dataDir}.removed-`)}"$(date +%Y%m%dT%H%M%S)"`,
+    `  mv -- ${quote(cluster.dataDir)} "$aside"`,
+    `  ${sayWords(`re-added to ${cluster.name}: the data it had when removed is kept at `, expand('"$aside"'), "; it is cloned again from the leader")}`,
+    "fi",
+  );
   body.push(
     "found=()",
     `[ -s ${quote(`${cluster.dataDir}/PG_VERSION`)} ] && found+=(${quote(`a data directory at ${cluster.dataDir}`)})`,

@@ -325,7 +325,8 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       i.dcs.servers = { "etcd-2": "10.10.10.14" };
     });
     expect(ran(planned)).toEqual(
-      ["etcd-2-etcd", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-dcs", "pg-test-patroni-config"],
+      // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.
+      ["etcd-2-etcd", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-1-guard", "pg-test-2-config", "pg-test-2-guard", "pg-test-3-config", "pg-test-3-guard", "pg-test-dcs", "pg-test-patroni-config"],
     );
     // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
     expect(await sshOk("10.10.10.14", "ETCDCTL_API=3 etcdctl get /pg/pg-test/leader --print-value-only")).toBe(leader);

@@ -32,7 +32,7 @@ function allSteps(model: Model): Record<string, HostStep> {
     out[`${c.name}-leader`] = patroniApiSteps.intendedLeaderStep(c);
     for (const i of c.instances) {
       out[`${i.name}-prepare`] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
-      out[`${i.name}-guard`] = postgresSteps.guardStep(c, i);
+      out[`${i.name}-guard`] = postgresSteps.guardStep(model, c, i);
       out[`${i.name}-config`] = postgresSteps.configStep(model, c, i);
       out[`${i.name}-patroni`] = postgresSteps.patroniStep(c, i, 300);
       out[`${i.name}-pgbouncer`] = postgresSteps.pgbouncerStep(model, c, i);
