@@ -97,11 +97,12 @@ function stepRecorder(): { steps: StepEvent[]; onEvent: (e: EngineEvent) => void
   return { steps, onEvent };
 }
 
+// A failed command's error repeats its whole script (the provider quotes the command): keep lines short.
 const printOutput = (o: string) =>
   o
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .forEach((l) => log(`  | ${l}`));
+    .forEach((l) => log(`  | ${l.length > 300 ? `${l.slice(0, 300)} …` : l}`));
 
 export interface TriedUp extends UpResult {
   /** Remote commands the engine started to change (created, updated, deleted, replaced). */
