@@ -20,11 +20,14 @@ export interface MemberRow {
 }
 
 /** Patroni's /cluster members as a table; lag in MB like patronictl. */
+/** Patroni's REST roles as patronictl shows them. */
+const ROLE_NAMES: Record<string, string> = { leader: "Leader", standby_leader: "Standby Leader", sync_standby: "Sync Standby" };
+
 export function membersTable(cluster: string, members: MemberRow[]): string {
   const rows = members.map((m) => [
     m.name,
     m.host,
-    m.role === "leader" ? "Leader" : m.role === "standby_leader" ? "Standby Leader" : "Replica",
+    ROLE_NAMES[m.role] ?? "Replica",
     m.state,
     m.timeline,
     m.role === "leader" ? "" : typeof m.lag === "number" ? Math.round(m.lag / 1048576) : "unknown",

@@ -18,3 +18,11 @@ test("members render with lag in MB, a star for a pending restart, and tags", ()
     "+-----------+-------------+---------+-----------+----+-----------+-----------------+----------------+",
   ]);
 });
+
+test("the synchronous standby is named as such, as patronictl does", () => {
+  const text = membersTable("pg-test", [
+    { name: "pg-test-1", host: "10.10.10.11", role: "leader", state: "running", timeline: 2 },
+    { name: "pg-test-2", host: "10.10.10.12", role: "sync_standby", state: "streaming", timeline: 2, lag: 0 },
+  ]);
+  expect(text).toContain("| pg-test-2 | 10.10.10.12 | Sync Standby | streaming |");
+});
