@@ -33,7 +33,14 @@ function readPrivateKey(path: string): pulumi.Output<string> {
   }
 }
 const privateKey = readPrivateKey(expandPath(model.ssh.keyPath, baseDir));
-const access = (ip: string): HostAccess => ({ host: ip, port: model.ssh.port, user: model.ssh.user, privateKey, hostKey: model.ssh.hostKeys[ip] });
+const access = (ip: string): HostAccess => ({
+  host: ip,
+  port: model.ssh.port,
+  user: model.ssh.user,
+  privateKey,
+  hostKey: model.ssh.hostKeys[ip],
+  ...(model.ssh.bastion && { bastion: model.ssh.bastion }),
+});
 
 const infra = new InfraNode("meta", { model, access });
 const clusters = model.clusters.map(

@@ -12,6 +12,8 @@ export interface HostAccess {
   privateKey: pulumi.Input<string>;
   /** Pinned host public key (`ssh-ed25519 AAAA...`); undefined only where config allows it. */
   hostKey?: string;
+  /** The bastion every connection goes through (same private key), when the inventory names one. */
+  bastion?: { host: string; port: number; user: string; hostKey?: string };
 }
 
 /** Secret values by slot name; every value is a secret Output. */
@@ -44,6 +46,9 @@ export function hostCommand(
         hostKey: access.hostKey,
         dialErrorLimit: 5,
         perDialTimeout: 10,
+        ...(access.bastion && {
+          proxy: { host: access.bastion.host, port: access.bastion.port, user: access.bastion.user, privateKey: access.privateKey, hostKey: access.bastion.hostKey },
+        }),
       },
       // No `update`: on any change the provider runs `create` again (every script is idempotent), and the
       // state keeps one copy of each script instead of two.

@@ -38,3 +38,22 @@ test("the clonefrom tag (S1 FAQ 4) is in that member's Patroni config only", asy
   expect(script(registered, "pg-test-2-config")).toMatch(/clonefrom: true/);
   for (const n of [1, 3]) expect(script(registered, `pg-test-${n}-config`)).not.toMatch(/clonefrom: true/);
 }, 30_000);
+
+test("a bastion in the inventory carries every command's connection, with its own pinned key; none without", async () => {
+  const inv = devInventory() as Inventory & { ssh?: object };
+  inv.ssh = { bastion: { host: "10.10.10.1", user: "jump", port: 2222, host_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJhc3Rpb25LZXlGb3JUZXN0cw" } };
+  const { registered } = await run(inv);
+  const commands = registered.filter((r) => r.type === "command:remote:Command");
+  expect(commands.length).toBeGreaterThan(20);
+  for (const c of commands) {
+    expect(c.inputs.connection.proxy).toMatchObject({
+      host: "10.10.10.1",
+      port: 2222,
+      user: "jump",
+      privateKey: expect.any(String),
+      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJhc3Rpb25LZXlGb3JUZXN0cw",
+    });
+  }
+  const plain = (await run(devInventory())).registered.filter((r) => r.type === "command:remote:Command");
+  for (const c of plain) expect(c.inputs.connection.proxy).toBeUndefined();
+}, 30_000);
