@@ -95,7 +95,11 @@ export function loadInventory(raw: unknown): LoadResult {
     if (problems.length > before) continue;
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
-  if (dcs && ssh) problems.push(...validateDcsAndSsh({ dcs, ssh }, models.flatMap((c) => c.instances.map((i) => i.ip))));
+  if (dcs && ssh) {
+    // Every host the program runs commands on: the infra node, the DCS servers and the cluster members.
+    const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...models.flatMap((c) => c.instances.map((i) => i.ip))])];
+    problems.push(...validateDcsAndSsh({ dcs, ssh }, hostIps));
+  }
   if (infra && dcs && ssh) problems.push(...validatePorts({ infra, dcs, ssh, vars, clusters }, models, paths));
   const errors = problems.filter((p) => p.severity === "error");
   const warnings = dedupe(problems.filter((p) => p.severity === "warning"));

@@ -55,8 +55,10 @@ export const SshSchema = strictObject({
   key_path: z.string().default("~/.ssh/id_rsa"),
   /** SSH port. Default 22. */
   port: port.default(22),
-  /** Pinned host key per host IP ("ssh-ed25519 AAAA..."); unpinned hosts get a warning. Default {}. */
+  /** Pinned host key per host IP ("ssh-ed25519 AAAA..."); every host the program connects to needs one. Default {}. */
   host_keys: z.record(z.string(), z.string()).default({}),
+  /** Accept any host key where none is pinned (hosts and bastion): only a warning then. For throw-away stacks. Default false. */
+  allow_unpinned_host_keys: z.boolean().default(false),
   /** Optional bastion. */
   bastion: BastionSchema.optional(),
 });

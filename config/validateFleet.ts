@@ -32,9 +32,24 @@ export function validateDcsAndSsh(inv: Pick<Inventory, "dcs" | "ssh">, hostIps: 
     }
   }
   for (const ip of hostIps) {
-    if (inv.ssh.host_keys[ip] === undefined) problems.push(warning(`ssh.host_keys.${ip}`, "no pinned host key, so the host's identity is not checked. Add its key from ssh-keyscan."));
+    if (inv.ssh.host_keys[ip] === undefined) problems.push(unpinned(inv.ssh.allow_unpinned_host_keys, `ssh.host_keys.${ip}`, ip, `for ${ip}`, "commands run on that host"));
+  }
+  const { bastion } = inv.ssh;
+  if (bastion && bastion.host_key === undefined) {
+    problems.push(unpinned(inv.ssh.allow_unpinned_host_keys, "ssh.bastion.host_key", bastion.host, `for the bastion ${bastion.host}`, "connections go through it"));
   }
   return problems;
+}
+
+/** Without a pinned key the SSH client accepts any host: an error unless the stack opts in with ssh.allow_unpinned_host_keys. */
+function unpinned(allowed: boolean, path: string, host: string, whose: string, checked: string): Problem {
+  const keyscan = `\`ssh-keyscan -t ed25519 ${host}\``;
+  if (allowed) return warning(path, `no pinned host key, so the host's identity is not checked (ssh.allow_unpinned_host_keys is true). Pin it with the key from ${keyscan}.`);
+  return error(
+    path,
+    `no pinned host key ${whose}, so nothing would check that ${checked}. Run ${keyscan}, check the key out of band, ` +
+      `and add the key part of its line (ssh-ed25519 AAAA...) as ${path}; or set ssh.allow_unpinned_host_keys: true to accept any host key.`,
+  );
 }
 
 interface PortUse {

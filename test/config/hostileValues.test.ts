@@ -1,6 +1,7 @@
 // The loader refuses values that could run code, inject lines or leak a password, naming the field and the fix.
 import { loadInventory, InventoryError } from "../../config/load";
 import { formatProblem } from "../../config/problems";
+import { pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Edit = (inv: any) => void;
 
@@ -16,7 +17,7 @@ function inventory(edit: Edit): unknown {
     },
   };
   edit(inv);
-  return inv;
+  return pinHostKeys(inv);
 }
 
 const vars = (key: string, value: unknown): Edit => (inv) => (inv.clusters["pg-test"].vars[key] = value);

@@ -4,13 +4,26 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { InventorySchema } from "../../config/schema";
 import { inventoryFromStackConfig, loadInventory, secretSlotsFor, InventoryError } from "../../config/load";
-import { FIXTURES, pgTest, rawFixture } from "../helpers/inventoryFixtures";
+import { FIXTURES, pgTest, pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 
-const minimal = (extra: Record<string, unknown> = {}) => ({
-  infra: { ip: "10.10.10.10" },
-  dcs: { servers: { "meta-1": "10.10.10.10" } },
-  clusters: { "pg-test": { hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" } }, ...extra } },
-});
+/** One primary, every host key pinned. */
+const minimal = (extra: Record<string, unknown> = {}) =>
+  pinHostKeys({
+    infra: { ip: "10.10.10.10" },
+    dcs: { servers: { "meta-1": "10.10.10.10" } as Record<string, string> },
+    clusters: { "pg-test": { hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" } as Record<string, unknown> }, ...extra } },
+  });
+
+/** The problems loading reports, one `<path>: <message>` line each (empty when it loads). */
+function problemLines(raw: unknown): string[] {
+  try {
+    loadInventory(raw);
+    return [];
+  } catch (e) {
+    if (!(e instanceof InventoryError)) throw e;
+    return e.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+}
 
 describe("pg-test from both forms", () => {
   test("pigsty.yml and stack config load to identical models and secrets", () => {
@@ -112,11 +125,38 @@ describe("warnings and error reporting", () => {
     expect(warnings.every((w) => w.severity === "warning")).toBe(true);
   });
 
-  test("an unpinned host key is a warning", () => {
-    const { warnings } = loadInventory(minimal());
+  test("an unpinned host is an error naming the host, how to pin it and the opt-in", () => {
+    const raw = minimal();
+    delete raw.ssh.host_keys["10.10.10.11"];
+    expect(problemLines(raw)).toEqual([
+      "ssh.host_keys.10.10.10.11: no pinned host key for 10.10.10.11, so nothing would check that commands run on that host. " +
+        "Run `ssh-keyscan -t ed25519 10.10.10.11`, check the key out of band, and add the key part of its line (ssh-ed25519 AAAA...) as ssh.host_keys.10.10.10.11; " +
+        "or set ssh.allow_unpinned_host_keys: true to accept any host key.",
+    ]);
+  });
+
+  test("the infra node and the DCS servers need pinned keys too", () => {
+    const raw = minimal();
+    delete raw.ssh.host_keys["10.10.10.10"];
+    raw.dcs.servers = { "etcd-1": "10.10.10.14" };
+    expect(problemLines(raw).map((l) => l.split(":")[0])).toEqual(["ssh.host_keys.10.10.10.10", "ssh.host_keys.10.10.10.14"]);
+  });
+
+  test("a bastion without a pinned key is an error too", () => {
+    const raw = minimal();
+    raw.ssh.bastion = { host: "jump.example.org" };
+    expect(problemLines(raw)).toEqual([
+      "ssh.bastion.host_key: no pinned host key for the bastion jump.example.org, so nothing would check that connections go through it. " +
+        "Run `ssh-keyscan -t ed25519 jump.example.org`, check the key out of band, and add the key part of its line (ssh-ed25519 AAAA...) as ssh.bastion.host_key; " +
+        "or set ssh.allow_unpinned_host_keys: true to accept any host key.",
+    ]);
+  });
+
+  test("with ssh.allow_unpinned_host_keys: true an unpinned host is only a warning", () => {
+    const { warnings } = loadInventory({ ...minimal(), ssh: { allow_unpinned_host_keys: true } });
     expect(warnings).toContainEqual({
       path: "ssh.host_keys.10.10.10.11",
-      message: "no pinned host key, so the host's identity is not checked. Add its key from ssh-keyscan.",
+      message: "no pinned host key, so the host's identity is not checked (ssh.allow_unpinned_host_keys is true). Pin it with the key from `ssh-keyscan -t ed25519 10.10.10.11`.",
       severity: "warning",
     });
   });

@@ -43,7 +43,7 @@ export function hostileInventory(flags: { clean?: boolean; safeguard?: boolean; 
     infra: { ip: "10.10.10.10", prometheus_sd_dir: s.sdDir },
     dcs: { servers: { [s.dcsMember]: "10.10.10.10", "hx-m2": "10.10.10.14" }, name: s.dcsName },
     // SSH settings stay on the laptop; hostile ones prove they never reach a host script.
-    ssh: { user: s.sshUser, key_path: `~/.ssh/hx-${FREE}`, bastion: { host: "10.10.10.1", user: s.sshUser, host_key: `ssh-ed25519 hx-pwn${FREE}` } },
+    ssh: { user: s.sshUser, key_path: `~/.ssh/hx-${FREE}`, allow_unpinned_host_keys: true, bastion: { host: "10.10.10.1", user: s.sshUser, host_key: `ssh-ed25519 hx-pwn${FREE}` } },
     vars: { pg_admin_password: PASSWORD },
     clusters: {
       [s.cluster]: {

@@ -16,3 +16,16 @@ export function rawFixture(file: string): unknown {
 export function pgTest(): LoadResult {
   return loadInventory(rawFixture("pg-test.stack.yaml"));
 }
+
+/** A well-formed ed25519 public key that no host has: fixtures pin it so that only the problem under test remains. */
+export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZpeHR1cmVIb3N0S2V5Tm90UmVhbA";
+
+type RawInventory = { infra?: { ip?: string }; dcs?: { servers?: Record<string, string> }; clusters?: Record<string, { hosts?: Record<string, unknown> }> };
+
+/** `raw` with ssh.host_keys pinned (to FAKE_HOST_KEY) for the infra node, the DCS servers and every cluster host. */
+export function pinHostKeys<T extends RawInventory>(raw: T): T & { ssh: Record<string, any> & { host_keys: Record<string, string> } } {
+  const ips = [raw.infra?.ip, ...Object.values(raw.dcs?.servers ?? {}), ...Object.values(raw.clusters ?? {}).flatMap((c) => Object.keys(c.hosts ?? {}))];
+  const keys = Object.fromEntries(ips.filter((ip): ip is string => typeof ip === "string").map((ip) => [ip, FAKE_HOST_KEY]));
+  const ssh = (raw as { ssh?: Record<string, unknown> }).ssh ?? {};
+  return { ...raw, ssh: { ...ssh, host_keys: { ...keys, ...((ssh.host_keys as Record<string, string>) ?? {}) } } };
+}

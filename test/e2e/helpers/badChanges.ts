@@ -46,8 +46,16 @@ export const BAD_CHANGES: BadChange[] = [
   { policy: "hba-scram-from-anywhere", config: STRICT_POLICY_CONFIG, edit: (i) => hbaRules(i).push({ user: "dbuser_test", db: "test", addr: "world", auth: "md5", title: "md5 from anywhere" }) },
   { policy: "no-plaintext-password", config: DEV_POLICY_CONFIG, edit: (i) => ((pgTest(i).vars.pg_users as Record<string, unknown>[])[0].comment = "password=hunter2") },
   { policy: "haproxy-admin-auth", config: STRICT_POLICY_CONFIG, edit: (i) => (pgTest(i).vars.haproxy_admin_auth_enabled = false) },
-  // A host the sandbox does not know has no pinned key: validation only warns, the policy refuses.
-  { policy: "pinned-host-key", config: DEV_POLICY_CONFIG, edit: (i) => (pgTest(i).hosts["10.10.10.19"] = { pg_seq: 9, pg_role: "replica" }) },
+  // A host the sandbox does not know has no pinned key: validation refuses that unless the stack opts in (as here,
+  // so that it only warns), and the policy refuses it then.
+  {
+    policy: "pinned-host-key",
+    config: DEV_POLICY_CONFIG,
+    edit: (i) => {
+      pgTest(i).hosts["10.10.10.19"] = { pg_seq: 9, pg_role: "replica" };
+      (i as Inventory & { ssh?: Record<string, unknown> }).ssh = { allow_unpinned_host_keys: true };
+    },
+  },
   { policy: "protected-stack-data-removal", config: STRICT_POLICY_CONFIG, edit: (i) => (pgTest(i).vars.rm_pgdata = true) },
   { policy: "min-cluster-members", config: STRICT_POLICY_CONFIG, edit: (i) => delete pgTest(i).hosts["10.10.10.12"] },
   { policy: "offline-member-required", config: STRICT_POLICY_CONFIG, edit: (i) => (pgTest(i).hosts["10.10.10.13"] = { pg_seq: 3, pg_role: "replica" }) },
