@@ -5,8 +5,17 @@ import { PATRONI_NAMESPACE } from "../render/patroni";
 import { quote } from "./shell";
 import { expand, fail, sayWords } from "./words";
 
-/** Before the new patroni.yml is installed: the DCS servers the running Patroni uses now. */
-export const rememberDcs = `old_dcs=$(python3 -c 'import sys,yaml; print(",".join(yaml.safe_load(open(sys.argv[1]))["etcd3"]["hosts"]))' ${quote(PATRONI_YML)} 2>/dev/null || true)`;
+/**
+ * Before the new patroni.yml is installed: the DCS servers the running Patroni uses now. An earlier
+ * attempt that installed the file but failed before Patroni moved left them in a record beside the
+ * step's pending record (steps/installFiles.ts), which the step removes once it succeeds.
+ */
+export const rememberDcs = [
+  'if [ -s "$pending.old-dcs" ]; then old_dcs=$(cat "$pending.old-dcs"); else',
+  `  old_dcs=$(python3 -c 'import sys,yaml; print(",".join(yaml.safe_load(open(sys.argv[1]))["etcd3"]["hosts"]))' ${quote(PATRONI_YML)} 2>/dev/null || true)`,
+  '  echo "$old_dcs" >"$pending.old-dcs"',
+  "fi",
+].join("\n");
 
 /**
  * After it is installed: true (exit 0) when the servers changed, so Patroni must restart, not reload.

@@ -18,7 +18,11 @@ export const fillSecrets = (src: string) =>
 
 /**
  * Defines `install_file DEST MODE OWNER [CHECK...]` (reads the file text on stdin) and `changed`
- * (true when any file was replaced). Placeholders `{{secret:slot}}` are filled from
+ * (true when a file was replaced and the actions that follow a change have not yet succeeded). The
+ * replaced paths are recorded on the host in "$pending" (see `pendingRecord`) before anything acts on
+ * them, and the step removes that record only once its actions succeed: a step that fails after
+ * writing its files runs the reload or restart on its next attempt, although the files no longer
+ * differ. Placeholders `{{secret:slot}}` are filled from
  * $work/secrets.json by python3, so passwords never appear in the command text or a process list.
  */
 export const installFileFunction: string[] = [
@@ -33,14 +37,28 @@ export const installFileFunction: string[] = [
   '  if [ $# -gt 0 ]; then "$@" "$work/new" >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; echo "rejected by $1: $dest" >&2; return 1; }; fi',
   '  if ! cmp -s "$work/new" "$dest"; then',
   '    install -D -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$work/new" "$dest"',
-  '    echo "$dest" >>"$work/changed"; say "changed $dest"',
+  '    echo "$dest" >>"$pending"; say "changed $dest"',
   "  else",
   '    chmod "$mode" "$dest"; chown "$owner" "$dest"',
   "  fi",
   '  rm -f "$work/new" "$work/raw"',
   "}",
-  'changed() { [ -s "$work/changed" ]; }',
+  'changed() { [ -s "$pending" ]; }',
 ];
+
+/** Where a step records, on its host, the files it replaced whose follow-up actions have not yet succeeded. */
+export function pendingRecord(title: string): string {
+  return `/var/lib/pigsty/pending/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}`;
+}
+
+/** Sets "$pending" for `installFileFunction` and reports what an earlier, failed attempt left to do. */
+export function pendingLines(title: string): string[] {
+  return [
+    `pending=${quote(pendingRecord(title))}`,
+    'install -d -m 0700 "$(dirname "$pending")"',
+    'if [ -s "$pending" ]; then say "an earlier attempt changed $(paste -sd, "$pending") but did not finish: acting on it now"; fi',
+  ];
+}
 
 /** One install_file call per file, in path order, each file's text in a here-document. */
 export function installFileLines(files: FileSpec[]): string[] {

@@ -1,6 +1,6 @@
 // A host step: the scripts of one remote command and the secret slots its stdin must carry.
 import { placeholdersIn } from "../render/secrets";
-import { installFileFunction, installFileLines, type FileSpec } from "./installFiles";
+import { installFileFunction, installFileLines, pendingLines, type FileSpec } from "./installFiles";
 import { prologue, script } from "./shell";
 
 export interface HostStep {
@@ -22,9 +22,13 @@ export function hostStep(title: string, body: string[], deleteBody?: string[]): 
   };
 }
 
-/** Runs `before`, installs files, then runs `onChange` only when one of them changed and `always` every time. */
+/**
+ * Runs `before`, installs files, then runs `onChange` when one of them changed (now, or in an earlier
+ * attempt whose `onChange` did not finish) and `always` every time.
+ */
 export function filesStep(title: string, files: FileSpec[], onChange: string[], always: string[] = [], deleteBody?: string[], before: string[] = []): HostStep {
-  const body = [...installFileFunction, ...before, ...installFileLines(files)];
+  const body = [...installFileFunction, ...pendingLines(title), ...before, ...installFileLines(files)];
   if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => `  ${l}`), "fi");
+  body.push('rm -f "$pending" "$pending".*');
   return hostStep(title, [...body, ...always], deleteBody);
 }
