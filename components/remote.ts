@@ -59,7 +59,8 @@ export function hostCommand(
       logging: "stdoutAndStderr",
       addPreviousOutputInEnv: false,
     },
-    // A step whose delete undoes its create must finish deleting before its replacement creates.
-    { deleteBeforeReplace: true, ...opts },
+    // A step whose delete undoes its create must finish deleting before its replacement creates. A step that
+    // reads secrets keeps its output encrypted in the state: a failing tool may echo what it was given.
+    { deleteBeforeReplace: true, ...(step.secrets.length > 0 && { additionalSecretOutputs: ["stdout", "stderr"] }), ...opts },
   );
 }

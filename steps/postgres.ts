@@ -95,6 +95,22 @@ function activateActualRole(cluster: ClusterModel): string[] {
 }
 
 /**
+ * Fails the step when the running Postgres finds errors in its active HBA file (pg_hba_file_rules
+ * parses the file on disk). Validation refuses what it can; this catches what only Postgres knows,
+ * e.g. an unknown auth option or hostssl with SSL off. Postgres keeps the rules it had loaded, and
+ * the step's pending record makes the next run check again. Nothing to check while Postgres is down.
+ */
+export function hbaCheck(cluster: ClusterModel, instance: InstanceModel): string[] {
+  const psql = `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+  const query = quote("select 'line ' || line_number || ': ' || error from pg_hba_file_rules where error is not null");
+  return [
+    `if hba_errors=$(runuser -u postgres -- ${psql} -c ${query} 2>/dev/null | paste -sd';'); [ -n "$hba_errors" ]; then`,
+    `  ${fail(`error: Postgres on ${instance.name} rejects its HBA file ${paths.PG_HBA_ACTIVE} (`, expand('"$hba_errors"'), `), so it keeps the rules it had. Fix the rule in clusters.${cluster.name}.vars.pg_hba_rules (or pg_hba_rules_extra), then run pulumi up again.`)}`,
+    "fi",
+  ];
+}
+
+/**
  * Patroni config and HBA. HBA changes never restart Postgres: the role-change script activates the
  * file of the node's actual role (asked from Patroni, so a failover is respected) and reloads.
  * Patroni config changes (e.g. tags) reach Patroni with a reload (SIGHUP); new DCS servers (S12)
@@ -110,6 +126,7 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
     ...activateActualRole(cluster).map(indent),
     "    systemctl reload patroni",
     "  fi",
+    ...hbaCheck(cluster, instance).map((l) => `  ${l}`),
     "fi",
   ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs]);
 }
@@ -153,6 +170,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     ]),
     "systemctl -q is-active patroni || systemctl start patroni",
     "wait_running",
+    ...hbaCheck(cluster, instance),
     ...resetBlock(instance, "postgres", [
       'if [ $was_running = yes ]; then',
       `  if ${leads}; then ${fail(`error: ${instance.name} leads ${cluster.name}; re-cloning the leader is refused. Make another member pg_role: primary first (a switchover), then reset it.`)}; fi`,
@@ -173,7 +191,7 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
   // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
   return filesStep(`pgbouncer of ${instance.name}`, specs, [
     seed,
-    `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$work/changed" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
+    `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$pending" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
   ], [
     seed,
     ...activateActualRole(cluster),
@@ -190,10 +208,34 @@ function stopService(unit: string): string[] {
   return [`if systemctl cat ${unit} >/dev/null 2>&1; then systemctl disable --now -q ${unit}; say ${quote(`stopped and disabled ${unit}`)}; fi`];
 }
 
+/**
+ * Reloads HAProxy and proves it took the new config: a successful reload starts a new worker under
+ * the same master. A config that passes `haproxy -c` can still fail to load (a port another program
+ * holds): the master then keeps the old worker and systemd reports success. That fails the step,
+ * with HAProxy still serving the old config, and the step's pending record retries the reload.
+ */
+function reloadHaproxy(instance: InstanceModel): string[] {
+  const workers = 'ps -o pid= --ppid "$master" | tr -d " " | sort';
+  return [
+    'master=$(systemctl show -p MainPID --value haproxy)',
+    `before=$(${workers})`,
+    "systemctl reload haproxy",
+    "loaded=no",
+    `for i in $(seq 1 20); do [ -n "$(comm -13 <(echo "$before") <(${workers}))" ] && { loaded=yes; break; }; sleep 0.5; done`,
+    'if [ $loaded = no ]; then journalctl -u haproxy -n 15 --no-pager || true; ' +
+      `${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}; fi`,
+    sayWords("HAProxy reloaded"),
+  ];
+}
+
 export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
   return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
-    "systemctl -q is-active haproxy && systemctl reload haproxy || systemctl restart haproxy",
+    "if systemctl -q is-active haproxy; then",
+    ...reloadHaproxy(instance).map((l) => `  ${l}`),
+    "else",
+    "  systemctl restart haproxy",
+    "fi",
   ], [
     "systemctl enable -q haproxy",
     "systemctl -q is-active haproxy || systemctl start haproxy",

@@ -1,0 +1,34 @@
+// After HBA is written and reloaded, errors that only Postgres finds (pg_hba_file_rules) fail the step.
+import { spawnSync } from "node:child_process";
+import { configStep, hbaCheck, patroniStep } from "../../steps/postgres";
+import { pgTest } from "../helpers/inventoryFixtures";
+
+const { model } = pgTest();
+const cluster = model.clusters[0];
+const member = cluster.instances[1];
+
+/** Runs the check with `runuser` standing in for the postgres query, printing `rows`. */
+function check(rows: string): { status: number | null; stderr: string } {
+  const stub = `runuser() { printf '%s' "$ROWS"; }`;
+  const r = spawnSync("/bin/bash", ["-c", [stub, ...hbaCheck(cluster, member), "echo passed"].join("\n")], { encoding: "utf8", env: { ...process.env, ROWS: rows } });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test("an HBA error reported by Postgres fails the step, naming the line, the error and the field to fix", () => {
+  const r = check("line 12: unrecognized authentication option name: \"foo\"\nline 13: hostssl record cannot match because SSL is disabled\n");
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("rejects its HBA file /pg/conf/pg_hba.conf");
+  expect(r.stderr).toContain('line 12: unrecognized authentication option name: "foo";line 13: hostssl record');
+  expect(r.stderr).toContain("clusters.pg-test.vars.pg_hba_rules");
+});
+
+test("no error rows (or no running Postgres) passes", () => {
+  expect(check("").status).toBe(0);
+});
+
+test("the check runs after every HBA reload and after Patroni starts Postgres", () => {
+  const config = configStep(model, cluster, member).create;
+  expect(config.indexOf("from pg_hba_file_rules")).toBeGreaterThan(config.indexOf("on_role_change"));
+  const patroni = patroniStep(cluster, member, 60).create;
+  expect(patroni.indexOf("from pg_hba_file_rules")).toBeGreaterThan(patroni.lastIndexOf("wait_running\n"));
+});
