@@ -55,6 +55,8 @@ function unpinned(allowed: boolean, path: string, host: string, whose: string, c
 interface PortUse {
   port: number;
   path: string;
+  /** How a message names this user of the port; default its path. */
+  name?: string;
 }
 
 /** Ports every host of a cluster listens on, with the inventory path that sets each. */
@@ -88,7 +90,9 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
   ];
   const dcsIps = new Set(Object.values(inv.dcs.servers));
   const hostUses = new Map<string, PortUse[]>();
-  const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? []), ...uses]);
+  // sshd comes first on every host, so the value that collides with it is the one reported.
+  const sshd: PortUse = { port: inv.ssh.port, path: "ssh.port", name: "sshd (ssh.port)" };
+  const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? [sshd]), ...uses]);
   add(inv.infra.ip, infraUses);
   for (const ip of dcsIps) add(ip, dcsUses);
   for (const c of clusters) {
@@ -96,16 +100,16 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
     for (const i of c.instances) add(i.ip, clusterPorts(c, at, serviceKeys));
   }
   for (const [ip, uses] of hostUses) {
-    const owner = new Map<number, string>();
+    const owner = new Map<number, PortUse>();
     for (const u of uses) {
       const first = owner.get(u.port);
       if (first === undefined) {
-        owner.set(u.port, u.path);
+        owner.set(u.port, u);
         continue;
       }
-      if (first === u.path || seen.has(`${u.path}|${first}`)) continue;
-      seen.add(`${u.path}|${first}`);
-      problems.push(error(u.path, `port ${u.port} on ${ip} is already used by ${first}. Pick a port that is free on that host.`));
+      if (first.path === u.path || seen.has(`${u.path}|${first.path}`)) continue;
+      seen.add(`${u.path}|${first.path}`);
+      problems.push(error(u.path, `port ${u.port} on ${ip} is already used by ${first.name ?? first.path}. Pick a port that is free on that host.`));
     }
   }
   return problems;
