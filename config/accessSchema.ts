@@ -1,7 +1,7 @@
 // Schemas for who may connect to a cluster: pg_users, pg_databases and HBA rules (Pigsty names).
 import { z } from "zod";
-import { accountName, encodingName, gucRecord, localeName, matching, oneLine } from "./safeValues";
-import { paramValue, strictObject } from "./schemaKit";
+import { accountName, encodingName, gucRecord, localeName, matching, oneLine, passwordText } from "./safeValues";
+import { strictObject } from "./schemaKit";
 
 /** Extension names may have hyphens (uuid-ossp); they are always double-quoted in SQL. */
 const extensionName = matching(/^[a-z_][a-z0-9_-]{0,62}$/, "an extension name", "Use the name pg_available_extensions lists, e.g. pg_stat_statements");
@@ -11,7 +11,7 @@ export const UserSchema = strictObject({
   /** Role name, a lowercase Postgres identifier. */
   name: z.string(),
   /** Password; moved into the secret slot `<cluster>/user/<name>`, generated when absent. */
-  password: z.string().optional(),
+  password: passwordText.optional(),
   /** `absent` drops the role on the next up; deleting the entry only stops managing it. Default present. */
   state: z.enum(["present", "absent"]).default("present"),
   /** May log in (false makes it a group role). Default true. */
@@ -37,7 +37,7 @@ export const UserSchema = strictObject({
   /** Roles granted to this user; each must be a user/role of the cluster or a built-in pg_* role. Default []. */
   roles: z.array(z.string()).default([]),
   /** Role-level settings (ALTER ROLE ... SET); keys are setting names. Default {}. */
-  parameters: gucRecord(paramValue).default({}),
+  parameters: gucRecord().default({}),
   /** Expose through pgbouncer (adds it to the userlist). Default false. */
   pgbouncer: z.boolean().default(false),
   /** pgbouncer pool mode override for this user. */
@@ -78,7 +78,7 @@ export const DatabaseSchema = strictObject({
   /** Schemas to create. Default []. */
   schemas: z.array(accountName("schema")).default([]),
   /** Database-level settings (ALTER DATABASE ... SET); keys are setting names. Default {}. */
-  parameters: gucRecord(paramValue).default({}),
+  parameters: gucRecord().default({}),
   /** Expose through pgbouncer ([databases] entry). Default true, as in Pigsty. */
   pgbouncer: z.boolean().default(true),
   /** COMMENT ON DATABASE. */

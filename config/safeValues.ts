@@ -4,6 +4,9 @@
 import { z } from "zod";
 import { PG_IDENTIFIER } from "./schemaKit";
 
+/** Line breaks, NUL and the other ASCII control characters. */
+const CONTROL_CHAR = /[\x00-\x1f\x7f]/;
+
 /** One path segment: no spaces, quotes, globs, `$`, backslashes or control characters. */
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -58,9 +61,31 @@ export const matching = (pattern: RegExp, what: string, fix: string) =>
 /** A name Postgres knows a setting by: `work_mem`, or `extension.setting` for a custom one. */
 export const GUC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
-/** Settings keyed by GUC name (pg_parameters, role and database parameters); the key is checked, the value is quoted. */
-export const gucRecord = (valueSchema: z.ZodType<string | number | boolean>) =>
-  z.record(z.string(), valueSchema).superRefine((record, ctx) => {
+/** What a value is when it is not a string, a finite number or a boolean; undefined when it is one. */
+function notScalar(value: unknown): string | undefined {
+  if (typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : "an infinite number";
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+}
+
+/**
+ * A setting's value. It reaches postgresql.conf through Patroni (one `name = '...'` line, Patroni doubles
+ * ' and \) and SQL as a quoted literal, so any one-line scalar is safe; a line break would start a new setting.
+ */
+const settingValue = z.custom<string | number | boolean>().superRefine((value, ctx) => {
+  const kind = notScalar(value);
+  if (kind) {
+    ctx.addIssue({ code: "custom", message: `is ${kind}, not a setting value. Give a string, a number or true/false, e.g. work_mem: 64MB.` });
+  } else if (typeof value === "string" && CONTROL_CHAR.test(value)) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} has a line break or control character, which a setting's value cannot hold (postgresql.conf has one setting per line). Write the value on one line.` });
+  }
+});
+
+/** Settings keyed by GUC name (pg_parameters, role and database parameters): names and values checked, values quoted where they land. */
+export const gucRecord = () =>
+  z.record(z.string(), settingValue).superRefine((record, ctx) => {
     for (const key of Object.keys(record)) {
       if (!GUC_NAME.test(key)) {
         ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} is not a setting name. Use the parameter's name as Postgres spells it, e.g. work_mem or auto_explain.log_min_duration.` });
@@ -70,7 +95,27 @@ export const gucRecord = (valueSchema: z.ZodType<string | number | boolean>) =>
 
 /** Text that lands on one line of a file (HBA titles become `# title`): no line breaks or control characters. */
 export const oneLine = z.string().superRefine((value, ctx) => {
-  if (/[\x00-\x1f\x7f]/.test(value)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} has a line break or control character. Write it on one line.` });
+  if (CONTROL_CHAR.test(value)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} has a line break or control character. Write it on one line.` });
+});
+
+/**
+ * Characters no file on a host can carry in a password, whatever the escaping: control characters
+ * (line breaks, tabs, NUL), lone surrogates, noncharacters and the byte order mark (invalid in a
+ * systemd EnvironmentFile). Everything else is escaped per file when the host fills it in.
+ */
+const UNCARRIABLE = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\uFEFF]/u;
+
+/** pgbouncer keeps a userlist.txt password in a 2048-byte buffer; this leaves room and a round number. */
+export const MAX_PASSWORD_BYTES = 1024;
+
+/** A password: any printable text up to MAX_PASSWORD_BYTES. Messages never show the value. */
+export const passwordText = z.string().superRefine((value, ctx) => {
+  const hidden = "the given value (hidden, a password)";
+  if (UNCARRIABLE.test(value)) {
+    ctx.addIssue({ code: "custom", message: `${hidden} has a line break, tab or other control character (or is not valid Unicode text), which no config file can carry. Write the password on one line with printable characters only.` });
+  } else if (Buffer.byteLength(value, "utf8") > MAX_PASSWORD_BYTES) {
+    ctx.addIssue({ code: "custom", message: `${hidden} is longer than ${MAX_PASSWORD_BYTES} bytes (UTF-8), more than pgbouncer's userlist.txt holds. Use a shorter password.` });
+  }
 });
 
 /** Hosts fill `{{secret:<slot>}}` with passwords, so no other value may contain one. */

@@ -41,6 +41,3 @@ export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Cluster names become instance names, hostnames and DCS keys: lowercase letters, digits, hyphens. */
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
-/** A value for a postgresql.conf parameter. */
-export const paramValue = z.union([z.string(), z.number(), z.boolean()]);

@@ -124,6 +124,38 @@ describe("setting names (GUCs)", () => {
   });
 });
 
+describe("setting values", () => {
+  const param = (value: unknown): Edit => vars("pg_parameters", { work_mem: value });
+  const ONE_LINE = "has a line break or control character, which a setting's value cannot hold (postgresql.conf has one setting per line). Write the value on one line.";
+
+  test.each([
+    ["4MB'\narchive_command = 'sh -c reboot", '"4MB\'\\narchive_command = \'sh -c reboot"'],
+    ["4MB\u0000", '"4MB\\u0000"'],
+    ["4MB\r", '"4MB\\r"'],
+    ["4\tMB", '"4\\tMB"'],
+  ])("pg_parameters value %j is refused", (value, shown) => {
+    expect(problems(param(value))).toEqual([`${V}.pg_parameters.work_mem: ${shown} ${ONE_LINE}`]);
+  });
+
+  test.each([
+    [{ a: 1 }, "a mapping"],
+    [["64MB"], "a list"],
+    [null, "null"],
+    [Infinity, "an infinite number"],
+  ])("pg_parameters value %j is refused: %s", (value, what) => {
+    expect(problems(param(value))).toEqual([`${V}.pg_parameters.work_mem: is ${what}, not a setting value. Give a string, a number or true/false, e.g. work_mem: 64MB.`]);
+  });
+
+  test("role and database parameter values are held to the same rule", () => {
+    expect(problems((inv) => (inv.clusters["pg-test"].vars.pg_users[0].parameters = { search_path: "public\n" }))).toEqual([`${V}.pg_users[0].parameters.search_path: "public\\n" ${ONE_LINE}`]);
+    expect(problems((inv) => (inv.clusters["pg-test"].vars.pg_databases[0].parameters = { work_mem: { x: 1 } }))[0]).toContain(`${V}.pg_databases[0].parameters.work_mem: is a mapping, not a setting value.`);
+  });
+
+  test("quotes, backslashes, # and spaces load (Patroni doubles ' and \\ in postgresql.conf)", () => {
+    expect(problems(vars("pg_parameters", { "pigsty.probe": "a'b\\c # d", work_mem: 65536, jit: false }))).toEqual([]);
+  });
+});
+
 describe("HBA", () => {
   const extra = (rule: Record<string, unknown>): Edit => vars("pg_hba_rules_extra", [rule]);
   const R = `${V}.pg_hba_rules_extra[0]`;
