@@ -83,17 +83,23 @@ function databaseSql(d: DatabaseModel): string[] {
     `SELECT ${literal(create.join(" "))} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${literal(d.name)})\\gexec`,
     `ALTER DATABASE ${ident(d.name)} OWNER TO ${ident(d.owner)};`,
     `ALTER DATABASE ${ident(d.name)} CONNECTION LIMIT ${d.connlimit};`,
-    `ALTER DATABASE ${ident(d.name)} ALLOW_CONNECTIONS ${d.allowconn};`,
   ];
   if (d.comment) lines.push(`COMMENT ON DATABASE ${ident(d.name)} IS ${literal(d.comment)};`);
   if (d.revokeconn) lines.push(`REVOKE CONNECT ON DATABASE ${ident(d.name)} FROM PUBLIC;`);
-  lines.push(`\\connect ${ident(d.name)}`);
-  for (const s of d.schemas) lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(s)} AUTHORIZATION ${ident(d.owner)};`);
-  for (const e of d.extensions) {
-    const ext = typeof e === "string" ? { name: e, schema: undefined } : e;
-    lines.push(`CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)}${ext.schema ? ` SCHEMA ${ident(ext.schema)}` : ""};`);
+  const inside = [
+    ...d.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${ident(s)} AUTHORIZATION ${ident(d.owner)};`),
+    ...d.extensions.map((e) => {
+      const ext = typeof e === "string" ? { name: e, schema: undefined } : e;
+      return `CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)}${ext.schema ? ` SCHEMA ${ident(ext.schema)}` : ""};`;
+    }),
+  ];
+  // Nobody, not even a superuser, can connect while ALLOW_CONNECTIONS is false (set by an earlier run): such a
+  // database is opened only for its schemas and extensions, and its final setting always comes last.
+  if (inside.length > 0) {
+    if (!d.allowconn) lines.push(`ALTER DATABASE ${ident(d.name)} ALLOW_CONNECTIONS true;`);
+    lines.push(`\\connect ${ident(d.name)}`, ...inside, "\\connect postgres");
   }
-  lines.push("\\connect postgres");
+  lines.push(`ALTER DATABASE ${ident(d.name)} ALLOW_CONNECTIONS ${d.allowconn};`);
   return lines;
 }
 

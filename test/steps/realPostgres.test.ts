@@ -1,0 +1,94 @@
+// Against a real local Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the databases SQL runs twice in
+// a row with allowconn: false databases, and an accepted setting value reads back unchanged through Patroni's writer.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { loadInventory } from "../../config/load";
+import { databasesSql } from "../../steps/sql";
+import { rawFixture } from "../helpers/inventoryFixtures";
+
+const enabled = process.env.REAL_TOOLS === "1";
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+const isRoot = userInfo().uid === 0;
+/** Postgres refuses to run as root: run it as the postgres user then. */
+const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
+
+function run(cmd: string, args: string[]): string {
+  if (!existsSync(cmd) && cmd.startsWith("/")) throw new Error(`REAL_TOOLS=1 but ${cmd} is missing: install postgresql-15 and patroni`);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+const describeReal = enabled ? describe : describe.skip;
+
+describeReal("a real Postgres 15", () => {
+  let dir = "";
+  let port = 0;
+  const psql = (args: string[]) => run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", ...args]));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "pigsty-pg-"));
+    chmodSync(dir, 0o755);
+    if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    run(...asPostgres(`${PG_BIN}/initdb`, ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres"]));
+    port = await freePort();
+    const opts = `-c listen_addresses='' -c port=${port} -c unix_socket_directories=${dir}`;
+    run(...asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(dir, "data"), "-o", opts, "-l", join(dir, "pg.log"), "-w", "start"]));
+  });
+  afterAll(() => {
+    if (port) spawnSync(...asPostgres(`${PG_BIN}/pg_ctl`, ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the databases SQL passes twice in a row with allowconn: false databases, which end closed", () => {
+    const raw = rawFixture("pg-test.stack.yaml") as any;
+    raw.clusters["pg-test"].vars.pg_databases = [
+      { name: "test", owner: "dbuser_test", extensions: ["pg_stat_statements"], schemas: ["app"] },
+      { name: "tmpl", allowconn: false, extensions: ["pg_trgm"], schemas: ["shared"] },
+      { name: "archive", allowconn: false, comment: "closed" },
+    ];
+    const c = loadInventory(raw).model.clusters[0];
+    psql(["-c", "CREATE ROLE dbuser_test LOGIN"]);
+    const file = join(dir, "databases.sql");
+    writeFileSync(file, databasesSql(c));
+    chmodSync(file, 0o644);
+    psql(["-f", file]);
+    psql(["-f", file]);
+    const allow = psql(["-Atc", "SELECT string_agg(datname || '=' || datallowconn, ' ' ORDER BY datname) FROM pg_database WHERE datname IN ('test','tmpl','archive')"]).trim();
+    expect(allow).toBe("archive=false test=true tmpl=false");
+    // The closed template got its schema and extension while it was open.
+    psql(["-c", "ALTER DATABASE tmpl ALLOW_CONNECTIONS true"]);
+    expect(psql(["-d", "tmpl", "-Atc", "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'shared') || ' ' || (SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm')"]).trim()).toBe("1 1");
+  });
+
+  test("an accepted setting value with ' \\ and # reads back unchanged through Patroni's postgresql.conf writer", () => {
+    const value = "a'b\\c # d";
+    const conf = join(dir, "patroni.conf");
+    const writer = [
+      "import json, sys",
+      "from patroni.postgresql.config import ConfigWriter",
+      "with ConfigWriter(sys.argv[1]) as f:",
+      "    for k, v in json.loads(sys.argv[2]).items(): f.write_param(k, v)",
+    ].join("\n");
+    const params = { "pigsty.probe": value, data_directory: join(dir, "data"), hba_file: join(dir, "data", "pg_hba.conf"), ident_file: join(dir, "data", "pg_ident.conf") };
+    run("/usr/bin/python3", ["-c", writer, conf, JSON.stringify(params)]);
+    chmodSync(conf, 0o644);
+    const out = run(...asPostgres(`${PG_BIN}/postgres`, [`--config-file=${conf}`, "-C", "pigsty.probe"]));
+    expect(out.trim()).toBe(value);
+  });
+});
+
+test("real-Postgres checks are opt-in with REAL_TOOLS=1", () => {
+  expect(["1", undefined, "0", ""]).toContain(process.env.REAL_TOOLS);
+});
