@@ -1,6 +1,6 @@
 // Schemas for who may connect to a cluster: pg_users, pg_databases and HBA rules (Pigsty names).
 import { z } from "zod";
-import { accountName, encodingName, gucRecord, localeName, matching, oneLine } from "./safeValues";
+import { accountName, encodingName, gucRecord, localeName, matching, oneLine, passwordText } from "./safeValues";
 import { strictObject } from "./schemaKit";
 
 /** Extension names may have hyphens (uuid-ossp); they are always double-quoted in SQL. */
@@ -11,7 +11,7 @@ export const UserSchema = strictObject({
   /** Role name, a lowercase Postgres identifier. */
   name: z.string(),
   /** Password; moved into the secret slot `<cluster>/user/<name>`, generated when absent. */
-  password: z.string().optional(),
+  password: passwordText.optional(),
   /** `absent` drops the role on the next up; deleting the entry only stops managing it. Default present. */
   state: z.enum(["present", "absent"]).default("present"),
   /** May log in (false makes it a group role). Default true. */

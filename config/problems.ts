@@ -112,8 +112,9 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
     case "invalid_union":
       return [error(path, `${show(input, secret)} does not match any accepted form. Check the documented forms of this field.`)];
     default:
-      // zod's own generic messages may quote the input; a password field gets a message of ours.
-      if (secret) return [error(path, `${show(input, secret)} is not accepted. Give the password as a string.`)];
+      // zod's own generic messages may quote the input; a password field gets a message of ours (our
+      // own refinements of passwords, config/safeValues.ts passwordText, never show the value).
+      if (secret && issue.code !== "custom") return [error(path, `${show(input, secret)} is not accepted. Give the password as a string.`)];
       // Our own refinements already say what to do; zod's generic ones get a nudge.
       return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
   }

@@ -98,6 +98,26 @@ export const oneLine = z.string().superRefine((value, ctx) => {
   if (CONTROL_CHAR.test(value)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} has a line break or control character. Write it on one line.` });
 });
 
+/**
+ * Characters no file on a host can carry in a password, whatever the escaping: control characters
+ * (line breaks, tabs, NUL), lone surrogates, noncharacters and the byte order mark (invalid in a
+ * systemd EnvironmentFile). Everything else is escaped per file when the host fills it in.
+ */
+const UNCARRIABLE = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\uFEFF]/u;
+
+/** The longest password pgbouncer 1.18 (Debian 12) logs in with from userlist.txt (measured: 1025 bytes fail). */
+export const MAX_PASSWORD_BYTES = 1024;
+
+/** A password: any printable text up to MAX_PASSWORD_BYTES. Messages never show the value. */
+export const passwordText = z.string().superRefine((value, ctx) => {
+  const hidden = "the given value (hidden, a password)";
+  if (UNCARRIABLE.test(value)) {
+    ctx.addIssue({ code: "custom", message: `${hidden} has a line break, tab or other control character (or is not valid Unicode text), which no config file can carry. Write the password on one line with printable characters only.` });
+  } else if (Buffer.byteLength(value, "utf8") > MAX_PASSWORD_BYTES) {
+    ctx.addIssue({ code: "custom", message: `${hidden} is longer than ${MAX_PASSWORD_BYTES} bytes (UTF-8), more than pgbouncer's userlist.txt holds. Use a shorter password.` });
+  }
+});
+
 /** Hosts fill `{{secret:<slot>}}` with passwords, so no other value may contain one. */
 const RESERVED = "{{secret:";
 

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
-import { accountName, encodingName, gucRecord, localeName, matching, safePath } from "./safeValues";
+import { accountName, encodingName, gucRecord, localeName, matching, passwordText, safePath } from "./safeValues";
 import { port, strictObject } from "./schemaKit";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
@@ -36,19 +36,19 @@ export const ClusterVarsSchema = strictObject({
   /** OS user owning Postgres and superuser role name. Default postgres. */
   pg_dbsu: accountName("dbsu").default("postgres"),
   /** Superuser password; slot `<cluster>/superuser`. */
-  pg_dbsu_password: z.string().optional(),
+  pg_dbsu_password: passwordText.optional(),
   /** Replication user. Default replicator. */
   pg_replication_username: accountName("replication user").default("replicator"),
   /** Replication password; slot `<cluster>/replication`. */
-  pg_replication_password: z.string().optional(),
+  pg_replication_password: passwordText.optional(),
   /** Monitoring user (exporters). Default dbuser_monitor. */
   pg_monitor_username: accountName("monitor user").default("dbuser_monitor"),
   /** Monitoring password; slot `<cluster>/monitor`. */
-  pg_monitor_password: z.string().optional(),
+  pg_monitor_password: passwordText.optional(),
   /** Admin user. Default dbuser_dba. */
   pg_admin_username: accountName("admin user").default("dbuser_dba"),
   /** Admin password; slot `<cluster>/admin`. */
-  pg_admin_password: z.string().optional(),
+  pg_admin_password: passwordText.optional(),
   /** Initdb encoding. Default UTF8. */
   pg_encoding: encodingName.default("UTF8"),
   /** Initdb locale. Default C. */
@@ -68,7 +68,7 @@ export const ClusterVarsSchema = strictObject({
   /** Patroni REST API user for unsafe endpoints. Default postgres. */
   patroni_username: accountName("Patroni API user").default("postgres"),
   /** Patroni REST API password; slot `<cluster>/patroni_api`. */
-  patroni_password: z.string().optional(),
+  patroni_password: passwordText.optional(),
   /** HAProxy admin page and /metrics port (Pigsty's haproxy_exporter_port). Default 9101. */
   haproxy_admin_port: port.default(9101),
   /** Require basic auth on the HAProxy admin page. Default false. */
@@ -76,7 +76,7 @@ export const ClusterVarsSchema = strictObject({
   /** HAProxy admin user. Default admin. */
   haproxy_admin_username: accountName("HAProxy admin user").default("admin"),
   /** HAProxy admin password; slot `<cluster>/haproxy_admin`. */
-  haproxy_admin_password: z.string().optional(),
+  haproxy_admin_password: passwordText.optional(),
   /** Postgres exporter port. Default 9630. */
   pg_exporter_port: port.default(9630),
   /** pgbouncer exporter port. Default 9631. */

@@ -15,7 +15,8 @@ interface Config {
 
 const sqlPassword = /\bPASSWORD\s+'([^']*)'/i;
 // `key=value`, `key = value` and YAML's `key: value`; a space before ':' is psql's `:'var'` reference instead.
-const assignment = /\b([A-Za-z_]*(?:PASSWORD|PASSWD))(?:\s*=|:)\s*("[^"]*"|'[^']*'|[^\s;&|]+)/gi;
+// A placeholder's value is taken whole: its `|format` is not a shell pipe.
+const assignment = /\b([A-Za-z_]*(?:PASSWORD|PASSWD))(?:\s*=|:)\s*(\{\{secret:[^}\s]*\}\}|"[^"]*"|'[^']*'|[^\s;&|]+)/gi;
 // A value that names a variable, is blank or masked, or is a secret slot's placeholder is a reference, not a password.
 const reference = /^["']?(\$|\*+["']?$|["']?$)/;
 const passwordKey = /passw(or)?d|secret/i;

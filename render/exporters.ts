@@ -17,7 +17,7 @@ export function renderPgExporterEnv(cluster: ClusterModel, instance: InstanceMod
     `# postgres_exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
     `DATA_SOURCE_URI="127.0.0.1:${cluster.ports.postgres}/postgres?sslmode=disable"`,
     `DATA_SOURCE_USER="${cluster.accounts.monitor}"`,
-    `DATA_SOURCE_PASS="${placeholder(slot.monitor(cluster.name))}"`,
+    `DATA_SOURCE_PASS="${placeholder(slot.monitor(cluster.name), "env")}"`,
     `ARGS="--web.listen-address=:${cluster.ports.pgExporter} --auto-discover-databases"`,
     "",
   ].join("\n");
@@ -28,7 +28,7 @@ export function renderPgExporterEnv(cluster: ClusterModel, instance: InstanceMod
  * pgbouncer's admin console as the monitor user (a stats_user in pgbouncer.ini).
  */
 export function renderPgbouncerExporterEnv(cluster: ClusterModel, instance: InstanceModel): string {
-  const dsn = `postgres://${cluster.accounts.monitor}:${placeholder(slot.monitor(cluster.name))}@127.0.0.1:${cluster.ports.pgbouncer}/pgbouncer?sslmode=disable`;
+  const dsn = `postgres://${cluster.accounts.monitor}:${placeholder(slot.monitor(cluster.name), "url")}@127.0.0.1:${cluster.ports.pgbouncer}/pgbouncer?sslmode=disable`;
   return [
     `# pgbouncer exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
     `PGBOUNCER_EXPORTER_DSN="${dsn}"`,

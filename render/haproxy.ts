@@ -39,7 +39,8 @@ function adminSection(cluster: ClusterModel): string[] {
     "    stats refresh 30s",
   ];
   if (cluster.haproxyAdmin.authEnabled) {
-    lines.push(`    stats auth ${cluster.haproxyAdmin.username}:${placeholder(slot.haproxyAdmin(cluster.name))}`);
+    // Single quotes: HAProxy reads nothing inside them (no #, spaces, $ or escapes); the format handles a '.
+    lines.push(`    stats auth '${cluster.haproxyAdmin.username}:${placeholder(slot.haproxyAdmin(cluster.name), "haproxy")}'`);
     // Setting servers to MAINT/DRAIN from the page (SOP S7) is allowed only behind auth.
     lines.push("    stats admin if TRUE");
   }

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { slot } from "../config/secrets";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT } from "./paths";
-import { placeholder } from "./secrets";
+import { yamlPlaceholder } from "./secrets";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
 export const PATRONI_NAMESPACE = "/pg/";
@@ -46,7 +46,7 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       listen: `0.0.0.0:${cluster.ports.patroni}`,
       connect_address: `${instance.ip}:${cluster.ports.patroni}`,
       // Only unsafe endpoints (POST/PATCH/...) need auth; HAProxy's GET health checks stay open.
-      authentication: { username: cluster.accounts.patroniApi, password: placeholder(slot.patroniApi(cluster.name)) },
+      authentication: { username: cluster.accounts.patroniApi, password: yamlPlaceholder(slot.patroniApi(cluster.name)) },
     },
     etcd3: { hosts: model.dcs.endpoints },
     bootstrap: {
@@ -67,11 +67,11 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       use_unix_socket: true,
       use_unix_socket_repl: true,
       authentication: {
-        superuser: { username: cluster.accounts.dbsu, password: placeholder(slot.superuser(cluster.name)) },
-        replication: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
+        superuser: { username: cluster.accounts.dbsu, password: yamlPlaceholder(slot.superuser(cluster.name)) },
+        replication: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)) },
         // pg_rewind connects to the new leader over the network, where HBA admits the replicator (not
         // the dbsu, which is ident-only); steps/sql.ts grants it the functions pg_rewind needs.
-        rewind: { username: cluster.accounts.replication, password: placeholder(slot.replication(cluster.name)) },
+        rewind: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)) },
       },
       // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
       parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },

@@ -72,7 +72,7 @@ export function renderPgbouncerUserlist(cluster: ClusterModel): string {
   const slotOf = (user: string) =>
     user === cluster.accounts.admin ? slot.admin(c) : user === cluster.accounts.monitor ? slot.monitor(c) : slot.user(c, user);
   return pgbouncerUsers(cluster)
-    .map((u) => `"${u}" "${placeholder(slotOf(u))}"`)
+    .map((u) => `"${u}" "${placeholder(slotOf(u), "userlist")}"`)
     .join("\n")
     .concat("\n");
 }

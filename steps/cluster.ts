@@ -16,7 +16,7 @@ import { databasesSql, rolesSql } from "./sql";
  */
 function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
   const psql = `${quote(`${cluster.binDir}/psql`)} -X -q -v ON_ERROR_STOP=1`;
-  const pgpass = `*:*:*:${cluster.accounts.admin}:${placeholder(slot.admin(cluster.name))}`;
+  const pgpass = `*:*:*:${cluster.accounts.admin}:${placeholder(slot.admin(cluster.name), "pgpass")}`;
   const port = quote(String(cluster.ports.postgres));
   return hostStep(title, [
     heredoc('cat >"$work/sql.in"', sql),

@@ -1,4 +1,5 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
+import { FILL_PROGRAM } from "../render/secrets";
 import { heredoc, quote } from "./shell";
 
 export interface FileSpec {
@@ -12,9 +13,11 @@ export interface FileSpec {
   check?: string;
 }
 
-/** A command that prints file SRC with its `{{secret:slot}}` placeholders filled from $work/secrets.json. */
-export const fillSecrets = (src: string) =>
-  `python3 -c 'import json,re,sys; s=json.load(open(sys.argv[1])); t=open(sys.argv[2]).read(); sys.stdout.write(re.sub(r"\\{\\{secret:([A-Za-z0-9_./-]+)\\}\\}", lambda m: s[m.group(1)], t))' "$work/secrets.json" ${src}`;
+/**
+ * A command that prints file SRC with its `{{secret:slot|format}}` placeholders filled from
+ * $work/secrets.json, each password escaped for its file (render/secrets.ts FILL_PROGRAM).
+ */
+export const fillSecrets = (src: string) => `python3 -c '${FILL_PROGRAM}' "$work/secrets.json" ${src}`;
 
 /**
  * Defines `install_file DEST MODE OWNER [CHECK...]` (reads the file text on stdin) and `changed`

@@ -9,8 +9,9 @@
 
 /**
  * python3 program: argv[1] secrets JSON (slot -> password), argv[2] SQL text; prints the SQL with each
- * `{{secret:slot}}` replaced by a verifier. A password that already is a SCRAM verifier or an md5
- * hash (Pigsty accepts both) is used as it is. The salt is random, so the text differs every run.
+ * `{{secret:slot|scram}}` replaced by a verifier (any other placeholder is refused). A password that
+ * already is a SCRAM verifier or an md5 hash (Pigsty accepts both) is used as it is. The salt is
+ * random, so the text differs every run.
  */
 export const SCRAM_FILL = `import base64, hashlib, hmac, json, os, re, stringprep, sys, unicodedata
 
@@ -41,11 +42,13 @@ def verifier(password):
     b64 = lambda b: base64.b64encode(b).decode()
     return "SCRAM-SHA-256$4096:%s$%s:%s" % (b64(salt), b64(hashlib.sha256(client).digest()), b64(server))
 
-secrets = json.load(open(sys.argv[1]))
-text = open(sys.argv[2]).read()
+secrets = json.load(open(sys.argv[1], encoding="utf-8"))
+text = open(sys.argv[2], encoding="utf-8").read()
 def fill(m):
+    if m.group(2) != "scram":
+        sys.exit("error: secret slot %s in SQL must have the format scram, so it becomes a verifier" % m.group(1))
     if m.group(1) not in secrets:
         sys.exit("error: no password for slot %s on stdin" % m.group(1))
     return verifier(secrets[m.group(1)])
-sys.stdout.write(re.sub(r"\\{\\{secret:([A-Za-z0-9_./-]+)\\}\\}", fill, text))
+sys.stdout.write(re.sub(r"\\{\\{secret:([A-Za-z0-9_./-]+)(?:\\|([a-z]+))?\\}\\}", fill, text))
 `;

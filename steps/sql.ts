@@ -3,7 +3,7 @@
 // are validated GUC names, quoted part by part.
 import type { ClusterModel, DatabaseModel, UserModel } from "../config/model";
 import { slot } from "../config/secrets";
-import { placeholder } from "../render/secrets";
+import { placeholder, SCRAM_FORMAT } from "../render/secrets";
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -11,7 +11,7 @@ export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * The host fills the placeholder with a SCRAM verifier, never the password (steps/scram.ts): its
  * alphabet has no `_`, so this tag cannot occur in it and the value cannot end the quoting.
  */
-const passwordLiteral = (s: string) => `$pigsty_pw$${placeholder(s)}$pigsty_pw$`;
+const passwordLiteral = (s: string) => `$pigsty_pw$${placeholder(s, SCRAM_FORMAT)}$pigsty_pw$`;
 
 /** `work_mem` or `ext.setting` quoted part by part; the schema already allows only GUC names. */
 export const settingName = (name: string) => name.split(".").map(ident).join(".");

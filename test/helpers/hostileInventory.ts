@@ -6,8 +6,8 @@
 export const FREE = "h'x\"$(touch /tmp/hx-pwn)`id`;rm -rf /* |&<>?[]{}~#\\!$pigsty_pw$ $$ END$$";
 /** Free text over lines, for fields that may hold them (comments). */
 export const FREE_LINES = `${FREE}\nhx-pwn line two $HOME\n'`;
-/** Every password: must never appear in any script (only placeholders do). */
-export const PASSWORD = `hxpw-secret'"$(reboot)\n$pigsty_pw$ {{secret:x}}`;
+/** Every password (one line: a line break is refused): must never appear in any script (only placeholders do). */
+export const PASSWORD = `hxpw-secret'"$(reboot) $pigsty_pw$ {{secret:x}}`;
 
 /** Values of strictly validated fields, each distinctive and containing "hx". */
 export const STRICT = {

@@ -42,6 +42,13 @@ describe("no-plaintext-password", () => {
     expect(await violations(noPlaintextPassword, commandArgs(name, rendered))).toEqual([]);
   });
 
+  it("passes placeholders that carry a format, quoted or not", async () => {
+    const create = 'password: "{{secret:pg-test/replication|yaml}}"\nDATA_SOURCE_PASS="{{secret:pg-test/monitor|env}}"\nPGPASSWORD={{secret:pg-test/admin|env}} psql';
+    expect(await violations(noPlaintextPassword, commandArgs(name, command({ create })))).toEqual([]);
+    const unknown = command({ create: "PGPASSWORD={{secret:pg-test/admin|hunter2}} psql" });
+    expect(await violations(noPlaintextPassword, commandArgs(name, unknown))).toEqual([`Command ${name} has a password in its create (PGPASSWORD=…); ${fix}`]);
+  });
+
   it("reports a password next to a placeholder: only a whole placeholder is a reference", async () => {
     const mixed = command({ create: 'echo \'password: "{{secret:pg-test/x}}hunter2"\' > f' });
     expect(await violations(noPlaintextPassword, commandArgs(name, mixed))).toEqual([`Command ${name} has a password in its create (password=…); ${fix}`]);

@@ -54,7 +54,7 @@ test("admin page on 9101 with /metrics and auth through a secret placeholder", (
   expect(admin.lines).toEqual(
     expect.arrayContaining(["bind *:9101", "mode http", "http-request use-service prometheus-exporter if { path /metrics }", "stats enable", "stats admin if TRUE"]),
   );
-  expect(admin.lines).toContain("stats auth admin:{{secret:pg-test/haproxy_admin}}");
+  expect(admin.lines).toContain("stats auth 'admin:{{secret:pg-test/haproxy_admin|haproxy}}'");
   expect(placeholdersIn(cfg)).toEqual(["pg-test/haproxy_admin"]);
 });
 

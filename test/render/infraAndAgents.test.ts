@@ -51,7 +51,7 @@ test("vip-manager watches the cluster's leader key for its own instance", () => 
 test("postgres exporter connects as the monitor user with a placeholder password", () => {
   expect(parseEnv(renderPgExporterEnv(cluster, cluster.instances[0]))).toMatchObject({
     DATA_SOURCE_USER: "dbuser_monitor",
-    DATA_SOURCE_PASS: "{{secret:pg-test/monitor}}",
+    DATA_SOURCE_PASS: "{{secret:pg-test/monitor|env}}",
     ARGS: "--web.listen-address=:9630 --auto-discover-databases",
   });
 });

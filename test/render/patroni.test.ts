@@ -35,7 +35,7 @@ test("Patroni does not manage HBA: no pg_hba list, hba_file points at our file",
 
 test("tags and passwords as placeholders", () => {
   expect(yml.tags).toEqual({ nofailover: false, noloadbalance: false, nosync: false, clonefrom: true });
-  expect(yml.restapi.authentication).toEqual({ username: "postgres", password: "{{secret:pg-test/patroni_api}}" });
+  expect(yml.restapi.authentication).toEqual({ username: "postgres", password: "{{secret:pg-test/patroni_api|yaml}}" });
   expect(placeholdersIn(text).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
 });
 

@@ -24,7 +24,7 @@ test("listens on 6432 with hba auth and Debian paths", () => {
 
 test("userlist holds pooled users and service accounts, passwords as placeholders", () => {
   expect(renderPgbouncerUserlist(cluster)).toBe(
-    '"dbuser_dba" "{{secret:pg-test/admin}}"\n"dbuser_monitor" "{{secret:pg-test/monitor}}"\n"dbuser_test" "{{secret:pg-test/user/dbuser_test}}"\n',
+    '"dbuser_dba" "{{secret:pg-test/admin|userlist}}"\n"dbuser_monitor" "{{secret:pg-test/monitor|userlist}}"\n"dbuser_test" "{{secret:pg-test/user/dbuser_test|userlist}}"\n',
   );
 });
 

@@ -4,13 +4,13 @@ import { fillPlaceholders, placeholdersIn } from "../../render/secrets";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 test("placeholdersIn lists unique slots in order; fillPlaceholders substitutes them", () => {
-  const text = "a {{secret:pg-test/monitor}} b {{secret:pg-test/user/x}} c {{secret:pg-test/monitor}}";
+  const text = "a {{secret:pg-test/monitor|url}} b {{secret:pg-test/user/x|yaml}} c {{secret:pg-test/monitor|url}}";
   expect(placeholdersIn(text)).toEqual(["pg-test/monitor", "pg-test/user/x"]);
   expect(fillPlaceholders(text, { "pg-test/monitor": "m", "pg-test/user/x": "u" })).toBe("a m b u c m");
 });
 
 test("fillPlaceholders refuses to leave a placeholder unfilled", () => {
-  expect(() => fillPlaceholders("{{secret:a}} {{secret:b}}", { a: "1" })).toThrow("No value for secret slot(s): b");
+  expect(() => fillPlaceholders("{{secret:a|env}} {{secret:b|env}}", { a: "1" })).toThrow("No value for secret slot(s): b");
 });
 
 test("no rendered file of pg-test contains a password, and every placeholder is a known slot", () => {
@@ -27,4 +27,18 @@ test("no rendered file of pg-test contains a password, and every placeholder is 
     for (const v of values) expect(text).not.toContain(v);
     for (const s of placeholdersIn(text)) expect(Object.keys(secrets)).toContain(s);
   }
+});
+
+test("every placeholder in a rendered file carries the format of its file, so the host escapes the password", () => {
+  const { model } = pgTest();
+  const cluster = model.clusters[0];
+  const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...infraFiles(model), ...dcsFiles(model) };
+  const found = Object.entries(files).flatMap(([path, text]) => [...text.matchAll(/\{\{secret:[^}]*\}\}/g)].map((m) => `${path} ${m[0].replace(/:[^|}]*/, ":")}`));
+  expect([...new Set(found)].sort()).toEqual([
+    "/etc/default/prometheus-pgbouncer-exporter {{secret:|url}}",
+    "/etc/default/prometheus-postgres-exporter {{secret:|env}}",
+    "/etc/haproxy/haproxy.cfg {{secret:|haproxy}}",
+    "/etc/pgbouncer/userlist.txt {{secret:|userlist}}",
+    "/pg/bin/patroni.yml {{secret:|yaml}}",
+  ]);
 });

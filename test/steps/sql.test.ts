@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../config/load";
+import { placeholdersIn } from "../../render/secrets";
 import { rolesStep } from "../../steps/cluster";
 import { SCRAM_FILL } from "../../steps/scram";
 import { rolesSql } from "../../steps/sql";
@@ -57,7 +58,7 @@ describe("passwords become SCRAM verifiers on the host", () => {
   const sql = rolesSql(cluster());
 
   test("no plaintext password reaches the SQL, and the dollar quoting stays closed", () => {
-    const slots = [...new Set([...sql.matchAll(/\{\{secret:([^}]+)\}\}/g)].map((m) => m[1]))];
+    const slots = placeholdersIn(sql);
     expect(slots).toEqual(expect.arrayContaining(["pg-test/admin", "pg-test/monitor", "pg-test/replication", "pg-test/user/dbuser_test"]));
     const r = fillOnHost(sql, Object.fromEntries(slots.map((s) => [s, hostile])));
     expect(r.stderr).toBe("");
@@ -71,24 +72,32 @@ describe("passwords become SCRAM verifiers on the host", () => {
   });
 
   test("the salt is random, so verifiers differ between runs but each verifies", () => {
-    const text = "ALTER ROLE x PASSWORD $pigsty_pw${{secret:a}}$pigsty_pw$;\n";
+    const text = "ALTER ROLE x PASSWORD $pigsty_pw${{secret:a|scram}}$pigsty_pw$;\n";
     const [one, two] = [fillOnHost(text, { a: "s3cret" }).stdout, fillOnHost(text, { a: "s3cret" }).stdout];
     expect(one).not.toBe(two);
     for (const out of [one, two]) expect(verifies(out.split("$pigsty_pw$")[1], "s3cret")).toBe(true);
   });
 
   test("a non-ASCII password is normalized (SASLprep) as libpq normalizes it at login", () => {
-    const out = fillOnHost("{{secret:a}}", { a: "Ⅸ ｐａｓｓ" }).stdout;
+    const out = fillOnHost("{{secret:a|scram}}", { a: "Ⅸ ｐａｓｓ" }).stdout;
     expect(verifies(out, "IX pass")).toBe(true);
   });
 
   test("an inventory password that already is a verifier or an md5 hash is used as it is", () => {
     const given = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy";
-    expect(fillOnHost("{{secret:a}} {{secret:b}}", { a: given, b: "md5" + "0".repeat(32) }).stdout).toBe(`${given} md5${"0".repeat(32)}`);
+    expect(fillOnHost("{{secret:a|scram}} {{secret:b|scram}}", { a: given, b: "md5" + "0".repeat(32) }).stdout).toBe(`${given} md5${"0".repeat(32)}`);
+  });
+
+  test("a placeholder in SQL without the scram format is refused: its text would reach the server", () => {
+    for (const bad of ["{{secret:a}}", "{{secret:a|yaml}}"]) {
+      const r = fillOnHost(`PASSWORD $pigsty_pw$${bad}$pigsty_pw$`, { a: "hunter2" });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe("error: secret slot a in SQL must have the format scram, so it becomes a verifier");
+    }
   });
 
   test("a slot missing from stdin fails the step, naming only the slot", () => {
-    const r = fillOnHost("{{secret:pg-test/admin}}", {});
+    const r = fillOnHost("{{secret:pg-test/admin|scram}}", {});
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("error: no password for slot pg-test/admin on stdin");
   });
@@ -96,6 +105,6 @@ describe("passwords become SCRAM verifiers on the host", () => {
   test("the roles step fills SQL with the SCRAM filler and only the admin's pgpass with the password", () => {
     const inner = unwrapScript(rolesStep(cluster()).create);
     expect(inner).toContain(`python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"`);
-    expect(inner).toContain("*:*:*:dbuser_dba:{{secret:pg-test/admin}}");
+    expect(inner).toContain("*:*:*:dbuser_dba:{{secret:pg-test/admin|pgpass}}");
   });
 });
