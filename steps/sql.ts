@@ -78,12 +78,21 @@ function databaseSql(d: DatabaseModel): string[] {
   const create = [`CREATE DATABASE ${ident(d.name)} OWNER ${ident(d.owner)} TEMPLATE ${ident(d.template)}`];
   if (d.encoding) create.push(`ENCODING ${literal(d.encoding)}`);
   if (d.locale) create.push(`LOCALE ${literal(d.locale)}`);
+  if (d.tablespace !== "pg_default") create.push(`TABLESPACE ${ident(d.tablespace)}`);
   const lines = [
     // CREATE DATABASE cannot run inside DO; psql's \gexec runs it only when the database is missing.
     `SELECT ${literal(create.join(" "))} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${literal(d.name)})\\gexec`,
     `ALTER DATABASE ${ident(d.name)} OWNER TO ${ident(d.owner)};`,
     `ALTER DATABASE ${ident(d.name)} CONNECTION LIMIT ${d.connlimit};`,
   ];
+  // Moving an existing database needs it closed to everyone while its files are copied: that is left to a person.
+  lines.push(
+    doBlock(
+      `BEGIN IF (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = ${literal(d.name)}) <> ${literal(d.tablespace)} THEN ` +
+        `RAISE WARNING ${literal(`database ${d.name} is not in tablespace ${d.tablespace} as configured; moving it locks it out while its files are copied, so it is not done here: ALTER DATABASE ${d.name} SET TABLESPACE ${d.tablespace}`)}; END IF; END`,
+    ),
+  );
+  for (const [k, v] of Object.entries(d.parameters ?? {})) lines.push(`ALTER DATABASE ${ident(d.name)} SET ${settingName(k)} = ${literal(String(v))};`);
   if (d.comment) lines.push(`COMMENT ON DATABASE ${ident(d.name)} IS ${literal(d.comment)};`);
   if (d.revokeconn) lines.push(`REVOKE CONNECT ON DATABASE ${ident(d.name)} FROM PUBLIC;`);
   const inside = [

@@ -72,6 +72,22 @@ describeReal("a real Postgres 15", () => {
     expect(psql(["-d", "tmpl", "-Atc", "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'shared') || ' ' || (SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm')"]).trim()).toBe("1 1");
   });
 
+  test("a database's parameters are set, and one in another tablespace than configured is only warned about", () => {
+    const raw = rawFixture("pg-test.stack.yaml") as any;
+    raw.clusters["pg-test"].vars.pg_databases = [{ name: "tuned", parameters: { work_mem: "64MB", "pigsty.note": "it's" } }];
+    const c = loadInventory(raw).model.clusters[0];
+    const file = join(dir, "tuned.sql");
+    writeFileSync(file, databasesSql(c));
+    chmodSync(file, 0o644);
+    psql(["-f", file]);
+    expect(psql(["-Atc", "SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'tuned'"]).trim()).toBe("work_mem=64MB,pigsty.note=it's");
+    raw.clusters["pg-test"].vars.pg_databases[0].tablespace = "pg_global";
+    writeFileSync(file, databasesSql(loadInventory(raw).model.clusters[0]));
+    const r = spawnSync(...asPostgres(`${PG_BIN}/psql`, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-f", file]), { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("database tuned is not in tablespace pg_global as configured");
+  });
+
   test("an accepted setting value with ' \\ and # reads back unchanged through Patroni's postgresql.conf writer", () => {
     const value = "a'b\\c # d";
     const conf = join(dir, "patroni.conf");
