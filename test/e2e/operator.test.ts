@@ -1,25 +1,14 @@
 // The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
 // reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
-import { execFile } from "node:child_process";
-import { repoRoot } from "../program/harness";
 import { patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
-import { E2E_PASSPHRASE, E2E_STACK } from "./helpers/engine";
+import { E2E_STACK } from "./helpers/engine";
+import { pg } from "./helpers/operator";
 import { freshDeployment } from "./helpers/scenario";
 import { describeIfRoot, sshRun } from "./helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const rows: string[] = [];
-
-/** `npm run pg -- ARGS --stack e2e`: clusters from the stack's config, credentials from its secret output. */
-function pg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE };
-    execFile("npx", ["tsx", "operator/cli.ts", ...args, "--stack", E2E_STACK], { cwd: repoRoot, env, timeout: 600_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 async function noRowLost() {
   for (const ip of ips) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);

@@ -1,0 +1,137 @@
+// Hardening on real hosts through the engine: a step that fails half-way finishes on the next `up`, HBA errors
+// that only Postgres sees fail the step, secrets stay encrypted in the state, a hostile password works in every
+// file it reaches, and the engine or the host refuses removals that would lose the leader or a protected cluster.
+import { patroniList, psql, settled, waitMembers } from "./helpers/cluster";
+import { named, setInventory, tryUp } from "./helpers/engine";
+import { pg } from "./helpers/operator";
+import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
+import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
+
+const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const HOSTILE_PASSWORD = `h"o'st:i\\le @#$%{{x}} /;--密`;
+
+describeIfRoot("hardening on the sandbox", () => {
+  let d: Deployment;
+  const vars = () => d.inventory.clusters["pg-test"].vars;
+
+  /** Applies `edit` to a copy of the inventory and runs `up`, which must fail; the stack config is left edited. */
+  async function failingUp(edit: (inv: Inventory) => void) {
+    edit(d.inventory);
+    await setInventory(d.stack, d.inventory);
+    const run = await tryUp(d.stack);
+    expect(run.error).toBeDefined();
+    return run;
+  }
+
+  const leader = async () => ((await patroniList("pg-test-3")).find((m) => m.Role === "Leader") as { Member: string }).Member;
+
+  beforeAll(async () => {
+    d = await freshDeployment(4, members, (inv) => {
+      const users = inv.clusters["pg-test"].vars.pg_users as Record<string, unknown>[];
+      users.push({ name: "dbuser_hostile", password: HOSTILE_PASSWORD, pgbouncer: true, roles: ["dbrole_readwrite"] });
+    });
+    await waitMembers(settled(members));
+  }, 1_800_000);
+
+  it("keeps the output of every command that reads secrets encrypted in the state", async () => {
+    const state = await d.stack.exportStack();
+    const commands = state.deployment.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
+    const withStdin = commands.filter((r: { inputs: Record<string, unknown> }) => r.inputs.stdin !== undefined);
+    expect(withStdin.length).toBeGreaterThan(5);
+    for (const r of withStdin) expect(`${r.urn}: ${JSON.stringify(r.outputs.stdout).includes(SECRET_SIG)}`).toBe(`${r.urn}: true`);
+    expect(JSON.stringify(state)).not.toContain("st:i");
+  });
+
+  it("lets a user with a hostile password in directly, through pgbouncer and through HAProxy", async () => {
+    for (const [host, port] of [["10.10.10.12", 5432], ["10.10.10.12", 6432], ["10.10.10.13", 5433]] as const) {
+      const out = await sshOk("pg-test-1", `PGPASSWORD="$(cat)" psql -X -At -h ${host} -p ${port} -U dbuser_hostile -d test -c "select current_user"`, { input: HOSTILE_PASSWORD });
+      expect(`${port}: ${out.trim()}`).toBe(`${port}: dbuser_hostile`);
+    }
+  }, 120_000);
+
+  it("fails the config steps when Postgres rejects an HBA line, keeps the old rules, and passes once it is fixed", async () => {
+    const run = await failingUp((inv) => {
+      (inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).push({ title: "an option Postgres does not know", rules: ["host all all 10.30.0.0/16 scram-sha-256 foo=bar"] });
+    });
+    expect(run.error).toContain("rejects its HBA file /pg/conf/pg_hba.conf");
+    expect(run.error).toContain('unrecognized authentication option name: "foo"');
+    // The old rules still hold: the business user still gets in.
+    expect((await psql("10.10.10.12", 5432, "SELECT 1")).trim()).toBe("1");
+    const fixed = await apply(d, "hba fixed", (inv) => {
+      (inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).pop();
+    });
+    expect(named(fixed.result.changes, "update")).toEqual(expect.arrayContaining(["pg-test-1-config", "pg-test-2-config", "pg-test-3-config"]));
+    for (const n of members) expect(await sshOk(n, "sudo -iu postgres psql -X -At -c 'select count(*) from pg_hba_file_rules where error is not null'")).toBe("0");
+  }, 600_000);
+
+  it("a HAProxy reload that cannot load fails the step, the old config keeps serving, and the next up finishes the reload", async () => {
+    await sshOk("pg-test-2", "sudo systemd-run --quiet --unit=e2e-port-blocker python3 -m http.server 5440 --bind 0.0.0.0");
+    try {
+      const service = { name: "extra", src_port: 5440, dst_port: "postgres", check_url: "/primary", selector: "[]" };
+      const run = await failingUp((inv) => {
+        inv.clusters["pg-test"].vars.pg_services_extra = [service];
+      });
+      expect(run.error).toContain("HAProxy on pg-test-2 did not load its new config, so it still serves the old one");
+      expect((await psql("10.10.10.12", 5433, "SELECT 1")).trim()).toBe("1");
+    } finally {
+      await sshRun("pg-test-2", "sudo systemctl stop e2e-port-blocker");
+    }
+    // Same config, same files on the host: only the record of the pending reload makes this up finish the job.
+    const retried = await apply(d, "haproxy retried", () => undefined);
+    expect(named(retried.result.changes, "update")).toEqual(["pg-test-2-haproxy"]);
+    expect(await sshOk("pg-test-2", "sudo ss -Hltnp 'sport = :5440'")).toContain("haproxy");
+    expect((await psql("10.10.10.12", 5440, "SELECT 1")).trim()).toBe("1");
+    await apply(d, "extra service removed", (inv) => {
+      delete inv.clusters["pg-test"].vars.pg_services_extra;
+    });
+  }, 600_000);
+
+  it("keeps running the databases step with a database that refuses connections", async () => {
+    await apply(d, "closed database", () => {
+      (vars().pg_databases as unknown[]).push({ name: "archive", allowconn: false });
+    });
+    await apply(d, "another database", () => {
+      (vars().pg_databases as unknown[]).push({ name: "reports", owner: "dbuser_test" });
+    });
+    expect(await sshOk("pg-test-1", "sudo -iu postgres psql -X -At -c \"select datallowconn from pg_database where datname = 'archive'\"")).toBe("f");
+  }, 600_000);
+
+  it("refuses to remove the host of the member that leads while others run", async () => {
+    const r = await pg("switchover", "pg-test", "--candidate", "pg-test-2", "--yes");
+    expect(r.code).toBe(0);
+    await waitMembers((ms) => settled(members)(ms) && ms.some((m) => m.Member === "pg-test-2" && m.Role === "Leader"), 120, "pg-test-3");
+    const host = d.inventory.clusters["pg-test"].hosts["10.10.10.12"];
+    const run = await failingUp((inv) => {
+      delete inv.clusters["pg-test"].hosts["10.10.10.12"];
+    });
+    expect(run.error).toContain("pg-test-2 leads pg-test while");
+    expect(run.error).toContain("Switch over first");
+    expect(await leader()).toBe("pg-test-2");
+    // Nothing that serves clients stopped on it.
+    for (const unit of ["patroni", "pgbouncer", "haproxy"]) expect(`${unit}: ${(await sshOk("pg-test-2", `systemctl is-active ${unit}`)).trim()}`).toBe(`${unit}: active`);
+    // Put the host back (what its removal stopped comes back), then lead with the configured primary again.
+    await apply(d, "host back", (inv) => {
+      inv.clusters["pg-test"].hosts["10.10.10.12"] = host;
+    });
+    expect((await pg("switchover", "pg-test", "--candidate", "pg-test-1", "--yes")).code).toBe(0);
+    await waitMembers((ms) => settled(members)(ms) && ms.some((m) => m.Member === "pg-test-1" && m.Role === "Leader"), 120, "pg-test-3");
+  }, 900_000);
+
+  it("with pg_safeguard the engine refuses to remove any member, until it is turned off", async () => {
+    await apply(d, "safeguard on", () => {
+      vars().pg_safeguard = true;
+    });
+    const host = d.inventory.clusters["pg-test"].hosts["10.10.10.13"];
+    const run = await failingUp((inv) => {
+      delete inv.clusters["pg-test"].hosts["10.10.10.13"];
+    });
+    expect(run.error).toMatch(/protect/);
+    expect(run.started.filter((s) => s.startsWith("pg-test-3-"))).toEqual([]);
+    for (const unit of ["patroni", "pgbouncer", "haproxy"]) expect(`${unit}: ${(await sshOk("pg-test-3", `systemctl is-active ${unit}`)).trim()}`).toBe(`${unit}: active`);
+    d.inventory.clusters["pg-test"].hosts["10.10.10.13"] = host;
+    await apply(d, "safeguard off", () => {
+      vars().pg_safeguard = false;
+    });
+  }, 600_000);
+});
