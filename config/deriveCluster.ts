@@ -147,7 +147,6 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
       nodeExporter: v.node_exporter_port,
     },
     haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },
-    ...(v.vip_mode === "l2" && v.vip_address !== undefined && { vip: { address: v.vip_address, cidrmask: v.vip_cidrmask, interface: v.vip_interface } }),
     flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
   };
 }

@@ -106,7 +106,6 @@ export interface ClusterModel {
   pgbouncer: { poolMode: string; maxClientConn: number };
   ports: ClusterPorts;
   haproxyAdmin: { authEnabled: boolean; username: string };
-  vip?: { address: string; cidrmask: number; interface: string };
   flags: { maintenance: boolean; rmPgdata: boolean; rmPgpkgs: boolean; safeguard: boolean; clean: boolean };
 }
 

@@ -17,8 +17,18 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
   problems.push(...checkHosts(base, cluster));
   problems.push(...checkUsersAndDatabases(cluster, at));
   if (v.vip_mode === "l2") {
-    if (v.vip_address === undefined) problems.push(error(at("vip_address"), "is required when vip_mode is l2. Set the VIP address or vip_mode: none."));
-    else if (!isIpv4(v.vip_address)) problems.push(error(at("vip_address"), `${JSON.stringify(v.vip_address)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.3.`));
+    // Refused rather than rendered and never run: Debian 12's vip-manager (1.0.2) reads etcd's v2 API only, and
+    // Patroni's etcd3 writes the leader key through v3, so the address would never follow the leader.
+    problems.push(
+      error(
+        at("vip_mode"),
+        "l2 is not supported: no vip-manager that reads Patroni's etcd v3 keys is available to install (Debian 12 ships 1.0.2, which reads only etcd v2), so the VIP would never move. " +
+          "Set vip_mode: none and connect through HAProxy on any member (the primary service, port 5433) or a load balancer in front of the members.",
+      ),
+    );
+  }
+  if (v.vip_address !== undefined && !isIpv4(v.vip_address)) {
+    problems.push(error(at("vip_address"), `${JSON.stringify(v.vip_address)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.3.`));
   }
   if (v.pg_safeguard && (v.pg_clean || v.rm_pgdata)) {
     const flag = v.pg_clean ? "pg_clean" : "rm_pgdata";

@@ -9,7 +9,6 @@ import { renderPgHba } from "./pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from "./pgbouncer";
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
-import { renderVipManagerEnv } from "./vipManager";
 
 /**
  * Files of one Postgres instance. Postgres and pgbouncer each get two HBA variants, the leader's and
@@ -32,8 +31,6 @@ export function instanceFiles(model: Model, cluster: ClusterModel, instance: Ins
     [paths.PG_EXPORTER_DEFAULTS]: renderPgExporterEnv(cluster, instance),
     [paths.PGBOUNCER_EXPORTER_DEFAULTS]: renderPgbouncerExporterEnv(cluster, instance),
   };
-  const vip = renderVipManagerEnv(model, cluster, instance);
-  if (vip !== undefined) files[paths.VIP_MANAGER_DEFAULTS] = vip;
   return files;
 }
 

@@ -87,12 +87,11 @@ describe("derived model of pg-test", () => {
     });
   });
 
-  test("cluster vars: users, databases, parameters, patroni, vip, flags", () => {
+  test("cluster vars: users, databases, parameters, patroni, flags", () => {
     expect(c.users.map((u) => u.name)).toEqual(["dbrole_readonly", "dbrole_offline", "dbrole_readwrite", "dbrole_admin", "dbuser_test"]);
     expect(c.databases).toEqual([expect.objectContaining({ name: "test", owner: "dbuser_test", pgbouncer: true })]);
     expect(c.parameters.max_connections).toBe(300);
     expect(c.patroni.synchronous_mode).toBe(false);
-    expect(c.vip).toEqual({ address: "10.10.10.3", cidrmask: 8, interface: "eth1" });
     expect(c.flags).toEqual({ maintenance: false, rmPgdata: false, rmPgpkgs: false, safeguard: false, clean: false });
   });
 

@@ -5,7 +5,6 @@ import { renderPgExporterEnv } from "../../render/exporters";
 import { dcsFiles, infraFiles, instanceFiles } from "../../render/files";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
 import { renderRoleChangeScript } from "../../render/roleChange";
-import { renderVipManagerEnv } from "../../render/vipManager";
 import { parseEnv } from "../helpers/inventoryConfParsers";
 import { pgTest } from "../helpers/inventoryFixtures";
 
@@ -43,11 +42,6 @@ test("etcd member env", () => {
   expect(() => renderEtcdEnv(model, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
 });
 
-test("vip-manager watches the cluster's leader key for its own instance", () => {
-  const env = parseEnv(renderVipManagerEnv(model, cluster, cluster.instances[2])!);
-  expect(env).toMatchObject({ VIP_IP: "10.10.10.3", VIP_MASK: "8", VIP_IFACE: "eth1", VIP_KEY: "/pg/pg-test/leader", VIP_HOST: "pg-test-3", VIP_ENDPOINT: "http://10.10.10.10:2379" });
-});
-
 test("postgres exporter connects as the monitor user with a placeholder password", () => {
   expect(parseEnv(renderPgExporterEnv(cluster, cluster.instances[0]))).toMatchObject({
     DATA_SOURCE_USER: "dbuser_monitor",
@@ -69,7 +63,7 @@ test("role-change script picks the offline HBA files on an offline-query member 
 test("instance files: the leader's and the member's own HBA variants, for Postgres and pgbouncer, and no active file", () => {
   const files = instanceFiles(model, cluster, cluster.instances[2]);
   expect(Object.keys(files)).toEqual(
-    expect.arrayContaining(["/pg/conf/hba/primary.conf", "/pg/conf/hba/offline.conf", "/etc/pgbouncer/hba/primary.conf", "/etc/pgbouncer/hba/offline.conf", "/etc/default/vip-manager"]),
+    expect.arrayContaining(["/pg/conf/hba/primary.conf", "/pg/conf/hba/offline.conf", "/etc/pgbouncer/hba/primary.conf", "/etc/pgbouncer/hba/offline.conf"]),
   );
   // The active files follow the actual role on the host (steps/postgres.ts), never the intended one.
   expect(Object.keys(files)).not.toEqual(expect.arrayContaining(["/pg/conf/pg_hba.conf"]));
