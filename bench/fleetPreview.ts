@@ -1,10 +1,14 @@
 // npm run bench: `pulumi preview` of fleets of N clusters x 3 instances, side by side with the engine floor (the
 // same number of trivial resources in a throw-away program), measured in one run. Hosts are loopback addresses,
-// so nothing but loopback is contacted. Prints a table and writes bench/results/<date>.json.
+// so nothing but loopback is contacted. Beside each preview, the program alone under mocks (bench/mocks.ts): the part
+// of the time that is ours. Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
+// Prints a table and writes bench/results/<date>.json.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { programUnderMocks } from "./mocks";
+import { sandboxBench, sandboxLines, sandboxSkipReason, type SandboxFigures } from "./sandbox";
 
 const repo = resolve(__dirname, "..");
 const pulumi = join(repo, ".toolchain", "bin", "pulumi");
@@ -149,18 +153,25 @@ async function main() {
   const rows: Record<string, unknown>[] = [];
   for (const n of sizes) {
     const stack = `bench-${n}`;
-    const remove = await projectStack(stack, { "pigsty:inventory": JSON.stringify(inventory(n, keyPath)) });
+    const config = { "pigsty:inventory": JSON.stringify(inventory(n, keyPath)) };
+    const remove = await projectStack(stack, config);
     try {
       const ours = await preview(repo, stack);
+      const mocks = await programUnderMocks(stack, config);
       const floor = await floorProgram(ours.resources);
       try {
         const base = await preview(floor.dir, "floor");
-        const row = { clusters: n, instances: 3 * n, resources: ours.resources, seconds: ours.seconds, cliMb: ours.cliMb, programMb: ours.programMb, floorSeconds: base.seconds, floorCliMb: base.cliMb, ratio: ours.seconds / base.seconds };
+        const row = {
+          clusters: n, instances: 3 * n, resources: ours.resources, seconds: ours.seconds, cliMb: ours.cliMb, programMb: ours.programMb,
+          floorSeconds: base.seconds, floorCliMb: base.cliMb, ratio: ours.seconds / base.seconds,
+          mocksSeconds: mocks.seconds, mocksMb: mocks.peakMb, mocksShare: mocks.seconds / ours.seconds,
+        };
         rows.push(row);
         console.log(
           `${String(n).padStart(4)} x 3  ${String(ours.resources).padStart(6)} resources  ours ${ours.seconds.toFixed(1).padStart(6)} s  ` +
             `CLI ${ours.cliMb.toFixed(0).padStart(5)} MB  program ${ours.programMb.toFixed(0).padStart(5)} MB  ` +
-            `floor ${base.seconds.toFixed(1).padStart(6)} s (CLI ${base.cliMb.toFixed(0)} MB)  ratio ${row.ratio.toFixed(2)}`,
+            `floor ${base.seconds.toFixed(1).padStart(6)} s (CLI ${base.cliMb.toFixed(0)} MB)  ratio ${row.ratio.toFixed(2)}  ` +
+            `program alone (mocks) ${mocks.seconds.toFixed(1).padStart(5)} s (${(100 * row.mocksShare).toFixed(0)}% of ours) ${mocks.peakMb.toFixed(0).padStart(5)} MB`,
         );
       } finally {
         await floor.remove();
@@ -174,9 +185,19 @@ async function main() {
     console.log(`slope: ${((1000 * (b.seconds - a.seconds)) / (b.instances - a.instances)).toFixed(0)} ms per instance`);
   }
   rmSync(keyDir, { recursive: true, force: true });
+  const skip = sandboxSkipReason();
+  let sandbox: SandboxFigures | undefined;
+  if (skip) console.log(skip);
+  else {
+    sandbox = await sandboxBench();
+    sandboxLines(sandbox).forEach((l) => console.log(l));
+  }
   mkdirSync(join(repo, "bench", "results"), { recursive: true });
-  const file = join(repo, "bench", "results", `${new Date().toISOString().slice(0, 10)}.json`);
-  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows }, null, 2)}\n`);
+  // A second run on the same day keeps the first one's file.
+  const day = new Date().toISOString().slice(0, 10);
+  let file = join(repo, "bench", "results", `${day}.json`);
+  for (let k = 2; existsSync(file); k++) file = join(repo, "bench", "results", `${day}-${k}.json`);
+  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows, ...(sandbox && { sandbox }) }, null, 2)}\n`);
   console.log(`written ${file}`);
 }
 

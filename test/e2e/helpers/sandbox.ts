@@ -41,8 +41,8 @@ export function isRoot(): boolean {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
-/** `describe` when root (the sandbox needs it), `describe.skip` otherwise. */
-export const describeIfRoot: jest.Describe = isRoot() ? describe : describe.skip;
+/** `describe` when root (the sandbox needs it), `describe.skip` otherwise; undefined outside jest (npm run bench). */
+export const describeIfRoot = (typeof describe === "undefined" ? undefined : isRoot() ? describe : describe.skip) as jest.Describe;
 
 /** After the suite: leave the sandbox up (default, so later tests and people can reuse it) or take it down. */
 export function keepSandboxAfterTests(): boolean {
