@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
 import { deployedMembers } from "./components/deployed";
-import { reportDrift } from "./components/drift";
+import { leaderOf, reportDrift } from "./components/drift";
+import { Certificates } from "./components/certificates";
 import type { HostAccess } from "./components/remote";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
@@ -42,7 +43,9 @@ const access = (ip: string): HostAccess => ({
   ...(model.ssh.bastion && { bastion: model.ssh.bastion }),
 });
 
-const infra = new InfraNode("meta", { model, access });
+// The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs); keys are secrets in state.
+const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
+const infra = new InfraNode("meta", { model, access, tls: pki.secrets });
 const clusters = model.clusters.map(
   (c) =>
     new PgCluster(c.name, {
@@ -51,6 +54,7 @@ const clusters = model.clusters.map(
       secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
       access,
       dcsReady: infra.dcsReady,
+      stackSecrets: infra.secrets,
       deployed: deployedMembers(c.name),
       monitoringReady: [infra.monitoring],
     }),
@@ -69,6 +73,11 @@ export const haproxyAdminPages = Object.fromEntries(
 export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));
 // Preview only: each cluster's configured primary against Patroni's actual leader, said as info or warning.
 // Not an output: its value would differ between preview and up, so every preview would show a change.
-void reportDrift(model.clusters);
-/** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, secret. */
-export const operatorAccess = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.operatorAccess])));
+// The CA is known in a preview once it exists; before that no cluster runs, so there is nothing to compare.
+pki.caCert.apply((ca) => reportDrift(model.clusters, (c) => leaderOf(c, ca)));
+/** The stack's CA certificate (public): `curl --cacert` for etcd and Patroni's REST API. */
+export const tlsCa = pki.caCert;
+/** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, and the CA; secret. */
+export const operatorAccess = pulumi.secret(
+  Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, pulumi.all([c.operatorAccess, pki.caCert]).apply(([a, ca]) => ({ ...(a as object), ca }))])),
+);

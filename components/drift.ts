@@ -1,5 +1,5 @@
 // Preview-time check of intent versus reality: which member Patroni says leads, against the config's pg_role.
-import * as http from "node:http";
+import * as https from "node:https";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel } from "../config/model";
 import { deployedInstances, deployedPrimary, type DeployedInstance } from "./deployed";
@@ -18,9 +18,9 @@ export interface DriftMessage {
   text: string;
 }
 
-function getJson(url: string, timeoutMs: number): Promise<any> {
+function getJson(url: string, ca: string, timeoutMs: number): Promise<any> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const req = https.get(url, { timeout: timeoutMs, ca }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => {
@@ -36,11 +36,11 @@ function getJson(url: string, timeoutMs: number): Promise<any> {
   });
 }
 
-/** Asks members' Patroni (GET /cluster needs no auth) who leads; the first member that answers decides. */
-export async function leaderOf(cluster: ClusterModel, timeoutMs = 2000): Promise<string | undefined> {
+/** Asks members' Patroni (GET /cluster needs no auth; TLS verified against the stack's CA) who leads; the first member that answers decides. */
+export async function leaderOf(cluster: ClusterModel, ca: string, timeoutMs = 2000): Promise<string | undefined> {
   for (const i of cluster.instances) {
     try {
-      const body = await getJson(`http://${i.ip}:${cluster.ports.patroni}/cluster`, timeoutMs);
+      const body = await getJson(`https://${i.ip}:${cluster.ports.patroni}/cluster`, ca, timeoutMs);
       const leader = (body.members as { name: string; role: string }[]).find((m) => m.role === "leader" || m.role === "standby_leader");
       if (leader) return leader.name;
     } catch {
@@ -81,7 +81,7 @@ export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): 
  */
 export async function reportDrift(
   clusters: ClusterModel[],
-  ask: (c: ClusterModel) => Promise<string | undefined> = leaderOf,
+  ask: (c: ClusterModel) => Promise<string | undefined>,
   previous: () => Promise<Record<string, DeployedInstance>> = deployedInstances,
 ): Promise<ClusterDrift[]> {
   if (!pulumi.runtime.isDryRun()) return [];

@@ -7,7 +7,7 @@ import { dcsStateStep } from "../steps/infra";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
 import { PgInstance } from "./pgInstance";
-import { hostCommand, type HostAccess } from "./remote";
+import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 import { secretValues } from "./secrets";
 
 export interface PgClusterArgs {
@@ -18,6 +18,8 @@ export interface PgClusterArgs {
   access: (ip: string) => HostAccess;
   /** The DCS members, ready. */
   dcsReady: pulumi.Resource[];
+  /** The stack's TLS certificates and keys and etcd's root password, by slot (components/certificates.ts, InfraNode). */
+  stackSecrets: SecretValues;
   /** The infra node's monitoring, ready. */
   monitoringReady: pulumi.Resource[];
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
@@ -72,7 +74,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const removal = pulumi.output(args.deployed ?? []).apply((d) => clusterFacts(cluster, d));
     const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval };
     super(clusterType, name, facts, opts);
-    const secrets = secretValues(args.secrets, this);
+    const secrets = { ...args.stackSecrets, ...secretValues(args.secrets, this) };
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
     const infraAccess = args.access(model.infra.ip);
@@ -93,7 +95,7 @@ export class PgCluster extends pulumi.ComponentResource {
       }, { parent: this });
 
     // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
-    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster), {}, { parent: this, dependsOn: args.dcsReady });
+    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster), secrets, { parent: this, dependsOn: args.dcsReady });
     const primary = make(cluster.primary, [dcsState]);
     const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [dcsState, primary.patroni]));
     this.instances = [primary, ...replicas];

@@ -5,6 +5,7 @@ import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config
 import { registerStep } from "../steps/infra";
 import { PG_PACKAGES, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
+import { patroniTlsStep } from "../steps/tls";
 import { configStep, exportersStep, guardStep, haproxyStep, patroniStep, pgbouncerStep } from "../steps/postgres";
 import { instanceType, type InstanceFacts } from "./facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
@@ -52,7 +53,7 @@ export class PgInstance extends pulumi.ComponentResource {
 
     const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true), []);
     const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
-    const config = on("config", configStep(model, cluster, instance), [guard]);
+    const config = on("config", configStep(model, cluster, instance), [guard, on("tls", patroniTlsStep(cluster, instance), [prepare])]);
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
     const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
     const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.haproxyAfter]);

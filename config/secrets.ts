@@ -13,6 +13,14 @@ export const slot = {
   patroniApi: (cluster: string) => `${cluster}/patroni_api`,
   haproxyAdmin: (cluster: string) => `${cluster}/haproxy_admin`,
   user: (cluster: string, user: string) => `${cluster}/user/${user}`,
+  /** The cluster's Patroni in etcd: a user whose role reaches only the cluster's keys. */
+  patroniEtcd: (cluster: string) => `${cluster}/etcd`,
+  /** etcd's root user, for the infra node and the DCS members only. */
+  etcdRoot: () => "dcs/etcd_root",
+  /** The stack's CA certificate (public, carried like a secret because it is made during the run). */
+  tlsCa: () => "tls/ca",
+  tlsCert: (service: string, host: string) => `tls/${service}/${host}/cert`,
+  tlsKey: (service: string, host: string) => `tls/${service}/${host}/key`,
 };
 
 /** What secretSlotsFor needs to know about a cluster (a ClusterModel fits). */
@@ -23,12 +31,12 @@ export interface SlotSubject {
 }
 
 /**
- * Every slot a cluster needs, sorted: the built-in accounts, the Patroni REST API, the HAProxy
+ * Every slot a cluster needs, sorted: the built-in accounts, the Patroni REST API, Patroni's etcd user, the HAProxy
  * admin page when its auth is on, and each login user.
  */
 export function secretSlotsFor(cluster: SlotSubject): string[] {
   const c = cluster.name;
-  const slots = [slot.superuser(c), slot.replication(c), slot.monitor(c), slot.admin(c), slot.patroniApi(c)];
+  const slots = [slot.superuser(c), slot.replication(c), slot.monitor(c), slot.admin(c), slot.patroniApi(c), slot.patroniEtcd(c)];
   if (cluster.haproxyAdmin.authEnabled) slots.push(slot.haproxyAdmin(c));
   for (const u of cluster.users) if (u.login) slots.push(slot.user(c, u.name));
   return [...new Set(slots)].sort();

@@ -22,7 +22,7 @@ class Exit extends Error {
 }
 
 function patroniOf(c: ClusterModel, access: ClusterAccess): Patroni {
-  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `http://${i.ip}:${c.ports.patroni}` })), access.patroniApi);
+  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${c.ports.patroni}` })), access.patroniApi, access.ca);
 }
 
 async function confirm(args: Args, what: string): Promise<void> {

@@ -1,5 +1,6 @@
-// A small Patroni REST client (GET without auth, changes with basic auth) and HAProxy's stats as CSV.
+// A small Patroni REST client (TLS verified against the stack's CA; GET without auth, changes with basic auth) and HAProxy's stats as CSV.
 import * as http from "node:http";
+import * as https from "node:https";
 
 export interface Credentials {
   user: string;
@@ -11,18 +12,21 @@ export interface HttpResult {
   body: string;
 }
 
-export function request(url: string, opts: { method?: string; body?: unknown; auth?: Credentials; timeoutMs?: number } = {}): Promise<HttpResult> {
+/** `ca`: the certificate that an https URL's server certificate must chain to. */
+export function request(url: string, opts: { method?: string; body?: unknown; auth?: Credentials; timeoutMs?: number; ca?: string } = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     // Patroni's API refuses chunked bodies (411): send the length.
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (payload !== undefined) headers["Content-Length"] = String(Buffer.byteLength(payload));
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString("base64")}`;
-    const req = http.request(url, { method: opts.method ?? "GET", headers, timeout: opts.timeoutMs ?? 5000 }, (res) => {
+    const options = { method: opts.method ?? "GET", headers, timeout: opts.timeoutMs ?? 5000 };
+    const onResponse = (res: http.IncomingMessage) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    };
+    const req = url.startsWith("https:") ? https.request(url, { ...options, ca: opts.ca }, onResponse) : http.request(url, options, onResponse);
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${(opts.timeoutMs ?? 5000) / 1000}s`)));
     req.on("error", reject);
     if (payload !== undefined) req.write(payload);
@@ -34,6 +38,7 @@ export class Patroni {
   constructor(
     private readonly apis: { name: string; url: string }[],
     private readonly auth: Credentials,
+    private readonly ca: string,
   ) {}
 
   /** The first member that answers; says which did not, so an unreachable member is explained. */
@@ -41,7 +46,7 @@ export class Patroni {
     const failures: string[] = [];
     for (const a of this.apis) {
       try {
-        const r = await request(a.url + path);
+        const r = await request(a.url + path, { ca: this.ca });
         if (r.status === 200) return JSON.parse(r.body);
         failures.push(`${a.name}: HTTP ${r.status}`);
       } catch (e) {
@@ -58,7 +63,7 @@ export class Patroni {
     let last = "";
     for (const a of targets) {
       try {
-        const r = await request(a.url + path, { method, body, auth: this.auth, timeoutMs: 60_000 });
+        const r = await request(a.url + path, { method, body, auth: this.auth, timeoutMs: 60_000, ca: this.ca });
         if (r.status >= 200 && r.status < 300) return r.body;
         throw new Error(`${a.name} answered ${r.status}: ${r.body.trim()}`);
       } catch (e) {

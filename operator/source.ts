@@ -11,6 +11,8 @@ import type { Credentials } from "./patroni";
 export interface ClusterAccess {
   patroniApi: Credentials;
   haproxyAdmin?: Credentials;
+  /** The stack's CA certificate: Patroni's REST API serves TLS with a certificate it signed. */
+  ca: string;
 }
 
 const repo = join(__dirname, "..");

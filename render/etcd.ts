@@ -1,27 +1,44 @@
 // etcd member config as Debian's /etc/default/etcd environment file (read by the packaged etcd unit).
 import type { Model } from "../config/model";
+import { CA_CERT, serverCert } from "./tls";
+
+/** Metrics and /health over plain HTTP on the member's address: Prometheus scrapes it; it serves no keys. */
+export const ETCD_METRICS_PORT = 2381;
+
+/** The etcd user (and its role, of the same name) of a cluster's Patroni: read-write on the cluster's prefix only. */
+export const etcdUserOf = (cluster: string) => `patroni-${cluster}`;
 
 /**
  * `state` is "new" when the whole DCS cluster is created together, "existing" when a member joins
  * a running cluster (after `etcdctl member add`).
+ * Clients and peers use TLS with the member's certificate; peers must present a certificate of the
+ * stack's CA. Client auth (users and roles) is enabled once the members run (steps/infra.ts).
  */
 export function renderEtcdEnv(model: Model, memberName: string, state: "new" | "existing" = "new"): string {
   const member = model.dcs.members.find((m) => m.name === memberName);
   if (!member) throw new Error(`${memberName} is not a DCS member (members: ${model.dcs.members.map((m) => m.name).join(", ")})`);
-  const peer = (ip: string) => `http://${ip}:${model.dcs.peerPort}`;
-  const client = (ip: string) => `http://${ip}:${model.dcs.clientPort}`;
+  const peer = (ip: string) => `https://${ip}:${model.dcs.peerPort}`;
+  const client = (ip: string) => `https://${ip}:${model.dcs.clientPort}`;
+  const tls = serverCert("etcd");
   const lines = [
     `# etcd member ${member.name} of DCS cluster ${model.dcs.name}. Rendered by pigsty-pulumi.`,
     `ETCD_NAME="${member.name}"`,
     `ETCD_DATA_DIR="/var/lib/etcd/${model.dcs.name}"`,
     `ETCD_LISTEN_PEER_URLS="${peer(member.ip)}"`,
-    // Loopback too, so local tools (etcdctl, vip-manager on the same node) work without the address.
-    `ETCD_LISTEN_CLIENT_URLS="${client(member.ip)},http://127.0.0.1:${model.dcs.clientPort}"`,
+    // Loopback too, so local tools (etcdctl) work without the address.
+    `ETCD_LISTEN_CLIENT_URLS="${client(member.ip)},https://127.0.0.1:${model.dcs.clientPort}"`,
     `ETCD_ADVERTISE_CLIENT_URLS="${client(member.ip)}"`,
+    `ETCD_LISTEN_METRICS_URLS="http://${member.ip}:${ETCD_METRICS_PORT}"`,
     `ETCD_INITIAL_ADVERTISE_PEER_URLS="${peer(member.ip)}"`,
     `ETCD_INITIAL_CLUSTER="${model.dcs.members.map((m) => `${m.name}=${peer(m.ip)}`).join(",")}"`,
     `ETCD_INITIAL_CLUSTER_TOKEN="${model.dcs.name}"`,
     `ETCD_INITIAL_CLUSTER_STATE="${state}"`,
+    `ETCD_CERT_FILE="${tls.cert}"`,
+    `ETCD_KEY_FILE="${tls.key}"`,
+    `ETCD_PEER_CERT_FILE="${tls.cert}"`,
+    `ETCD_PEER_KEY_FILE="${tls.key}"`,
+    `ETCD_PEER_TRUSTED_CA_FILE="${CA_CERT}"`,
+    'ETCD_PEER_CLIENT_CERT_AUTH="true"',
     "",
   ];
   return lines.join("\n");

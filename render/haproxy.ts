@@ -2,6 +2,7 @@
 import type { ClusterModel, InstanceModel, ServiceModel } from "../config/model";
 import { slot } from "../config/secrets";
 import { placeholder } from "./secrets";
+import { CA_CERT } from "./tls";
 
 function globalAndDefaults(): string[] {
   return [
@@ -62,7 +63,8 @@ function serviceSection(cluster: ClusterModel, svc: ServiceModel): string[] {
     `    http-check expect status ${svc.checkCode}`,
     `    default-server ${svc.defaultServerOptions}`,
     ...svc.members.map(
-      (m) => `    server ${m.instance} ${m.ip}:${svc.dstPort} check port ${svc.checkPort} weight ${m.weight}${m.backup ? " backup" : ""}`,
+      // Patroni's REST API speaks TLS only: checks verify its certificate against the stack's CA.
+      (m) => `    server ${m.instance} ${m.ip}:${svc.dstPort} check port ${svc.checkPort} check-ssl verify required ca-file ${CA_CERT} weight ${m.weight}${m.backup ? " backup" : ""}`,
     ),
     "",
   ];

@@ -2,8 +2,10 @@
 import { stringify } from "yaml";
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { slot } from "../config/secrets";
+import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT } from "./paths";
 import { yamlPlaceholder } from "./secrets";
+import { CA_CERT, serverCert } from "./tls";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
 export const PATRONI_NAMESPACE = "/pg/";
@@ -45,10 +47,15 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
     restapi: {
       listen: `0.0.0.0:${cluster.ports.patroni}`,
       connect_address: `${instance.ip}:${cluster.ports.patroni}`,
+      // TLS with the member's certificate; cafile also verifies other members' APIs (and patronictl's calls).
+      certfile: serverCert("patroni").cert,
+      keyfile: serverCert("patroni").key,
+      cafile: CA_CERT,
       // Only unsafe endpoints (POST/PATCH/...) need auth; HAProxy's GET health checks stay open.
       authentication: { username: cluster.accounts.patroniApi, password: yamlPlaceholder(slot.patroniApi(cluster.name)) },
     },
-    etcd3: { hosts: model.dcs.endpoints },
+    // Over TLS, as the cluster's own etcd user (its role reaches only this cluster's keys).
+    etcd3: { hosts: model.dcs.endpoints, protocol: "https", cacert: CA_CERT, username: etcdUserOf(cluster.name), password: yamlPlaceholder(slot.patroniEtcd(cluster.name)) },
     bootstrap: {
       dcs: bootstrapDcs,
       initdb: initdbOptions(cluster),

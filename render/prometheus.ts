@@ -1,6 +1,7 @@
 // Prometheus on the infra node: one file-SD target file per instance, and prometheus.yml reading that directory.
 import { stringify } from "yaml";
 import type { Model, ScrapeTarget } from "../config/model";
+import { ETCD_METRICS_PORT } from "./etcd";
 
 /** Directory of the per-instance target files (SOP S9: one file per instance, removed with it). */
 export const pgsqlTargetsDir = (model: Model) => `${model.infra.prometheusSdDir}/pgsql`;
@@ -19,7 +20,8 @@ export function renderPrometheusYml(model: Model, targetsDir: string = pgsqlTarg
     alerting: { alertmanagers: [{ static_configs: [{ targets: [`${model.infra.ip}:${model.infra.alertmanagerPort}`] }] }] },
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`${model.infra.ip}:${model.infra.prometheusPort}`] }] },
-      { job_name: "etcd", static_configs: [{ targets: model.dcs.endpoints }] },
+      // etcd's client port speaks TLS only; its metrics listener (plain HTTP, no keys) is for this.
+      { job_name: "etcd", static_configs: [{ targets: model.dcs.members.map((m) => `${m.ip}:${ETCD_METRICS_PORT}`) }] },
       // New and removed instances only add or delete files here: no Prometheus reload needed.
       { job_name: "pgsql", file_sd_configs: [{ files: [`${targetsDir}/*.json`], refresh_interval: "10s" }] },
     ],

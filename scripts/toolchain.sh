@@ -219,6 +219,11 @@ install_plugin() {
 install_plugin command "$command_version" build_command
 install_plugin random "$random_version" build_random
 
+# --- openssl -------------------------------------------------------------------------------------
+# The program makes the stack's CA and certificates with openssl on this machine (components/certificates.ts).
+if command -v openssl >/dev/null; then step "openssl: $(openssl version)"
+else missing+=("openssl: not installed; the program issues the stack's TLS certificates with it (Debian/Ubuntu: apt-get install openssl)"); fi
+
 # --- report --------------------------------------------------------------------------------------
 [ -n "$host_bin" ] || missing+=("language host: none (see above)")
 if [ ${#missing[@]} -eq 0 ]; then

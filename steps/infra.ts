@@ -1,22 +1,81 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
 import type { ClusterModel, Model, ScrapeTarget } from "../config/model";
-import { renderEtcdEnv } from "../render/etcd";
 import { renderFrontPage } from "../render/nginx";
+import { slot } from "../config/secrets";
+import { ETCD_METRICS_PORT, etcdUserOf, renderEtcdEnv } from "../render/etcd";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, pgsqlTargetsDir, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
+import { CA_CERT, serverCert } from "../render/tls";
+import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 
-/** One etcd member: config, (re)start on change, then wait until the member answers healthy. */
+/** Every other member's health URL (plain HTTP on the metrics port; no keys there). */
+const healthUrl = (ip: string) => `http://${ip}:${ETCD_METRICS_PORT}/health`;
+const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 2>/dev/null | grep -q '"health":"true"'`;
+
+/**
+ * One etcd member: TLS files and config, then (re)start on change and wait until it answers healthy.
+ * The members' steps run one after another (components/infraNode.ts), so no two restart together.
+ * A member without data whose DCS already runs elsewhere is refused: it would start a second
+ * cluster of the same name (joining needs `etcdctl member add` first, which this program does not do).
+ * A member of a new multi-member DCS starts without waiting: it is healthy only once a majority runs,
+ * which the auth step waits for.
+ */
 export function etcdStep(model: Model, member: string): HostStep {
-  const local = quote(`--endpoints=http://127.0.0.1:${model.dcs.clientPort}`);
-  return filesStep(`etcd member ${member}`, [{ path: ETCD_DEFAULTS, content: renderEtcdEnv(model, member) }], ["systemctl restart etcd"], [
-    "systemctl enable -q etcd",
-    "systemctl -q is-active etcd || systemctl start etcd",
-    `for i in $(seq 1 60); do ETCDCTL_API=3 etcdctl ${local} endpoint health >/dev/null 2>&1 && break; sleep 1; done`,
-    `ETCDCTL_API=3 etcdctl ${local} endpoint health`,
+  const me = model.dcs.members.find((m) => m.name === member);
+  if (!me) throw new Error(`${member} is not a DCS member`);
+  const tls = serverCert("etcd");
+  const files = [
+    { path: ETCD_DEFAULTS, content: renderEtcdEnv(model, member) },
+    ...etcdRootFiles(),
+    { path: tls.cert, content: pemPlaceholder(slot.tlsCert("etcd", member)), owner: "etcd:etcd" },
+    { path: tls.key, content: pemPlaceholder(slot.tlsKey("etcd", member)), owner: "etcd:etcd", mode: "0600" },
+  ];
+  const others = model.dcs.members.filter((m) => m !== me);
+  const before = [`fresh=no; [ -d ${quote(`/var/lib/etcd/${model.dcs.name}/member`)} ] || fresh=yes`];
+  for (const o of others) {
+    before.push(
+      `if [ $fresh = yes ] && ${healthy(o.ip)}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}). Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
+    );
+  }
+  const waitHealthy = [
+    `for i in $(seq 1 60); do ${healthy(me.ip)} && break; sleep 1; done`,
+    `${healthy(me.ip)} || ${fail(`error: etcd member ${member} is not healthy 60s after its start; see journalctl -u etcd`)}`,
+  ];
+  const always = ["systemctl enable -q etcd", "systemctl -q is-active etcd || systemctl start --no-block etcd"];
+  if (others.length === 0) always.push(...waitHealthy);
+  else always.push(`if [ $fresh = no ]; then`, ...waitHealthy.map((l) => `  ${l}`), "fi");
+  // Debian starts etcd at install with its own config; a fresh member of a new DCS does not wait for a majority here.
+  const restart = "if [ $fresh = yes ]; then systemctl restart --no-block etcd; else systemctl restart etcd; fi";
+  return filesStep(`etcd member ${member}`, files, [restart], always, undefined, before);
+}
+
+/**
+ * Once every member is healthy: client authentication on, with the stack's root user (idempotent:
+ * when it is on already, the root password is only checked).
+ */
+export function etcdAuthStep(model: Model): HostStep {
+  const local = quote(`--endpoints=https://127.0.0.1:${model.dcs.clientPort}`);
+  const anonymous = `etcd_anonymous() { ( unset ETCDCTL_USER; ETCDCTL_API=3 ETCDCTL_CACERT=${quote(CA_CERT)} exec etcdctl ${local} --command-timeout=5s "$@" ); }`;
+  return hostStep(`client authentication of DCS ${model.dcs.name}`, [
+    etcdRootFunction,
+    anonymous,
+    ...passwordFileLines(slot.etcdRoot(), '"$work/root.pw"'),
+    ...model.dcs.members.flatMap((m) => [
+      `for i in $(seq 1 120); do ${healthy(m.ip)} && break; sleep 1; done`,
+      `${healthy(m.ip)} || ${fail(`error: etcd member ${m.name} (${m.ip}) is not healthy after 120s; see journalctl -u etcd on it`)}`,
+    ]),
+    "if etcd_anonymous user list >/dev/null 2>&1; then",
+    "  etcd_anonymous role get root >/dev/null 2>&1 || etcd_anonymous role add root >/dev/null",
+    '  if etcd_anonymous user get root >/dev/null 2>&1; then etcd_anonymous user passwd root <"$work/root.pw" >/dev/null; else etcd_anonymous user add root <"$work/root.pw" >/dev/null; fi',
+    "  etcd_anonymous user grant-role root root >/dev/null",
+    "  etcd_anonymous auth enable >/dev/null",
+    `  ${sayWords(`client authentication enabled on DCS ${model.dcs.name}`)}`,
+    "fi",
+    `etcd_root ${local} user get root >/dev/null || ${fail(`error: client authentication is on in DCS ${model.dcs.name}, but it refuses this stack's root password. It was enabled by someone else: disable it there (etcdctl auth disable) or reset the DCS, then run pulumi up again.`)}`,
   ]);
 }
 
@@ -41,10 +100,13 @@ const CLAIMED_DIR = "/var/lib/pigsty/dcs";
  * fails over while they move one by one) and waits until every member reports the pause. The
  * members' config steps then restart Patroni onto the new DCS, leader first (steps/postgres.ts).
  */
-const PAUSE_IN_OLD_DCS = `import json, os, subprocess, sys, time, urllib.request
-old, prefix = sys.argv[1], sys.argv[2]
+const PAUSE_IN_OLD_DCS = `import json, os, ssl, subprocess, sys, time, urllib.request
+old, prefix, cafile = sys.argv[1], sys.argv[2], sys.argv[3]
+tls = ssl.create_default_context(cafile=cafile)
 def etcd(*args):
-    r = subprocess.run(["etcdctl", "--endpoints=" + old, "--command-timeout=5s", *args], env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, text=True)
+    # etcd's root credentials come in the environment (the caller sources them), never as arguments.
+    endpoints = ",".join("https://" + e for e in old.split(","))
+    r = subprocess.run(["etcdctl", "--endpoints=" + endpoints, "--command-timeout=5s", *args], env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("error: the DCS being left (%s) does not answer: %s. Without it the cluster cannot be paused for the move; if it is gone for good, Patroni has already demoted the leader: see the README (S12)." % (old, r.stderr.strip()))
     return r.stdout
@@ -58,7 +120,7 @@ deadline = time.time() + 60
 for url in urls:
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with urllib.request.urlopen(url, timeout=5, context=tls) as r:
                 if json.load(r).get("pause"):
                     break
         except OSError:
@@ -78,16 +140,18 @@ print("%d members paused" % len(urls))
  */
 export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   const endpoints = model.dcs.endpoints.join(",");
-  const etcdctl = `ETCDCTL_API=3 etcdctl ${quote(`--endpoints=${endpoints}`)} --command-timeout=5s`;
+  const etcdctl = `etcd_root ${quote(`--endpoints=${etcdUrls(model)}`)}`;
   const prefix = `${PATRONI_NAMESPACE}${cluster.name}/`;
   const record = quote(`${CLAIMED_DIR}/${cluster.name}`);
+  const user = quote(etcdUserOf(cluster.name));
   const refuse = cluster.flags.safeguard
     ? "pg_safeguard is on, so it is never cleaned"
     : `set clusters.${cluster.name}.vars.pg_clean: true to clear it (dangerous: that cluster's HA state is lost), then run pulumi up again`;
   const onFound = cluster.flags.clean && !cluster.flags.safeguard
     ? [`  ${sayWords(`pg_clean is set: clearing ${prefix} in the DCS`)}`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
     : [`  ${fail(`error: the DCS at ${endpoints} already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}.`)}`];
-  return hostStep(`DCS state of ${cluster.name}`, [
+  return filesStep(`DCS state of ${cluster.name}`, etcdRootFiles(), [], [
+    etcdRootFunction,
     `${etcdctl} endpoint health`,
     `was=$(cat ${record} 2>/dev/null || true)`,
     `if [ "$was" != ${quote(endpoints)} ] && [ -n "$(${etcdctl} get --prefix --keys-only ${quote(prefix)})" ]; then`,
@@ -96,10 +160,23 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
     `if [ -n "$was" ] && [ "$was" != ${quote(endpoints)} ]; then`,
     `  ${sayWords(`moving ${cluster.name} from the DCS at `, expand('"$was"'), ` to ${endpoints}: pausing it first`)}`,
     heredoc('  cat >"$work/pause.py"', PAUSE_IN_OLD_DCS),
-    `  python3 "$work/pause.py" "$was" ${quote(prefix)}`,
+    `  (set -a; . ${quote(ETCD_ROOT_ENV)}; set +a; python3 "$work/pause.py" "$was" ${quote(prefix)} ${quote(CA_CERT)})`,
     "fi",
+    // The cluster's Patroni gets its own etcd user, whose role reads and writes the cluster's keys only.
+    ...passwordFileLines(slot.patroniEtcd(cluster.name), '"$work/etcd.pw"'),
+    `${etcdctl} role get ${user} >/dev/null 2>&1 || ${etcdctl} role add ${user} >/dev/null`,
+    `${etcdctl} role grant-permission ${user} --prefix=true readwrite ${quote(prefix)} >/dev/null`,
+    `if ${etcdctl} user get ${user} >/dev/null 2>&1; then ${etcdctl} user passwd ${user} <"$work/etcd.pw" >/dev/null; else ${etcdctl} user add ${user} <"$work/etcd.pw" >/dev/null; fi`,
+    `${etcdctl} user grant-role ${user} ${user} >/dev/null`,
     `install -d ${quote(CLAIMED_DIR)} && echo ${quote(endpoints)} >${record}`,
-  ], [`${etcdctl} del --prefix ${quote(prefix)} >/dev/null`, `rm -f ${record}`, sayWords(`cleared ${prefix} in the DCS`)]);
+  ], [
+    etcdRootFunction,
+    `${etcdctl} del --prefix ${quote(prefix)} >/dev/null`,
+    `${etcdctl} user delete ${user} >/dev/null 2>&1 || true`,
+    `${etcdctl} role delete ${user} >/dev/null 2>&1 || true`,
+    `rm -f ${record}`,
+    sayWords(`cleared ${prefix} and the user ${etcdUserOf(cluster.name)} in the DCS`),
+  ]);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ClusterModel, Model } from "../config/model";
 import { slot } from "../config/secrets";
 import { patroniDcsConfig } from "../render/patroni";
 import { placeholder } from "../render/secrets";
+import { CA_CERT, localPatroniUrl } from "../render/tls";
 import { heredoc, quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 
@@ -10,14 +11,16 @@ import { hostStep, type HostStep } from "./step";
  * A small Patroni REST client in python3 (on every node with Patroni). Authenticated calls read the
  * API password from $work/secrets.json, so it is never on a command line.
  */
-const CLIENT = `import base64, http.client, json, sys, time, urllib.error, urllib.request
+const CLIENT = `import base64, http.client, json, ssl, sys, time, urllib.error, urllib.request
 secrets = json.load(open(sys.argv[1]))
 user, slot, local = sys.argv[2], sys.argv[3], sys.argv[4]
+# Every member's API speaks TLS with a certificate of the stack's CA.
+tls = ssl.create_default_context(cafile=sys.argv[5])
 auth = "Basic " + base64.b64encode(("%s:%s" % (user, secrets[slot])).encode()).decode()
 def call(method, url, body=None, missing=(), tries=5):
     req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(), headers={"Authorization": auth, "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=60, context=tls) as r:
             text = r.read().decode()
     except urllib.error.HTTPError as e:
         if e.code in missing:
@@ -44,13 +47,13 @@ def wait(test, what, seconds=300):
 `;
 
 function pythonStep(cluster: ClusterModel, title: string, program: string): HostStep {
-  const api = `http://127.0.0.1:${cluster.ports.patroni}`;
+  const api = localPatroniUrl(cluster, "");
   return hostStep(title, [
     heredoc('cat >"$work/patroni.py"', CLIENT + program),
     // The slot's placeholder is named in the script so the step's stdin carries that one secret.
     `# needs ${placeholder(slot.patroniApi(cluster.name))}`,
     // What the program prints is what changed: it reaches the command's output through say (and the log).
-    `python3 -u "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api].map(quote).join(" ")} | while IFS= read -r line; do say "$line"; done`,
+    `python3 -u "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api, CA_CERT].map(quote).join(" ")} | while IFS= read -r line; do say "$line"; done`,
   ]);
 }
 

@@ -4,6 +4,8 @@ import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { renderPatroniUnit } from "../render/systemd";
+import { curlPatroni } from "../render/tls";
+import { etcdPatroniLines } from "./etcdClient";
 import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { resetBlock } from "./reset";
@@ -33,9 +35,10 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   // A member re-added after its removal from this cluster while the cluster lives on (its DCS holds it): the old
   // data is stale. Keep it, out of the way, and let Patroni clone the member afresh from the leader. When the
   // cluster itself is gone from the DCS (re-created), nothing is moved: the check below refuses, as for any data.
-  const etcdctl = `ETCDCTL_API=3 etcdctl ${quote(`--endpoints=${model.dcs.endpoints.join(",")}`)} --command-timeout=5s`;
+  const etcdctl = "etcd_patroni";
   const alive = `[ -n "$(${etcdctl} get --print-value-only ${quote(`${PATRONI_NAMESPACE}${cluster.name}/initialize`)} 2>/dev/null)" ]`;
   body.push(
+    ...etcdPatroniLines(model, cluster.name),
     `if [ "$(cat ${quote(REMOVED_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ] && ${alive}; then`,
     `  aside=${quote(`${cluster.dataDir}.removed-`)}"$(date +%Y%m%dT%H%M%S)"`,
     `  mv -- ${quote(cluster.dataDir)} "$aside"`,
@@ -88,7 +91,7 @@ const seedActive = (active: string, primaryVariant: string, mode: string) =>
 /** Runs the role-change callback with the role Patroni reports now; when Patroni does not answer, leaves the files as they are. */
 function activateActualRole(cluster: ClusterModel): string[] {
   return [
-    `if role=$(curl -fsS ${quote(`http://127.0.0.1:${cluster.ports.patroni}/patroni`)} | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
+    `if role=$(${curlPatroni(cluster, "/patroni")} | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
     `  runuser -u postgres -- ${quote(paths.ROLE_CHANGE_SCRIPT)} on_role_change "$role" ${quote(cluster.name)}`,
     "fi",
   ];
@@ -139,11 +142,11 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
-  const api = quote(`http://127.0.0.1:${cluster.ports.patroni}/patroni`);
+  const api = curlPatroni(cluster, "/patroni");
   const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `mv -f ${quote(OWNER_MARKER)} ${quote(REMOVED_MARKER)} 2>/dev/null || true`];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
-  const field = (expr: string) => `$(curl -fsS ${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
+  const field = (expr: string) => `$(${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
   // Patroni 3.0 (Debian 12) says "master", later releases "primary".
   const leads = `[ "${field('d.get("role") in ("master", "primary", "standby_leader")')}" = True ]`;
   return filesStep(`Patroni service of ${instance.name}`, [unit], ["systemctl daemon-reload"], [
@@ -152,7 +155,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "wait_running() {",
     `  local deadline=$((SECONDS + ${Math.trunc(timeoutSeconds)})) last="" state`,
     "  while :; do",
-    `    state=$(curl -fsS ${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
+    `    state=$(${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
     '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
     '    if [ $SECONDS -ge $deadline ]; then',
     `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), "). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout.")}`,

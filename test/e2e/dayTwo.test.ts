@@ -4,8 +4,8 @@ import { leaderOf } from "../../components/drift";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { repoRoot } from "../program/harness";
-import { isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
-import { named, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
+import { curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 
@@ -123,7 +123,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(await sshOk("pg-test-1", "sudo cmp -s /etc/pgbouncer/pgb_hba.conf /etc/pgbouncer/hba/replica.conf && echo same")).toBe("same");
     // The program asks Patroni who leads and compares with pg_role; the engine's preview carries the warning.
     const model = loadInventory(rawInventory({ inventory: inv(), sandbox: ".sandbox/hosts.json", baseDir: repoRoot })).model;
-    expect(await leaderOf(model.clusters[0])).toBe(leader.Member);
+    expect(await leaderOf(model.clusters[0], await output<string>(d.stack, "tlsCa"))).toBe(leader.Member);
     const warnings: string[] = [];
     await d.stack.preview({ onEvent: (e) => e.diagnosticEvent && warnings.push(e.diagnosticEvent.message) });
     expect(warnings.join("")).toContain(`Patroni's leader is ${leader.Member}, but config names pg-test-1 as primary (a failover happened)`);
@@ -163,7 +163,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const at = (name: string) => result.steps.findIndex((x) => x.name === name);
     for (const n of [1, 2, 3, 4]) expect(at("pg-test-leader")).toBeLessThan(at(`pg-test-${n}-haproxy`));
     expect(await leaderName()).toBe(candidate);
-    const config = JSON.parse(await sshOk(candidate, "curl -fsS http://127.0.0.1:8008/config"));
+    const config = JSON.parse(await sshOk(candidate, curlPatroni("/config")));
     expect(config.synchronous_node_count ?? 1).toBe(1);
     // Back to the earlier primary and to asynchronous replication for the scenarios that follow.
     await step("switch-back", (i) => {
@@ -189,7 +189,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   }, 600_000);
 
   it("maintenance mode (S1, S12) pauses and resumes Patroni", async () => {
-    const paused = () => sshOk("pg-test-2", "curl -fsS http://127.0.0.1:8008/config | python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"pause\", False))'");
+    const paused = () => sshOk("pg-test-2", `${curlPatroni("/config")} | python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"pause\", False))'`);
     const on = await step("pause", (i) => {
       i.clusters["pg-test"].vars.pg_maintenance = true;
     });
@@ -329,10 +329,10 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       ["etcd-2-etcd", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-1-guard", "pg-test-2-config", "pg-test-2-guard", "pg-test-3-config", "pg-test-3-guard", "pg-test-dcs", "pg-test-patroni-config"],
     );
     // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
-    expect(await sshOk("10.10.10.14", "ETCDCTL_API=3 etcdctl get /pg/pg-test/leader --print-value-only")).toBe(leader);
+    expect(await sshOk("10.10.10.14", etcdctlRoot("get /pg/pg-test/leader --print-value-only"))).toBe(leader);
     const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]), 120, leader);
     expect(ms.find((m) => m.Role === "Leader")).toMatchObject({ Member: leader, TL: timeline });
-    const config = JSON.parse(await sshOk(leader, "curl -fsS http://127.0.0.1:8008/config"));
+    const config = JSON.parse(await sshOk(leader, curlPatroni("/config")));
     expect(config.pause ?? false).toBe(false);
     expect(config.postgresql.parameters.max_connections).toBe(350);
     await writeRow(`after-dcs-${Date.now()}`, "10.10.10.13");

@@ -1,7 +1,7 @@
 // First deploy of the dev inventory through the real engine on pristine sandbox nodes, the SOP's checks on the
 // hosts, a no-op second run, the policy pack on the deployed stack, and removal in the engine's order.
 import { runIsolated, devStackConfig } from "../program/harness";
-import { patroniList, psql, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { etcdctlRoot, patroniList, psql, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { BAD_CHANGES, DEV_POLICY_CONFIG, POLICY_PACK } from "./helpers/badChanges";
 import { cliUp, destroy, freshStack, named, plan, setInventory, up } from "./helpers/engine";
 import { freshDeployment, type Deployment } from "./helpers/scenario";
@@ -129,7 +129,7 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
     expect(at("pg-test-3-patroni")).toBeLessThan(at("pg-test-1-patroni"));
     expect(at("pg-test-1-patroni")).toBeLessThan(at("pg-test-dcs"));
     for (const ip of members) expect((await sshRun(ip, "systemctl is-active patroni")).stdout.trim()).not.toBe("active");
-    expect(await sshOk("meta", "ETCDCTL_API=3 etcdctl get --prefix --keys-only /pg/pg-test/")).toBe("");
+    expect(await sshOk("meta", etcdctlRoot("get --prefix --keys-only /pg/pg-test/"))).toBe("");
     expect(await sshOk("meta", `ls ${sdDir}/pgsql`)).toBe("");
     // Data stays unless rm_pgdata (SOP S2).
     expect((await sshRun("pg-test-1", "sudo test -s /pg/data/PG_VERSION")).code).toBe(0);
@@ -138,9 +138,9 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
   it("refuses, through the engine, a DCS holding a cluster it did not create, and data it did not create", async () => {
     const stack = await freshStack();
     await setInventory(stack, d.inventory);
-    await sshOk("meta", "ETCDCTL_API=3 etcdctl put /pg/pg-test/initialize 7000000000000000001 >/dev/null");
+    await sshOk("meta", `${etcdctlRoot("put /pg/pg-test/initialize 7000000000000000001")} >/dev/null`);
     const foreign = await up(stack).then(() => "succeeded", (e: Error) => e.message);
-    await sshOk("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ >/dev/null");
+    await sshOk("meta", `${etcdctlRoot("del --prefix /pg/pg-test/")} >/dev/null`);
     expect(foreign).toContain("the DCS at 10.10.10.10:2379 already holds a cluster pg-test (keys under /pg/pg-test/), which this stack did not create");
     const data = await up(stack).then(() => "succeeded", (e: Error) => e.message);
     expect(data).toContain("10.10.10.11 (pg-test-1) already has a data directory at /pg/data");

@@ -64,9 +64,10 @@ describe("the program under mocks", () => {
     expect(byType("pigsty:infra:Node")).toEqual(["meta"]);
     expect(byType("pigsty:pg:Cluster")).toEqual(["pg-test"]);
     expect(byType("pigsty:pg:Instance")).toEqual(["pg-test-1", "pg-test-2", "pg-test-3"]);
-    const steps = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register"];
+    const steps = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register", "tls"];
     const expected = [
       "meta-1-etcd",
+      "pigsty-dcs-auth",
       "meta-monitoring",
       "meta-prepare",
       "pg-test-databases",
@@ -82,7 +83,9 @@ describe("the program under mocks", () => {
   it("generates one random password per secret slot", () => {
     const pw = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort();
     expect(pw).toEqual([
+      "dcs-password-etcd-root",
       "pg-test-password-admin",
+      "pg-test-password-etcd",
       "pg-test-password-haproxy_admin",
       "pg-test-password-monitor",
       "pg-test-password-patroni_api",
@@ -104,7 +107,9 @@ describe("the program under mocks", () => {
   });
 
   it("bootstraps the primary first, replicas after it, SQL after the primary", () => {
-    expect(dependsOn.get("pg-test-dcs")).toEqual(["meta-1-etcd"]);
+    expect(dependsOn.get("pg-test-dcs")).toEqual(["pigsty-dcs-auth"]);
+    expect(dependsOn.get("pigsty-dcs-auth")).toEqual(["meta-1-etcd"]);
+    expect(dependsOn.get("pg-test-1-config")).toEqual(expect.arrayContaining(["pg-test-1-tls"]));
     expect(dependsOn.get("pg-test-2-patroni")).toEqual(expect.arrayContaining(["pg-test-2-config", "pg-test-dcs", "pg-test-1-patroni"]));
     expect(dependsOn.get("pg-test-3-patroni")).toEqual(expect.arrayContaining(["pg-test-1-patroni"]));
     expect(dependsOn.get("pg-test-3-patroni")).not.toContain("pg-test-2-patroni");
@@ -130,7 +135,7 @@ describe("the program under mocks", () => {
     const config2 = commands().find((c) => c.name === "pg-test-2-config") as Registered;
     expect(config2.secretInputs).toEqual(expect.arrayContaining(["stdin", "connection"]));
     const stdin = JSON.parse(config2.inputs.stdin);
-    expect(Object.keys(stdin).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
+    expect(Object.keys(stdin).sort()).toEqual(["pg-test/etcd", "pg-test/patroni_api", "pg-test/replication", "pg-test/superuser", "tls/ca"]);
     expect(stdin["pg-test/replication"]).toBe("generated-secret-pg-test-password-replication");
     expect(config2.inputs.create).toContain("{{secret:pg-test/replication}}");
     const prepare = commands().find((c) => c.name === "pg-test-2-prepare") as Registered;

@@ -29,9 +29,18 @@ export function isSecretInput(x: any): boolean {
   return !!x && typeof x === "object" && Object.values(x).includes(SECRET_SIG);
 }
 
-/** A mock resource's state: its inputs, and for a generated password a fixed, recognisable result. */
+/** What a mocked openssl command (components/certificates.ts) prints: a recognisable key and certificate. */
+export const mockPem = (name: string) =>
+  `-----BEGIN PRIVATE KEY-----\nS0VZ${Buffer.from(name).toString("base64")}\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nQ0VSVA${Buffer.from(name).toString("base64")}\n-----END CERTIFICATE-----`;
+
+/** A mock resource's state: its inputs, and for a generated password or certificate a fixed, recognisable result. */
 function mockState(args: { type: string; name: string; inputs: any }): { id: string; state: any } {
-  const state = args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-secret-${args.name}` } : args.inputs;
+  const state =
+    args.type === "random:index/randomPassword:RandomPassword"
+      ? { ...args.inputs, result: `generated-secret-${args.name}` }
+      : args.type === "command:local:Command"
+        ? { ...args.inputs, stdout: mockPem(args.name) }
+        : args.inputs;
   return { id: `${args.name}-id`, state };
 }
 

@@ -27,17 +27,25 @@ test("prometheus.yml reads the target directory and scrapes etcd", () => {
   const yml = parse(renderPrometheusYml(model));
   const job = (n: string) => yml.scrape_configs.find((j: { job_name: string }) => j.job_name === n);
   expect(job("pgsql").file_sd_configs[0].files).toEqual(["/etc/prometheus/targets/pgsql/*.json"]);
-  expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2379"]);
+  // The metrics listener (plain HTTP), not the client port, which speaks TLS only.
+  expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2381"]);
 });
 
 test("etcd member env", () => {
   const env = parseEnv(renderEtcdEnv(model, "meta-1"));
   expect(env).toMatchObject({
     ETCD_NAME: "meta-1",
-    ETCD_INITIAL_CLUSTER: "meta-1=http://10.10.10.10:2380",
-    ETCD_ADVERTISE_CLIENT_URLS: "http://10.10.10.10:2379",
+    ETCD_INITIAL_CLUSTER: "meta-1=https://10.10.10.10:2380",
+    ETCD_LISTEN_CLIENT_URLS: "https://10.10.10.10:2379,https://127.0.0.1:2379",
+    ETCD_ADVERTISE_CLIENT_URLS: "https://10.10.10.10:2379",
+    ETCD_LISTEN_METRICS_URLS: "http://10.10.10.10:2381",
     ETCD_INITIAL_CLUSTER_STATE: "new",
+    ETCD_CERT_FILE: "/etc/pigsty/tls/etcd.crt",
+    ETCD_KEY_FILE: "/etc/pigsty/tls/etcd.key",
+    ETCD_PEER_TRUSTED_CA_FILE: "/etc/pigsty/tls/ca.crt",
+    ETCD_PEER_CLIENT_CERT_AUTH: "true",
   });
+  expect(Object.values(env).join(" ")).not.toContain("http://10.10.10.10:2379");
   expect(Object.keys(dcsFiles(model))).toEqual(["meta-1"]);
   expect(() => renderEtcdEnv(model, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
 });

@@ -12,7 +12,9 @@ const yml = parse(text);
 test("names, etcd3 hosts and addresses", () => {
   expect(yml.scope).toBe("pg-test");
   expect(yml.name).toBe("pg-test-2");
-  expect(yml.etcd3).toEqual({ hosts: ["10.10.10.10:2379"] });
+  // TLS with the stack's CA, as the cluster's own etcd user.
+  expect(yml.etcd3).toEqual({ hosts: ["10.10.10.10:2379"], protocol: "https", cacert: "/etc/pigsty/tls/ca.crt", username: "patroni-pg-test", password: "{{secret:pg-test/etcd|yaml}}" });
+  expect(yml.restapi).toMatchObject({ certfile: "/etc/pigsty/tls/patroni.crt", keyfile: "/etc/pigsty/tls/patroni.key", cafile: "/etc/pigsty/tls/ca.crt" });
   expect(yml.restapi.connect_address).toBe("10.10.10.12:8008");
   expect(yml.postgresql.connect_address).toBe("10.10.10.12:5432");
   expect(yml.postgresql.bin_dir).toBe("/usr/lib/postgresql/15/bin");
@@ -36,7 +38,7 @@ test("Patroni does not manage HBA: no pg_hba list, hba_file points at our file",
 test("tags and passwords as placeholders", () => {
   expect(yml.tags).toEqual({ nofailover: false, noloadbalance: false, nosync: false, clonefrom: true });
   expect(yml.restapi.authentication).toEqual({ username: "postgres", password: "{{secret:pg-test/patroni_api|yaml}}" });
-  expect(placeholdersIn(text).sort()).toEqual(["pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
+  expect(placeholdersIn(text).sort()).toEqual(["pg-test/etcd", "pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
 });
 
 test("an offline member never becomes leader by election (nofailover), unless the inventory says otherwise", () => {

@@ -13,6 +13,7 @@ import * as patroniApiSteps from "../../steps/patroniApi";
 import * as postgresSteps from "../../steps/postgres";
 import { resetBlock } from "../../steps/reset";
 import type { HostStep } from "../../steps/step";
+import * as tlsSteps from "../../steps/tls";
 import { FREE, PASSWORD, STRICT, hostileInventory } from "../helpers/hostileInventory";
 import { exposedOccurrences, unwrapScript } from "../helpers/shellRegions";
 
@@ -24,6 +25,7 @@ function allSteps(model: Model): Record<string, HostStep> {
     "infra-monitoring": infraSteps.monitoringStep(model),
   };
   for (const m of model.dcs.members) out[`${m.name}-etcd`] = infraSteps.etcdStep(model, m.name);
+  out["dcs-auth"] = infraSteps.etcdAuthStep(model);
   for (const c of model.clusters) {
     out[`${c.name}-dcs`] = infraSteps.dcsStateStep(model, c);
     out[`${c.name}-roles`] = clusterSteps.rolesStep(c);
@@ -33,6 +35,7 @@ function allSteps(model: Model): Record<string, HostStep> {
     for (const i of c.instances) {
       out[`${i.name}-prepare`] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
       out[`${i.name}-guard`] = postgresSteps.guardStep(model, c, i);
+      out[`${i.name}-tls`] = tlsSteps.patroniTlsStep(c, i);
       out[`${i.name}-config`] = postgresSteps.configStep(model, c, i);
       out[`${i.name}-patroni`] = postgresSteps.patroniStep(c, i, 300);
       out[`${i.name}-pgbouncer`] = postgresSteps.pgbouncerStep(model, c, i);
@@ -46,7 +49,7 @@ function allSteps(model: Model): Record<string, HostStep> {
 }
 
 /** The builders covered above; a new exported *Step function must be added to allSteps. */
-const COVERED = ["prepareNode", "monitoringStep", "etcdStep", "dcsStateStep", "rolesStep", "databasesStep", "dynamicConfigStep", "intendedLeaderStep", "guardStep", "configStep", "patroniStep", "pgbouncerStep", "haproxyStep", "exportersStep", "registerStep"];
+const COVERED = ["prepareNode", "monitoringStep", "etcdStep", "etcdAuthStep", "patroniTlsStep", "dcsStateStep", "rolesStep", "databasesStep", "dynamicConfigStep", "intendedLeaderStep", "guardStep", "configStep", "patroniStep", "pgbouncerStep", "haproxyStep", "exportersStep", "registerStep"];
 
 const variants = {
   "pg_clean and rm_pgdata": loadInventory(hostileInventory({ clean: true, rmPgdata: true })).model,
@@ -67,7 +70,7 @@ for (const [variant, model] of Object.entries(variants)) {
 const bashSyntax = (text: string) => spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
 
 test("every exported step builder is rendered here", () => {
-  const exported = [clusterSteps, infraSteps, nodeSteps, patroniApiSteps, postgresSteps].flatMap((m) =>
+  const exported = [clusterSteps, infraSteps, nodeSteps, patroniApiSteps, postgresSteps, tlsSteps].flatMap((m) =>
     Object.entries(m).filter(([k, v]) => typeof v === "function" && (/Step$/.test(k) || k === "prepareNode")).map(([k]) => k),
   );
   expect(exported.filter((k) => !COVERED.includes(k))).toEqual([]);

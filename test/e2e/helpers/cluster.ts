@@ -16,6 +16,12 @@ export function psqlLocal(node: string, sql: string): Promise<string> {
   return sshOk(node, `sudo -iu postgres psql -X -At -d postgres -c "${sql}"`);
 }
 
+/** etcdctl on a DCS member as etcd's root, with the credentials kept there for root (steps/etcdClient.ts); `args` are not quoted. */
+export const etcdctlRoot = (args: string) => `sudo bash -c 'set -a; . /etc/pigsty/etcd-root.env; set +a; exec etcdctl --endpoints=https://127.0.0.1:2379 ${args}'`;
+
+/** curl for Patroni's REST API on the node it runs on (TLS, the stack's CA). */
+export const curlPatroni = (path: string) => `curl -fsS --cacert /etc/pigsty/tls/ca.crt https://127.0.0.1:8008${path}`;
+
 export type Member = { Member: string; Host: string; Role: string; State: string; TL?: number; "Lag in MB"?: number };
 
 export async function patroniList(node = "pg-test-1"): Promise<Member[]> {

@@ -165,5 +165,6 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
 
 /** Forgets pg-test's state on the infra node: its keys in the DCS and the record of which DCS it lives on. */
 export async function forgetClusterState(): Promise<void> {
-  await sshRun("meta", "ETCDCTL_API=3 etcdctl del --prefix /pg/pg-test/ >/dev/null 2>&1; sudo rm -f /var/lib/pigsty/dcs/pg-test");
+  // As etcd's root, with the credentials the DCS member keeps for root (test/e2e/helpers/cluster.ts etcdctlRoot).
+  await sshRun("meta", "sudo bash -c 'set -a; . /etc/pigsty/etcd-root.env; set +a; exec etcdctl --endpoints=https://127.0.0.1:2379 del --prefix /pg/pg-test/' >/dev/null 2>&1; sudo rm -f /var/lib/pigsty/dcs/pg-test");
 }
