@@ -17,6 +17,24 @@ const healthUrl = (ip: string) => `http://${ip}:${ETCD_METRICS_PORT}/health`;
 const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 2>/dev/null | grep -q '"health":"true"'`;
 
 /**
+ * Sets `fresh` (yes: this member has no data yet) and refuses a fresh member while another member of
+ * its DCS already answers healthy: started with state `new`, it would found a second cluster.
+ */
+export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib/etcd"): string[] {
+  const me = model.dcs.members.find((m) => m.name === member);
+  if (!me) throw new Error(`${member} is not a DCS member`);
+  return [
+    `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`,
+    ...model.dcs.members
+      .filter((o) => o !== me)
+      .map(
+        (o) =>
+          `if [ $fresh = yes ] && ${healthy(o.ip)}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}). Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
+      ),
+  ];
+}
+
+/**
  * One etcd member: TLS files and config, then (re)start on change and wait until it answers healthy.
  * The members' steps run one after another (components/infraNode.ts), so no two restart together.
  * A member without data whose DCS already runs elsewhere is refused: it would start a second
@@ -35,12 +53,7 @@ export function etcdStep(model: Model, member: string): HostStep {
     { path: tls.key, content: pemPlaceholder(slot.tlsKey("etcd", member)), owner: "etcd:etcd", mode: "0600" },
   ];
   const others = model.dcs.members.filter((m) => m !== me);
-  const before = [`fresh=no; [ -d ${quote(`/var/lib/etcd/${model.dcs.name}/member`)} ] || fresh=yes`];
-  for (const o of others) {
-    before.push(
-      `if [ $fresh = yes ] && ${healthy(o.ip)}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}). Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
-    );
-  }
+  const before = refuseJoining(model, member);
   const waitHealthy = [
     `for i in $(seq 1 60); do ${healthy(me.ip)} && break; sleep 1; done`,
     `${healthy(me.ip)} || ${fail(`error: etcd member ${member} is not healthy 60s after its start; see journalctl -u etcd`)}`,

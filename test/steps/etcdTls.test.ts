@@ -1,0 +1,60 @@
+// etcd's member, auth and per-cluster steps: joining a running DCS refused, credentials never on a command line.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadInventory } from "../../config/load";
+import { dcsStateStep, etcdAuthStep, etcdStep, refuseJoining } from "../../steps/infra";
+import { configStep, guardStep } from "../../steps/postgres";
+import { pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
+import { unwrapScript } from "../helpers/shellRegions";
+
+const raw = rawFixture("pg-test.stack.yaml") as { dcs: { servers: Record<string, string> } };
+const { model } = loadInventory(pinHostKeys({ ...raw, dcs: { ...raw.dcs, servers: { "meta-1": "10.10.10.10", "meta-2": "10.10.10.14", "meta-3": "10.10.10.15" } } }));
+const cluster = model.clusters[0];
+
+/** Runs the refusal with `curl` answering healthy for the addresses in HEALTHY; `data` makes the member not fresh. */
+function join_(healthy: string, data = false): { status: number | null; stderr: string } {
+  const root = mkdtempSync(join(tmpdir(), "etcd-"));
+  if (data) mkdirSync(join(root, model.dcs.name, "member"), { recursive: true });
+  const stub = 'curl() { for a in $HEALTHY; do [[ "$*" == *"//$a:"* ]] && { echo \'{"health":"true"}\'; return 0; }; done; return 7; }';
+  const r = spawnSync("/bin/bash", ["-c", [stub, ...refuseJoining(model, "meta-2", root), "echo passed"].join("\n")], { encoding: "utf8", env: { ...process.env, HEALTHY: healthy } });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe("a DCS member without data", () => {
+  it("is refused while another member of its DCS runs", () => {
+    const r = join_("10.10.10.15");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("etcd member meta-2 (10.10.10.14) has no data, but the DCS pigsty already runs on meta-3 (10.10.10.15)");
+  });
+  it("starts when no other member answers (a new DCS), and a member with data always restarts", () => {
+    expect(join_("").status).toBe(0);
+    expect(join_("10.10.10.10 10.10.10.15", true).status).toBe(0);
+  });
+});
+
+test("scripts pass no credential to etcdctl on its command line, and no plain http to etcd", () => {
+  const scripts = [etcdStep(model, "meta-1"), etcdAuthStep(model), dcsStateStep(model, cluster), guardStep(model, cluster, cluster.instances[0]), configStep(model, cluster, cluster.instances[0])];
+  for (const s of scripts) {
+    const text = unwrapScript(s.create) + (s.delete ? unwrapScript(s.delete) : "");
+    expect(text).not.toMatch(/etcdctl[^\n]*--(user|password)/);
+    expect(text).not.toMatch(/ETCDCTL_USER=[^"\n]/);
+    expect(text).not.toMatch(/http:\/\/[0-9.]+:2379/);
+  }
+});
+
+test("the cluster's etcd user reads and writes its own prefix only; the step carries root's and that user's passwords", () => {
+  const step = dcsStateStep(model, cluster);
+  expect(step.create).toContain("role grant-permission 'patroni-pg-test' --prefix=true readwrite '/pg/pg-test/'");
+  expect(step.secrets.sort()).toEqual(["dcs/etcd_root", "pg-test/etcd", "tls/ca"]);
+  expect(step.delete).toContain("user delete 'patroni-pg-test'");
+});
+
+test("client auth is enabled once every member is healthy, with root's password on stdin only", () => {
+  const step = etcdAuthStep(model);
+  expect(step.secrets).toEqual(["dcs/etcd_root"]);
+  for (const ip of ["10.10.10.10", "10.10.10.14", "10.10.10.15"]) expect(step.create).toContain(`http://${ip}:2381/health`);
+  expect(step.create).toContain('user add root <"$work/root.pw"');
+  expect(step.create.indexOf("auth enable")).toBeGreaterThan(step.create.indexOf("grant-role root root"));
+});
