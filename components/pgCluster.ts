@@ -73,7 +73,8 @@ export class PgCluster extends pulumi.ComponentResource {
     // What was removed is known once the previous outputs are read, so those two facts are Outputs.
     const removal = pulumi.output(args.deployed ?? []).apply((d) => clusterFacts(cluster, d));
     const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval };
-    super(clusterType, name, facts, opts);
+    // pg_safeguard: the engine refuses to delete anything of the cluster (its children inherit protect).
+    super(clusterType, name, facts, { ...opts, protect: cluster.flags.safeguard || opts?.protect });
     const secrets = { ...args.stackSecrets, ...secretValues(args.secrets, this) };
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
@@ -89,7 +90,7 @@ export class PgCluster extends pulumi.ComponentResource {
         infraAccess,
         secrets,
         patroniAfter: after,
-        haproxyAfter: leaderStep,
+        leaderStep,
         registerAfter: args.monitoringReady,
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });

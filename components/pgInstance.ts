@@ -20,9 +20,10 @@ export interface PgInstanceArgs {
   secrets: SecretValues;
   /** What Patroni must wait for: the DCS, and for a replica the primary's Patroni. */
   patroniAfter: pulumi.Resource[];
-  /** What HAProxy's config must wait for: the cluster's leader step, so a switchover happens before the
-   * backup flags follow it (and a failed switchover leaves HAProxy as it was). Resolved once that step exists. */
-  haproxyAfter: Promise<pulumi.Resource>;
+  /** The cluster's leader step, resolved once it exists. HAProxy's config waits for it, so a switchover
+   * happens before the backup flags follow it (and a failed switchover leaves HAProxy as it was); pgbouncer
+   * too, so that removing the whole cluster marks it (the leader step's removal) before any member stops serving. */
+  leaderStep: Promise<pulumi.Resource>;
   /** What the registration must wait for (the infra node's monitoring). */
   registerAfter: pulumi.Resource[];
   /** Seconds to wait for this member to run (replica clone); see steps/postgres.ts. */
@@ -55,8 +56,8 @@ export class PgInstance extends pulumi.ComponentResource {
     const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
     const config = on("config", configStep(model, cluster, instance), [guard, on("tls", patroniTlsStep(cluster, instance), [prepare])]);
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
-    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
-    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.haproxyAfter]);
+    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni, args.leaderStep]);
+    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.leaderStep]);
     const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
     const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), {}, { parent: this, dependsOn: args.registerAfter });

@@ -46,16 +46,38 @@ def wait(test, what, seconds=300):
     sys.exit("error: timed out waiting for " + what)
 `;
 
-function pythonStep(cluster: ClusterModel, title: string, program: string): HostStep {
+function pythonStep(cluster: ClusterModel, title: string, program: string, onDelete?: string): HostStep {
   const api = localPatroniUrl(cluster, "");
-  return hostStep(title, [
-    heredoc('cat >"$work/patroni.py"', CLIENT + program),
+  const run = (text: string) => [
+    heredoc('cat >"$work/patroni.py"', CLIENT + text),
     // The slot's placeholder is named in the script so the step's stdin carries that one secret.
     `# needs ${placeholder(slot.patroniApi(cluster.name))}`,
     // What the program prints is what changed: it reaches the command's output through say (and the log).
     `python3 -u "$work/patroni.py" "$work/secrets.json" ${[cluster.accounts.patroniApi, slot.patroniApi(cluster.name), api, CA_CERT].map(quote).join(" ")} | while IFS= read -r line; do say "$line"; done`,
-  ]);
+  ];
+  return hostStep(title, run(program), onDelete === undefined ? undefined : run(onDelete));
 }
+
+/**
+ * The mark in Patroni's dynamic config that says the whole cluster is being removed (set when its
+ * leader step is deleted): a member's removal then stops even the leader (steps/postgres.ts).
+ */
+export const CLUSTER_REMOVAL_MARK = "pigsty_cluster_removal";
+
+/**
+ * The member that pg_role last named as primary, kept in Patroni's dynamic config by the leader step.
+ * The step re-runs for other reasons too (a new host key, a moved anchor member): it switches over
+ * only when the intent changed, so an unplanned failover is never undone by an unrelated `up`.
+ */
+export const INTENDED_LEADER_MARK = "pigsty_intended_leader";
+
+/** The leader step's removal happens only with the whole cluster's: mark it, or warn when Patroni is gone. */
+const MARK_REMOVAL = `try:
+    call("PATCH", local + "/config", {${JSON.stringify(CLUSTER_REMOVAL_MARK)}: int(time.time())}, tries=2)
+    print("the whole cluster is being removed: its members stop, the leader too")
+except SystemExit as e:
+    print("warning: could not mark the cluster for removal (%s); a member that leads while others run refuses to stop" % e)
+`;
 
 /**
  * Makes Patroni's dynamic configuration match the model (PATCH /config only when it differs), then
@@ -63,7 +85,8 @@ function pythonStep(cluster: ClusterModel, title: string, program: string): Host
  * paused (maintenance), in which case they are only listed.
  */
 export function dynamicConfigStep(model: Model, cluster: ClusterModel): HostStep {
-  const desired = JSON.stringify(patroniDcsConfig(cluster));
+  // A cluster re-added after a removal that stopped half-way loses the removal mark (null deletes a key).
+  const desired = JSON.stringify({ ...patroniDcsConfig(cluster), [CLUSTER_REMOVAL_MARK]: null });
   // The DCS servers are named so that after a move (S12) this runs again: it resumes the cluster
   // (the move paused it) and writes the whole configuration into the new DCS.
   return pythonStep(cluster, `Patroni dynamic configuration of ${cluster.name} in the DCS at ${model.dcs.endpoints.join(",")}`, `desired = json.loads(${JSON.stringify(desired)})
@@ -111,11 +134,14 @@ print("paused" if desired.get("pause") else "not paused")
 export function intendedLeaderStep(cluster: ClusterModel): HostStep {
   const want = cluster.primary.name;
   return pythonStep(cluster, `leader of ${cluster.name} is ${want}`, `want = ${JSON.stringify(want)}
+intent = ${JSON.stringify(INTENDED_LEADER_MARK)}
+config = call("GET", local + "/config")
 now = leader()
 if now is None:
     sys.exit("error: the cluster has no leader now; run pulumi up again when patronictl list shows one")
-if now["name"] != want:
-    config = call("GET", local + "/config")
+if now["name"] != want and config.get(intent) == want:
+    print("%s leads since a failover; pg_role: primary is still on %s as at the last switchover, so nothing is switched back (npm run pg -- switchover does it)" % (now["name"], want))
+elif now["name"] != want:
     restore = None
     is_sync = lambda: any(m["name"] == want and m["role"] == "sync_standby" for m in members())
     if config.get("synchronous_mode") and not is_sync():
@@ -130,6 +156,8 @@ if now["name"] != want:
     if restore is not None:
         call("PATCH", local + "/config", {"synchronous_node_count": restore})
         print("synchronous_node_count back to %s" % restore)
-print("leader: " + want)
-`);
+if config.get(intent) != want:
+    call("PATCH", local + "/config", {intent: want})
+print("leader: " + leader()["name"])
+`, MARK_REMOVAL);
 }

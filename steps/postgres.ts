@@ -4,12 +4,13 @@ import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { renderPatroniUnit } from "../render/systemd";
-import { curlPatroni } from "../render/tls";
+import { CA_CERT, curlPatroni, localPatroniUrl } from "../render/tls";
 import { etcdPatroniLines } from "./etcdClient";
 import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
+import { CLUSTER_REMOVAL_MARK } from "./patroniApi";
 import { resetBlock } from "./reset";
-import { quote } from "./shell";
+import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 
@@ -135,6 +136,35 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 }
 
 /**
+ * Removing the host of the member that leads while other members run would fail the cluster over.
+ * The removal refuses, and says to switch over first, before the member stops serving anything
+ * (pgbouncer, HAProxy and Patroni check it). Removing the whole cluster is allowed: its
+ * leader step marks the cluster in Patroni's dynamic config first (steps/patroniApi.ts), and without
+ * the mark the members go in dependency order anyway, the configured primary last.
+ */
+export const LEADER_CHECK = `import json, ssl, sys, time, urllib.request
+base, me, cluster, ca = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+tls = ssl.create_default_context(cafile=ca) if base.startswith("https:") else None
+get = lambda path: json.load(urllib.request.urlopen(base + path, timeout=10, context=tls))
+try:
+    role = get("/patroni").get("role")
+except (OSError, ValueError):
+    sys.exit(0)  # Patroni does not answer here: this member leads nothing
+# The whole cluster's removal marks it with the time (steps/patroniApi.ts); a stale mark counts for nothing.
+marked = get("/config").get("${CLUSTER_REMOVAL_MARK}")
+if role not in ("master", "primary", "standby_leader") or (isinstance(marked, (int, float)) and 0 <= time.time() - marked < 1800):
+    sys.exit(0)
+others = [m["name"] for m in get("/cluster")["members"] if m["name"] != me and m.get("state") in ("running", "streaming")]
+if others:
+    sys.exit("error: %s leads %s while %s still run: removing it now would fail the cluster over. Switch over first: set pg_role: primary on one of them and run pulumi up (or npm run pg -- switchover), then remove this host." % (me, cluster, ", ".join(others)))
+`;
+
+function refuseRemovingLeader(cluster: ClusterModel, instance: InstanceModel): string[] {
+  const args = [localPatroniUrl(cluster, ""), instance.name, cluster.name, CA_CERT].map(quote).join(" ");
+  return [heredoc('cat >"$work/leader_check.py"', LEADER_CHECK), `python3 "$work/leader_check.py" ${args}`];
+}
+
+/**
  * Starts Patroni and waits (bounded) until this member runs. A timeout fails the step but leaves
  * Patroni building the replica: the next `up` waits again from where it stood, without re-cloning.
  * Resets (S11) act only on a Patroni that was already running: restarting it (refused on an active
@@ -143,7 +173,13 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
   const api = curlPatroni(cluster, "/patroni");
-  const deleteBody = ["systemctl disable --now patroni 2>/dev/null || true", `mv -f ${quote(OWNER_MARKER)} ${quote(REMOVED_MARKER)} 2>/dev/null || true`];
+  const deleteBody = [
+    ...refuseRemovingLeader(cluster, instance),
+    "systemctl disable --now patroni 2>/dev/null || true",
+    // A paused Patroni (maintenance) leaves Postgres running when it stops: a removed member must not serve.
+    `if [ -s ${quote(`${cluster.dataDir}/postmaster.pid`)} ]; then runuser -u postgres -- ${quote(`${cluster.binDir}/pg_ctl`)} -D ${quote(cluster.dataDir)} stop -m fast -w >/dev/null || true; fi`,
+    `mv -f ${quote(OWNER_MARKER)} ${quote(REMOVED_MARKER)} 2>/dev/null || true`,
+  ];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const field = (expr: string) => `$(${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
@@ -203,7 +239,7 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
     `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
     ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
     waitListening([cluster.ports.pgbouncer], "pgbouncer"),
-  ], stopService("pgbouncer"));
+  ], [...refuseRemovingLeader(cluster, instance), ...stopService("pgbouncer")]);
 }
 
 /** On removal a member stops serving: a pooler or proxy left running would still route clients to the cluster. */
@@ -245,7 +281,7 @@ export function haproxyStep(model: Model, cluster: ClusterModel, instance: Insta
     ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
     // A reload that fails to load keeps the old process running, so only open ports prove success.
     waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ], stopService("haproxy"));
+  ], [...refuseRemovingLeader(cluster, instance), ...stopService("haproxy")]);
 }
 
 export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
