@@ -137,7 +137,7 @@ describe("the program under mocks", () => {
     const stdin = JSON.parse(config2.inputs.stdin);
     expect(Object.keys(stdin).sort()).toEqual(["pg-test/etcd", "pg-test/patroni_api", "pg-test/replication", "pg-test/superuser", "tls/ca"]);
     expect(stdin["pg-test/replication"]).toBe("generated-secret-pg-test-password-replication");
-    expect(config2.inputs.create).toContain("{{secret:pg-test/replication}}");
+    expect(config2.inputs.create).toContain("{{secret:pg-test/replication|yaml}}");
     const prepare = commands().find((c) => c.name === "pg-test-2-prepare") as Registered;
     expect(prepare.inputs.stdin).toBeUndefined();
   });
@@ -147,7 +147,7 @@ describe("the program under mocks", () => {
     for (const r of registered) found.push(...(await violations(noPlaintextPassword, resourceArgs(r.type, r.name, r.inputs))));
     expect(found).toEqual([]);
     const config1 = commands().find((c) => c.name === "pg-test-1-config") as Registered;
-    expect(config1.inputs.create).toMatch(/password: "\{\{secret:pg-test\/[a-z_]+\}\}"/);
+    expect(config1.inputs.create).toMatch(/password: "\{\{secret:pg-test\/[a-z_]+\|yaml\}\}"/);
   });
 
   it("exports the four service endpoints on every member", async () => {

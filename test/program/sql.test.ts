@@ -13,7 +13,7 @@ function cluster(edit: (vars: any) => void = () => undefined) {
 test("users are created if missing, then altered to match, with the password as a placeholder", () => {
   const sql = rolesSql(cluster());
   expect(sql).toContain(`DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dbuser_test') THEN CREATE ROLE "dbuser_test"; END IF; END$$;`);
-  expect(sql).toContain('ALTER ROLE "dbuser_test" PASSWORD $pigsty_pw${{secret:pg-test/user/dbuser_test}}$pigsty_pw$;');
+  expect(sql).toContain('ALTER ROLE "dbuser_test" PASSWORD $pigsty_pw${{secret:pg-test/user/dbuser_test|scram}}$pigsty_pw$;');
   expect(sql).toContain(`GRANT "dbrole_readwrite" TO "dbuser_test";`);
   expect(sql).not.toContain("DBUser.Test");
   expect(sql).not.toMatch(/DROP/);
