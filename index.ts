@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
-import { deployedMembers } from "./components/deployed";
+import { deployedDcs, deployedMembers } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
 import type { HostAccess } from "./components/remote";
+import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
 
@@ -41,6 +42,14 @@ const access = (ip: string): HostAccess => ({
   privateKey,
   hostKey: model.ssh.hostKeys[ip],
   ...(model.ssh.bastion && { bastion: model.ssh.bastion }),
+});
+
+/** The DCS as deployed: the next preview compares its config with this (config/dcsChange.ts). */
+export const dcs: DeployedDcs = { name: model.dcs.name, servers: Object.fromEntries(model.dcs.members.map((m) => [m.name, m.ip])) };
+// A preview stops on a DCS change etcd cannot follow in place, before any command runs.
+void deployedDcs().then((before) => {
+  const problems = dcsChangeProblems(before, dcs);
+  if (problems.length > 0) throw new pulumi.RunError(`the DCS cannot change this way:\n${problems.join("\n")}`);
 });
 
 // The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs); keys are secrets in state.

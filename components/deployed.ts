@@ -5,6 +5,7 @@
 // built from it (drift, removals) are for the preview, which is what stops a bad change before `up` runs.
 // The reference's provider is registered on every run, so that the preview-only read changes nothing in state.
 import * as pulumi from "@pulumi/pulumi";
+import type { DeployedDcs } from "../config/dcsChange";
 
 /** One entry of the `instances` output: the instance's cluster, address and configured role. */
 export interface DeployedInstance {
@@ -20,23 +21,37 @@ class BuiltinProvider extends pulumi.ProviderResource {
   }
 }
 
-let previous: Promise<Record<string, DeployedInstance>> | undefined;
+let reference: Promise<pulumi.StackReference | undefined> | undefined;
 
-/** Instance name -> what the previous `up` recorded; empty when there was none. Read once per program run. */
-export function deployedInstances(): Promise<Record<string, DeployedInstance>> {
-  previous ??= (async () => {
+/** The stack's own last outputs, through the engine; undefined outside previews (see the top of the file). */
+function selfReference(): Promise<pulumi.StackReference | undefined> {
+  reference ??= (async () => {
     const provider = new BuiltinProvider("previous-deployment-reader");
-    if (!pulumi.runtime.isDryRun()) return {};
-    try {
-      const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-      const self = new pulumi.StackReference("previous-deployment", { name }, { provider });
-      const details = await self.getOutputDetails("instances");
-      return (details.value ?? details.secretValue ?? {}) as Record<string, DeployedInstance>;
-    } catch {
-      return {};
-    }
+    if (!pulumi.runtime.isDryRun()) return undefined;
+    const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    return new pulumi.StackReference("previous-deployment", { name }, { provider });
   })();
-  return previous;
+  return reference;
+}
+
+/** One output of the previous `up`, or undefined when there was none (or outside previews). */
+async function previousOutput<T>(output: string): Promise<T | undefined> {
+  try {
+    const details = await (await selfReference())?.getOutputDetails(output);
+    return (details?.value ?? details?.secretValue) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Instance name -> what the previous `up` recorded; empty when there was none. */
+export async function deployedInstances(): Promise<Record<string, DeployedInstance>> {
+  return (await previousOutput<Record<string, DeployedInstance>>("instances")) ?? {};
+}
+
+/** The DCS the previous `up` deployed (its `dcs` output), if any. */
+export function deployedDcs(): Promise<DeployedDcs | undefined> {
+  return previousOutput<DeployedDcs>("dcs");
 }
 
 /** The members of `cluster` that the previous `up` deployed, with their configured roles. */

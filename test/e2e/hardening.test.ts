@@ -2,7 +2,7 @@
 // that only Postgres sees fail the step, secrets stay encrypted in the state, a hostile password works in every
 // file it reaches, and the engine or the host refuses removals that would lose the leader or a protected cluster.
 import { patroniList, psql, settled, waitMembers } from "./helpers/cluster";
-import { named, setInventory, tryUp } from "./helpers/engine";
+import { named, plan, setInventory, tryUp } from "./helpers/engine";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
@@ -117,6 +117,17 @@ describeIfRoot("hardening on the sandbox", () => {
     expect((await pg("switchover", "pg-test", "--candidate", "pg-test-1", "--yes")).code).toBe(0);
     await waitMembers((ms) => settled(members)(ms) && ms.some((m) => m.Member === "pg-test-1" && m.Role === "Leader"), 120, "pg-test-3");
   }, 900_000);
+
+  it("stops a preview that renames the running DCS, before anything runs", async () => {
+    const edited = JSON.parse(JSON.stringify(d.inventory)) as Inventory & { dcs: { name?: string } };
+    edited.dcs.name = "renamed";
+    await setInventory(d.stack, edited);
+    try {
+      await expect(plan(d.stack)).rejects.toThrow("dcs.name: changed from pigsty to renamed while 10.10.10.10 stays a server");
+    } finally {
+      await setInventory(d.stack, d.inventory);
+    }
+  }, 300_000);
 
   it("with pg_safeguard the engine refuses to remove any member, until it is turned off", async () => {
     await apply(d, "safeguard on", () => {
