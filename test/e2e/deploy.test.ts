@@ -138,7 +138,12 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
   it("refuses, through the engine, a DCS holding a cluster it did not create, and data it did not create", async () => {
     const stack = await freshStack();
     await setInventory(stack, d.inventory);
-    await sshOk("meta", `${etcdctlRoot("put /pg/pg-test/initialize 7000000000000000001")} >/dev/null`);
+    // The DCS of another stack (its client auth on, with a root password this stack does not know) is refused.
+    const owned = await up(stack).then(() => "succeeded", (e: Error) => e.message);
+    expect(owned).toContain("client authentication is on in DCS pigsty, but it refuses this stack's root password");
+    // A DCS of no stack yet (new data, auth off) that holds keys of a cluster pg-test: the cluster's DCS step refuses.
+    await sshOk("meta", "sudo systemctl stop etcd && sudo rm -rf /var/lib/etcd/pigsty && sudo systemctl start etcd");
+    await sshOk("meta", "sudo ETCDCTL_API=3 etcdctl --cacert=/etc/pigsty/tls/ca.crt --endpoints=https://127.0.0.1:2379 put /pg/pg-test/initialize 7000000000000000001 >/dev/null");
     const foreign = await up(stack).then(() => "succeeded", (e: Error) => e.message);
     await sshOk("meta", `${etcdctlRoot("del --prefix /pg/pg-test/")} >/dev/null`);
     expect(foreign).toContain("the DCS at 10.10.10.10:2379 already holds a cluster pg-test (keys under /pg/pg-test/), which this stack did not create");

@@ -163,8 +163,11 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
   }
 }
 
-/** Forgets pg-test's state on the infra node: its keys in the DCS and the record of which DCS it lives on. */
+/**
+ * Forgets pg-test's state on the infra node: the whole DCS (a previous stack enabled etcd's client auth with
+ * its own root password, which a fresh stack does not know, and refuses to take over) and the record of which
+ * DCS the cluster lives on. The etcd member step of the next `up` starts a new DCS.
+ */
 export async function forgetClusterState(): Promise<void> {
-  // As etcd's root, with the credentials the DCS member keeps for root (test/e2e/helpers/cluster.ts etcdctlRoot).
-  await sshRun("meta", "sudo bash -c 'set -a; . /etc/pigsty/etcd-root.env; set +a; exec etcdctl --endpoints=https://127.0.0.1:2379 del --prefix /pg/pg-test/' >/dev/null 2>&1; sudo rm -f /var/lib/pigsty/dcs/pg-test");
+  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test");
 }
