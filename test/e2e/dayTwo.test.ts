@@ -58,7 +58,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-out", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
     });
-    const own = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register"].map((s) => `pg-test-4-${s}`);
+    const own = ["config", "exporters", "guard", "haproxy", "patroni", "patroni-certificate", "pgbouncer", "prepare", "register", "tls"].map((s) => `pg-test-4-${s}`);
     expect(named(planned, "create")).toEqual(own);
     expect(named(planned, "update")).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]));
@@ -235,7 +235,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-in", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.14"];
     });
-    expect(removed(planned)).toEqual(["pg-test-4-config", "pg-test-4-exporters", "pg-test-4-guard", "pg-test-4-haproxy", "pg-test-4-patroni", "pg-test-4-pgbouncer", "pg-test-4-prepare", "pg-test-4-register"]);
+    expect(removed(planned)).toEqual(["pg-test-4-config", "pg-test-4-exporters", "pg-test-4-guard", "pg-test-4-haproxy", "pg-test-4-patroni", "pg-test-4-patroni-certificate", "pg-test-4-pgbouncer", "pg-test-4-prepare", "pg-test-4-register", "pg-test-4-tls"]);
     expect(ran(planned)).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
     expect(await isActive("pg-test-4", "patroni")).toBe(false);
     // The removed member serves no client any more: its HAProxy and pgbouncer are stopped.
@@ -326,7 +326,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     });
     expect(ran(planned)).toEqual(
       // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.
-      ["etcd-2-etcd", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-1-guard", "pg-test-2-config", "pg-test-2-guard", "pg-test-3-config", "pg-test-3-guard", "pg-test-dcs", "pg-test-patroni-config"],
+      ["etcd-2-etcd", "etcd-2-etcd-certificate", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-1-guard", "pg-test-2-config", "pg-test-2-guard", "pg-test-3-config", "pg-test-3-guard", "pg-test-dcs", "pg-test-patroni-config", "pigsty-dcs-auth"],
     );
     // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
     expect(await sshOk("10.10.10.14", etcdctlRoot("get /pg/pg-test/leader --print-value-only"))).toBe(leader);
