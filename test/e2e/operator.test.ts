@@ -1,6 +1,6 @@
 // The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
 // reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
-import { patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { curlPatroni, patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { E2E_STACK } from "./helpers/engine";
 import { pg } from "./helpers/operator";
 import { freshDeployment } from "./helpers/scenario";
@@ -75,9 +75,9 @@ describeIfRoot("operator tool on the sandbox", () => {
 
   it("pauses and resumes Patroni", async () => {
     expect((await pg("pause", "pg-test", "--yes")).code).toBe(0);
-    expect((await sshRun("pg-test-1", "curl -fsS http://127.0.0.1:8008/config")).stdout).toContain('"pause": true');
+    expect((await sshRun("pg-test-1", curlPatroni("/config"))).stdout).toContain('"pause": true');
     expect((await pg("resume", "pg-test")).code).toBe(0);
-    expect((await sshRun("pg-test-1", "curl -fsS http://127.0.0.1:8008/config")).stdout).not.toContain('"pause": true');
+    expect((await sshRun("pg-test-1", curlPatroni("/config"))).stdout).not.toContain('"pause": true');
   }, 120_000);
 
   it("rebuilds a replica with reinit, with every row still there", async () => {
