@@ -2,6 +2,7 @@
 // (unknown outputs stay unknown), with no engine and no provider, and writes what it took to BENCH_MOCKS_OUT.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync, writeFileSync } from "node:fs";
+import { mockPem } from "../test/program/harness";
 
 interface Input {
   stack: string;
@@ -24,7 +25,9 @@ async function main() {
           const host = (plain(args.inputs.connection) as { host?: string } | undefined)?.host;
           if (host) hosts[args.name] = host;
         }
-        return { id: `${args.name}-id`, state: args.inputs };
+        // The certificates' openssl commands print a key and a certificate that the program splits.
+        const state = args.type === "command:local:Command" ? { ...args.inputs, stdout: mockPem(args.name) } : args.inputs;
+        return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
     },
