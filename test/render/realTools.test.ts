@@ -41,6 +41,13 @@ function run(cmd: string, args: string[]): string {
   return `${r.stdout}${r.stderr}`;
 }
 
+/** Health checks verify members against the stack's CA: `cfg` gets a throw-away CA made in `dir` instead. */
+function withThrowawayCa(cfg: string, dir: string): string {
+  const ca = join(dir, "ca.crt");
+  run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "ca.key"), "-out", ca, "-subj", "/CN=test", "-days", "1"]);
+  return cfg.replace(/ca-file \S+/g, `ca-file ${ca}`);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer().listen(0, "127.0.0.1", () => {
@@ -71,7 +78,8 @@ describeReal("rendered files accepted by the real tools", () => {
 
   test("haproxy -c accepts haproxy.cfg", () => {
     const file = join(dir, "haproxy.cfg");
-    writeFileSync(file, fill(renderHaproxyCfg(cluster, cluster.instances[0])).replace("/run/haproxy/admin.sock", join(dir, "haproxy.sock")));
+    const cfg = fill(renderHaproxyCfg(cluster, cluster.instances[0])).replace("/run/haproxy/admin.sock", join(dir, "haproxy.sock"));
+    writeFileSync(file, withThrowawayCa(cfg, dir));
     expect(run(tool("/usr/sbin/haproxy"), ["-c", "-f", file])).toContain("Configuration file is valid");
   });
 
@@ -258,10 +266,7 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
 
   test("haproxy -c accepts haproxy.cfg, and its admin page lets in exactly the hostile password", async () => {
     const cfg = hostFill(renderHaproxyCfg(cluster, cluster.instances[0]));
-    // Health checks that verify members against the stack's CA get a throw-away one here.
-    const ca = join(dir, "ca.crt");
-    run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "ca.key"), "-out", ca, "-subj", "/CN=test", "-days", "1"]);
-    const full = write("haproxy.cfg", cfg.replace("/run/haproxy/admin.sock", join(dir, "haproxy.sock")).replace(/ca-file \S+/g, `ca-file ${ca}`));
+    const full = write("haproxy.cfg", withThrowawayCa(cfg.replace("/run/haproxy/admin.sock", join(dir, "haproxy.sock")), dir));
     expect(run(tool("/usr/sbin/haproxy"), ["-c", "-f", full])).toContain("Configuration file is valid");
     // Only the admin section runs (on a free loopback port), so no service port of this machine is taken.
     const port = await freePort();
