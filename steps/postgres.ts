@@ -101,17 +101,30 @@ function activateActualRole(cluster: ClusterModel): string[] {
 /**
  * Fails the step when the running Postgres finds errors in its active HBA file (pg_hba_file_rules
  * parses the file on disk). Validation refuses what it can; this catches what only Postgres knows,
- * e.g. an unknown auth option or hostssl with SSL off. Postgres keeps the rules it had loaded, and
- * the step's pending record makes the next run check again. Nothing to check while Postgres is down.
+ * e.g. an unknown auth option or hostssl with SSL off. Postgres keeps the rules it had loaded;
+ * `rollback` (the config step's) first puts the previous files back, so the host stays as the
+ * engine's state records it and a reverted config needs no further run. Nothing to check while
+ * Postgres is down.
  */
-export function hbaCheck(cluster: ClusterModel, instance: InstanceModel): string[] {
+export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollback: string[] = []): string[] {
   const psql = `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
   const query = quote("select 'line ' || line_number || ': ' || error from pg_hba_file_rules where error is not null");
+  const kept = rollback.length > 0 ? "the previous HBA files are back in place" : "it keeps the rules it had";
   return [
     `if hba_errors=$(runuser -u postgres -- ${psql} -c ${query} 2>/dev/null | paste -sd';'); [ -n "$hba_errors" ]; then`,
-    `  ${fail(`error: Postgres on ${instance.name} rejects its HBA file ${paths.PG_HBA_ACTIVE} (`, expand('"$hba_errors"'), `), so it keeps the rules it had. Fix the rule in clusters.${cluster.name}.vars.pg_hba_rules (or pg_hba_rules_extra), then run pulumi up again.`)}`,
+    ...rollback.map((l) => `  ${l}`),
+    `  ${fail(`error: Postgres on ${instance.name} rejects its HBA file ${paths.PG_HBA_ACTIVE} (`, expand('"$hba_errors"'), `), so ${kept}. Fix the rule in clusters.${cluster.name}.vars.pg_hba_rules (or pg_hba_rules_extra), then run pulumi up again.`)}`,
     "fi",
   ];
+}
+
+/** Host files kept in the step's scratch dir before new ones are installed, and the lines that put them back. */
+function keepAside(files: string[]): { before: string[]; restore: string[] } {
+  const list = files.map(quote).join(" ");
+  return {
+    before: ['mkdir -p "$work/kept"', `for f in ${list}; do if [ -f "$f" ]; then cp -p --parents "$f" "$work/kept"; fi; done`],
+    restore: [`for f in ${list}; do if [ -f "$work/kept$f" ]; then cp -p "$work/kept$f" "$f"; fi; done`],
+  };
 }
 
 /**
@@ -122,6 +135,7 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel): string
  */
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const indent = (l: string) => `    ${l}`;
+  const hba = keepAside([paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance)), paths.PG_HBA_ACTIVE]);
   return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
     "if systemctl -q is-active patroni; then",
     `  if ${dcsChanged(model)}; then`,
@@ -130,9 +144,9 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
     ...activateActualRole(cluster).map(indent),
     "    systemctl reload patroni",
     "  fi",
-    ...hbaCheck(cluster, instance).map((l) => `  ${l}`),
+    ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
     "fi",
-  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs]);
+  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs, ...hba.before]);
 }
 
 /**
@@ -253,7 +267,7 @@ function stopService(unit: string): string[] {
  * holds): the master then keeps the old worker and systemd reports success. That fails the step,
  * with HAProxy still serving the old config, and the step's pending record retries the reload.
  */
-function reloadHaproxy(instance: InstanceModel): string[] {
+function reloadHaproxy(instance: InstanceModel, restore: string[]): string[] {
   const workers = 'ps -o pid= --ppid "$master" | tr -d " " | sort';
   return [
     'master=$(systemctl show -p MainPID --value haproxy)',
@@ -261,17 +275,22 @@ function reloadHaproxy(instance: InstanceModel): string[] {
     "systemctl reload haproxy",
     "loaded=no",
     `for i in $(seq 1 20); do [ -n "$(comm -13 <(echo "$before") <(${workers}))" ] && { loaded=yes; break; }; sleep 0.5; done`,
-    'if [ $loaded = no ]; then journalctl -u haproxy -n 15 --no-pager || true; ' +
-      `${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}; fi`,
+    "if [ $loaded = no ]; then",
+    "  journalctl -u haproxy -n 15 --no-pager || true",
+    // The old file goes back: the host stays as the engine's state records it, and the next attempt installs again.
+    ...restore.map((l) => `  ${l}`),
+    `  ${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}`,
+    "fi",
     sayWords("HAProxy reloaded"),
   ];
 }
 
 export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
+  const cfg = keepAside([paths.HAPROXY_CFG]);
   return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
     "if systemctl -q is-active haproxy; then",
-    ...reloadHaproxy(instance).map((l) => `  ${l}`),
+    ...reloadHaproxy(instance, cfg.restore).map((l) => `  ${l}`),
     "else",
     "  systemctl restart haproxy",
     "fi",
@@ -281,7 +300,7 @@ export function haproxyStep(model: Model, cluster: ClusterModel, instance: Insta
     ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
     // A reload that fails to load keeps the old process running, so only open ports prove success.
     waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ], [...refuseRemovingLeader(cluster, instance), ...stopService("haproxy")]);
+  ], [...refuseRemovingLeader(cluster, instance), ...stopService("haproxy")], cfg.before);
 }
 
 export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {

@@ -56,13 +56,18 @@ describeIfRoot("hardening on the sandbox", () => {
     });
     expect(run.error).toContain("rejects its HBA file /pg/conf/pg_hba.conf");
     expect(run.error).toContain('unrecognized authentication option name: "foo"');
-    // The old rules still hold: the business user still gets in.
+    expect(run.error).toContain("the previous HBA files are back in place");
+    // Every member that tried it put its previous HBA files back: no bad line on disk, none loaded.
+    for (const n of members) {
+      expect(`${n}: ${await sshOk(n, "sudo grep -l 'foo=bar' /pg/conf/pg_hba.conf /pg/conf/hba/*.conf || true")}`).toBe(`${n}: `);
+      expect(await sshOk(n, "sudo -iu postgres psql -X -At -c 'select count(*) from pg_hba_file_rules where error is not null'")).toBe("0");
+    }
     expect((await psql("10.10.10.12", 5432, "SELECT 1")).trim()).toBe("1");
-    const fixed = await apply(d, "hba fixed", (inv) => {
+    // The engine's state never took the bad rule, and the hosts match it: the reverted config has nothing to do.
+    const reverted = await apply(d, "hba reverted", (inv) => {
       (inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).pop();
     });
-    expect(named(fixed.result.changes, "update")).toEqual(expect.arrayContaining(["pg-test-1-config", "pg-test-2-config", "pg-test-3-config"]));
-    for (const n of members) expect(await sshOk(n, "sudo -iu postgres psql -X -At -c 'select count(*) from pg_hba_file_rules where error is not null'")).toBe("0");
+    expect(reverted.planned).toEqual({});
   }, 600_000);
 
   it("a HAProxy reload that cannot load fails the step, the old config keeps serving, and the next up finishes the reload", async () => {
@@ -74,10 +79,12 @@ describeIfRoot("hardening on the sandbox", () => {
       });
       expect(run.error).toContain("HAProxy on pg-test-2 did not load its new config, so it still serves the old one");
       expect((await psql("10.10.10.12", 5433, "SELECT 1")).trim()).toBe("1");
+      // The old haproxy.cfg is back on disk, as the engine's state records it.
+      expect(await sshOk("pg-test-2", "sudo grep -c ':5440' /etc/haproxy/haproxy.cfg || true")).toBe("0");
     } finally {
       await sshRun("pg-test-2", "sudo systemctl stop e2e-port-blocker");
     }
-    // Same config, same files on the host: only the record of the pending reload makes this up finish the job.
+    // The engine retries the step that failed; it installs the new file again and reloads.
     const retried = await apply(d, "haproxy retried", () => undefined);
     expect(named(retried.result.changes, "update")).toEqual(["pg-test-2-haproxy"]);
     expect(await sshOk("pg-test-2", "sudo ss -Hltnp 'sport = :5440'")).toContain("haproxy");
@@ -85,6 +92,25 @@ describeIfRoot("hardening on the sandbox", () => {
     await apply(d, "extra service removed", (inv) => {
       delete inv.clusters["pg-test"].vars.pg_services_extra;
     });
+  }, 600_000);
+
+  it("a reload that fails after the files were written runs on the next up, though the files no longer differ", async () => {
+    const dropIn = "/etc/systemd/system/pgbouncer.service.d/e2e-failing-reload.conf";
+    await sshOk("pg-test-2", `sudo mkdir -p ${dropIn.replace(/\/[^/]+$/, "")} && printf '[Service]\\nExecReload=\\nExecReload=/bin/false\\n' | sudo tee ${dropIn} >/dev/null && sudo systemctl daemon-reload`);
+    try {
+      const run = await failingUp(() => {
+        (vars().pg_users as Record<string, unknown>[]).push({ name: "dbuser_pool", password: "Pool-pass-1", pgbouncer: true, roles: ["dbrole_readwrite"] });
+      });
+      expect(run.error).toContain("pgbouncer of pg-test-2");
+      expect(await sshOk("pg-test-2", "sudo grep -c dbuser_pool /etc/pgbouncer/userlist.txt")).toBe("1");
+    } finally {
+      await sshRun("pg-test-2", `sudo rm -f ${dropIn} && sudo systemctl daemon-reload`);
+    }
+    const retried = await apply(d, "pgbouncer retried", () => undefined);
+    expect(named(retried.result.changes, "update")).toContain("pg-test-2-pgbouncer");
+    // The userlist on pg-test-2 was already written: only the pending record made this up reload pgbouncer.
+    const login = await sshOk("pg-test-1", `PGPASSWORD="$(cat)" psql -X -At -h 10.10.10.12 -p 6432 -U dbuser_pool -d test -c "select current_user"`, { input: "Pool-pass-1" });
+    expect(login.trim()).toBe("dbuser_pool");
   }, 600_000);
 
   it("keeps running the databases step with a database that refuses connections", async () => {

@@ -33,3 +33,15 @@ test("only the old worker after the reload: the step fails and says the old conf
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("HAProxy on pg-test-2 did not load its new config, so it still serves the old one");
 });
+
+test("a failed reload puts the previous haproxy.cfg back before it fails, so a reverted config leaves nothing to do", () => {
+  const script = haproxyStep(model, cluster, member).create;
+  const keep = script.indexOf(`cp -p --parents "$f" "$work/kept"`);
+  const install = script.indexOf("install_file '/etc/haproxy/haproxy.cfg'");
+  const restore = script.indexOf(`cp -p "$work/kept$f" "$f"`);
+  const error = script.indexOf("did not load its new config");
+  expect(keep).toBeGreaterThan(0);
+  expect(keep).toBeLessThan(install);
+  expect(restore).toBeGreaterThan(install);
+  expect(restore).toBeLessThan(error);
+});

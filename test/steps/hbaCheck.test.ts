@@ -32,3 +32,14 @@ test("the check runs after every HBA reload and after Patroni starts Postgres", 
   const patroni = patroniStep(cluster, member, 60).create;
   expect(patroni.indexOf("from pg_hba_file_rules")).toBeGreaterThan(patroni.lastIndexOf("wait_running\n"));
 });
+
+test("the config step puts the previous HBA files back and re-activates them before it fails", () => {
+  const script = configStep(model, cluster, member).create;
+  const keep = script.indexOf(`cp -p --parents "$f" "$work/kept"`);
+  const restore = script.indexOf(`cp -p "$work/kept$f" "$f"`);
+  const error = script.indexOf("the previous HBA files are back in place");
+  expect(keep).toBeGreaterThan(0);
+  expect(keep).toBeLessThan(script.indexOf("install_file '/pg/conf/hba/"));
+  expect(restore).toBeGreaterThan(script.indexOf("from pg_hba_file_rules"));
+  expect(script.slice(restore, error)).toContain("on_role_change");
+});
