@@ -21,8 +21,7 @@ export interface PgInstanceArgs {
   /** What Patroni must wait for: the DCS, and for a replica the primary's Patroni. */
   patroniAfter: pulumi.Resource[];
   /** The cluster's leader step, resolved once it exists. HAProxy's config waits for it, so a switchover
-   * happens before the backup flags follow it (and a failed switchover leaves HAProxy as it was); pgbouncer
-   * too, so that removing the whole cluster marks it (the leader step's removal) before any member stops serving. */
+   * happens before the backup flags follow it (and a failed switchover leaves HAProxy as it was). */
   leaderStep: Promise<pulumi.Resource>;
   /** What the registration must wait for (the infra node's monitoring). */
   registerAfter: pulumi.Resource[];
@@ -56,7 +55,7 @@ export class PgInstance extends pulumi.ComponentResource {
     const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
     const config = on("config", configStep(model, cluster, instance), [guard, on("tls", patroniTlsStep(cluster, instance), [prepare])]);
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
-    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni, args.leaderStep]);
+    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
     const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.leaderStep]);
     const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;

@@ -151,8 +151,7 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 
 /**
  * Removing the host of the member that leads while other members run would fail the cluster over.
- * The removal refuses, and says to switch over first, before the member stops serving anything
- * (pgbouncer, HAProxy and Patroni check it). Removing the whole cluster is allowed: its
+ * Patroni's removal refuses, and says to switch over first. Removing the whole cluster is allowed: its
  * leader step marks the cluster in Patroni's dynamic config first (steps/patroniApi.ts), and without
  * the mark the members go in dependency order anyway, the configured primary last.
  */
@@ -253,7 +252,7 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
     `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
     ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
     waitListening([cluster.ports.pgbouncer], "pgbouncer"),
-  ], [...refuseRemovingLeader(cluster, instance), ...stopService("pgbouncer")]);
+  ], stopService("pgbouncer"));
 }
 
 /** On removal a member stops serving: a pooler or proxy left running would still route clients to the cluster. */
@@ -300,7 +299,7 @@ export function haproxyStep(model: Model, cluster: ClusterModel, instance: Insta
     ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
     // A reload that fails to load keeps the old process running, so only open ports prove success.
     waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ], [...refuseRemovingLeader(cluster, instance), ...stopService("haproxy")], cfg.before);
+  ], stopService("haproxy"), cfg.before);
 }
 
 export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
