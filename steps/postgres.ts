@@ -122,7 +122,7 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollbac
 function keepAside(files: string[]): { before: string[]; restore: string[] } {
   const list = files.map(quote).join(" ");
   return {
-    before: ['mkdir -p "$work/kept"', `for f in ${list}; do if [ -f "$f" ]; then cp -p --parents "$f" "$work/kept"; fi; done`],
+    before: [`for f in ${list}; do if [ -f "$f" ]; then mkdir -p "$work/kept$(dirname "$f")" && cp -p "$f" "$work/kept$f"; fi; done`],
     restore: [`for f in ${list}; do if [ -f "$work/kept$f" ]; then cp -p "$work/kept$f" "$f"; fi; done`],
   };
 }

@@ -36,7 +36,7 @@ test("only the old worker after the reload: the step fails and says the old conf
 
 test("a failed reload puts the previous haproxy.cfg back before it fails, so a reverted config leaves nothing to do", () => {
   const script = haproxyStep(model, cluster, member).create;
-  const keep = script.indexOf(`cp -p --parents "$f" "$work/kept"`);
+  const keep = script.indexOf(`cp -p "$f" "$work/kept$f"`);
   const install = script.indexOf("install_file '/etc/haproxy/haproxy.cfg'");
   const restore = script.indexOf(`cp -p "$work/kept$f" "$f"`);
   const error = script.indexOf("did not load its new config");

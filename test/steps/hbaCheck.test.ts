@@ -35,7 +35,7 @@ test("the check runs after every HBA reload and after Patroni starts Postgres", 
 
 test("the config step puts the previous HBA files back and re-activates them before it fails", () => {
   const script = configStep(model, cluster, member).create;
-  const keep = script.indexOf(`cp -p --parents "$f" "$work/kept"`);
+  const keep = script.indexOf(`cp -p "$f" "$work/kept$f"`);
   const restore = script.indexOf(`cp -p "$work/kept$f" "$f"`);
   const error = script.indexOf("the previous HBA files are back in place");
   expect(keep).toBeGreaterThan(0);
