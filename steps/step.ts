@@ -14,10 +14,12 @@ export interface HostStep {
 
 /** Builds a step from body lines; secret slots are found from the placeholders in the body. */
 export function hostStep(title: string, body: string[], deleteBody?: string[]): HostStep {
-  const secrets = placeholdersIn(body.join("\n"));
+  // The provider sends the same stdin to the removal (from the state), so a removal can read secrets too.
+  const deleteSecrets = deleteBody ? placeholdersIn(deleteBody.join("\n")) : [];
+  const secrets = [...new Set([...placeholdersIn(body.join("\n")), ...deleteSecrets])];
   return {
     create: script([...prologue(title, secrets.length > 0), ...body]),
-    delete: deleteBody && script([...prologue(`${title} (removal)`, false), ...deleteBody]),
+    delete: deleteBody && script([...prologue(`${title} (removal)`, deleteSecrets.length > 0), ...deleteBody]),
     secrets,
   };
 }

@@ -84,3 +84,9 @@ describe("the leader step switches over only when pg_role: primary moved", () =>
     expect(r.calls[0]).toBe('POST /switchover {"leader": "pg-test-3", "candidate": "pg-test-1"}');
   });
 });
+
+test("the leader step's removal reads the API password from its stdin, like its creation", () => {
+  const step = intendedLeaderStep(cluster);
+  expect(step.delete).toContain('(umask 077; cat >"$work/secrets.json")');
+  expect(step.secrets).toEqual(["pg-test/patroni_api"]);
+});
