@@ -22,6 +22,7 @@ up options (default: ${DEFAULT_COUNT} nodes, meta + pg-test-1..3 at .10-.13 of $
   --nodes a=IP,b=IP,...      explicit node names and addresses
   --subnet CIDR              sandbox subnet (default ${DEFAULT_SUBNET}); the bridge takes .1
   --proxy-port P             package proxy port on the bridge address (default ${DEFAULT_PROXY_PORT})
+  --fresh                    wipe every node's disk first: the nodes boot from the pristine base image
   Without options, up reuses the last plan (default plan the first time). Nodes dropped from the plan
   are stopped and unplugged (their disks stay until down --purge).
 
@@ -35,12 +36,13 @@ export interface ParsedArgs {
   command: string;
   plan: PlanOptions;
   purge: boolean;
+  fresh: boolean;
   node?: string;
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const [command = "help", ...rest] = argv;
-  const out: ParsedArgs = { command, plan: {}, purge: false };
+  const out: ParsedArgs = { command, plan: {}, purge: false, fresh: false };
   const problems: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -77,6 +79,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case "--purge":
         out.purge = true;
         break;
+      case "--fresh":
+        out.fresh = true;
+        break;
       default:
         if (command === "reset" && !a.startsWith("-") && out.node === undefined) out.node = a;
         else problems.push(`unknown argument "${a}"`);
@@ -84,6 +89,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   if (command === "reset" && !out.node) problems.push("reset needs a node name: npm run sandbox -- reset pg-test-1");
   if (out.purge && command !== "down") problems.push("--purge only applies to down");
+  if (out.fresh && command !== "up") problems.push("--fresh only applies to up");
   if (problems.length) throw new PlanError(problems);
   return out;
 }
@@ -124,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (args.command) {
       case "up": {
-        const s = await up({ ...args.plan, progress });
+        const s = await up({ ...args.plan, fresh: args.fresh, progress });
         progress("sandbox is up");
         console.log(formatStatus(s));
         console.log(`hosts file for the dev stack: ${paths.hostsJson}`);

@@ -224,6 +224,8 @@ async function waitRunning(plan: Plan, nodes: PlannedNode[], timeoutMs: number, 
 export interface UpOptions extends PlanOptions {
   progress?: Progress;
   readyTimeoutMs?: number;
+  /** Every node starts from the pristine base image: its disk is wiped first (a running node is stopped). */
+  fresh?: boolean;
 }
 
 function choosePlan(state: State, opts: PlanOptions): Plan {
@@ -268,6 +270,16 @@ export async function up(opts: UpOptions = {}): Promise<NodeStatus[]> {
       if (!plan.nodes.some((n) => n.name === name)) {
         progress(`${name}: not in the plan any more, stopping`);
         await removeNode(state, name);
+      }
+    }
+
+    if (opts.fresh) {
+      for (const node of plan.nodes) {
+        progress(`${node.name}: starting from the pristine base image (--fresh wipes its disk)`);
+        await stop(state, node.name);
+        await killStrays(node.name);
+        await unmountDisk(state, node.name);
+        wipeDisk(node.name);
       }
     }
 

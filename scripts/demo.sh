@@ -15,7 +15,15 @@ fi
 [ "$rc" -eq 0 ] || exit "$rc"
 
 say "2/5 sandbox"
-npm run --silent sandbox -- up
+# The hosts outlive a clone's state (.state/): a new dev stack meets whatever an earlier clone deployed there, and
+# that deployment's etcd refuses this stack's new passwords. A stack with nothing deployed gets pristine hosts.
+deployed=$($pulumi stack ls --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let n=0;try{n=(JSON.parse(s).find(x=>x.name==="dev")||{}).resourceCount||0}catch{}console.log(n)})')
+if [ "$deployed" -eq 0 ]; then
+  echo "the dev stack has nothing deployed yet: the sandbox nodes start from the pristine base image"
+  npm run --silent sandbox -- up --fresh
+else
+  npm run --silent sandbox -- up
+fi
 
 say "3/5 pulumi up --stack dev with the policy pack (one line per change; full logs in /var/log/pigsty/ on each host)"
 $pulumi stack select dev --create --non-interactive

@@ -11,6 +11,8 @@ describe("sandbox CLI arguments", () => {
       proxyPort: 3200,
     });
     expect(parseArgs(["down", "--purge"]).purge).toBe(true);
+    expect(parseArgs(["up", "--fresh"]).fresh).toBe(true);
+    expect(parseArgs(["up"]).fresh).toBe(false);
     expect(parseArgs(["reset", "pg-test-2"]).node).toBe("pg-test-2");
     expect(parseArgs([]).command).toBe("help");
   });
@@ -20,6 +22,7 @@ describe("sandbox CLI arguments", () => {
     expect(() => parseArgs(["up", "--frobnicate"])).toThrow(/unknown argument "--frobnicate"/);
     expect(() => parseArgs(["reset"])).toThrow(/reset needs a node name/);
     expect(() => parseArgs(["up", "--purge"])).toThrow(/--purge only applies to down/);
+    expect(() => parseArgs(["down", "--fresh"])).toThrow(/--fresh only applies to up/);
   });
 
   it("documents every command and option in help", () => {
