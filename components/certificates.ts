@@ -2,7 +2,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { quote } from "../steps/shell";
 import type { SecretValues } from "./remote";
 

@@ -6,7 +6,7 @@ import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeType, type InfraNodeFacts } from "./facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
-import { etcdRootPassword } from "./secrets";
+import { etcdRootPassword } from "./passwords";
 
 export interface InfraNodeArgs {
   model: Model;

@@ -1,14 +1,14 @@
 // One PostgreSQL cluster: its secrets, its instances (primary first, replicas in parallel after it), users and databases.
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, Model } from "../config/model";
-import { slot, type SecretSlots } from "../config/secrets";
+import { slot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
 import { PgInstance } from "./pgInstance";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
-import { secretValues } from "./secrets";
+import { secretValues } from "./passwords";
 
 export interface PgClusterArgs {
   model: Model;

@@ -5,15 +5,15 @@ import type { ClusterModel, Model } from "./model";
 import { InventoryError, problemsFromIssue, error, closest, joinPath, type Problem } from "./problems";
 import { RESERVED_MESSAGE, reservedPlaceholderPaths } from "./safeValues";
 import { ClusterSchema, DcsSchema, InfraSchema, InventorySchema, SshSchema, type ClusterInput, type Inventory } from "./schema";
-import { secretsOfCluster, type SecretSlots } from "./secrets";
+import { secretsOfCluster, type SecretSlots } from "./secretSlots";
 import { checkHosts, validateCluster } from "./validateCluster";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
 import { ClusterVarsSchema } from "./varsSchema";
 
 export { InventoryError } from "./problems";
 export type { Problem } from "./problems";
-export type { SecretSlots } from "./secrets";
-export { secretSlotsFor } from "./secrets";
+export type { SecretSlots } from "./secretSlots";
+export { secretSlotsFor } from "./secretSlots";
 export { inventoryFromPigstyYaml, inventoryFromStackConfig } from "./pigstyYaml";
 
 export interface LoadResult {

@@ -6,7 +6,7 @@
 // the preview diff whether or not it was a secret; environment is refused by sshd outside AcceptEnv. stdin is the
 // channel the design reserves for secrets, so it is only scanned when a stack opts in (inspectStdin).
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { isPlaceholder } from "../render/secrets";
+import { isPlaceholder } from "../render/placeholders";
 import { CommandProps, Maybe, plain } from "./lib";
 
 interface Config {

@@ -1,7 +1,7 @@
 // Exporter settings as Debian EnvironmentFiles: node, postgres and pgbouncer exporters on each member.
 import type { ClusterModel, InstanceModel } from "../config/model";
-import { slot } from "../config/secrets";
-import { placeholder } from "./secrets";
+import { slot } from "../config/secretSlots";
+import { placeholder } from "./placeholders";
 
 /** prometheus-node-exporter: only the listen port differs from Debian's default. */
 export function renderNodeExporterEnv(cluster: ClusterModel): string {

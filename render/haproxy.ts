@@ -1,7 +1,7 @@
 // haproxy.cfg for one member: every service of the cluster, health-checked against Patroni's REST API.
 import type { ClusterModel, InstanceModel, ServiceModel } from "../config/model";
-import { slot } from "../config/secrets";
-import { placeholder } from "./secrets";
+import { slot } from "../config/secretSlots";
+import { placeholder } from "./placeholders";
 import { CA_CERT } from "./tls";
 
 function globalAndDefaults(): string[] {

@@ -1,10 +1,10 @@
 // patroni.yml for one instance (/pg/bin/patroni.yml) and the cluster-wide DCS config Patroni keeps in etcd.
 import { stringify } from "yaml";
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT } from "./paths";
-import { yamlPlaceholder } from "./secrets";
+import { yamlPlaceholder } from "./placeholders";
 import { CA_CERT, serverCert } from "./tls";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */

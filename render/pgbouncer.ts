@@ -1,9 +1,9 @@
 // pgbouncer.ini, userlist.txt and pgbouncer's own HBA file for one instance (/etc/pgbouncer/).
 import type { ClusterModel, InstanceModel, PgRole } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { PG_SOCKET_DIR, PGBOUNCER_DIR, PGBOUNCER_PID } from "./paths";
 import { hbaRulesFor, hbaText } from "./pgHba";
-import { placeholder } from "./secrets";
+import { placeholder } from "./placeholders";
 
 /** Where pgbouncer reads and writes; tests point these at a temp dir. */
 export interface PgbouncerLayout {

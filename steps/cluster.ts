@@ -1,7 +1,7 @@
 // Cluster-wide steps that run SQL on the current leader: roles, users and databases.
 import type { ClusterModel } from "../config/model";
-import { slot } from "../config/secrets";
-import { placeholder } from "../render/secrets";
+import { slot } from "../config/secretSlots";
+import { placeholder } from "../render/placeholders";
 import { curlPatroni } from "../render/tls";
 import { fillSecrets } from "./installFiles";
 import { SCRAM_FILL } from "./scram";

@@ -1,8 +1,8 @@
 // How host scripts reach etcd: over TLS with the stack's CA, as root (DCS and infra nodes) or as a cluster's Patroni user.
 import type { Model } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
-import { placeholder } from "../render/secrets";
+import { placeholder } from "../render/placeholders";
 import { CA_CERT } from "../render/tls";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import { heredoc, quote } from "./shell";

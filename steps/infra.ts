@@ -1,7 +1,7 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
 import type { ClusterModel, Model, ScrapeTarget } from "../config/model";
 import { renderFrontPage } from "../render/nginx";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { ETCD_METRICS_PORT, etcdUserOf, renderEtcdEnv } from "../render/etcd";
 import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";

@@ -1,5 +1,5 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
-import { FILL_PROGRAM } from "../render/secrets";
+import { FILL_PROGRAM } from "../render/placeholders";
 import { heredoc, quote } from "./shell";
 
 export interface FileSpec {
@@ -15,7 +15,7 @@ export interface FileSpec {
 
 /**
  * A command that prints file SRC with its `{{secret:slot|format}}` placeholders filled from
- * $work/secrets.json, each password escaped for its file (render/secrets.ts FILL_PROGRAM).
+ * $work/secrets.json, each password escaped for its file (render/placeholders.ts FILL_PROGRAM).
  */
 export const fillSecrets = (src: string) => `python3 -c '${FILL_PROGRAM}' "$work/secrets.json" ${src}`;
 

@@ -1,8 +1,8 @@
 // Cluster steps that talk to Patroni's REST API: dynamic configuration (S3, maintenance) and switchover to intent (S10).
 import type { ClusterModel, Model } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { patroniDcsConfig } from "../render/patroni";
-import { placeholder } from "../render/secrets";
+import { placeholder } from "../render/placeholders";
 import { CA_CERT, localPatroniUrl } from "../render/tls";
 import { heredoc, quote } from "./shell";
 import { hostStep, type HostStep } from "./step";

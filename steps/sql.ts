@@ -2,8 +2,8 @@
 // Names are validated identifiers (config/) and still go through ident()/literal(); setting names
 // are validated GUC names, quoted part by part.
 import type { ClusterModel, DatabaseModel, UserModel } from "../config/model";
-import { slot } from "../config/secrets";
-import { placeholder, SCRAM_FORMAT } from "../render/secrets";
+import { slot } from "../config/secretSlots";
+import { placeholder, SCRAM_FORMAT } from "../render/placeholders";
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;

@@ -1,5 +1,5 @@
 // A host step: the scripts of one remote command and the secret slots its stdin must carry.
-import { placeholdersIn } from "../render/secrets";
+import { placeholdersIn } from "../render/placeholders";
 import { installFileFunction, installFileLines, pendingLines, type FileSpec } from "./installFiles";
 import { prologue, script } from "./shell";
 

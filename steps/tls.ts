@@ -1,6 +1,6 @@
 // The Patroni member's TLS files: the stack's CA (also for HAProxy's checks and curl) and the REST API's certificate.
 import type { ClusterModel, InstanceModel } from "../config/model";
-import { slot } from "../config/secrets";
+import { slot } from "../config/secretSlots";
 import { CA_CERT, serverCert } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
 import { filesStep, type HostStep } from "./step";

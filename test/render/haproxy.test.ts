@@ -1,7 +1,7 @@
 // haproxy.cfg read back as sections and servers: services, checks, weights, backups, admin page.
 import { loadInventory } from "../../config/load";
 import { renderHaproxyCfg } from "../../render/haproxy";
-import { placeholdersIn } from "../../render/secrets";
+import { placeholdersIn } from "../../render/placeholders";
 import { parseHaproxy } from "../helpers/inventoryConfParsers";
 import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 

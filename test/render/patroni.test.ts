@@ -1,7 +1,7 @@
 // patroni.yml read back as YAML: DCS, bootstrap, HBA ownership, tags, REST API auth.
 import { parse } from "yaml";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
-import { placeholdersIn } from "../../render/secrets";
+import { placeholdersIn } from "../../render/placeholders";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { fillPlaceholders, isPlaceholder, placeholder, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/secrets";
+import { fillPlaceholders, isPlaceholder, placeholder, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/placeholders";
 import { fillSecrets } from "../../steps/installFiles";
 import { HOSTILE_PASSWORDS } from "../helpers/hostilePasswords";
 

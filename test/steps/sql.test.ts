@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../config/load";
-import { placeholdersIn } from "../../render/secrets";
+import { placeholdersIn } from "../../render/placeholders";
 import { rolesStep } from "../../steps/cluster";
 import { SCRAM_FILL } from "../../steps/scram";
 import { rolesSql } from "../../steps/sql";

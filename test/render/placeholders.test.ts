@@ -1,6 +1,6 @@
 // Placeholders stand in for every password: listed, filled on demand, and no secret ever rendered.
 import { dcsFiles, infraFiles, instanceFiles } from "../../render/files";
-import { fillPlaceholders, placeholdersIn } from "../../render/secrets";
+import { fillPlaceholders, placeholdersIn } from "../../render/placeholders";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 test("placeholdersIn lists unique slots in order; fillPlaceholders substitutes them", () => {
