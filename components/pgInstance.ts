@@ -6,7 +6,10 @@ import { registerStep } from "../steps/infra";
 import { PG_PACKAGES, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
 import { patroniTlsStep } from "../steps/tls";
-import { configStep, exportersStep, guardStep, haproxyStep, patroniStep, pgbouncerStep } from "../steps/postgres";
+import { exportersStep } from "../steps/exporters";
+import { haproxyStep } from "../steps/haproxy";
+import { pgbouncerStep } from "../steps/pgbouncer";
+import { configStep, guardStep, patroniStep } from "../steps/postgres";
 import { instanceType, type InstanceFacts } from "./facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 

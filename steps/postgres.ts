@@ -1,4 +1,4 @@
-// Host steps of one Postgres instance: safety guard, Patroni config and service, pgbouncer, HAProxy, exporters.
+// Postgres and Patroni of one instance: safety guard, Patroni config and HBA, the Patroni service.
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
@@ -13,6 +13,7 @@ import { resetBlock } from "./reset";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
+import { activateActualRole, keepAside, seedActive } from "./services";
 
 const OWNER_MARKER = "/pg/.pigsty-cluster";
 /** Written on removal in place of the owner marker: the data left behind belonged to that cluster. */
@@ -68,34 +69,11 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   return hostStep(`safety guard of ${instance.name}`, body);
 }
 
-/** Waits (10 s) until every port listens; fails naming the unit's log otherwise. */
-function waitListening(ports: number[], unit: string): string {
-  const list = ports.map((p) => quote(String(p))).join(" ");
-  return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || ${fail(`error: ${unit} does not listen on port `, expand('"$p"'), `; see journalctl -u ${unit}`)}; done`;
-}
-
 /** The instance's Postgres-side files; the active HBA file is not among them: it follows the actual role. */
 function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): FileSpec[] {
   const files = instanceFiles(model, cluster, instance);
   const own = [paths.PATRONI_YML, paths.ROLE_CHANGE_SCRIPT, paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance))];
   return own.map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) }));
-}
-
-/**
- * A missing active HBA file starts as the leader's variant: right for a bootstrapping primary, and a
- * new replica gets its own at once from Patroni's on_start callback. Nothing here names the intended
- * role, so a switchover in config does not re-run these steps.
- */
-const seedActive = (active: string, primaryVariant: string, mode: string) =>
-  `[ -s ${quote(active)} ] || install -m ${quote(mode)} -o postgres -g postgres ${quote(primaryVariant)} ${quote(active)}`;
-
-/** Runs the role-change callback with the role Patroni reports now; when Patroni does not answer, leaves the files as they are. */
-function activateActualRole(cluster: ClusterModel): string[] {
-  return [
-    `if role=$(${curlPatroni(cluster, "/patroni")} | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
-    `  runuser -u postgres -- ${quote(paths.ROLE_CHANGE_SCRIPT)} on_role_change "$role" ${quote(cluster.name)}`,
-    "fi",
-  ];
 }
 
 /**
@@ -116,15 +94,6 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollbac
     `  ${fail(`error: Postgres on ${instance.name} rejects its HBA file ${paths.PG_HBA_ACTIVE} (`, expand('"$hba_errors"'), `), so ${kept}. Fix the rule in clusters.${cluster.name}.vars.pg_hba_rules (or pg_hba_rules_extra), then run pulumi up again.`)}`,
     "fi",
   ];
-}
-
-/** Host files kept in the step's scratch dir before new ones are installed, and the lines that put them back. */
-function keepAside(files: string[]): { before: string[]; restore: string[] } {
-  const list = files.map(quote).join(" ");
-  return {
-    before: [`for f in ${list}; do if [ -f "$f" ]; then mkdir -p "$work/kept$(dirname "$f")" && cp -p "$f" "$work/kept$f"; fi; done`],
-    restore: [`for f in ${list}; do if [ -f "$work/kept$f" ]; then cp -p "$work/kept$f" "$f"; fi; done`],
-  };
 }
 
 /**
@@ -231,91 +200,4 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "fi",
     ]),
   ], deleteBody);
-}
-
-/** pgbouncer's config, users and HBA variants; its active HBA file follows the actual role like Postgres'. */
-export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
-  const files = instanceFiles(model, cluster, instance);
-  const dir = paths.PGBOUNCER_DIR;
-  const own = [`${dir}/pgbouncer.ini`, `${dir}/userlist.txt`, paths.pgbouncerHbaForRole("primary"), paths.pgbouncerHbaForRole(paths.notLeaderHba(instance))];
-  const specs = own.map((p) => ({ path: p, content: files[p], owner: "postgres:postgres", mode: "0640" }));
-  const seed = seedActive(paths.PGBOUNCER_HBA_ACTIVE, paths.pgbouncerHbaForRole("primary"), "0640");
-  // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
-  return filesStep(`pgbouncer of ${instance.name}`, specs, [
-    seed,
-    `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$pending" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
-  ], [
-    seed,
-    ...activateActualRole(cluster),
-    "systemctl enable -q pgbouncer",
-    // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
-    `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
-    ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
-    waitListening([cluster.ports.pgbouncer], "pgbouncer"),
-  ], stopService("pgbouncer"));
-}
-
-/** On removal a member stops serving: a pooler or proxy left running would still route clients to the cluster. */
-function stopService(unit: string): string[] {
-  return [`if systemctl cat ${unit} >/dev/null 2>&1; then systemctl disable --now -q ${unit}; say ${quote(`stopped and disabled ${unit}`)}; fi`];
-}
-
-/**
- * Reloads HAProxy and proves it took the new config: a successful reload starts a new worker under
- * the same master. A config that passes `haproxy -c` can still fail to load (a port another program
- * holds): the master then keeps the old worker and systemd reports success. That fails the step,
- * with HAProxy still serving the old config, and the step's pending record retries the reload.
- */
-function reloadHaproxy(instance: InstanceModel, restore: string[]): string[] {
-  const workers = 'ps -o pid= --ppid "$master" | tr -d " " | sort';
-  return [
-    'master=$(systemctl show -p MainPID --value haproxy)',
-    `before=$(${workers})`,
-    "systemctl reload haproxy",
-    "loaded=no",
-    `for i in $(seq 1 20); do [ -n "$(comm -13 <(echo "$before") <(${workers}))" ] && { loaded=yes; break; }; sleep 0.5; done`,
-    "if [ $loaded = no ]; then",
-    "  journalctl -u haproxy -n 15 --no-pager || true",
-    // The old file goes back: the host stays as the engine's state records it, and the next attempt installs again.
-    ...restore.map((l) => `  ${l}`),
-    `  ${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}`,
-    "fi",
-    sayWords("HAProxy reloaded"),
-  ];
-}
-
-export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
-  const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
-  const cfg = keepAside([paths.HAPROXY_CFG]);
-  return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
-    "if systemctl -q is-active haproxy; then",
-    ...reloadHaproxy(instance, cfg.restore).map((l) => `  ${l}`),
-    "else",
-    "  systemctl restart haproxy",
-    "fi",
-  ], [
-    "systemctl enable -q haproxy",
-    "systemctl -q is-active haproxy || systemctl start haproxy",
-    ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
-    // A reload that fails to load keeps the old process running, so only open ports prove success.
-    waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ], stopService("haproxy"), cfg.before);
-}
-
-export function exportersStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
-  const files = instanceFiles(model, cluster, instance);
-  const units: Record<string, string> = {
-    [paths.NODE_EXPORTER_DEFAULTS]: "prometheus-node-exporter",
-    [paths.PG_EXPORTER_DEFAULTS]: "prometheus-postgres-exporter",
-  };
-  const specs = Object.keys(units).map((p) => ({ path: p, content: files[p], mode: "0640", owner: "root:prometheus" }));
-  const services = Object.values(units).join(" ");
-  // reset-failed first: Debian starts them at install with an empty DSN, so they crash-loop into
-  // systemd's start limit before our settings arrive, and a plain restart is then refused.
-  const restart = `{ systemctl reset-failed ${services} 2>/dev/null || true; systemctl restart ${services}; }`;
-  return filesStep(`exporters of ${instance.name}`, specs, [restart], [
-    `systemctl enable -q ${services}`,
-    `systemctl -q is-active ${services} || ${restart}`,
-    ...resetBlock(instance, "monitor", [restart]),
-  ]);
 }

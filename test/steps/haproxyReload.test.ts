@@ -1,6 +1,6 @@
 // A HAProxy reload that leaves the old worker running (the new config failed to load) fails the step.
 import { spawnSync } from "node:child_process";
-import { haproxyStep } from "../../steps/postgres";
+import { haproxyStep } from "../../steps/haproxy";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();

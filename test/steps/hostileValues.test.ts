@@ -10,6 +10,9 @@ import * as clusterSteps from "../../steps/cluster";
 import * as infraSteps from "../../steps/infra";
 import * as nodeSteps from "../../steps/node";
 import * as patroniApiSteps from "../../steps/patroniApi";
+import * as exporterSteps from "../../steps/exporters";
+import * as haproxySteps from "../../steps/haproxy";
+import * as pgbouncerSteps from "../../steps/pgbouncer";
 import * as postgresSteps from "../../steps/postgres";
 import { resetBlock } from "../../steps/reset";
 import type { HostStep } from "../../steps/step";
@@ -38,9 +41,9 @@ function allSteps(model: Model): Record<string, HostStep> {
       out[`${i.name}-tls`] = tlsSteps.patroniTlsStep(c, i);
       out[`${i.name}-config`] = postgresSteps.configStep(model, c, i);
       out[`${i.name}-patroni`] = postgresSteps.patroniStep(c, i, 300);
-      out[`${i.name}-pgbouncer`] = postgresSteps.pgbouncerStep(model, c, i);
-      out[`${i.name}-haproxy`] = postgresSteps.haproxyStep(model, c, i);
-      out[`${i.name}-exporters`] = postgresSteps.exportersStep(model, c, i);
+      out[`${i.name}-pgbouncer`] = pgbouncerSteps.pgbouncerStep(model, c, i);
+      out[`${i.name}-haproxy`] = haproxySteps.haproxyStep(model, c, i);
+      out[`${i.name}-exporters`] = exporterSteps.exportersStep(model, c, i);
       const target = model.scrapeTargets.find((t) => t.instance === i.name)!;
       out[`${i.name}-register`] = infraSteps.registerStep(model, target, (actions) => resetBlock(i, "register", actions));
     }
@@ -70,7 +73,7 @@ for (const [variant, model] of Object.entries(variants)) {
 const bashSyntax = (text: string) => spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
 
 test("every exported step builder is rendered here", () => {
-  const exported = [clusterSteps, infraSteps, nodeSteps, patroniApiSteps, postgresSteps, tlsSteps].flatMap((m) =>
+  const exported = [clusterSteps, exporterSteps, haproxySteps, infraSteps, nodeSteps, patroniApiSteps, pgbouncerSteps, postgresSteps, tlsSteps].flatMap((m) =>
     Object.entries(m).filter(([k, v]) => typeof v === "function" && (/Step$/.test(k) || k === "prepareNode")).map(([k]) => k),
   );
   expect(exported.filter((k) => !COVERED.includes(k))).toEqual([]);

@@ -1,5 +1,7 @@
 // Removing a member stops what serves clients on it (HAProxy, pgbouncer), and leaves what re-adding it needs.
-import { guardStep, haproxyStep, patroniStep, pgbouncerStep } from "../../steps/postgres";
+import { haproxyStep } from "../../steps/haproxy";
+import { pgbouncerStep } from "../../steps/pgbouncer";
+import { guardStep, patroniStep } from "../../steps/postgres";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();

@@ -1,0 +1,50 @@
+// HAProxy of one instance: the services' config, a reload that must prove it loaded.
+import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import { instanceFiles } from "../render/files";
+import * as paths from "../render/paths";
+import { resetBlock } from "./reset";
+import { filesStep, type HostStep } from "./step";
+import { fail, sayWords } from "./words";
+import { keepAside, stopService, waitListening } from "./services";
+
+/**
+ * Reloads HAProxy and proves it took the new config: a successful reload starts a new worker under
+ * the same master. A config that passes `haproxy -c` can still fail to load (a port another program
+ * holds): the master then keeps the old worker and systemd reports success. That fails the step,
+ * with HAProxy still serving the old config, and the step's pending record retries the reload.
+ */
+function reloadHaproxy(instance: InstanceModel, restore: string[]): string[] {
+  const workers = 'ps -o pid= --ppid "$master" | tr -d " " | sort';
+  return [
+    'master=$(systemctl show -p MainPID --value haproxy)',
+    `before=$(${workers})`,
+    "systemctl reload haproxy",
+    "loaded=no",
+    `for i in $(seq 1 20); do [ -n "$(comm -13 <(echo "$before") <(${workers}))" ] && { loaded=yes; break; }; sleep 0.5; done`,
+    "if [ $loaded = no ]; then",
+    "  journalctl -u haproxy -n 15 --no-pager || true",
+    // The old file goes back: the host stays as the engine's state records it, and the next attempt installs again.
+    ...restore.map((l) => `  ${l}`),
+    `  ${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}`,
+    "fi",
+    sayWords("HAProxy reloaded"),
+  ];
+}
+
+export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
+  const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
+  const cfg = keepAside([paths.HAPROXY_CFG]);
+  return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
+    "if systemctl -q is-active haproxy; then",
+    ...reloadHaproxy(instance, cfg.restore).map((l) => `  ${l}`),
+    "else",
+    "  systemctl restart haproxy",
+    "fi",
+  ], [
+    "systemctl enable -q haproxy",
+    "systemctl -q is-active haproxy || systemctl start haproxy",
+    ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
+    // A reload that fails to load keeps the old process running, so only open ports prove success.
+    waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
+  ], stopService("haproxy"), cfg.before);
+}
