@@ -56,6 +56,25 @@ export function valueOf<T>(o: pulumi.Input<T> | undefined): Promise<T | undefine
   return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
 
+/**
+ * Records each registered resource's URN as the engine spells it: the mock monitor keeps only the parent's own
+ * type, the engine chains every ancestor's type (`Cluster$Instance$Command`), the root stack left out.
+ */
+function recordUrns(monitor: any, urns: string[]): void {
+  const qualifiedType = new Map<string, string>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
+    register(req, (err: unknown, resp: any) => {
+      if (resp) {
+        const parent = qualifiedType.get(req.getParent());
+        const type = parent ? `${parent}$${req.getType()}` : req.getType();
+        qualifiedType.set(resp.getUrn(), type);
+        urns.push(`urn:pulumi:dev::pigsty::${type}::${req.getName()}`);
+      }
+      callback(err, resp);
+    });
+}
+
 /** Imports index.ts with `config` (once per test file: jest gives each file its own module registry). */
 export async function runProgram(config: Record<string, unknown>): Promise<{ registered: Registered[]; exports: Record<string, any> }> {
   const registered: Registered[] = [];
@@ -85,8 +104,9 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
  */
 export async function runIsolated(
   config: Record<string, unknown>,
-): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; error?: Error }> {
+): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; urns: string[]; error?: Error }> {
   const registered: Registered[] = [];
+  const urns: string[] = [];
   const warnings: string[] = [];
   const deps = new Map<string, string[]>();
   let error: Error | undefined;
@@ -114,6 +134,8 @@ export async function runIsolated(
       "pigsty",
       "dev",
     );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    recordUrns(require("@pulumi/pulumi/runtime/settings").getMonitor(), urns);
     p.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -123,6 +145,6 @@ export async function runIsolated(
     }
   });
   await new Promise((r) => setTimeout(r, error ? 20 : 300));
-  return { registered, deps, warnings, error };
+  return { registered, deps, warnings, urns, error };
 }
 
