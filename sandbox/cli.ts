@@ -1,6 +1,10 @@
 // npm run sandbox -- up | down | status | reset <node> | help
 import { isRoot } from "./host";
-import { NodeStatus, down, makeProgress, reset, status, up } from "./ops";
+import { down } from "./down";
+import { makeProgress } from "./progress";
+import { NodeStatus, status } from "./readiness";
+import { reset } from "./reset";
+import { up } from "./up";
 import { DEFAULT_COUNT, DEFAULT_PROXY_PORT, DEFAULT_SUBNET, PlanError, PlanOptions, parseNodeList } from "./plan";
 import { paths } from "./state";
 
