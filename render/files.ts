@@ -1,14 +1,18 @@
-// Every file a node needs, keyed by its path on the node: what components copy, in one place.
-import type { ClusterModel, InstanceModel, Model } from "../config/model";
+// Every file a node needs, keyed by its path on the node: what the steps install, in one place.
+import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "./etcd";
 import { renderNodeExporterEnv, renderPgExporterEnv, renderPgbouncerExporterEnv } from "./exporters";
 import { renderHaproxyCfg } from "./haproxy";
+import { renderFrontPage } from "./nginx";
 import * as paths from "./paths";
+import { renderPatroniHelper } from "./patroniHelper";
 import { renderPatroniYml } from "./patroni";
 import { renderPgHba } from "./pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from "./pgbouncer";
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
+
+const FRONT_PAGE = "/var/www/html/index.html";
 
 /**
  * Files of one Postgres instance. Postgres and pgbouncer each get two HBA variants, the leader's and
@@ -22,6 +26,7 @@ export function instanceFiles(model: Model, cluster: ClusterModel, instance: Ins
     [paths.pgHbaForRole("primary")]: renderPgHba(cluster, "primary", instance.offlineQuery),
     [paths.pgHbaForRole(notLeader)]: renderPgHba(cluster, notLeaderRole, instance.offlineQuery),
     [paths.ROLE_CHANGE_SCRIPT]: renderRoleChangeScript(cluster, instance),
+    [paths.PATRONI_HELPER]: renderPatroniHelper(),
     [`${paths.PGBOUNCER_DIR}/pgbouncer.ini`]: renderPgbouncerIni(cluster, instance),
     [`${paths.PGBOUNCER_DIR}/userlist.txt`]: renderPgbouncerUserlist(cluster),
     [paths.pgbouncerHbaForRole("primary")]: renderPgbouncerHba(cluster, "primary", instance.offlineQuery),
@@ -34,14 +39,17 @@ export function instanceFiles(model: Model, cluster: ClusterModel, instance: Ins
   return files;
 }
 
-/** Files of the infra node: prometheus.yml and one file-SD target per instance of the fleet. */
-export function infraFiles(model: Model): Record<string, string> {
-  const files: Record<string, string> = { [paths.PROMETHEUS_YML]: renderPrometheusYml(model) };
-  for (const t of model.scrapeTargets) files[fileSdPath(model, t)] = renderFileSdTarget(t);
-  return files;
+/** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory) and the nginx front page. */
+export function monitoringFiles(model: Model): Record<string, string> {
+  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [FRONT_PAGE]: renderFrontPage(model) };
 }
 
-/** /etc/default/etcd of each DCS member, keyed by member name. */
-export function dcsFiles(model: Model): Record<string, string> {
-  return Object.fromEntries(model.dcs.members.map((m) => [m.name, renderEtcdEnv(model, m.name)]));
+/** The file-SD target of one instance on the infra node: its registration (SOP S9). */
+export function targetFiles(model: Model, target: ScrapeTarget): Record<string, string> {
+  return { [fileSdPath(model, target)]: renderFileSdTarget(target) };
+}
+
+/** /etc/default/etcd of one DCS member (its TLS files and root credentials are placeholders added by the step). */
+export function etcdFiles(model: Model, member: string): Record<string, string> {
+  return { [paths.ETCD_DEFAULTS]: renderEtcdEnv(model, member) };
 }

@@ -1,11 +1,11 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
 import type { ClusterModel, Model, ScrapeTarget } from "../config/model";
-import { renderFrontPage } from "../render/nginx";
 import { slot } from "../config/secretSlots";
-import { ETCD_METRICS_PORT, etcdUserOf, renderEtcdEnv } from "../render/etcd";
-import { ETCD_DEFAULTS, PROMETHEUS_YML } from "../render/paths";
+import { ETCD_METRICS_PORT, etcdUserOf } from "../render/etcd";
+import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
+import { PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
-import { fileSdPath, pgsqlTargetsDir, renderFileSdTarget, renderPrometheusYml } from "../render/prometheus";
+import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
 import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
 import { heredoc, quote } from "./shell";
@@ -47,7 +47,7 @@ export function etcdStep(model: Model, member: string): HostStep {
   if (!me) throw new Error(`${member} is not a DCS member`);
   const tls = serverCert("etcd");
   const files = [
-    { path: ETCD_DEFAULTS, content: renderEtcdEnv(model, member) },
+    ...Object.entries(etcdFiles(model, member)).map(([path, content]) => ({ path, content })),
     ...etcdRootFiles(),
     { path: tls.cert, content: pemPlaceholder(slot.tlsCert("etcd", member)), owner: "etcd:etcd" },
     { path: tls.key, content: pemPlaceholder(slot.tlsKey("etcd", member)), owner: "etcd:etcd", mode: "0600" },
@@ -94,10 +94,7 @@ export function etcdAuthStep(model: Model): HostStep {
 
 /** Prometheus (file SD over a directory), Alertmanager and the nginx front page. */
 export function monitoringStep(model: Model): HostStep {
-  const files = [
-    { path: PROMETHEUS_YML, content: renderPrometheusYml(model), check: "promtool check config" },
-    { path: "/var/www/html/index.html", content: renderFrontPage(model) },
-  ];
+  const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: path === PROMETHEUS_YML ? "promtool check config" : undefined }));
   const services = "prometheus prometheus-alertmanager nginx";
   return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
     `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
@@ -198,6 +195,6 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
  */
 export function registerStep(model: Model, target: ScrapeTarget, reset: (actions: string[]) => string[] = () => []): HostStep {
   const path = fileSdPath(model, target);
-  const file = { path, content: renderFileSdTarget(target) };
-  return filesStep(`Prometheus registration of ${target.instance}`, [file], [], [], [`rm -f ${quote(path)}`], reset([`rm -f ${quote(path)}`]));
+  const files = Object.entries(targetFiles(model, target)).map(([p, content]) => ({ path: p, content }));
+  return filesStep(`Prometheus registration of ${target.instance}`, files, [], [], [`rm -f ${quote(path)}`], reset([`rm -f ${quote(path)}`]));
 }

@@ -2,11 +2,14 @@
 import { parse } from "yaml";
 import { renderEtcdEnv } from "../../render/etcd";
 import { renderPgExporterEnv } from "../../render/exporters";
-import { dcsFiles, infraFiles, instanceFiles } from "../../render/files";
+import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
 import { renderRoleChangeScript } from "../../render/roleChange";
+import { etcdStep, monitoringStep, registerStep } from "../../steps/infra";
+import type { HostStep } from "../../steps/step";
 import { parseEnv } from "../helpers/inventoryConfParsers";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { unwrapScript } from "../helpers/shellRegions";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
@@ -15,12 +18,31 @@ test("one file-SD target per instance, labelled cls/ins", () => {
   expect(JSON.parse(renderFileSdTarget(model.scrapeTargets[0]))).toEqual([
     { targets: ["10.10.10.11:9630", "10.10.10.11:9100", "10.10.10.11:9101"], labels: { cls: "pg-test", ins: "pg-test-1" } },
   ]);
-  expect(Object.keys(infraFiles(model)).sort()).toEqual([
-    "/etc/prometheus/prometheus.yml",
+  expect(model.scrapeTargets.flatMap((t) => Object.keys(targetFiles(model, t)))).toEqual([
     "/etc/prometheus/targets/pgsql/pg-test-1.json",
     "/etc/prometheus/targets/pgsql/pg-test-2.json",
     "/etc/prometheus/targets/pgsql/pg-test-3.json",
   ]);
+  expect(Object.keys(monitoringFiles(model)).sort()).toEqual(["/etc/prometheus/prometheus.yml", "/var/www/html/index.html"]);
+});
+
+/** The text a step's script installs at `path` (its install_file here-document), or undefined. */
+function installed(step: HostStep, path: string): string | undefined {
+  const script = unwrapScript(step.create);
+  const m = new RegExp(`^install_file '${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}' .*<<'(\\w+)'$`, "m").exec(script);
+  if (!m) return undefined;
+  const body = script.slice(m.index + m[0].length + 1);
+  return body.slice(0, body.indexOf(`${m[1]}\n`));
+}
+
+test("the infra steps install exactly the files rendered here", () => {
+  for (const [path, content] of Object.entries(monitoringFiles(model))) expect(installed(monitoringStep(model), path)).toBe(content);
+  for (const t of model.scrapeTargets) {
+    for (const [path, content] of Object.entries(targetFiles(model, t))) expect(installed(registerStep(model, t), path)).toBe(content);
+  }
+  for (const m of model.dcs.members) {
+    for (const [path, content] of Object.entries(etcdFiles(model, m.name))) expect(installed(etcdStep(model, m.name), path)).toBe(content);
+  }
 });
 
 test("prometheus.yml reads the target directory and scrapes etcd", () => {
@@ -46,7 +68,7 @@ test("etcd member env", () => {
     ETCD_PEER_CLIENT_CERT_AUTH: "true",
   });
   expect(Object.values(env).join(" ")).not.toContain("http://10.10.10.10:2379");
-  expect(Object.keys(dcsFiles(model))).toEqual(["meta-1"]);
+  expect(etcdFiles(model, "meta-1")).toEqual({ "/etc/default/etcd": renderEtcdEnv(model, "meta-1") });
   expect(() => renderEtcdEnv(model, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
 });
 

@@ -1,5 +1,5 @@
 // Placeholders stand in for every password: listed, filled on demand, and no secret ever rendered.
-import { dcsFiles, infraFiles, instanceFiles } from "../../render/files";
+import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
 import { fillPlaceholders, placeholdersIn } from "../../render/placeholders";
 import { pgTest } from "../helpers/inventoryFixtures";
 
@@ -18,8 +18,9 @@ test("no rendered file of pg-test contains a password, and every placeholder is 
   const cluster = model.clusters[0];
   const texts = [
     ...cluster.instances.flatMap((i) => Object.values(instanceFiles(model, cluster, i))),
-    ...Object.values(infraFiles(model)),
-    ...Object.values(dcsFiles(model)),
+    ...Object.values(monitoringFiles(model)),
+    ...model.scrapeTargets.flatMap((t) => Object.values(targetFiles(model, t))),
+    ...model.dcs.members.flatMap((m) => Object.values(etcdFiles(model, m.name))),
   ];
   const values = Object.values(secrets).filter((v): v is string => v !== undefined);
   expect(values.length).toBeGreaterThan(0);
@@ -32,7 +33,7 @@ test("no rendered file of pg-test contains a password, and every placeholder is 
 test("every placeholder in a rendered file carries the format of its file, so the host escapes the password", () => {
   const { model } = pgTest();
   const cluster = model.clusters[0];
-  const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...infraFiles(model), ...dcsFiles(model) };
+  const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...monitoringFiles(model), ...targetFiles(model, model.scrapeTargets[0]), ...etcdFiles(model, "meta-1") };
   const found = Object.entries(files).flatMap(([path, text]) => [...text.matchAll(/\{\{secret:[^}]*\}\}/g)].map((m) => `${path} ${m[0].replace(/:[^|}]*/, ":")}`));
   expect([...new Set(found)].sort()).toEqual([
     "/etc/default/prometheus-pgbouncer-exporter {{secret:|url}}",
