@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
-import { infraNodeType, type InfraNodeFacts } from "./facts";
+import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 import { etcdRootPassword } from "./passwords";
 
@@ -28,8 +28,7 @@ export class InfraNode extends pulumi.ComponentResource {
 
   constructor(name: string, args: InfraNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model } = args;
-    const facts: InfraNodeFacts = { ip: model.infra.ip, dcsMembers: model.dcs.members };
-    super(infraNodeType, name, facts, opts);
+    super(infraNodeType, name, infraNodeFacts(model), opts);
 
     const prepared = new Map<string, command.remote.Command>();
     const prepare = (ip: string, hostname: string) => {

@@ -5,7 +5,7 @@ import { slot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
-import { clusterType, type ClusterFacts, type HbaRuleFact } from "./facts";
+import { clusterFacts, clusterType, type DeployedMember } from "../config/facts";
 import { PgInstance } from "./pgInstance";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 import { secretValues } from "./passwords";
@@ -23,40 +23,8 @@ export interface PgClusterArgs {
   /** The infra node's monitoring, ready. */
   monitoringReady: pulumi.Resource[];
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
-  deployed?: pulumi.Input<{ name: string; role: string }[]>;
+  deployed?: pulumi.Input<DeployedMember[]>;
   waitTimeout?: number;
-}
-
-/** Structured view of rendered HBA lines (`TYPE DB USER [ADDR] METHOD`), for the HBA checks. */
-function hbaFacts(cluster: ClusterModel): HbaRuleFact[] {
-  return cluster.hbaRules.flatMap((r) =>
-    r.lines.map((line) => {
-      const [type, db, user, ...rest] = line.trim().split(/\s+/);
-      const local = type === "local";
-      return { title: r.title, role: r.role, type, db, user, addr: local ? "" : rest[0], auth: local ? rest[0] : rest[1] };
-    }),
-  );
-}
-
-/** The facts a policy reads (components/facts.ts); no secret among them. */
-export function clusterFacts(cluster: ClusterModel, deployed: { name: string; role: string }[]): ClusterFacts {
-  const names = new Set(cluster.instances.map((i) => i.name));
-  const removed = deployed.filter((d) => !names.has(d.name));
-  const removedPrimary = removed.find((d) => d.role === "primary");
-  return {
-    cluster: cluster.name,
-    members: cluster.instances.map((i) => ({ name: i.name, ip: i.ip, seq: i.seq, role: i.role, weight: i.weight, offlineQuery: i.offlineQuery })),
-    hbaRules: hbaFacts(cluster),
-    pgParameters: cluster.parameters,
-    patroni: { ...cluster.patroni },
-    haproxyAdminAuth: cluster.haproxyAdmin.authEnabled,
-    rmPgdata: cluster.flags.rmPgdata,
-    rmPgpkgs: cluster.flags.rmPgpkgs,
-    pgClean: cluster.flags.clean,
-    maintenance: cluster.flags.maintenance,
-    removedMembers: removed.map((d) => d.name),
-    ...(removedPrimary && names.size > 0 && { primaryRemoval: { instance: removedPrimary.name, remaining: [...names] } }),
-  };
 }
 
 export class PgCluster extends pulumi.ComponentResource {

@@ -10,7 +10,7 @@ import { exportersStep } from "../steps/exporters";
 import { haproxyStep } from "../steps/haproxy";
 import { pgbouncerStep } from "../steps/pgbouncer";
 import { configStep, guardStep, patroniStep } from "../steps/postgres";
-import { instanceType, type InstanceFacts } from "./facts";
+import { instanceFacts, instanceType } from "../config/facts";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 
 export interface PgInstanceArgs {
@@ -41,16 +41,7 @@ export class PgInstance extends pulumi.ComponentResource {
 
   constructor(name: string, args: PgInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model, cluster, instance, access, secrets } = args;
-    const facts: InstanceFacts = {
-      cluster: cluster.name,
-      name: instance.name,
-      ip: instance.ip,
-      seq: instance.seq,
-      role: instance.role,
-      weight: instance.weight,
-      offlineQuery: instance.offlineQuery,
-    };
-    super(instanceType, name, facts, opts);
+    super(instanceType, name, instanceFacts(cluster, instance), opts);
     const on = (step: string, s: Parameters<typeof hostCommand>[2], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
       hostCommand(`${name}-${step}`, access, s, secrets, { parent: this, dependsOn });
 

@@ -1,6 +1,6 @@
 // Normalizes both HBA rule forms (raw lines, structured {user, db, addr, auth}) into concrete lines.
 import type { HbaRuleInput } from "./accessSchema";
-import type { HbaRuleModel } from "./model";
+import type { HbaEntry, HbaRuleModel } from "./model";
 import { checkRawLine, methodIssues, tokenProblem } from "./hbaLine";
 import { isCidr } from "./schemaKit";
 
@@ -58,6 +58,20 @@ function resolveUser(user: string, ctx: HbaContext): string {
   return vars[user] ?? user;
 }
 
+/** A raw line in fields (whitespace-separated; the address column only on non-local lines). */
+function parseRawLine(line: string): HbaEntry {
+  const [type = "", db = "", user = "", ...rest] = line.trim().split(/[ \t]+/);
+  const local = type === "local";
+  const [addr = "", auth = "", ...options] = local ? ["", ...rest] : rest;
+  return { type, db, user, addr, auth, options };
+}
+
+/** The rule with its entries, and the entries as HBA lines. */
+function ruleOf(input: HbaRuleInput, entries: HbaEntry[]): HbaRuleModel {
+  const lines = entries.map((e) => [e.type, e.db, e.user, e.addr, e.auth, ...e.options].filter((f) => f !== "").join(" "));
+  return { title: input.title ?? "", role: input.role, entries, lines };
+}
+
 /** Result of normalizing one rule: lines, or problems (and warnings) relative to the rule's path. */
 export interface NormalizedRule {
   rule?: HbaRuleModel;
@@ -65,14 +79,13 @@ export interface NormalizedRule {
 }
 
 export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgbouncer: boolean): NormalizedRule {
-  const title = input.title ?? "";
   if (input.rules !== undefined) {
     const structured = ["user", "db", "addr", "auth"].filter((k) => input[k as keyof HbaRuleInput] !== undefined);
     if (structured.length > 0) {
       return { problems: [{ field: structured[0], message: "cannot be combined with rules. Use either raw rules or the structured user/db/addr/auth form" }] };
     }
     const problems = input.rules.flatMap((line, i) => checkRawLine(line, forPgbouncer).map((p) => ({ field: `rules[${i}]`, ...p })));
-    return { rule: { title, role: input.role, lines: input.rules.map((l) => l.trim().split(/[ \t]+/).join(" ")) }, problems };
+    return { rule: ruleOf(input, input.rules.map(parseRawLine)), problems };
   }
   const missing = (["user", "db", "addr", "auth"] as const).filter((k) => input[k] === undefined);
   if (missing.length > 0) {
@@ -96,6 +109,6 @@ export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgboun
   const issues = [...new Set(addrs!)].flatMap((a) => methodIssues(method, a));
   for (const issue of issues.slice(0, 1)) problems.push({ field: "auth", ...issue });
   if (problems.some((p) => !p.warning)) return { problems };
-  const lines = addrs!.map((a) => (a === "local" ? `local ${input.db} ${user} ${method}` : `host ${input.db} ${user} ${a} ${method}`));
-  return { rule: { title, role: input.role, lines }, problems };
+  const entries = addrs!.map((a) => ({ type: a === "local" ? "local" : "host", db: input.db!, user, addr: a === "local" ? "" : a, auth: method, options: [] }));
+  return { rule: ruleOf(input, entries), problems };
 }

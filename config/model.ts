@@ -39,10 +39,27 @@ export interface InstanceModel {
 export type UserModel = Omit<UserInput, "password">;
 export type DatabaseModel = DatabaseInput & { owner: string };
 
+/** One concrete HBA line in fields: `TYPE DB USER [ADDR] AUTH [OPTIONS]`. */
+export interface HbaEntry {
+  /** `local` for the unix socket, otherwise `host`, `hostssl`, ... */
+  type: string;
+  db: string;
+  user: string;
+  /** CIDR (or samehost/samenet/all), "" on local lines. */
+  addr: string;
+  /** The method: trust, scram-sha-256, md5, peer, reject, ... */
+  auth: string;
+  /** `name=value` options after the method. */
+  options: string[];
+}
+
 /** One HBA rule group, normalized to concrete pg_hba.conf / pgbouncer hba lines. */
 export interface HbaRuleModel {
   title: string;
   role: HbaRole;
+  /** The lines in fields, as the rule was given or resolved (config/hbaRules.ts); policies read these. */
+  entries: HbaEntry[];
+  /** The same entries as text, one line each (render/ writes these). */
   lines: string[];
 }
 

@@ -1,6 +1,6 @@
 // hba-no-remote-trust: `trust` lets anyone who reaches the port in as any role, acceptable only on the host itself.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { HbaRuleFact } from "../components/facts";
+import { HbaRuleFact } from "../config/facts";
 import { Maybe, forClusters } from "./lib";
 
 /** True for rules that only match connections from the host itself: unix sockets and loopback addresses. */

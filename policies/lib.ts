@@ -1,7 +1,7 @@
 // Helpers shared by the checks: reading props that may be unknown at preview, and routing by resource type.
 import * as policySdk from "@pulumi/policy";
 import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
-import { ClusterFacts, clusterType } from "../components/facts";
+import { ClusterFacts, clusterType } from "../config/facts";
 
 // At preview the SDK hands props through a proxy that throws this error when a value is still unknown. The
 // class is exported at runtime but left out of the typings, hence the cast. If a check let it escape, the SDK

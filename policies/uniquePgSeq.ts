@@ -1,6 +1,6 @@
 // unique-pg-seq: pg_seq names the instance (<cluster>-<seq>), so two members with one seq would collide.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { MemberFact } from "../components/facts";
+import { MemberFact } from "../config/facts";
 import { Maybe, forClusters, names } from "./lib";
 
 export const uniquePgSeq: ResourceValidationPolicy = {

@@ -217,9 +217,10 @@ describe("warnings and error reporting", () => {
   test("the pg_hba_rules forms can be mixed and resolve aliases", () => {
     const c = pgTest().model.clusters[0];
     const extra = c.hbaRules.slice(-2);
+    const entry = (addr: string, auth: string) => ({ type: "host", db: "test", user: "dbuser_test", addr, auth, options: [] });
     expect(extra).toEqual([
-      { title: "allow internal infra service direct access", role: "common", lines: ["host test dbuser_test 10.0.0.0/8 md5"] },
-      { title: "test user from the infra node", role: "common", lines: ["host test dbuser_test 10.10.10.10/32 scram-sha-256"] },
+      { title: "allow internal infra service direct access", role: "common", entries: [entry("10.0.0.0/8", "md5")], lines: ["host test dbuser_test 10.0.0.0/8 md5"] },
+      { title: "test user from the infra node", role: "common", entries: [entry("10.10.10.10/32", "scram-sha-256")], lines: ["host test dbuser_test 10.10.10.10/32 scram-sha-256"] },
     ]);
   });
 

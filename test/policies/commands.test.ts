@@ -1,5 +1,5 @@
 // pinned-host-key and no-plaintext-password on remote commands and component facts.
-import { instanceType } from "../../components/facts";
+import { instanceType } from "../../config/facts";
 import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
 import { pinnedHostKey } from "../../policies/pinnedHostKey";
 import { UNKNOWN, clusterArgs, command, commandArgs, pgTest, resourceArgs, violations } from "./fixtures";

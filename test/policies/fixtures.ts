@@ -1,7 +1,7 @@
 // Fake CrossGuard args for calling the pack's checks directly: the pg-test demo cluster and its remote commands.
 import * as policySdk from "@pulumi/policy";
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { ClusterFacts, MemberFact, clusterType } from "../../components/facts";
+import { ClusterFacts, MemberFact, clusterType } from "../../config/facts";
 
 // The SDK's own proxy and sentinel, so unknown values behave exactly as they do at preview. Both are exported at
 // runtime but left out of the typings.

@@ -1,5 +1,5 @@
 // hba-no-remote-trust and hba-scram-from-anywhere on pg-test's HBA rules.
-import { HbaRuleFact } from "../../components/facts";
+import { HbaRuleFact } from "../../config/facts";
 import { hbaNoRemoteTrust } from "../../policies/hbaNoRemoteTrust";
 import { hbaScramFromAnywhere } from "../../policies/hbaScramFromAnywhere";
 import { UNKNOWN, clusterArgs, pgTest, violations } from "./fixtures";
