@@ -5,6 +5,8 @@ import type { Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeFacts, infraNodeType } from "../config/facts";
+import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
+import type { HostStep } from "../steps/step";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 import { etcdRootPassword } from "./passwords";
 
@@ -30,25 +32,27 @@ export class InfraNode extends pulumi.ComponentResource {
     const { model } = args;
     super(infraNodeType, name, infraNodeFacts(model), opts);
 
+    // A step's prefix and host vary (config/stepCatalogue.ts); what it waits for is given per host or member.
+    const on = (key: InfraStep, prefix: string, ip: string, step: HostStep, made: Partial<Record<InfraDependency, command.remote.Command[]>>, secrets: SecretValues = {}) =>
+      hostCommand(stepName(prefix, key), args.access(ip), step, secrets, { parent: this, dependsOn: waitsFor(key, INFRA_STEPS[key], made) });
     const prepared = new Map<string, command.remote.Command>();
     const prepare = (ip: string, hostname: string) => {
       if (!prepared.has(ip)) {
         const packages = ip === model.infra.ip ? INFRA_PACKAGES : DCS_PACKAGES;
-        prepared.set(ip, hostCommand(`${hostname}-prepare`, args.access(ip), prepareNode(hostname, packages, false), {}, { parent: this }));
+        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, packages, false), {}));
       }
       return prepared.get(ip) as command.remote.Command;
     };
     const infraPrepared = prepare(model.infra.ip, name);
     this.secrets = { ...args.tls, ...etcdRootPassword(this) };
     // One member after another, each healthy before the next: a config change never restarts two at once.
-    let previous: command.remote.Command | undefined;
+    let previous: command.remote.Command[] = [];
     for (const m of model.dcs.members) {
-      const dependsOn = [prepare(m.ip, m.ip === model.infra.ip ? name : m.name), ...(previous ? [previous] : [])];
-      previous = hostCommand(`${m.name}-etcd`, args.access(m.ip), etcdStep(model, m.name), this.secrets, { parent: this, dependsOn });
+      const made = { prepare: [prepare(m.ip, m.ip === model.infra.ip ? name : m.name)], "previous.etcd": previous };
+      previous = [on("etcd", m.name, m.ip, etcdStep(model, m.name), made, this.secrets)];
     }
-    const first = model.dcs.members[0];
-    this.dcsReady = [hostCommand(`${model.dcs.name}-dcs-auth`, args.access(first.ip), etcdAuthStep(model), this.secrets, { parent: this, dependsOn: previous ? [previous] : [] })];
-    this.monitoring = hostCommand(`${name}-monitoring`, args.access(model.infra.ip), monitoringStep(model), {}, { parent: this, dependsOn: [infraPrepared] });
+    this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
+    this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] });
     this.prometheusUrl = `http://${model.infra.ip}:${model.infra.prometheusPort}/`;
     this.frontPageUrl = `http://${model.infra.ip}:${model.infra.nginxPort}/`;
     this.registerOutputs({ prometheusUrl: this.prometheusUrl, frontPageUrl: this.frontPageUrl });

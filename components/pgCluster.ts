@@ -6,6 +6,8 @@ import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterFacts, clusterType, type DeployedMember } from "../config/facts";
+import { CLUSTER_STEPS, stepName, waitsFor, type ClusterDependency, type ClusterStep } from "../config/stepCatalogue";
+import type { HostStep } from "../steps/step";
 import { PgInstance } from "./pgInstance";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 import { secretValues } from "./passwords";
@@ -47,9 +49,19 @@ export class PgCluster extends pulumi.ComponentResource {
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
     const infraAccess = args.access(model.infra.ip);
+    const anchorAccess = args.access(cluster.instances[0].ip);
+    // Each step waits for what the catalogue says (config/stepCatalogue.ts), filled in as the steps are made.
+    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady };
+    const on = (key: ClusterStep, access: HostAccess, step: HostStep) => {
+      const c = hostCommand(stepName(name, key), access, step, secrets, { parent: this, dependsOn: waitsFor(key, CLUSTER_STEPS[key], made) });
+      made[key] = [c];
+      return c;
+    };
+    // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
+    const dcsState = on("dcs", infraAccess, dcsStateStep(model, cluster));
     let leaderStepMade: (r: pulumi.Resource) => void = () => undefined;
     const leaderStep = new Promise<pulumi.Resource>((resolve) => (leaderStepMade = resolve));
-    const make = (i: (typeof cluster.instances)[number], after: pulumi.Resource[]) =>
+    const make = (i: (typeof cluster.instances)[number], primaryPatroni: pulumi.Resource[]) =>
       new PgInstance(i.name, {
         model,
         cluster,
@@ -57,27 +69,24 @@ export class PgCluster extends pulumi.ComponentResource {
         access: args.access(i.ip),
         infraAccess,
         secrets,
-        patroniAfter: after,
-        leaderStep,
-        registerAfter: args.monitoringReady,
+        outside: { "cluster.dcs": [dcsState], "cluster.leader": [leaderStep], "primary.patroni": primaryPatroni, "infra.monitoring": args.monitoringReady },
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });
 
-    // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
-    const dcsState = hostCommand(`${name}-dcs`, infraAccess, dcsStateStep(model, cluster), secrets, { parent: this, dependsOn: args.dcsReady });
-    const primary = make(cluster.primary, [dcsState]);
-    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [dcsState, primary.patroni]));
+    const primary = make(cluster.primary, []);
+    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [primary.patroni]));
     this.instances = [primary, ...replicas];
 
     // Cluster-wide steps run on the first member by pg_seq, wherever the leader is: they ask Patroni
     // who leads, so a switchover in config does not move (and re-run) them.
     const anchor = this.instances[[cluster.primary, ...cluster.instances.filter((i) => i !== cluster.primary)].indexOf(cluster.instances[0])];
-    const anchorAccess = args.access(cluster.instances[0].ip);
-    const allPatroni = this.instances.map((i) => i.patroni);
-    const dynamic = hostCommand(`${name}-patroni-config`, anchorAccess, dynamicConfigStep(model, cluster), secrets, { parent: this, dependsOn: allPatroni });
-    leaderStepMade(hostCommand(`${name}-leader`, anchorAccess, intendedLeaderStep(cluster), secrets, { parent: this, dependsOn: [dynamic] }));
-    const roles = hostCommand(`${name}-roles`, anchorAccess, rolesStep(cluster), secrets, { parent: this, dependsOn: [...new Set([primary.patroni, anchor.patroni])] });
-    hostCommand(`${name}-databases`, anchorAccess, databasesStep(cluster), secrets, { parent: this, dependsOn: [roles] });
+    made["members.patroni"] = this.instances.map((i) => i.patroni);
+    made["primary.patroni"] = [primary.patroni];
+    made["first.patroni"] = [anchor.patroni];
+    on("patroni-config", anchorAccess, dynamicConfigStep(model, cluster));
+    leaderStepMade(on("leader", anchorAccess, intendedLeaderStep(cluster)));
+    on("roles", anchorAccess, rolesStep(cluster));
+    on("databases", anchorAccess, databasesStep(cluster));
 
     const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };
     const admin = cluster.haproxyAdmin.authEnabled ? { user: cluster.haproxyAdmin.username, password: secrets[slot.haproxyAdmin(cluster.name)] } : undefined;

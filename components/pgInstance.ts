@@ -10,7 +10,9 @@ import { exportersStep } from "../steps/exporters";
 import { haproxyStep } from "../steps/haproxy";
 import { pgbouncerStep } from "../steps/pgbouncer";
 import { configStep, guardStep, patroniStep } from "../steps/postgres";
+import type { HostStep } from "../steps/step";
 import { instanceFacts, instanceType } from "../config/facts";
+import { INSTANCE_STEPS, stepName, waitsFor, type InstanceDependency, type InstanceStep } from "../config/stepCatalogue";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 
 export interface PgInstanceArgs {
@@ -21,13 +23,11 @@ export interface PgInstanceArgs {
   /** Access to the infra node, where the instance's Prometheus target file lives. */
   infraAccess: HostAccess;
   secrets: SecretValues;
-  /** What Patroni must wait for: the DCS, and for a replica the primary's Patroni. */
-  patroniAfter: pulumi.Resource[];
-  /** The cluster's leader step, resolved once it exists. HAProxy's config waits for it, so a switchover
-   * happens before the backup flags follow it (and a failed switchover leaves HAProxy as it was). */
-  leaderStep: Promise<pulumi.Resource>;
-  /** What the registration must wait for (the infra node's monitoring). */
-  registerAfter: pulumi.Resource[];
+  /** The steps of other scopes that this instance's steps wait for (config/stepCatalogue.ts): the cluster's DCS
+   * state; the cluster's leader step, resolved once it exists (HAProxy's config waits for it, so a switchover
+   * happens before the backup flags follow it, and a failed switchover leaves HAProxy as it was); the primary's
+   * Patroni (empty for the primary itself); the infra node's monitoring. */
+  outside: Record<Exclude<InstanceDependency, InstanceStep>, pulumi.Input<pulumi.Resource>[]>;
   /** Seconds to wait for this member to run (replica clone); see steps/postgres.ts. */
   waitTimeout: number;
 }
@@ -42,18 +42,24 @@ export class PgInstance extends pulumi.ComponentResource {
   constructor(name: string, args: PgInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model, cluster, instance, access, secrets } = args;
     super(instanceType, name, instanceFacts(cluster, instance), opts);
-    const on = (step: string, s: Parameters<typeof hostCommand>[2], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-      hostCommand(`${name}-${step}`, access, s, secrets, { parent: this, dependsOn });
+    // Each step waits for what the catalogue says; a step is made after the steps it waits for.
+    const made: Partial<Record<InstanceDependency, pulumi.Input<pulumi.Resource>[]>> = { ...args.outside };
+    const on = (key: InstanceStep, step: HostStep, host = access, values = secrets) => {
+      const c = hostCommand(stepName(name, key), host, step, values, { parent: this, dependsOn: waitsFor(key, INSTANCE_STEPS[key], made) });
+      made[key] = [c];
+      return c;
+    };
 
-    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true), []);
-    const guard = on("guard", guardStep(model, cluster, instance), [prepare, ...args.patroniAfter]);
-    const config = on("config", configStep(model, cluster, instance), [guard, on("tls", patroniTlsStep(cluster, instance), [prepare])]);
-    this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout), [config, ...args.patroniAfter]);
-    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance), [this.patroni]);
-    const haproxy = on("haproxy", haproxyStep(model, cluster, instance), [prepare, args.leaderStep]);
-    const exporters = on("exporters", exportersStep(model, cluster, instance), [this.patroni]);
+    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true));
+    const guard = on("guard", guardStep(model, cluster, instance));
+    on("tls", patroniTlsStep(cluster, instance));
+    const config = on("config", configStep(model, cluster, instance));
+    this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout));
+    const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance));
+    const haproxy = on("haproxy", haproxyStep(model, cluster, instance));
+    const exporters = on("exporters", exportersStep(model, cluster, instance));
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
-    const register = hostCommand(`${name}-register`, args.infraAccess, registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), {}, { parent: this, dependsOn: args.registerAfter });
+    const register = on("register", registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), args.infraAccess, {});
     this.steps = [prepare, guard, config, this.patroni, pgbouncer, haproxy, exporters, register];
     this.role = instance.role;
     this.registerOutputs({ role: this.role });

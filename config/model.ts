@@ -1,19 +1,14 @@
 // The derived model: plain, deterministic data that renderers and components read. No passwords here.
 import type { HbaRole, UserInput, DatabaseInput } from "./accessSchema";
 import type { PatroniSettings } from "./varsSchema";
+import { RESETS, type ResetKey } from "./stepCatalogue";
 
 export type PgRole = "primary" | "replica" | "offline";
 
-/** Components of an instance that can be reset on their own (SOP S11), with their risk. */
-export const RESET_RISK = {
-  register: "safe: the Prometheus target file is rewritten",
-  monitor: "safe: the exporters are restarted",
-  haproxy: "risky: connections through this member's HAProxy drop once",
-  pgbouncer: "risky: pooled connections through this member drop once, hand edits are lost",
-  patroni: "dangerous: Patroni restarts; on the leader this needs maintenance mode set by an earlier up, or it would fail over",
-  postgres: "dangerous: this replica's data is wiped and cloned again from the leader",
-} as const;
-export type ResetComponent = keyof typeof RESET_RISK;
+/** Components of an instance that can be reset on their own (SOP S11): the reset keys of the step catalogue. */
+export type ResetComponent = ResetKey;
+/** Each reset's risk (config/stepCatalogue.ts). */
+export const RESET_RISK = Object.fromEntries(RESETS.map((r) => [r.key, r.risk])) as Record<ResetComponent, string>;
 
 export interface InstanceModel {
   /** `<cluster>-<seq>`, e.g. pg-test-3. */

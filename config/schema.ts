@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { matching, safePath } from "./safeValues";
 import { ipv4, port, strictObject } from "./schemaKit";
+import { RESETS, type ResetKey } from "./stepCatalogue";
 import { ClusterVarsSchema } from "./varsSchema";
 
 /** The infra (Pigsty "meta") node: monitoring and admin. */
@@ -67,18 +68,10 @@ const resetCount = z.number().int().min(0).optional();
 
 /**
  * SOP S11: raise a component's number to redeploy that component of this instance once (rendered
- * files rewritten, hand edits lost, the service restarted). Risk: register and monitor are safe;
- * haproxy and pgbouncer briefly interrupt connections through this member; patroni (the DCS client)
- * and postgres (re-clone from the leader) are dangerous; the README (S11) has the recipe.
+ * files rewritten, hand edits lost, the service restarted). The keys, their steps and risks are the
+ * step catalogue's resets (config/stepCatalogue.ts); the README (S11) has the recipe.
  */
-export const ResetSchema = strictObject({
-  register: resetCount,
-  monitor: resetCount,
-  haproxy: resetCount,
-  pgbouncer: resetCount,
-  patroni: resetCount,
-  postgres: resetCount,
-});
+export const ResetSchema = strictObject(Object.fromEntries(RESETS.map((r) => [r.key, resetCount])) as Record<ResetKey, typeof resetCount>);
 
 /** One host of a cluster, keyed by its IP. */
 export const HostSchema = strictObject({

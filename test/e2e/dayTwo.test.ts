@@ -8,6 +8,7 @@ import { curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlL
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
+import { INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
 
 const ipOf = (member: string) => `10.10.10.1${member.split("-").pop()}`;
 const mainPid = (node: string, unit: string) => sshOk(node, `systemctl show -p MainPID --value ${unit}`);
@@ -58,9 +59,9 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-out", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
     });
-    const own = ["config", "exporters", "guard", "haproxy", "patroni", "patroni-certificate", "pgbouncer", "prepare", "register", "tls"].map((s) => `pg-test-4-${s}`);
+    const own = [...(Object.keys(INSTANCE_STEPS) as InstanceStep[]).map((s) => stepName("pg-test-4", s)), "pg-test-4-patroni-certificate"].sort();
     expect(named(planned, "create")).toEqual(own);
-    expect(named(planned, "update")).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
+    expect(named(planned, "update")).toEqual([stepName("meta", "monitoring"), stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy")]);
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]));
     // Every old member's HAProxy routes to the new one without any manual step (the SOP's S8 chore).
     for (const ip of ["10.10.10.11", "10.10.10.12", "10.10.10.13"]) {
@@ -75,7 +76,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("hba", (i) => {
       (i.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).push({ user: "dbuser_test", db: "test", addr: "10.20.0.0/16", auth: "pwd", title: "reporting subnet" });
     });
-    expect(ran(planned)).toEqual(["pg-test-1-config", "pg-test-2-config", "pg-test-3-config", "pg-test-4-config"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-1", "config"), stepName("pg-test-2", "config"), stepName("pg-test-3", "config"), stepName("pg-test-4", "config")]);
     for (const [k, n] of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"].entries()) {
       expect(await psqlLocal(n, "SELECT count(*) FROM pg_hba_file_rules WHERE address = '10.20.0.0'")).toBe("1");
       expect(await psqlLocal(n, "SELECT pg_postmaster_start_time()")).toBe(started[k]);
@@ -86,14 +87,14 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("weight", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.13"].pg_weight = 0;
     });
-    expect(ran(planned)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy"), stepName("pg-test-4", "haproxy")]);
     expect(await sshOk("pg-test-2", "sudo grep -c 'server pg-test-3 10.10.10.13:.* weight 0$' /etc/haproxy/haproxy.cfg")).not.toBe("0");
     expect((await psql("10.10.10.12", 5434, "SELECT 1")).trim()).toBe("1");
     // Undrain: a drained member that later leads would get no primary traffic at all.
     const back = await step("undrain", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.13"].pg_weight;
     });
-    expect(ran(back)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy"]);
+    expect(ran(back)).toEqual([stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy"), stepName("pg-test-4", "haproxy")]);
   }, 300_000);
 
   it("after an unplanned failover (S8, S10) HBA follows the new roles, routing works, and nothing fails back", async () => {
@@ -139,7 +140,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
     });
     // HBA, pgbouncer and the SQL steps follow the actual leader, so only HAProxy's backup flags change.
-    expect(ran(planned)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy", "pg-test-leader"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy"), stepName("pg-test-4", "haproxy"), stepName("pg-test", "leader")]);
     const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
     expect(ms.find((m) => m.Role === "Leader")?.Member).toBe("pg-test-2");
     expect(await sshOk("pg-test-2", "sudo cmp -s /pg/conf/pg_hba.conf /pg/conf/hba/primary.conf && echo same")).toBe("same");
@@ -159,9 +160,9 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       for (const h of Object.values(i.clusters["pg-test"].hosts)) if (h.pg_role === "primary") h.pg_role = "replica";
       i.clusters["pg-test"].hosts[ipOf(candidate)].pg_role = "primary";
     });
-    expect(ran(planned)).toEqual(["pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy", "pg-test-4-haproxy", "pg-test-leader"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy"), stepName("pg-test-4", "haproxy"), stepName("pg-test", "leader")]);
     const at = (name: string) => result.steps.findIndex((x) => x.name === name);
-    for (const n of [1, 2, 3, 4]) expect(at("pg-test-leader")).toBeLessThan(at(`pg-test-${n}-haproxy`));
+    for (const n of [1, 2, 3, 4]) expect(at(stepName("pg-test", "leader"))).toBeLessThan(at(stepName(`pg-test-${n}`, "haproxy")));
     expect(await leaderName()).toBe(candidate);
     const config = JSON.parse(await sshOk(candidate, curlPatroni("/config")));
     expect(config.synchronous_node_count ?? 1).toBe(1);
@@ -181,7 +182,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("parameter", (i) => {
       i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
     });
-    expect(ran(planned)).toContain("pg-test-patroni-config");
+    expect(ran(planned)).toContain(stepName("pg-test", "patroni-config"));
     for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "SHOW max_connections")).toBe("350");
     const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
     expect(ms.find((m) => m.Role === "Leader")?.Member).toBe("pg-test-2");
@@ -193,12 +194,12 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const on = await step("pause", (i) => {
       i.clusters["pg-test"].vars.pg_maintenance = true;
     });
-    expect(ran(on)).toEqual(["pg-test-patroni-config"]);
+    expect(ran(on)).toEqual([stepName("pg-test", "patroni-config")]);
     expect(await paused()).toBe("True");
     const off = await step("resume", (i) => {
       i.clusters["pg-test"].vars.pg_maintenance = false;
     });
-    expect(ran(off)).toEqual(["pg-test-patroni-config"]);
+    expect(ran(off)).toEqual([stepName("pg-test", "patroni-config")]);
     expect(await paused()).toBe("False");
   }, 300_000);
 
@@ -210,7 +211,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
       users().push({ name: "dbuser_app", pgbouncer: true, roles: ["dbrole_readwrite"] });
       dbs().push({ name: "app", owner: "dbuser_app" });
     });
-    expect(ran(created)).toEqual(expect.arrayContaining(["pg-test-roles", "pg-test-databases", "pg-test-1-pgbouncer"]));
+    expect(ran(created)).toEqual(expect.arrayContaining([stepName("pg-test", "roles"), stepName("pg-test", "databases"), stepName("pg-test-1", "pgbouncer")]));
     // The new user's password is generated by the engine's random provider: read it from the secret output.
     await loadPasswords(d.stack);
     // Through HAProxy 5433 and pgbouncer, with the generated password: userlist and databases followed.
@@ -219,7 +220,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const altered = await step("alter-user", () => {
       users().find((u) => u.name === "dbuser_app")!.connlimit = 7;
     });
-    expect(ran(altered)).toEqual(["pg-test-roles"]);
+    expect(ran(altered)).toEqual([stepName("pg-test", "roles")]);
     expect(await psqlLocal(await leaderName(), "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'dbuser_app'")).toBe("7");
     await step("drop-user-db", () => {
       Object.assign(dbs().find((d) => d.name === "app")!, { state: "absent", drop: true });
@@ -235,8 +236,8 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-in", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.14"];
     });
-    expect(removed(planned)).toEqual(["pg-test-4-config", "pg-test-4-exporters", "pg-test-4-guard", "pg-test-4-haproxy", "pg-test-4-patroni", "pg-test-4-patroni-certificate", "pg-test-4-pgbouncer", "pg-test-4-prepare", "pg-test-4-register", "pg-test-4-tls"]);
-    expect(ran(planned)).toEqual(["meta-monitoring", "pg-test-1-haproxy", "pg-test-2-haproxy", "pg-test-3-haproxy"]);
+    expect(removed(planned)).toEqual([stepName("pg-test-4", "config"), stepName("pg-test-4", "exporters"), stepName("pg-test-4", "guard"), stepName("pg-test-4", "haproxy"), stepName("pg-test-4", "patroni"), "pg-test-4-patroni-certificate", stepName("pg-test-4", "pgbouncer"), stepName("pg-test-4", "prepare"), stepName("pg-test-4", "register"), stepName("pg-test-4", "tls")]);
+    expect(ran(planned)).toEqual([stepName("meta", "monitoring"), stepName("pg-test-1", "haproxy"), stepName("pg-test-2", "haproxy"), stepName("pg-test-3", "haproxy")]);
     expect(await isActive("pg-test-4", "patroni")).toBe(false);
     // The removed member serves no client any more: its HAProxy and pgbouncer are stopped.
     expect(await isActive("pg-test-4", "haproxy")).toBe(false);
@@ -252,7 +253,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const back = await step("re-add", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
     });
-    expect(named(back, "create")).toContain("pg-test-4-guard");
+    expect(named(back, "create")).toContain(stepName("pg-test-4", "guard"));
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
     expect(await sshOk("pg-test-4", "sudo sh -c 'ls -d /pg/data.removed-* | wc -l'")).toBe("1");
     await everyRowEverywhere(["10.10.10.14"]);
@@ -269,7 +270,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("reset-services", () => {
       host().pg_reset = { haproxy: 1, pgbouncer: 1, monitor: 1, register: 1 };
     });
-    expect(ran(planned)).toEqual(["pg-test-3-exporters", "pg-test-3-haproxy", "pg-test-3-pgbouncer", "pg-test-3-register"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-3", "exporters"), stepName("pg-test-3", "haproxy"), stepName("pg-test-3", "pgbouncer"), stepName("pg-test-3", "register")]);
     expect(await mainPid("pg-test-3", "haproxy")).not.toBe(before.haproxy);
     expect(await mainPid("pg-test-3", "pgbouncer")).not.toBe(before.pgbouncer);
     expect(await sshOk("pg-test-3", "sudo grep -c 'a hand edit' /etc/haproxy/haproxy.cfg || true")).toBe("0");
@@ -278,7 +279,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const weighted = await step("reweight-after-reset", () => {
       host().pg_weight = 90;
     });
-    expect(ran(weighted)).toContain("pg-test-3-haproxy");
+    expect(ran(weighted)).toContain(stepName("pg-test-3", "haproxy"));
     expect(await mainPid("pg-test-3", "haproxy")).toBe(haproxyPid);
     for (const port of [5433, 5434, 5436, 5438]) expect((await psql("10.10.10.13", port, "SELECT 1")).trim()).toBe("1");
   }, 300_000);
@@ -289,7 +290,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("reset-postgres", () => {
       host().pg_reset = { ...(host().pg_reset as object), postgres: 1 };
     });
-    expect(ran(planned)).toEqual(["pg-test-3-patroni"]);
+    expect(ran(planned)).toEqual([stepName("pg-test-3", "patroni")]);
     expect((await sshRun("pg-test-3", "sudo test -e /pg/data/e2e-before-reset")).code).not.toBe(0);
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]), 120, "pg-test-2");
     await everyRowEverywhere(["10.10.10.13"]);
@@ -309,7 +310,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("reset-patroni", () => {
       host().pg_reset = { patroni: 1 };
     });
-    expect(ran(planned)).toEqual([`${leader}-patroni`]);
+    expect(ran(planned)).toEqual([stepName(leader, "patroni")]);
     expect(await mainPid(leader, "patroni")).not.toBe(patroniPid);
     expect(await psqlLocal(leader, "SELECT pg_postmaster_start_time()")).toBe(started);
     await step("resume-after-reset", (i) => {
@@ -326,7 +327,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     });
     expect(ran(planned)).toEqual(
       // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.
-      ["etcd-2-etcd", "etcd-2-etcd-certificate", "etcd-2-prepare", "meta-monitoring", "pg-test-1-config", "pg-test-1-guard", "pg-test-2-config", "pg-test-2-guard", "pg-test-3-config", "pg-test-3-guard", "pg-test-dcs", "pg-test-patroni-config", "pigsty-dcs-auth"],
+      [stepName("etcd-2", "etcd"), "etcd-2-etcd-certificate", stepName("etcd-2", "prepare"), stepName("meta", "monitoring"), stepName("pg-test-1", "config"), stepName("pg-test-1", "guard"), stepName("pg-test-2", "config"), stepName("pg-test-2", "guard"), stepName("pg-test-3", "config"), stepName("pg-test-3", "guard"), stepName("pg-test", "dcs"), stepName("pg-test", "patroni-config"), stepName("pigsty", "dcs-auth")],
     );
     // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
     expect(await sshOk("10.10.10.14", etcdctlRoot("get /pg/pg-test/leader --print-value-only"))).toBe(leader);

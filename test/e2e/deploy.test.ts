@@ -6,6 +6,7 @@ import { BAD_CHANGES, DEV_POLICY_CONFIG, POLICY_PACK } from "./helpers/badChange
 import { cliUp, destroy, freshStack, named, plan, setInventory, up } from "./helpers/engine";
 import { freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
+import { stepName } from "../../config/stepCatalogue";
 
 const members = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const sdDir = "/etc/prometheus/targets";
@@ -36,7 +37,7 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
     const stdout = await sshOk("pg-test-2", "sudo cat '/var/log/pigsty/prepare-pg-test-2.log' | wc -l");
     expect(Number(stdout)).toBeGreaterThan(20);
     const state = await d.stack.exportStack();
-    const prepare = state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::pg-test-2-prepare"));
+    const prepare = state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`::${stepName("pg-test-2", "prepare")}`));
     expect(String(prepare.outputs.stdout).split("\n").length).toBeLessThanOrEqual(5);
     expect(prepare.outputs.stdout).toContain("[pg-test-2] ok (log: /var/log/pigsty/prepare-pg-test-2.log)");
     log(`state: ${JSON.stringify(state).length} bytes for ${state.deployment.resources.length} resources`);
@@ -124,10 +125,10 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
     expect(rows).toBe(3);
     const steps = await destroy(d.stack);
     const at = (name: string) => steps.findIndex((s) => s.name === name);
-    for (const s of ["pg-test-1-patroni", "pg-test-2-patroni", "pg-test-3-patroni", "pg-test-dcs"]) expect(at(s)).toBeGreaterThanOrEqual(0);
-    expect(at("pg-test-2-patroni")).toBeLessThan(at("pg-test-1-patroni"));
-    expect(at("pg-test-3-patroni")).toBeLessThan(at("pg-test-1-patroni"));
-    expect(at("pg-test-1-patroni")).toBeLessThan(at("pg-test-dcs"));
+    for (const s of [stepName("pg-test-1", "patroni"), stepName("pg-test-2", "patroni"), stepName("pg-test-3", "patroni"), stepName("pg-test", "dcs")]) expect(at(s)).toBeGreaterThanOrEqual(0);
+    expect(at(stepName("pg-test-2", "patroni"))).toBeLessThan(at(stepName("pg-test-1", "patroni")));
+    expect(at(stepName("pg-test-3", "patroni"))).toBeLessThan(at(stepName("pg-test-1", "patroni")));
+    expect(at(stepName("pg-test-1", "patroni"))).toBeLessThan(at(stepName("pg-test", "dcs")));
     for (const ip of members) expect((await sshRun(ip, "systemctl is-active patroni")).stdout.trim()).not.toBe("active");
     expect(await sshOk("meta", etcdctlRoot("get --prefix --keys-only /pg/pg-test/"))).toBe("");
     expect(await sshOk("meta", `ls ${sdDir}/pgsql`)).toBe("");

@@ -8,6 +8,7 @@ import { E2E_STACK, named, plan, setInventory, tryUp } from "./helpers/engine";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, REPO_ROOT, sshOk, sshRun } from "./helpers/sandbox";
+import { stepName } from "../../config/stepCatalogue";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -92,7 +93,7 @@ describeIfRoot("hardening on the sandbox", () => {
     }
     // The engine retries the step that failed; it installs the new file again and reloads.
     const retried = await apply(d, "haproxy retried", () => undefined);
-    expect(named(retried.result.changes, "update")).toEqual(["pg-test-2-haproxy"]);
+    expect(named(retried.result.changes, "update")).toEqual([stepName("pg-test-2", "haproxy")]);
     expect(await sshOk("pg-test-2", "sudo ss -Hltnp 'sport = :5440'")).toContain("haproxy");
     expect((await psql("10.10.10.12", 5440, "SELECT 1")).trim()).toBe("1");
     await apply(d, "extra service removed", (inv) => {
@@ -113,7 +114,7 @@ describeIfRoot("hardening on the sandbox", () => {
       await sshRun("pg-test-2", `sudo rm -f ${dropIn} && sudo systemctl daemon-reload`);
     }
     const retried = await apply(d, "pgbouncer retried", () => undefined);
-    expect(named(retried.result.changes, "update")).toContain("pg-test-2-pgbouncer");
+    expect(named(retried.result.changes, "update")).toContain(stepName("pg-test-2", "pgbouncer"));
     // The userlist on pg-test-2 was already written: only the pending record made this up reload pgbouncer.
     const login = await sshOk("pg-test-1", `PGPASSWORD="$(cat)" psql -X -At -h 10.10.10.12 -p 6432 -U dbuser_pool -d test -c "select current_user"`, { input: "Pool-pass-1" });
     expect(login.trim()).toBe("dbuser_pool");

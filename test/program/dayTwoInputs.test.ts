@@ -1,5 +1,6 @@
 // Day-2 edits seen in the program's inputs (structure only; what the engine plans is asserted in test/e2e).
 import { devStackConfig, runIsolated, type Registered } from "./harness";
+import { stepName } from "../../config/stepCatalogue";
 
 const sandbox = { "pigsty:sandbox": "test/fixtures/sandbox/five-hosts.json" };
 type Inventory = { clusters: Record<string, { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown> }> };
@@ -28,15 +29,15 @@ test("an HBA rule that names the cluster's members gets a scaled-out member's ad
   (inv.clusters["pg-test"].vars.pg_hba_rules_extra as unknown[]).push({ user: "all", db: "all", addr: "cluster", auth: "pwd", title: "members" });
   inv.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
   const { registered } = await run(inv);
-  for (const n of [1, 2, 3, 4]) expect(script(registered, `pg-test-${n}-config`)).toMatch(/host\s+all\s+all\s+10\.10\.10\.14\/32\s+scram-sha-256/);
+  for (const n of [1, 2, 3, 4]) expect(script(registered, stepName(`pg-test-${n}`, "config"))).toMatch(/host\s+all\s+all\s+10\.10\.10\.14\/32\s+scram-sha-256/);
 }, 30_000);
 
 test("the clonefrom tag (S1 FAQ 4) is in that member's Patroni config only", async () => {
   const inv = devInventory();
   inv.clusters["pg-test"].hosts["10.10.10.12"].clonefrom = true;
   const { registered } = await run(inv);
-  expect(script(registered, "pg-test-2-config")).toMatch(/clonefrom: true/);
-  for (const n of [1, 3]) expect(script(registered, `pg-test-${n}-config`)).not.toMatch(/clonefrom: true/);
+  expect(script(registered, stepName("pg-test-2", "config"))).toMatch(/clonefrom: true/);
+  for (const n of [1, 3]) expect(script(registered, stepName(`pg-test-${n}`, "config"))).not.toMatch(/clonefrom: true/);
 }, 30_000);
 
 test("a bastion in the inventory carries every command's connection, with its own pinned key; none without", async () => {

@@ -1,5 +1,6 @@
 // A three-member DCS and the stack's certificates, as the program registers them (under mocks).
 import { devStackConfig, runIsolated, type Registered } from "./harness";
+import { stepName } from "../../config/stepCatalogue";
 
 type Inventory = { dcs: { servers: Record<string, string> } };
 
@@ -13,11 +14,11 @@ async function run(): Promise<{ registered: Registered[]; deps: Map<string, stri
 
 test("etcd members restart one at a time, and client auth waits for the last", async () => {
   const { deps } = await run();
-  expect(deps.get("meta-1-etcd")).not.toEqual(expect.arrayContaining(["meta-2-etcd"]));
-  expect(deps.get("meta-2-etcd")).toEqual(expect.arrayContaining(["meta-1-etcd"]));
-  expect(deps.get("meta-3-etcd")).toEqual(expect.arrayContaining(["meta-2-etcd"]));
-  expect(deps.get("pigsty-dcs-auth")).toEqual(["meta-3-etcd"]);
-  expect(deps.get("pg-test-dcs")).toEqual(["pigsty-dcs-auth"]);
+  expect(deps.get(stepName("meta-1", "etcd"))).not.toEqual(expect.arrayContaining([stepName("meta-2", "etcd")]));
+  expect(deps.get(stepName("meta-2", "etcd"))).toEqual(expect.arrayContaining([stepName("meta-1", "etcd")]));
+  expect(deps.get(stepName("meta-3", "etcd"))).toEqual(expect.arrayContaining([stepName("meta-2", "etcd")]));
+  expect(deps.get(stepName("pigsty", "dcs-auth"))).toEqual([stepName("meta-3", "etcd")]);
+  expect(deps.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
 });
 
 test("one CA, one certificate per etcd member and per Patroni member; no key on a command line", async () => {
@@ -36,6 +37,6 @@ test("one CA, one certificate per etcd member and per Patroni member; no key on 
   // The host's addresses are in the script, so a changed IP issues a new certificate.
   expect(local.find((r) => r.name === "meta-2-etcd-certificate")?.inputs.create).toContain("subjectAltName=IP:10.10.10.11,IP:127.0.0.1,DNS:meta-2");
   // Each etcd member's step carries its own key and the root password, nothing of another member.
-  const meta2 = registered.find((r) => r.name === "meta-2-etcd") as Registered;
+  const meta2 = registered.find((r) => r.name === stepName("meta-2", "etcd")) as Registered;
   expect(Object.keys(JSON.parse(meta2.inputs.stdin)).sort()).toEqual(["dcs/etcd_root", "tls/ca", "tls/etcd/meta-2/cert", "tls/etcd/meta-2/key"]);
 });

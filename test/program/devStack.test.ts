@@ -5,6 +5,7 @@ import { rawInventory } from "../../config/stack";
 import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
 import { resourceArgs, violations } from "../policies/fixtures";
 import { devStackConfig, repoRoot, runProgram, type Registered } from "./harness";
+import { INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
 
 const hostsFixture = "test/fixtures/sandbox/hosts.json";
 const config: Record<string, unknown> = { ...devStackConfig(), "pigsty:sandbox": hostsFixture };
@@ -64,18 +65,17 @@ describe("the program under mocks", () => {
     expect(byType("pigsty:infra:Node")).toEqual(["meta"]);
     expect(byType("pigsty:pg:Cluster")).toEqual(["pg-test"]);
     expect(byType("pigsty:pg:Instance")).toEqual(["pg-test-1", "pg-test-2", "pg-test-3"]);
-    const steps = ["config", "exporters", "guard", "haproxy", "patroni", "pgbouncer", "prepare", "register", "tls"];
     const expected = [
-      "meta-1-etcd",
-      "pigsty-dcs-auth",
-      "meta-monitoring",
-      "meta-prepare",
-      "pg-test-databases",
-      "pg-test-dcs",
-      "pg-test-leader",
-      "pg-test-patroni-config",
-      "pg-test-roles",
-      ...[1, 2, 3].flatMap((n) => steps.map((s) => `pg-test-${n}-${s}`)),
+      stepName("meta-1", "etcd"),
+      stepName("pigsty", "dcs-auth"),
+      stepName("meta", "monitoring"),
+      stepName("meta", "prepare"),
+      stepName("pg-test", "databases"),
+      stepName("pg-test", "dcs"),
+      stepName("pg-test", "leader"),
+      stepName("pg-test", "patroni-config"),
+      stepName("pg-test", "roles"),
+      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).map((s) => stepName(`pg-test-${n}`, s))),
     ].sort();
     expect(commands().map((c) => c.name).sort()).toEqual(expected);
   });
@@ -100,28 +100,28 @@ describe("the program under mocks", () => {
       expect(c.inputs.connection.user).toBe("dba");
       expect(c.inputs.connection.hostKey).toMatch(/^ssh-ed25519 /);
     }
-    const p2 = commands().find((c) => c.name === "pg-test-2-patroni") as Registered;
+    const p2 = commands().find((c) => c.name === stepName("pg-test-2", "patroni")) as Registered;
     expect(p2.inputs.connection.host).toBe("10.10.10.12");
-    const reg = commands().find((c) => c.name === "pg-test-2-register") as Registered;
+    const reg = commands().find((c) => c.name === stepName("pg-test-2", "register")) as Registered;
     expect(reg.inputs.connection.host).toBe("10.10.10.10");
   });
 
   it("bootstraps the primary first, replicas after it, SQL after the primary", () => {
-    expect(dependsOn.get("pg-test-dcs")).toEqual(["pigsty-dcs-auth"]);
-    expect(dependsOn.get("pigsty-dcs-auth")).toEqual(["meta-1-etcd"]);
-    expect(dependsOn.get("pg-test-1-config")).toEqual(expect.arrayContaining(["pg-test-1-tls"]));
-    expect(dependsOn.get("pg-test-2-patroni")).toEqual(expect.arrayContaining(["pg-test-2-config", "pg-test-dcs", "pg-test-1-patroni"]));
-    expect(dependsOn.get("pg-test-3-patroni")).toEqual(expect.arrayContaining(["pg-test-1-patroni"]));
-    expect(dependsOn.get("pg-test-3-patroni")).not.toContain("pg-test-2-patroni");
-    expect(dependsOn.get("pg-test-1-patroni")).not.toContain("pg-test-2-patroni");
-    expect(dependsOn.get("pg-test-roles")).toEqual(["pg-test-1-patroni"]);
-    expect(dependsOn.get("pg-test-databases")).toEqual(["pg-test-roles"]);
+    expect(dependsOn.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
+    expect(dependsOn.get(stepName("pigsty", "dcs-auth"))).toEqual([stepName("meta-1", "etcd")]);
+    expect(dependsOn.get(stepName("pg-test-1", "config"))).toEqual(expect.arrayContaining([stepName("pg-test-1", "tls")]));
+    expect(dependsOn.get(stepName("pg-test-2", "patroni"))).toEqual(expect.arrayContaining([stepName("pg-test-2", "config"), stepName("pg-test", "dcs"), stepName("pg-test-1", "patroni")]));
+    expect(dependsOn.get(stepName("pg-test-3", "patroni"))).toEqual(expect.arrayContaining([stepName("pg-test-1", "patroni")]));
+    expect(dependsOn.get(stepName("pg-test-3", "patroni"))).not.toContain(stepName("pg-test-2", "patroni"));
+    expect(dependsOn.get(stepName("pg-test-1", "patroni"))).not.toContain(stepName("pg-test-2", "patroni"));
+    expect(dependsOn.get(stepName("pg-test", "roles"))).toEqual([stepName("pg-test-1", "patroni")]);
+    expect(dependsOn.get(stepName("pg-test", "databases"))).toEqual([stepName("pg-test", "roles")]);
   });
 
   it("rewrites every member's HAProxy only after the leader step (a switchover happens before backup flags follow)", async () => {
     for (const n of [1, 2, 3]) {
-      const deps = await Promise.all((rawDependsOn.get(`pg-test-${n}-haproxy`) ?? []).map((d) => Promise.resolve(d)));
-      expect(deps.map((r) => (r as any).__name)).toEqual([`pg-test-${n}-prepare`, "pg-test-leader"]);
+      const deps = await Promise.all((rawDependsOn.get(stepName(`pg-test-${n}`, "haproxy")) ?? []).map((d) => Promise.resolve(d)));
+      expect(deps.map((r) => (r as any).__name)).toEqual([stepName(`pg-test-${n}`, "prepare"), stepName("pg-test", "leader")]);
     }
   });
 
@@ -132,13 +132,13 @@ describe("the program under mocks", () => {
         for (const pw of generated) expect(String(c.inputs[field] ?? "")).not.toContain(pw);
       }
     }
-    const config2 = commands().find((c) => c.name === "pg-test-2-config") as Registered;
+    const config2 = commands().find((c) => c.name === stepName("pg-test-2", "config")) as Registered;
     expect(config2.secretInputs).toEqual(expect.arrayContaining(["stdin", "connection"]));
     const stdin = JSON.parse(config2.inputs.stdin);
     expect(Object.keys(stdin).sort()).toEqual(["pg-test/etcd", "pg-test/patroni_api", "pg-test/replication", "pg-test/superuser", "tls/ca"]);
     expect(stdin["pg-test/replication"]).toBe("generated-secret-pg-test-password-replication");
     expect(config2.inputs.create).toContain("{{secret:pg-test/replication|yaml}}");
-    const prepare = commands().find((c) => c.name === "pg-test-2-prepare") as Registered;
+    const prepare = commands().find((c) => c.name === stepName("pg-test-2", "prepare")) as Registered;
     expect(prepare.inputs.stdin).toBeUndefined();
   });
 
@@ -146,7 +146,7 @@ describe("the program under mocks", () => {
     const found: string[] = [];
     for (const r of registered) found.push(...(await violations(noPlaintextPassword, resourceArgs(r.type, r.name, r.inputs))));
     expect(found).toEqual([]);
-    const config1 = commands().find((c) => c.name === "pg-test-1-config") as Registered;
+    const config1 = commands().find((c) => c.name === stepName("pg-test-1", "config")) as Registered;
     expect(config1.inputs.create).toMatch(/password: "\{\{secret:pg-test\/[a-z_]+\|yaml\}\}"/);
   });
 

@@ -1,0 +1,214 @@
+// The table of contents of every host step, one table per scope (instance, cluster, infra), in the order a
+// first `up` runs them. A step is one remote command named `<prefix><suffix>` (e.g. pg-test-3-haproxy): the
+// components build its name and its dependencies from here, reset validation (SOP S11) and the README's reset
+// table read its reset keys, tests read its names. The builders of the scripts live in steps/, the wiring in
+// components/. Never change a suffix: the engine would replace the resource, and its removal runs first.
+
+/** Where a step runs. */
+export type StepHost =
+  | "the member"
+  | "the infra node"
+  | "the member with the lowest pg_seq (it asks Patroni who leads)"
+  | "each DCS server"
+  | "the first DCS server"
+  | "the infra node and each DCS server";
+
+/** A per-component reset (SOP S11): raising `hosts.<ip>.pg_reset.<key>` redeploys it through this step once. */
+export interface StepReset {
+  readonly key: string;
+  /** How risky, then why; it goes into the step's script as a comment, so the preview's diff shows it. */
+  readonly risk: string;
+  /** What happens on the host. */
+  readonly effect: string;
+}
+
+export interface StepEntry<Dependency extends string> {
+  /** Appended to the scope's prefix to name the resource. */
+  readonly suffix: string;
+  /** What it does, in one line. */
+  readonly does: string;
+  readonly host: StepHost;
+  /** The steps it waits for: keys of its own scope, or `<scope>.<key>` of another (see the scope's Dependency type). */
+  readonly after: readonly Dependency[];
+  readonly resets?: readonly StepReset[];
+}
+
+/** Host preparation, the same step on every kind of host. */
+const PREPARE = "-prepare";
+
+export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "patroni" | "pgbouncer" | "haproxy" | "exporters" | "register";
+/**
+ * What an instance step may wait for besides its own instance's steps: `cluster.dcs` and `cluster.leader`
+ * (the cluster's steps), `primary.patroni` (the primary's Patroni; a replica waits for it, the primary
+ * itself does not), `infra.monitoring` (the infra node's).
+ */
+export type InstanceDependency = InstanceStep | "cluster.dcs" | "cluster.leader" | "primary.patroni" | "infra.monitoring";
+
+/** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
+export const INSTANCE_STEPS = {
+  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters), keeps Debian's default cluster away", host: "the member", after: [] },
+  guard: {
+    suffix: "-guard",
+    does: "refuses a host with Postgres this stack did not create (unless pg_clean), moves a re-added member's old data aside",
+    host: "the member",
+    after: ["prepare", "cluster.dcs", "primary.patroni"],
+  },
+  tls: { suffix: "-tls", does: "installs the stack's CA and the member's Patroni REST API certificate", host: "the member", after: ["prepare"] },
+  config: {
+    suffix: "-config",
+    does: "patroni.yml and the role's HBA files; reloads, or restarts Patroni onto new DCS servers (S12)",
+    host: "the member",
+    after: ["guard", "tls"],
+  },
+  patroni: {
+    suffix: "-patroni",
+    does: "starts Patroni and waits until the member runs (a replica clones from the leader)",
+    host: "the member",
+    after: ["config", "cluster.dcs", "primary.patroni"],
+    resets: [
+      {
+        key: "patroni",
+        risk: "dangerous: Patroni restarts; on the leader this needs maintenance mode set by an earlier up, or it would fail over",
+        effect: "Patroni restarted; on the leader it is refused unless an earlier `up` set `pg_maintenance: true` (then Postgres keeps running), elsewhere the replica's Postgres restarts",
+      },
+      {
+        key: "postgres",
+        risk: "dangerous: this replica's data is wiped and cloned again from the leader",
+        effect: "the member's data is wiped and cloned again from the leader (`patronictl reinit`); refused on the leader: switch over first",
+      },
+    ],
+  },
+  pgbouncer: {
+    suffix: "-pgbouncer",
+    does: "pgbouncer's config, userlist and HBA; reload or restart as the change needs",
+    host: "the member",
+    after: ["patroni"],
+    resets: [
+      {
+        key: "pgbouncer",
+        risk: "risky: pooled connections through this member drop once, hand edits are lost",
+        effect: "config, userlist and HBA rewritten, pgbouncer restarted",
+      },
+    ],
+  },
+  haproxy: {
+    suffix: "-haproxy",
+    does: "haproxy.cfg with the cluster's services (backup flags follow pg_role), checked and reloaded",
+    host: "the member",
+    after: ["prepare", "cluster.leader"],
+    resets: [{ key: "haproxy", risk: "risky: connections through this member's HAProxy drop once", effect: "haproxy.cfg rewritten (hand edits lost), HAProxy restarted" }],
+  },
+  exporters: {
+    suffix: "-exporters",
+    does: "the node and Postgres exporters",
+    host: "the member",
+    after: ["patroni"],
+    resets: [{ key: "monitor", risk: "safe: the exporters are restarted", effect: "exporters' settings rewritten, exporters restarted" }],
+  },
+  register: {
+    suffix: "-register",
+    does: "the instance's Prometheus target file (S9), removed with the instance",
+    host: "the infra node",
+    after: ["infra.monitoring"],
+    resets: [{ key: "register", risk: "safe: the Prometheus target file is rewritten", effect: "the Prometheus target file is written afresh" }],
+  },
+} as const satisfies Record<InstanceStep, StepEntry<InstanceDependency>>;
+
+export type ClusterStep = "dcs" | "patroni-config" | "leader" | "roles" | "databases";
+/**
+ * What a cluster step may wait for besides the cluster's own steps: `infra.dcs-auth` (the DCS, ready),
+ * `members.patroni` (every member's Patroni), `primary.patroni` (the primary's), `first.patroni` (the Patroni of
+ * the member with the lowest pg_seq, where the cluster-wide steps run).
+ */
+export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "members.patroni" | "primary.patroni" | "first.patroni";
+
+/** One cluster's steps; prefix: the cluster's name. */
+export const CLUSTER_STEPS = {
+  dcs: {
+    suffix: "-dcs",
+    does: "checks the DCS and that no foreign cluster of this name lives there, pauses the cluster in the old DCS (S12); its removal, last, clears the cluster's keys",
+    host: "the infra node",
+    after: ["infra.dcs-auth"],
+  },
+  "patroni-config": {
+    suffix: "-patroni-config",
+    does: "Patroni's dynamic config (S3) and maintenance mode; restarts pending members one by one, replicas first",
+    host: "the member with the lowest pg_seq (it asks Patroni who leads)",
+    after: ["members.patroni"],
+  },
+  leader: {
+    suffix: "-leader",
+    does: "switches over to the member config names primary, when that intent changed (S10)",
+    host: "the member with the lowest pg_seq (it asks Patroni who leads)",
+    after: ["patroni-config"],
+  },
+  roles: {
+    suffix: "-roles",
+    does: "roles and users on the leader (S4), dropping those marked absent",
+    host: "the member with the lowest pg_seq (it asks Patroni who leads)",
+    after: ["primary.patroni", "first.patroni"],
+  },
+  databases: {
+    suffix: "-databases",
+    does: "databases, their owners, extensions and grants on the leader (S5)",
+    host: "the member with the lowest pg_seq (it asks Patroni who leads)",
+    after: ["roles"],
+  },
+} as const satisfies Record<ClusterStep, StepEntry<ClusterDependency>>;
+
+export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring";
+/** What an infra step may wait for besides the infra node's own steps: `previous.etcd` (the DCS member before it). */
+export type InfraDependency = InfraStep | "previous.etcd";
+
+/**
+ * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
+ * node, the DCS member's name on another host; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
+ * `monitoring` the infra node's name.
+ */
+export const INFRA_STEPS = {
+  prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, nginx)", host: "the infra node and each DCS server", after: [] },
+  etcd: {
+    suffix: "-etcd",
+    does: "one etcd member with TLS, one member after another (refuses a member without data whose DCS already runs)",
+    host: "each DCS server",
+    after: ["prepare", "previous.etcd"],
+  },
+  "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
+  monitoring: { suffix: "-monitoring", does: "Prometheus (file discovery), Alertmanager and the nginx front page", host: "the infra node", after: ["prepare"] },
+} as const satisfies Record<InfraStep, StepEntry<InfraDependency>>;
+
+export type StepKey = InstanceStep | ClusterStep | InfraStep;
+
+const SUFFIX: Record<StepKey, string> = Object.fromEntries(
+  [INSTANCE_STEPS, CLUSTER_STEPS, INFRA_STEPS].flatMap((table) => Object.entries(table).map(([key, step]) => [key, step.suffix])),
+) as Record<StepKey, string>;
+
+/** The resource name of a step: `stepName("pg-test-3", "haproxy")` is pg-test-3-haproxy. */
+export function stepName(prefix: string, step: StepKey): string {
+  return prefix + SUFFIX[step];
+}
+
+type ResetsOf<E> = E extends { resets: readonly (infer R)[] } ? R : never;
+/** The user-facing reset keys (`hosts.<ip>.pg_reset.<key>`). */
+export type ResetKey = ResetsOf<(typeof INSTANCE_STEPS)[InstanceStep]>["key"];
+
+/** Every reset with the step it runs in, in the order of the instance's steps. */
+export const RESETS: readonly (StepReset & { key: ResetKey; step: InstanceStep })[] = Object.entries(INSTANCE_STEPS).flatMap(([step, entry]) =>
+  ("resets" in entry ? entry.resets : []).map((r) => ({ ...r, key: r.key as ResetKey, step: step as InstanceStep })),
+);
+
+/**
+ * What a step waits for, from the steps made so far (the components make them in the catalogue's order);
+ * a dependency not made yet is a wiring mistake in components/.
+ */
+export function waitsFor<D extends string, R>(step: string, entry: StepEntry<D>, made: Partial<Record<D, readonly R[]>>): R[] {
+  return [
+    ...new Set(
+      entry.after.flatMap((d) => {
+        const resources = made[d];
+        if (resources === undefined) throw new Error(`step ${step} waits for ${d}, which is not made yet: make the steps in the order of config/stepCatalogue.ts`);
+        return resources;
+      }),
+    ),
+  ];
+}
