@@ -1,7 +1,7 @@
 // Preview-time check of intent versus reality: which member Patroni says leads, against the config's pg_role.
-import * as https from "node:https";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel } from "../config/model";
+import { Patroni } from "../patroni/client";
 import { deployedInstances, deployedPrimary, type DeployedInstance } from "./deployed";
 
 export interface ClusterDrift {
@@ -18,36 +18,14 @@ export interface DriftMessage {
   text: string;
 }
 
-function getJson(url: string, ca: string, timeoutMs: number): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { timeout: timeoutMs, ca }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-/** Asks members' Patroni (GET /cluster needs no auth; TLS verified against the stack's CA) who leads; the first member that answers decides. */
+/**
+ * Asks members' Patroni who leads (GET /cluster needs no auth; TLS verified against the stack's CA);
+ * the first member that names a leader decides. Undefined when none answers or none names one.
+ */
 export async function leaderOf(cluster: ClusterModel, ca: string, timeoutMs = 2000): Promise<string | undefined> {
-  for (const i of cluster.instances) {
-    try {
-      const body = await getJson(`https://${i.ip}:${cluster.ports.patroni}/cluster`, ca, timeoutMs);
-      const leader = (body.members as { name: string; role: string }[]).find((m) => m.role === "leader" || m.role === "standby_leader");
-      if (leader) return leader.name;
-    } catch {
-      // not deployed yet, or down: try the next member
-    }
-  }
-  return undefined;
+  const apis = cluster.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${cluster.ports.patroni}` }));
+  // Not deployed yet, or down: no leader to compare with.
+  return new Patroni(apis, { ca, timeoutMs }).leader().catch(() => undefined);
 }
 
 /**

@@ -3,7 +3,9 @@
 import { createInterface } from "node:readline/promises";
 import type { ClusterModel } from "../config/model";
 import { DISRUPTIVE, parseArgs, UsageError, type Args } from "./args";
-import { haproxyView, Patroni } from "./patroni";
+import { Patroni } from "../patroni/client";
+import { isLeaderRole } from "../patroni/roles";
+import { haproxyView } from "./haproxy";
 import { stackAccess, stackClusters, type ClusterAccess } from "./source";
 import { membersTable, table } from "./table";
 
@@ -22,7 +24,7 @@ class Exit extends Error {
 }
 
 function patroniOf(c: ClusterModel, access: ClusterAccess): Patroni {
-  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${c.ports.patroni}` })), access.patroniApi, access.ca);
+  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${c.ports.patroni}` })), { auth: access.patroniApi, ca: access.ca });
 }
 
 async function confirm(args: Args, what: string): Promise<void> {
@@ -103,7 +105,7 @@ async function run(args: Args): Promise<void> {
       const members = await api.members();
       const targets = (args.member ? members.filter((m) => m.name === args.member) : members)
         .filter((m) => !args.pending || m.pending_restart)
-        .sort((a, b) => Number(a.role === "leader") - Number(b.role === "leader"));
+        .sort((a, b) => Number(isLeaderRole(a.role)) - Number(isLeaderRole(b.role)));
       if (args.member && targets.length === 0 && !args.pending) throw new Exit(3, `${args.member} is not a member of ${c.name}`);
       if (targets.length === 0) return report({ restarted: [] }, "nothing to restart");
       await confirm(args, `restart ${targets.map((m) => m.name).join(", ")} (replicas first)`);

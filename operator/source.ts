@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadInventory } from "../config/load";
 import type { ClusterModel } from "../config/model";
 import { rawInventory } from "../config/stack";
-import type { Credentials } from "./patroni";
+import type { Credentials } from "../patroni/client";
 
 /** What `pulumi stack output operatorAccess --show-secrets` holds per cluster. */
 export interface ClusterAccess {

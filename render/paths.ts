@@ -35,3 +35,6 @@ export const PGBOUNCER_EXPORTER_DEFAULTS = "/etc/default/prometheus-pgbouncer-ex
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 
 export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";
+
+/** The host-side Patroni helper the steps call (render/host/pigsty-patroni.py); root's, as the steps run as root. */
+export const PATRONI_HELPER = "/usr/local/bin/pigsty-patroni";

@@ -1,11 +1,12 @@
 // Patroni's on_role_change/on_start callback: activates the HBA files (Postgres' and pgbouncer's) of the node's actual role.
 import type { ClusterModel, InstanceModel } from "../config/model";
+import { LEADER_ROLES } from "../patroni/roles";
 import { quote } from "../steps/shell";
 import { notLeaderHba, PG_HBA_ACTIVE, PG_SOCKET_DIR, PGBOUNCER_HBA_ACTIVE, PGBOUNCER_PID, pgbouncerHbaForRole, pgHbaForRole } from "./paths";
 
 /**
- * Patroni calls the script with `<action> <role> <cluster>`; role is primary/master, replica,
- * standby_leader or demoted. The offline files are used on offline-query members when not leading,
+ * Patroni calls the script with `<action> <role> <cluster>`; role is a leader role (patroni/roles.ts:
+ * primary, master or standby_leader here), replica or demoted. The offline files are used on offline-query members when not leading,
  * so HBA follows reality after a failover without any inventory change (SOP S8). pgbouncer's file
  * is switched too once pgbouncer is installed (Patroni starts first), and pgbouncer re-reads it on
  * SIGHUP; the script runs as the dbsu, which owns both processes.
@@ -22,7 +23,7 @@ export function renderRoleChangeScript(cluster: ClusterModel, instance: Instance
 set -eu
 role="\${2:-replica}"
 case "$role" in
-  master|primary|standby_leader) as=primary ;;
+  ${LEADER_ROLES.join("|")}) as=primary ;;
   *) as=${quote(notLeader)} ;;
 esac
 cp ${roleFile(pgHbaForRole)} ${quote(`${PG_HBA_ACTIVE}.new`)} && mv ${quote(`${PG_HBA_ACTIVE}.new`)} ${quote(PG_HBA_ACTIVE)}

@@ -2,8 +2,8 @@
 import type { ClusterModel } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { placeholder } from "../render/placeholders";
-import { curlPatroni } from "../render/tls";
 import { fillSecrets } from "./installFiles";
+import { askPatroni } from "./patroniApi";
 import { SCRAM_FILL } from "./scram";
 import { heredoc, quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
@@ -24,7 +24,7 @@ function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
     heredoc('cat >"$work/scram.py"', SCRAM_FILL),
     heredoc('cat >"$work/pgpass.in"', pgpass),
     `(umask 077; python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
-    `leader=$(${curlPatroni(cluster, "/cluster")} | python3 -c 'import json,sys; print(next((m["host"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))')`,
+    `leader=$(${askPatroni("leader", "--host")})`,
     '[ -n "$leader" ] || { echo "error: cluster has no leader right now; run pulumi up again when patronictl list shows one" >&2; exit 1; }',
     `if [[ " $(hostname -I) " == *" $leader "* ]]; then`,
     `  chown postgres "$work" "$work/sql"; runuser -u postgres -- ${psql} -d postgres -f "$work/sql"`,

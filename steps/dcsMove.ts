@@ -2,8 +2,8 @@
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { PATRONI_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
-import { curlPatroni } from "../render/tls";
 import { etcdPatroniLines } from "./etcdClient";
+import { askPatroni } from "./patroniApi";
 import { quote } from "./shell";
 import { expand, fail, sayWords } from "./words";
 
@@ -39,9 +39,8 @@ export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: Inst
   const [c, i] = [cluster.name, instance.name];
   return [
     ...etcdPatroniLines(model, cluster.name),
-    `paused=$(${curlPatroni(cluster, "/patroni")} | python3 -c 'import json,sys; print(json.load(sys.stdin).get("pause", False))')`,
-    `[ "$paused" = True ] || ${fail(`error: the DCS servers of ${c} changed but ${i} is not paused, so restarting its Patroni could fail over; the ${c}-dcs step pauses the cluster first: run pulumi up again`)}`,
-    `leader=$(${curlPatroni(cluster, "/cluster")} | python3 -c 'import json,sys; print(next((m["name"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","standby_leader")), ""))' || true)`,
+    `${askPatroni("is-paused")} || ${fail(`error: the DCS servers of ${c} changed but ${i} is not paused, so restarting its Patroni could fail over; the ${c}-dcs step pauses the cluster first: run pulumi up again`)}`,
+    `leader=$(${askPatroni("leader")} || true)`,
     `if [ "$leader" != ${me} ]; then`,
     `  for i in $(seq 1 90); do [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
     `  [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] || ${fail(
@@ -54,7 +53,7 @@ export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: Inst
     "fi",
     sayWords(`restarting Patroni onto the DCS at ${endpoints} (was `, expand('"$old_dcs"'), ")"),
     "systemctl restart patroni",
-    `for i in $(seq 1 90); do s=$(${curlPatroni(cluster, "/patroni")} 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("state",""))' 2>/dev/null || true); [ "$s" = running ] && [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
+    `for i in $(seq 1 90); do s=$(${askPatroni("state")} 2>/dev/null || true); [ "$s" = running ] && [ -n "$(${newDcs} get ${leaderKey} --print-value-only 2>/dev/null)" ] && break; sleep 2; done`,
     `[ "$s" = running ] || ${fail(`error: ${i} is not running 180s after moving to the new DCS (state: `, expand('"$s"'), "); see journalctl -u patroni")}`,
     sayWords(`${i} runs on the new DCS`),
   ];

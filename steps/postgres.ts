@@ -4,13 +4,12 @@ import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { renderPatroniUnit } from "../render/systemd";
-import { CA_CERT, curlPatroni, localPatroniUrl } from "../render/tls";
 import { etcdPatroniLines } from "./etcdClient";
 import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
-import { CLUSTER_REMOVAL_MARK } from "./patroniApi";
+import { askPatroni } from "./patroniApi";
 import { resetBlock } from "./reset";
-import { heredoc, quote } from "./shell";
+import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 import { activateActualRole, keepAside, seedActive } from "./services";
@@ -69,11 +68,17 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   return hostStep(`safety guard of ${instance.name}`, body);
 }
 
-/** The instance's Postgres-side files; the active HBA file is not among them: it follows the actual role. */
+/**
+ * The instance's Postgres-side files; the active HBA file is not among them: it follows the actual role.
+ * The Patroni helper is root's (the steps run it as root): a file the dbsu could change would run as root.
+ */
 function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): FileSpec[] {
   const files = instanceFiles(model, cluster, instance);
   const own = [paths.PATRONI_YML, paths.ROLE_CHANGE_SCRIPT, paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance))];
-  return own.map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) }));
+  return [
+    ...own.map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) })),
+    { path: paths.PATRONI_HELPER, content: files[paths.PATRONI_HELPER], mode: "0755" },
+  ];
 }
 
 /**
@@ -120,31 +125,12 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
 
 /**
  * Removing the host of the member that leads while other members run would fail the cluster over.
- * Patroni's removal refuses, and says to switch over first. Removing the whole cluster is allowed: its
- * leader step marks the cluster in Patroni's dynamic config first (steps/patroniApi.ts), and without
- * the mark the members go in dependency order anyway, the configured primary last.
+ * Patroni's removal refuses, and says to switch over first (the helper's check-removal). Removing the
+ * whole cluster is allowed: its leader step marks the cluster in Patroni's dynamic config first
+ * (steps/patroniApi.ts), and without the mark the members go in dependency order anyway, the configured
+ * primary last.
  */
-export const LEADER_CHECK = `import json, ssl, sys, time, urllib.request
-base, me, cluster, ca = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-tls = ssl.create_default_context(cafile=ca) if base.startswith("https:") else None
-get = lambda path: json.load(urllib.request.urlopen(base + path, timeout=10, context=tls))
-try:
-    role = get("/patroni").get("role")
-except (OSError, ValueError):
-    sys.exit(0)  # Patroni does not answer here: this member leads nothing
-# The whole cluster's removal marks it with the time (steps/patroniApi.ts); a stale mark counts for nothing.
-marked = get("/config").get("${CLUSTER_REMOVAL_MARK}")
-if role not in ("master", "primary", "standby_leader") or (isinstance(marked, (int, float)) and 0 <= time.time() - marked < 1800):
-    sys.exit(0)
-others = [m["name"] for m in get("/cluster")["members"] if m["name"] != me and m.get("state") in ("running", "streaming")]
-if others:
-    sys.exit("error: %s leads %s while %s still run: removing it now would fail the cluster over. Switch over first: set pg_role: primary on one of them and run pulumi up (or npm run pg -- switchover), then remove this host." % (me, cluster, ", ".join(others)))
-`;
-
-function refuseRemovingLeader(cluster: ClusterModel, instance: InstanceModel): string[] {
-  const args = [localPatroniUrl(cluster, ""), instance.name, cluster.name, CA_CERT].map(quote).join(" ");
-  return [heredoc('cat >"$work/leader_check.py"', LEADER_CHECK), `python3 "$work/leader_check.py" ${args}`];
-}
+const refuseRemovingLeader = askPatroni("check-removal");
 
 /**
  * Starts Patroni and waits (bounded) until this member runs. A timeout fails the step but leaves
@@ -154,9 +140,8 @@ function refuseRemovingLeader(cluster: ClusterModel, instance: InstanceModel): s
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
-  const api = curlPatroni(cluster, "/patroni");
   const deleteBody = [
-    ...refuseRemovingLeader(cluster, instance),
+    refuseRemovingLeader,
     "systemctl disable --now patroni 2>/dev/null || true",
     // A paused Patroni (maintenance) leaves Postgres running when it stops: a removed member must not serve.
     `if [ -s ${quote(`${cluster.dataDir}/postmaster.pid`)} ]; then runuser -u postgres -- ${quote(`${cluster.binDir}/pg_ctl`)} -D ${quote(cluster.dataDir)} stop -m fast -w >/dev/null || true; fi`,
@@ -164,16 +149,14 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   ];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
-  const field = (expr: string) => `$(${api} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(${expr})')`;
-  // Patroni 3.0 (Debian 12) says "master", later releases "primary".
-  const leads = `[ "${field('d.get("role") in ("master", "primary", "standby_leader")')}" = True ]`;
+  const leads = askPatroni("is-leader");
   return filesStep(`Patroni service of ${instance.name}`, [unit], ["systemctl daemon-reload"], [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
     "wait_running() {",
     `  local deadline=$((SECONDS + ${Math.trunc(timeoutSeconds)})) last="" state`,
     "  while :; do",
-    `    state=$(${api} 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role","?"), d.get("state","?"))' 2>/dev/null || echo "starting")`,
+    `    state=$(${askPatroni("status")} 2>/dev/null || echo "starting")`,
     '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
     '    if [ $SECONDS -ge $deadline ]; then',
     `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), "). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout.")}`,
@@ -185,7 +168,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "was_running=no; systemctl -q is-active patroni && was_running=yes",
     ...resetBlock(instance, "patroni", [
       'if [ $was_running = yes ]; then',
-      `  if ${leads} && [ "${field('d.get("pause", False)')}" != True ]; then ${fail(`error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Put the cluster in maintenance first (clusters.${cluster.name}.vars.pg_maintenance: true, pulumi up; Postgres keeps running while Patroni restarts), or switch over first; then run pulumi up again.`)}; fi`,
+      `  if ${leads} && ! ${askPatroni("is-paused")}; then ${fail(`error: ${instance.name} leads ${cluster.name}, and restarting its Patroni outside maintenance mode would fail over. Put the cluster in maintenance first (clusters.${cluster.name}.vars.pg_maintenance: true, pulumi up; Postgres keeps running while Patroni restarts), or switch over first; then run pulumi up again.`)}; fi`,
       "  systemctl restart patroni",
       "fi",
     ]),

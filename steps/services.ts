@@ -1,7 +1,7 @@
 // What the service steps share: waiting for ports, the role-following HBA file, keeping files aside, stopping on removal.
 import type { ClusterModel } from "../config/model";
 import * as paths from "../render/paths";
-import { curlPatroni } from "../render/tls";
+import { askPatroni } from "./patroniApi";
 import { quote } from "./shell";
 import { expand, fail } from "./words";
 
@@ -22,7 +22,7 @@ export const seedActive = (active: string, primaryVariant: string, mode: string)
 /** Runs the role-change callback with the role Patroni reports now; when Patroni does not answer, leaves the files as they are. */
 export function activateActualRole(cluster: ClusterModel): string[] {
   return [
-    `if role=$(${curlPatroni(cluster, "/patroni")} | python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])'); then`,
+    `if role=$(${askPatroni("role")}); then`,
     `  runuser -u postgres -- ${quote(paths.ROLE_CHANGE_SCRIPT)} on_role_change "$role" ${quote(cluster.name)}`,
     "fi",
   ];

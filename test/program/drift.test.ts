@@ -1,5 +1,6 @@
 // Intent versus reality: the drift warning after a failover names both members and both ways out.
-import { driftMessages } from "../../components/drift";
+import { driftMessages, leaderOf } from "../../components/drift";
+import { fakePatroni, selfSignedCert } from "../helpers/fakePatroni";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const clusters = pgTest().model.clusters;
@@ -35,4 +36,25 @@ test("a planned switchover in synchronous mode says how up gets past Patroni's s
   const sync = clusters.map((c) => ({ ...c, patroni: { ...c.patroni, synchronous_mode: true } }));
   const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-2", actual: "pg-test-1", deployed: "pg-test-1" }], sync);
   expect(m.text).toContain("Synchronous mode is on: pg-test-2 is made a synchronous standby first");
+});
+
+describe("leaderOf asks the members' Patroni over TLS", () => {
+  let cert: ReturnType<typeof selfSignedCert>;
+  beforeAll(() => {
+    cert = selfSignedCert();
+  });
+  const at = (port: number) => ({ ...clusters[0], ports: { ...clusters[0].ports, patroni: port }, instances: clusters[0].instances.map((i) => ({ ...i, ip: "127.0.0.1" })) });
+
+  test.each(["leader", "standby_leader"])("a leader named %s in /cluster", async (role) => {
+    const api = await fakePatroni(cert, () => ({ members: [{ name: "pg-test-2", role, state: "running" }] }));
+    try {
+      expect(await leaderOf(at(api.port), cert.pem)).toBe("pg-test-2");
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("nobody answers: no leader to compare with", async () => {
+    expect(await leaderOf(at(9), cert.pem, 500)).toBeUndefined();
+  });
 });

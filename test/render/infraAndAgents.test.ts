@@ -82,7 +82,7 @@ test("postgres exporter connects as the monitor user with a placeholder password
 
 test("role-change script picks the offline HBA files on an offline-query member that is not leading", () => {
   const script = renderRoleChangeScript(cluster, cluster.instances[2]);
-  expect(script).toContain("master|primary|standby_leader) as=primary ;;");
+  expect(script).toContain("leader|primary|master|standby_leader) as=primary ;;");
   expect(script).toContain("*) as='offline' ;;");
   expect(script).toContain(`cp '/pg/conf/hba/'"$as"'.conf' '/pg/conf/pg_hba.conf.new'`);
   // pgbouncer's HBA follows the same role, and pgbouncer re-reads it on SIGHUP.

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { loadInventory } from "../../config/load";
 import type { Model } from "../../config/model";
 import { instanceFiles } from "../../render/files";
-import { ROLE_CHANGE_SCRIPT } from "../../render/paths";
+import { PATRONI_HELPER, ROLE_CHANGE_SCRIPT } from "../../render/paths";
 import * as clusterSteps from "../../steps/cluster";
 import * as infraSteps from "../../steps/infra";
 import * as nodeSteps from "../../steps/node";
@@ -111,6 +111,7 @@ test("the hostile values did reach the scripts (the test would pass vacuously ot
   expect(all).toContain("hx-pwn");
   expect(all).toContain(`rm -rf -- '${STRICT.pgData}'`);
   expect(all).toContain(`install -d -o prometheus -g prometheus '${STRICT.sdDir}/pgsql'`);
-  expect(all).toContain(`'${STRICT.patroniApi}' '${STRICT.cluster}/patroni_api'`);
+  // Instance names reach the host helper as quoted words (the API user no longer does: the helper reads it from patroni.yml).
+  expect(all).toContain(`'${PATRONI_HELPER}' 'switchover-to' '${STRICT.cluster}-1'`);
   expect(FREE).toContain("$pigsty_pw$");
 });

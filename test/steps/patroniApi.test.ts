@@ -1,92 +1,52 @@
-// The Patroni REST programs inside cluster steps are valid python, and the switchover handles synchronous mode.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Steps ask Patroni only through the host helper, which each member's config step installs; no step carries Patroni's vocabulary.
+import { instanceFiles } from "../../render/files";
+import { PATRONI_HELPER, ROLE_CHANGE_SCRIPT } from "../../render/paths";
+import { renderPatroniHelper } from "../../render/patroniHelper";
+import { databasesStep, rolesStep } from "../../steps/cluster";
 import { dynamicConfigStep, intendedLeaderStep } from "../../steps/patroniApi";
+import { configStep, guardStep, patroniStep } from "../../steps/postgres";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { unwrapScript } from "../helpers/shellRegions";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
+const instance = cluster.instances[1];
 
-/** The python program that a step writes to $work/patroni.py (its quoted here-document). */
-function program(script: string): string {
-  const m = /cat >"\$work\/patroni\.py" <<'(\w+)'\n([\s\S]*?)\n\1\n/.exec(script);
-  if (!m) throw new Error("no patroni.py here-document in the step");
-  return m[2];
-}
+const steps = {
+  config: configStep(model, cluster, instance),
+  patroni: patroniStep(cluster, instance, 60),
+  guard: guardStep(model, cluster, instance),
+  roles: rolesStep(cluster),
+  databases: databasesStep(cluster),
+  "patroni-config": dynamicConfigStep(model, cluster),
+  leader: intendedLeaderStep(cluster),
+};
 
-test.each([
-  ["leader", intendedLeaderStep(cluster).create],
-  ["dynamic configuration", dynamicConfigStep(model, cluster).create],
-])("the %s step's program parses as python", (_, script) => {
-  const r = spawnSync("python3", ["-c", "import ast,sys; ast.parse(sys.stdin.read())"], { input: program(script), encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
+test.each(Object.entries(steps))("the %s step neither calls Patroni's API itself nor names its roles", (_, step) => {
+  for (const script of [step.create, step.delete ?? ""]) {
+    // The config step carries the helper itself and the role-change callback (its case lists the leader roles), to install them.
+    const installed = [renderPatroniHelper(), instanceFiles(model, cluster, instance)[ROLE_CHANGE_SCRIPT]];
+    expect(installed.reduce((text, file) => text.replace(file, ""), script)).not.toMatch(/curl[^\n]*127\.0\.0\.1|urllib\.request|standby_leader|"master"/);
+  }
 });
 
-test("in synchronous mode the candidate is made a synchronous standby before the switchover, and the count restored", () => {
-  const p = program(intendedLeaderStep(cluster).create);
-  const raise = p.indexOf('{"synchronous_node_count": max(len(replicas), restore)}');
-  const switchover = p.indexOf('call("POST", local + "/switchover"');
-  const restore = p.indexOf('{"synchronous_node_count": restore}');
-  expect(raise).toBeGreaterThan(0);
-  expect(raise).toBeLessThan(switchover);
-  expect(switchover).toBeLessThan(restore);
+test("the config step installs the helper, root's and executable, before what follows a change runs it", () => {
+  const script = unwrapScript(steps.config.create);
+  const install = script.indexOf(`install_file '${PATRONI_HELPER}' '0755' 'root:root'`);
+  expect(install).toBeGreaterThan(0);
+  expect(script.indexOf(`'${PATRONI_HELPER}' 'role'`)).toBeGreaterThan(install);
 });
 
-/** Runs the leader step's program against a stand-in Patroni API; returns what it printed and the calls that change things. */
-async function runLeaderStep(config: Record<string, unknown>, leaderName: string): Promise<{ out: string; calls: string[] }> {
-  let current = leaderName;
-  const calls: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      if (req.method !== "GET") calls.push(`${req.method} ${req.url} ${body}`);
-      if (req.url === "/switchover") current = JSON.parse(body).candidate;
-      const members = ["pg-test-1", "pg-test-2", "pg-test-3"].map((name) => ({ name, role: name === current ? "leader" : "replica", state: "running" }));
-      const answer = req.url === "/cluster" ? { members } : req.url === "/config" ? config : {};
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const dir = mkdtempSync(join(tmpdir(), "leader-"));
-  writeFileSync(join(dir, "secrets.json"), JSON.stringify({ "pg-test/patroni_api": "pw" }));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const out = await new Promise<string>((resolve) => {
-    const p = spawn("python3", ["-c", program(intendedLeaderStep(cluster).create), join(dir, "secrets.json"), "postgres", "pg-test/patroni_api", url, "/etc/ssl/certs/ca-certificates.crt"]);
-    let text = "";
-    p.stdout.on("data", (d) => (text += d));
-    p.stderr.on("data", (d) => (text += d));
-    p.on("close", () => resolve(text));
-  });
-  server.close();
-  return { out, calls };
-}
-
-describe("the leader step switches over only when pg_role: primary moved", () => {
-  test("first run with another leader: switches over and records the intent", async () => {
-    const r = await runLeaderStep({}, "pg-test-2");
-    expect(r.calls).toEqual(['POST /switchover {"leader": "pg-test-2", "candidate": "pg-test-1"}', 'PATCH /config {"pigsty_intended_leader": "pg-test-1"}']);
-  });
-
-  test("re-run for another reason after a failover: the same intent is recorded, nothing is switched back", async () => {
-    const r = await runLeaderStep({ pigsty_intended_leader: "pg-test-1" }, "pg-test-2");
-    expect(r.calls).toEqual([]);
-    expect(r.out).toContain("pg-test-2 leads since a failover");
-  });
-
-  test("pg_role: primary moved since the last run: switches over", async () => {
-    const r = await runLeaderStep({ pigsty_intended_leader: "pg-test-3" }, "pg-test-3");
-    expect(r.calls[0]).toBe('POST /switchover {"leader": "pg-test-3", "candidate": "pg-test-1"}');
-  });
+test("the cluster steps read no secret: the helper takes the API password from patroni.yml", () => {
+  expect(steps["patroni-config"].secrets).toEqual([]);
+  expect(steps.leader.secrets).toEqual([]);
+  expect(steps.leader.create).toContain(`'${PATRONI_HELPER}' 'switchover-to' 'pg-test-1'`);
+  expect(steps.leader.delete).toContain(`'${PATRONI_HELPER}' 'mark-removal'`);
+  expect(steps["patroni-config"].create).toContain(`'${PATRONI_HELPER}' 'apply-config' "$work/desired.json"`);
 });
 
-test("the leader step's removal reads the API password from its stdin, like its creation", () => {
-  const step = intendedLeaderStep(cluster);
-  expect(step.delete).toContain('(umask 077; cat >"$work/secrets.json")');
-  expect(step.secrets).toEqual(["pg-test/patroni_api"]);
+test("the member's removal runs the leader check before it stops Patroni", () => {
+  const del = steps.patroni.delete as string;
+  expect(del.indexOf(`'${PATRONI_HELPER}' 'check-removal'`)).toBeGreaterThan(0);
+  expect(del.indexOf(`'${PATRONI_HELPER}' 'check-removal'`)).toBeLessThan(del.indexOf("systemctl disable --now patroni"));
 });

@@ -1,6 +1,7 @@
-// A small Patroni REST client (TLS verified against the stack's CA; GET without auth, changes with basic auth) and HAProxy's stats as CSV.
+// The Patroni REST client of the drift check and the operator: TLS verified against the stack's CA, GET without auth, changes with basic auth.
 import * as http from "node:http";
 import * as https from "node:https";
+import { isLeaderRole } from "./roles";
 
 export interface Credentials {
   user: string;
@@ -10,6 +11,19 @@ export interface Credentials {
 export interface HttpResult {
   status: number;
   body: string;
+}
+
+/** A member as GET /cluster lists it (the fields callers read; Patroni sends more). */
+export interface Member {
+  name: string;
+  role: string;
+  state: string;
+  host: string;
+  api_url: string;
+  timeline?: number;
+  lag?: number;
+  pending_restart?: boolean;
+  tags?: Record<string, unknown>;
 }
 
 /** `ca`: the certificate that an https URL's server certificate must chain to. */
@@ -34,11 +48,20 @@ export function request(url: string, opts: { method?: string; body?: unknown; au
   });
 }
 
+export interface PatroniOptions {
+  /** Needed only for changes (POST/PATCH/...); Patroni's GET endpoints are open. */
+  auth?: Credentials;
+  /** The stack's CA certificate (PEM). */
+  ca: string;
+  /** Per read; default 5 s. */
+  timeoutMs?: number;
+}
+
+/** One cluster's members' REST APIs, asked in the order given. */
 export class Patroni {
   constructor(
     private readonly apis: { name: string; url: string }[],
-    private readonly auth: Credentials,
-    private readonly ca: string,
+    private readonly opts: PatroniOptions,
   ) {}
 
   /** The first member that answers; says which did not, so an unreachable member is explained. */
@@ -46,14 +69,20 @@ export class Patroni {
     const failures: string[] = [];
     for (const a of this.apis) {
       try {
-        const r = await request(a.url + path, { ca: this.ca });
-        if (r.status === 200) return JSON.parse(r.body);
-        failures.push(`${a.name}: HTTP ${r.status}`);
+        return await this.getFrom(a, path);
       } catch (e) {
-        failures.push(`${a.name}: ${(e as Error).message}`);
+        failures.push((e as Error).message);
       }
     }
     throw new Error(`no member's Patroni answered ${path} (${failures.join("; ")})`);
+  }
+
+  private async getFrom(a: { name: string; url: string }, path: string): Promise<any> {
+    const r = await request(a.url + path, { ca: this.opts.ca, timeoutMs: this.opts.timeoutMs }).catch((e: Error) => {
+      throw new Error(`${a.name}: ${e.message}`);
+    });
+    if (r.status !== 200) throw new Error(`${a.name}: HTTP ${r.status}`);
+    return JSON.parse(r.body);
   }
 
   /** A change through one member's API (or the first that answers); throws with Patroni's own message. */
@@ -63,7 +92,7 @@ export class Patroni {
     let last = "";
     for (const a of targets) {
       try {
-        const r = await request(a.url + path, { method, body, auth: this.auth, timeoutMs: 60_000, ca: this.ca });
+        const r = await request(a.url + path, { method, body, auth: this.opts.auth, timeoutMs: 60_000, ca: this.opts.ca });
         if (r.status >= 200 && r.status < 300) return r.body;
         throw new Error(`${a.name} answered ${r.status}: ${r.body.trim()}`);
       } catch (e) {
@@ -74,24 +103,29 @@ export class Patroni {
     throw new Error(last);
   }
 
-  async members(): Promise<any[]> {
+  async members(): Promise<Member[]> {
     return (await this.get("/cluster")).members;
   }
 
+  /**
+   * The leading member's name, from the first member whose GET /cluster names one (a member that is
+   * down or has lost the DCS may name none: the next is asked); undefined when none does. Throws only
+   * when no member answers at all.
+   */
   async leader(): Promise<string | undefined> {
-    return (await this.members()).find((m) => m.role === "leader" || m.role === "standby_leader")?.name;
+    const failures: string[] = [];
+    let answered = false;
+    for (const a of this.apis) {
+      try {
+        const members: Member[] = (await this.getFrom(a, "/cluster")).members;
+        answered = true;
+        const leader = members.find((m) => isLeaderRole(m.role));
+        if (leader) return leader.name;
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+    if (!answered) throw new Error(`no member's Patroni answered /cluster (${failures.join("; ")})`);
+    return undefined;
   }
-}
-
-/** HAProxy's view: each backend server's status per service, from the stats CSV of one member. */
-export async function haproxyView(url: string, auth?: Credentials): Promise<{ service: string; server: string; status: string; weight: string }[]> {
-  const r = await request(`${url};csv`, { auth });
-  if (r.status !== 200) throw new Error(`HAProxy stats answered ${r.status}`);
-  const [header, ...lines] = r.body.trim().split("\n");
-  const cols = header.replace(/^# /, "").split(",");
-  const at = (row: string[], name: string) => row[cols.indexOf(name)];
-  return lines
-    .map((l) => l.split(","))
-    .filter((row) => !["FRONTEND", "BACKEND"].includes(at(row, "svname")) && at(row, "pxname") !== "stats")
-    .map((row) => ({ service: at(row, "pxname"), server: at(row, "svname"), status: at(row, "status"), weight: at(row, "weight") }));
 }
