@@ -143,7 +143,6 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
       patroni: v.patroni_port,
       haproxyAdmin: v.haproxy_admin_port,
       pgExporter: v.pg_exporter_port,
-      pgbouncerExporter: v.pgbouncer_exporter_port,
       nodeExporter: v.node_exporter_port,
     },
     haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },

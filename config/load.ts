@@ -153,7 +153,6 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
         instance: i.name,
         ip: i.ip,
         labels: { cls: c.name, ins: i.name },
-        // No pgbouncer exporter target yet: Debian's exporter package is a different program (see render/exporters.ts).
         targets: [c.ports.pgExporter, c.ports.nodeExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
       })),
     ),

@@ -88,7 +88,6 @@ export interface ClusterPorts {
   patroni: number;
   haproxyAdmin: number;
   pgExporter: number;
-  pgbouncerExporter: number;
   nodeExporter: number;
 }
 
@@ -126,7 +125,7 @@ export interface ScrapeTarget {
   instance: string;
   ip: string;
   labels: { cls: string; ins: string };
-  /** `ip:port` of node, postgres, pgbouncer exporters and HAProxy /metrics. */
+  /** `ip:port` of node and postgres exporters and HAProxy /metrics. */
   targets: string[];
 }
 

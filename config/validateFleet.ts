@@ -68,7 +68,6 @@ function clusterPorts(c: ClusterModel, at: VarsPath, serviceKeys: Map<string, st
     { port: p.patroni, path: at("patroni_port") },
     { port: p.haproxyAdmin, path: at("haproxy_admin_port") },
     { port: p.pgExporter, path: at("pg_exporter_port") },
-    { port: p.pgbouncerExporter, path: at("pgbouncer_exporter_port") },
     { port: p.nodeExporter, path: at("node_exporter_port") },
   ];
   for (const s of c.services) uses.push({ port: s.port, path: serviceKeys.get(s.name) ?? at("pg_services") });

@@ -6,6 +6,23 @@ import { accountName, encodingName, gucRecord, localeName, matching, passwordTex
 import { port, strictObject } from "./schemaKit";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
+/**
+ * No pgbouncer exporter is installed: Debian 12's only one, prometheus-pgbouncer-exporter 1.7 (a Python
+ * program), stops at start against Debian 12's pgbouncer 1.18, asking SHOW STATS for `total_requests`,
+ * a column pgbouncer 1.8 renamed (KeyError: 'total_requests'); the prometheus-community exporter is not packaged.
+ */
+export const UNSUPPORTED_PGBOUNCER_EXPORTER =
+  "is not supported: no pgbouncer exporter is installed, because Debian 12's prometheus-pgbouncer-exporter (1.7) exits at start against its pgbouncer 1.18 " +
+  "(it asks SHOW STATS for total_requests, a column pgbouncer 1.8 renamed) and no other pgbouncer exporter is packaged. " +
+  "Remove pgbouncer_exporter_port; the monitor user can read pgbouncer's counters with SHOW STATS and SHOW POOLS on its admin console (database pgbouncer).";
+
+/** A key this program does not support: absent is fine, any value is a problem that says why. */
+const unsupported = (message: string) =>
+  z
+    .unknown()
+    .superRefine((_value, ctx) => ctx.addIssue({ code: "custom", message }))
+    .optional();
+
 /** Cluster-wide Patroni settings, written to Patroni's DCS config (bootstrap.dcs, `pt edit-config`). */
 export const PatroniSettingsSchema = strictObject({
   /** Synchronous replication is a Patroni setting, not a Postgres parameter. Default false. */
@@ -79,8 +96,8 @@ export const ClusterVarsSchema = strictObject({
   haproxy_admin_password: passwordText.optional(),
   /** Postgres exporter port. Default 9630. */
   pg_exporter_port: port.default(9630),
-  /** pgbouncer exporter port. Default 9631. */
-  pgbouncer_exporter_port: port.default(9631),
+  /** Not supported: setting it is a problem (see UNSUPPORTED_PGBOUNCER_EXPORTER). */
+  pgbouncer_exporter_port: unsupported(UNSUPPORTED_PGBOUNCER_EXPORTER),
   /** Node exporter port. Default 9100. */
   node_exporter_port: port.default(9100),
   /** Business users. Default []. */

@@ -1,4 +1,4 @@
-// Exporter settings as Debian EnvironmentFiles: node, postgres and pgbouncer exporters on each member.
+// Exporter settings as Debian EnvironmentFiles: node and postgres exporters on each member (no pgbouncer exporter: config/varsSchema.ts).
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { placeholder } from "./placeholders";
@@ -19,20 +19,6 @@ export function renderPgExporterEnv(cluster: ClusterModel, instance: InstanceMod
     `DATA_SOURCE_USER="${cluster.accounts.monitor}"`,
     `DATA_SOURCE_PASS="${placeholder(slot.monitor(cluster.name), "env")}"`,
     `ARGS="--web.listen-address=:${cluster.ports.pgExporter} --auto-discover-databases"`,
-    "",
-  ].join("\n");
-}
-
-/**
- * pgbouncer exporter (prometheus-community pgbouncer_exporter flags): reads SHOW STATS/POOLS from
- * pgbouncer's admin console as the monitor user (a stats_user in pgbouncer.ini).
- */
-export function renderPgbouncerExporterEnv(cluster: ClusterModel, instance: InstanceModel): string {
-  const dsn = `postgres://${cluster.accounts.monitor}:${placeholder(slot.monitor(cluster.name), "url")}@127.0.0.1:${cluster.ports.pgbouncer}/pgbouncer?sslmode=disable`;
-  return [
-    `# pgbouncer exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
-    `PGBOUNCER_EXPORTER_DSN="${dsn}"`,
-    `ARGS="--web.listen-address=:${cluster.ports.pgbouncerExporter} --pgBouncer.connectionString=\${PGBOUNCER_EXPORTER_DSN}"`,
     "",
   ].join("\n");
 }

@@ -1,7 +1,7 @@
 // Every file a node needs, keyed by its path on the node: what the steps install, in one place.
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "./etcd";
-import { renderNodeExporterEnv, renderPgExporterEnv, renderPgbouncerExporterEnv } from "./exporters";
+import { renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
 import { renderHaproxyCfg } from "./haproxy";
 import { renderFrontPage } from "./nginx";
 import * as paths from "./paths";
@@ -34,7 +34,6 @@ export function instanceFiles(model: Model, cluster: ClusterModel, instance: Ins
     [paths.HAPROXY_CFG]: renderHaproxyCfg(cluster, instance),
     [paths.NODE_EXPORTER_DEFAULTS]: renderNodeExporterEnv(cluster),
     [paths.PG_EXPORTER_DEFAULTS]: renderPgExporterEnv(cluster, instance),
-    [paths.PGBOUNCER_EXPORTER_DEFAULTS]: renderPgbouncerExporterEnv(cluster, instance),
   };
   return files;
 }

@@ -31,7 +31,6 @@ export const PG_SOCKET_DIR = "/var/run/postgresql";
 /** Debian's EnvironmentFile locations for the packaged units. */
 export const ETCD_DEFAULTS = "/etc/default/etcd";
 export const PG_EXPORTER_DEFAULTS = "/etc/default/prometheus-postgres-exporter";
-export const PGBOUNCER_EXPORTER_DEFAULTS = "/etc/default/prometheus-pgbouncer-exporter";
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 
 export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";

@@ -9,7 +9,7 @@ export const pgsqlTargetsDir = (model: Model) => `${model.infra.prometheusSdDir}
 /** Path of one instance's target file; named after the instance so a rename is a new file. */
 export const fileSdPath = (model: Model, target: ScrapeTarget) => `${pgsqlTargetsDir(model)}/${target.instance}.json`;
 
-/** File-SD JSON for one instance: labels cls/ins; node, postgres, pgbouncer exporters and HAProxy. */
+/** File-SD JSON for one instance: labels cls/ins; node and postgres exporters and HAProxy. */
 export function renderFileSdTarget(target: ScrapeTarget): string {
   return JSON.stringify([{ targets: target.targets, labels: target.labels }], null, 2) + "\n";
 }

@@ -36,7 +36,6 @@ describe("a service's src_port", () => {
     [8008, `${T}.patroni_port`],
     [9101, `${T}.haproxy_admin_port`],
     [9630, `${T}.pg_exporter_port`],
-    [9631, `${T}.pgbouncer_exporter_port`],
     [9100, `${T}.node_exporter_port`],
     [5434, `${T}.pg_services[1].src_port`],
   ])("%d on a member is refused, naming %s", (port, owner) => {

@@ -36,7 +36,6 @@ test("every placeholder in a rendered file carries the format of its file, so th
   const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...monitoringFiles(model), ...targetFiles(model, model.scrapeTargets[0]), ...etcdFiles(model, "meta-1") };
   const found = Object.entries(files).flatMap(([path, text]) => [...text.matchAll(/\{\{secret:[^}]*\}\}/g)].map((m) => `${path} ${m[0].replace(/:[^|}]*/, ":")}`));
   expect([...new Set(found)].sort()).toEqual([
-    "/etc/default/prometheus-pgbouncer-exporter {{secret:|url}}",
     "/etc/default/prometheus-postgres-exporter {{secret:|env}}",
     "/etc/haproxy/haproxy.cfg {{secret:|haproxy}}",
     "/etc/pgbouncer/userlist.txt {{secret:|userlist}}",
