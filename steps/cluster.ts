@@ -6,6 +6,7 @@ import { fillSecrets } from "./installFiles";
 import { askPatroni } from "./patroniApi";
 import { SCRAM_FILL } from "./scram";
 import { heredoc, quote } from "./shell";
+import { heredocCarrying } from "./lines";
 import { hostStep, type HostStep } from "./step";
 import { databasesSql, rolesSql } from "./sql";
 
@@ -20,9 +21,9 @@ function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
   const pgpass = `*:*:*:${cluster.accounts.admin}:${placeholder(slot.admin(cluster.name), "pgpass")}`;
   const port = quote(String(cluster.ports.postgres));
   return hostStep(title, [
-    heredoc('cat >"$work/sql.in"', sql),
+    heredocCarrying('cat >"$work/sql.in"', sql),
     heredoc('cat >"$work/scram.py"', SCRAM_FILL),
-    heredoc('cat >"$work/pgpass.in"', pgpass),
+    { text: heredoc('cat >"$work/pgpass.in"', pgpass), secrets: [slot.admin(cluster.name)] },
     `(umask 077; python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
     `leader=$(${askPatroni("leader", "--host")})`,
     '[ -n "$leader" ] || { echo "error: cluster has no leader right now; run pulumi up again when patronictl list shows one" >&2; exit 1; }',

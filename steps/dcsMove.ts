@@ -3,6 +3,7 @@ import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { PATRONI_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { etcdPatroniLines } from "./etcdClient";
+import type { Line } from "./lines";
 import { askPatroni } from "./patroniApi";
 import { quote } from "./shell";
 import { expand, fail, sayWords } from "./words";
@@ -31,7 +32,7 @@ export const dcsChanged = (model: Model) => `[ -n "$old_dcs" ] && [ "$old_dcs" !
  * races for leadership. Steps run in pg_role order (the configured primary first), so when the
  * actual leader is another member this one cannot wait for it, and stops with what to change.
  */
-export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: InstanceModel): string[] {
+export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: InstanceModel): Line[] {
   const endpoints = model.dcs.endpoints.join(",");
   const newDcs = "etcd_patroni";
   const leaderKey = quote(`${PATRONI_NAMESPACE}${cluster.name}/leader`);

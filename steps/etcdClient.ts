@@ -6,6 +6,7 @@ import { placeholder } from "../render/placeholders";
 import { CA_CERT } from "../render/tls";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import { heredoc, quote } from "./shell";
+import type { Line } from "./lines";
 
 /** etcd's root credentials on the DCS members and the infra node, readable by root only: `set -a; . FILE` before etcdctl. */
 export const ETCD_ROOT_ENV = "/etc/pigsty/etcd-root.env";
@@ -36,21 +37,21 @@ export const etcdRootFunction = `etcd_root() { ( set -a; . ${quote(ETCD_ROOT_ENV
  * member. The CA and credentials go to the step's private dir only, so the guard can run before
  * the instance's TLS files exist.
  */
-export function etcdPatroniLines(model: Model, cluster: string): string[] {
+export function etcdPatroniLines(model: Model, cluster: string): Line[] {
   return [
-    heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())),
+    { text: heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())), secrets: [slot.tlsCa()] },
     `${fillSecrets('"$work/etcd-ca.crt.in"')} >"$work/etcd-ca.crt"`,
-    heredoc('cat >"$work/etcd.env.in"', credentials(etcdUserOf(cluster), slot.patroniEtcd(cluster), '"$work/etcd-ca.crt"')),
+    { text: heredoc('cat >"$work/etcd.env.in"', credentials(etcdUserOf(cluster), slot.patroniEtcd(cluster), '"$work/etcd-ca.crt"')), secrets: [slot.patroniEtcd(cluster)] },
     `(umask 077; ${fillSecrets('"$work/etcd.env.in"')} >"$work/etcd.env")`,
     `etcd_patroni() { ( set -a; . "$work/etcd.env"; set +a; exec etcdctl ${quote(`--endpoints=${etcdUrls(model)}`)} --command-timeout=5s "$@" ); }`,
   ];
 }
 
 /** Lines that write a password twice into FILE (0600), as etcdctl's `user add`/`user passwd` read it on stdin. */
-export function passwordFileLines(passwordSlot: string, file: string): string[] {
+export function passwordFileLines(passwordSlot: string, file: string): Line[] {
+  const twice = `${placeholder(passwordSlot, "raw")}\n${placeholder(passwordSlot, "raw")}\n`;
   return [
-    // The comment names the slot, so the step's stdin carries it.
-    `# needs ${placeholder(passwordSlot)}`,
-    `(umask 077; python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v); print(v)' "$work/secrets.json" ${quote(passwordSlot)} >${file})`,
+    { text: heredoc('cat >"$work/password.in"', twice), secrets: [passwordSlot] },
+    `(umask 077; ${fillSecrets('"$work/password.in"')} >${file})`,
   ];
 }

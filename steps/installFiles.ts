@@ -1,6 +1,7 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
 import { FILL_PROGRAM } from "../render/placeholders";
-import { heredoc, quote } from "./shell";
+import { heredocCarrying, type SecretText } from "./lines";
+import { quote } from "./shell";
 
 export interface FileSpec {
   path: string;
@@ -63,13 +64,13 @@ export function pendingLines(title: string): string[] {
   ];
 }
 
-/** One install_file call per file, in path order, each file's text in a here-document. */
-export function installFileLines(files: FileSpec[]): string[] {
+/** One install_file call per file, in path order, each file's text in a here-document that carries the file's slots. */
+export function installFileLines(files: FileSpec[]): SecretText[] {
   return [...files]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => {
       const check = (f.check ?? "").split(" ").filter((w) => w !== "");
       const args = [f.path, f.mode ?? "0644", f.owner ?? "root:root", ...check].map(quote).join(" ");
-      return heredoc(`install_file ${args}`, f.content);
+      return heredocCarrying(`install_file ${args}`, f.content);
     });
 }

@@ -10,6 +10,7 @@ import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { askPatroni } from "./patroniApi";
 import { resetBlock } from "./reset";
 import { quote } from "./shell";
+import { indentLine, type Line } from "./lines";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 import { activateActualRole, keepAside, seedActive } from "./services";
@@ -30,7 +31,7 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   const marker = quote(OWNER_MARKER);
   const flag = `clusters.${cluster.name}.vars.pg_clean`;
   const found = expand('"$(IFS=,; echo "${found[*]}")"');
-  const body = [
+  const body: Line[] = [
     `if [ "$(cat ${marker} 2>/dev/null)" = ${want} ]; then ${sayWords(`host already belongs to ${cluster.name}`)}; exit 0; fi`,
   ];
   // A member re-added after its removal from this cluster while the cluster lives on (its DCS holds it): the old
@@ -108,7 +109,7 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollbac
  * need a restart, done in maintenance mode and leader first (steps/dcsMove.ts).
  */
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
-  const indent = (l: string) => `    ${l}`;
+  const indent = (l: Line) => indentLine(l, "    ");
   const hba = keepAside([paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance)), paths.PG_HBA_ACTIVE]);
   return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
     "if systemctl -q is-active patroni; then",

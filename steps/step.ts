@@ -1,6 +1,7 @@
 // A host step: the scripts of one remote command and the secret slots its stdin must carry.
 import { placeholdersIn } from "../render/placeholders";
 import { installFileFunction, installFileLines, pendingLines, type FileSpec } from "./installFiles";
+import { indentLine, type Line } from "./lines";
 import { prologue, script } from "./shell";
 
 export interface HostStep {
@@ -12,15 +13,28 @@ export interface HostStep {
   secrets: string[];
 }
 
-/** Builds a step from body lines; secret slots are found from the placeholders in the body. */
-export function hostStep(title: string, body: string[], deleteBody?: string[]): HostStep {
+/** The lines' text and the slots they declare. Refuses a script whose placeholders differ from them: a slot missing
+ * from stdin fails on the host, a slot no placeholder names sends a secret for nothing. */
+function assemble(title: string, lines: Line[]): { lines: string[]; secrets: string[] } {
+  const text = lines.map((l) => (typeof l === "string" ? l : l.text));
+  const secrets = [...new Set(lines.flatMap((l) => (typeof l === "string" ? [] : l.secrets)))];
+  const named = placeholdersIn(text.join("\n"));
+  const undeclared = named.filter((s) => !secrets.includes(s));
+  const unused = secrets.filter((s) => !named.includes(s));
+  if (undeclared.length > 0) throw new Error(`step "${title}": its script holds placeholders of secret slot(s) ${undeclared.join(", ")} in plain lines; pass them as a SecretText (or a file) that names its slots`);
+  if (unused.length > 0) throw new Error(`step "${title}": it declares secret slot(s) ${unused.join(", ")} that no placeholder in its script uses`);
+  return { lines: text, secrets };
+}
+
+/** Builds a step from body lines; its secret slots are those the lines declare (files, SecretText). */
+export function hostStep(title: string, body: Line[], deleteBody?: Line[]): HostStep {
+  const create = assemble(title, body);
   // The provider sends the same stdin to the removal (from the state), so a removal can read secrets too.
-  const deleteSecrets = deleteBody ? placeholdersIn(deleteBody.join("\n")) : [];
-  const secrets = [...new Set([...placeholdersIn(body.join("\n")), ...deleteSecrets])];
+  const removal = deleteBody && assemble(`${title} (removal)`, deleteBody);
   return {
-    create: script([...prologue(title, secrets.length > 0), ...body]),
-    delete: deleteBody && script([...prologue(`${title} (removal)`, deleteSecrets.length > 0), ...deleteBody]),
-    secrets,
+    create: script([...prologue(title, create.secrets.length > 0), ...create.lines]),
+    delete: removal && script([...prologue(`${title} (removal)`, removal.secrets.length > 0), ...removal.lines]),
+    secrets: [...new Set([...create.secrets, ...(removal?.secrets ?? [])])],
   };
 }
 
@@ -28,9 +42,9 @@ export function hostStep(title: string, body: string[], deleteBody?: string[]): 
  * Runs `before`, installs files, then runs `onChange` when one of them changed (now, or in an earlier
  * attempt whose `onChange` did not finish) and `always` every time.
  */
-export function filesStep(title: string, files: FileSpec[], onChange: string[], always: string[] = [], deleteBody?: string[], before: string[] = []): HostStep {
-  const body = [...installFileFunction, ...pendingLines(title), ...before, ...installFileLines(files)];
-  if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => `  ${l}`), "fi");
+export function filesStep(title: string, files: FileSpec[], onChange: Line[], always: Line[] = [], deleteBody?: Line[], before: Line[] = []): HostStep {
+  const body: Line[] = [...installFileFunction, ...pendingLines(title), ...before, ...installFileLines(files)];
+  if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => indentLine(l, "  ")), "fi");
   body.push('rm -f "$pending" "$pending".*');
   return hostStep(title, [...body, ...always], deleteBody);
 }
