@@ -50,7 +50,7 @@ export class PgInstance extends pulumi.ComponentResource {
       return c;
     };
 
-    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true));
+    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true, cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu));
     const guard = on("guard", guardStep(model, cluster, instance));
     on("tls", patroniTlsStep(cluster, instance));
     const config = on("config", configStep(model, cluster, instance));

@@ -135,6 +135,7 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     services,
     parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b))),
     patroni: v.patroni,
+    watchdog: v.patroni_watchdog_mode,
     initdb: { encoding: v.pg_encoding, locale: v.pg_locale, checksum: v.pg_checksum },
     pgbouncer: { poolMode: v.pgbouncer_poolmode, maxClientConn: v.pgbouncer_max_client_conn },
     ports: {

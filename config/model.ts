@@ -113,6 +113,8 @@ export interface ClusterModel {
   /** Defaults merged with pg_parameters, keys sorted. */
   parameters: Record<string, string | number | boolean>;
   patroni: PatroniSettings;
+  /** Patroni's watchdog mode (patroni_watchdog_mode). */
+  watchdog: "off" | "automatic" | "required";
   initdb: { encoding: string; locale: string; checksum: boolean };
   pgbouncer: { poolMode: string; maxClientConn: number };
   ports: ClusterPorts;

@@ -43,7 +43,7 @@ const FOREIGN_KEYS = new Set(["version", "admin_ip", "region", "pg_conf", "pg_ho
 /** Keys of our ClusterVars that share a prefix with foreign Pigsty vars and must be kept. */
 const OURS = new Set([
   "pg_exporter_port", "pgbouncer_exporter_port", "node_exporter_port", "haproxy_admin_port", "haproxy_admin_auth_enabled",
-  "haproxy_admin_username", "haproxy_admin_password", "patroni_port", "patroni_username", "patroni_password",
+  "haproxy_admin_username", "haproxy_admin_password", "patroni_port", "patroni_username", "patroni_password", "patroni_watchdog_mode",
 ]);
 
 function isForeign(key: string): boolean {

@@ -30,6 +30,16 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
   if (v.vip_address !== undefined && !isIpv4(v.vip_address)) {
     problems.push(error(at("vip_address"), `${JSON.stringify(v.vip_address)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.3.`));
   }
+  const p = v.patroni;
+  if (p.loop_wait + 2 * p.retry_timeout > p.ttl) {
+    // Patroni's rule: a leader that retries its DCS for retry_timeout, twice, within one loop must still hold the key.
+    problems.push(
+      error(
+        at("patroni.ttl"),
+        `${p.ttl} is below loop_wait + 2 × retry_timeout (${p.loop_wait} + 2 × ${p.retry_timeout} = ${p.loop_wait + 2 * p.retry_timeout}): a short DCS hiccup would then cost the leader its key (a failover). Raise ttl or lower loop_wait/retry_timeout.`,
+      ),
+    );
+  }
   if (v.pg_safeguard && (v.pg_clean || v.rm_pgdata)) {
     const flag = v.pg_clean ? "pg_clean" : "rm_pgdata";
     problems.push(error(at(flag), `cannot be true while pg_safeguard is on. Turn pg_safeguard off first if you really mean to wipe data.`));

@@ -122,6 +122,11 @@ export const ClusterVarsSchema = strictObject({
   pg_parameters: gucRecord().default({}),
   /** Patroni cluster settings. */
   patroni: PatroniSettingsSchema.prefault({}),
+  /**
+   * Patroni's watchdog (Pigsty's var): automatic uses /dev/watchdog where the host has one (a hung leader's host is
+   * reset before its key expires), required refuses to lead without one, off never uses it. Default automatic.
+   */
+  patroni_watchdog_mode: z.enum(["off", "automatic", "required"]).default("automatic"),
   /** L2 VIP bound to the primary by vip-manager: none or l2. Default none. */
   vip_mode: z.enum(["none", "l2"]).default("none"),
   /** VIP address (required with vip_mode l2). */

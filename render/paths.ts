@@ -18,6 +18,10 @@ export const notLeaderHba = (instance: { offlineQuery: boolean }) => (instance.o
 
 /** Patroni's role-change callback script (rendered by render/roleChange.ts). */
 export const ROLE_CHANGE_SCRIPT = "/pg/bin/pg-role-change";
+/** Patroni's watchdog device (patroni_watchdog_mode); Patroni runs as the dbsu, which must own it. */
+export const WATCHDOG_DEVICE = "/dev/watchdog";
+/** Run by systemd when Patroni exits; stops a Postgres that a dead Patroni left running (render/systemd.ts). */
+export const PATRONI_FENCE_SCRIPT = "/pg/bin/patroni-fence";
 
 export const HAPROXY_CFG = "/etc/haproxy/haproxy.cfg";
 export const PGBOUNCER_DIR = "/etc/pgbouncer";

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
-import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT } from "./paths";
+import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
 import { yamlPlaceholder } from "./placeholders";
 import { CA_CERT, serverCert } from "./tls";
 
@@ -86,7 +86,8 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       create_replica_methods: ["basebackup"],
       basebackup: [{ "max-rate": "100M" }, { checkpoint: "fast" }],
     },
-    watchdog: { mode: "off" },
+    // safety_margin: the watchdog fires this many seconds before the leader key would expire.
+    watchdog: cluster.watchdog === "off" ? { mode: "off" } : { mode: cluster.watchdog, device: WATCHDOG_DEVICE, safety_margin: 5 },
     tags: {
       nofailover: instance.tags.nofailover ?? false,
       noloadbalance: false,

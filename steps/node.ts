@@ -1,5 +1,5 @@
 // Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
-import { PATRONI_YML } from "../render/paths";
+import { PATRONI_YML, WATCHDOG_DEVICE } from "../render/paths";
 import { quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 
@@ -17,8 +17,11 @@ export const PG_PACKAGES = [
 export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
 export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
 
-/** Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done. */
-export function prepareNode(hostname: string, packages: string[], postgres: boolean): HostStep {
+/**
+ * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
+ * `watchdogOwner`: the account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode).
+ */
+export function prepareNode(hostname: string, packages: string[], postgres: boolean, watchdogOwner?: string): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
   if (postgres) {
     // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.
@@ -43,6 +46,16 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
     body.push(
       "install -d -o postgres -g postgres -m 0750 /pg /pg/bin /pg/conf /pg/conf/hba",
       `echo ${quote(`alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'`)} >/etc/profile.d/pigsty.sh`,
+    );
+  }
+  if (watchdogOwner) {
+    // The udev rule keeps the ownership across reboots; without a device (most VMs lack one unless softdog is
+    // loaded, containers never have one) Patroni's automatic mode runs without it.
+    const rule = `KERNEL=="watchdog", OWNER=${JSON.stringify(watchdogOwner)}, MODE="0600"`;
+    body.push(
+      "install -d -m 0755 /etc/udev/rules.d",
+      `echo ${quote(rule)} >/etc/udev/rules.d/61-pigsty-watchdog.rules`,
+      `if [ -c ${quote(WATCHDOG_DEVICE)} ]; then chown ${quote(watchdogOwner)} ${quote(WATCHDOG_DEVICE)} && chmod 0600 ${quote(WATCHDOG_DEVICE)}; fi`,
     );
   }
   return hostStep(`prepare ${hostname}`, body);
