@@ -11,7 +11,7 @@ const HaproxyOptionsSchema = strictObject({
   balance: z.enum(["roundrobin", "leastconn", "first", "source"]).default("roundrobin"),
   /** `default-server` options. Default Pigsty's health-check timings. */
   default_server_options: matching(/^[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*$/, "a list of default-server options", "Write HAProxy keywords and values separated by single spaces on one line, e.g. inter 3s fall 3")
-    .default("inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100"),
+    .default("inter 2s fastinter 1s downinter 1s rise 2 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100"),
 });
 
 /**

@@ -29,12 +29,15 @@ export const PatroniSettingsSchema = strictObject({
   synchronous_mode: z.boolean().default(false),
   /** Refuse writes when no synchronous standby is available. Default false. */
   synchronous_mode_strict: z.boolean().default(false),
-  /** Leader key TTL in seconds. Default 30. */
-  ttl: z.number().int().positive().default(30),
-  /** Seconds between HA loop runs. Default 10. */
-  loop_wait: z.number().int().positive().default(10),
-  /** Seconds before DCS/Postgres operations are retried. Default 10. */
-  retry_timeout: z.number().int().positive().default(10),
+  /**
+   * Leader key TTL in seconds: a crashed leader's key expires ttl - loop_wait..ttl seconds after the crash, then a
+   * replica takes over. Default 15 (Patroni's 30 kept writes away for 37 s after a crash; see README).
+   */
+  ttl: z.number().int().positive().default(15),
+  /** Seconds between HA loop runs (the leader renews its key each loop). Default 2. */
+  loop_wait: z.number().int().positive().default(2),
+  /** Seconds a DCS or Postgres operation is retried before it counts as failed. Default 5 (ttl >= loop_wait + 2 x this). */
+  retry_timeout: z.number().int().positive().default(5),
   /** Max replica lag in bytes to be a failover candidate. Default 1048576 (1 MiB). */
   maximum_lag_on_failover: z.number().int().nonnegative().default(1048576),
   /** Use pg_rewind to rejoin an old primary. Default true. */
