@@ -31,9 +31,9 @@ export const PatroniSettingsSchema = strictObject({
   synchronous_mode_strict: z.boolean().default(false),
   /**
    * Leader key TTL in seconds: a crashed leader's key expires ttl - loop_wait..ttl seconds after the crash, then a
-   * replica takes over. Default 15 (Patroni's 30 kept writes away for 37 s after a crash; see README).
+   * replica takes over. Default 13 (Patroni's 30 kept writes away for 37 s after a crash; see README).
    */
-  ttl: z.number().int().positive().default(15),
+  ttl: z.number().int().positive().default(13),
   /** Seconds between HA loop runs (the leader renews its key each loop). Default 2. */
   loop_wait: z.number().int().positive().default(2),
   /** Seconds a DCS or Postgres operation is retried before it counts as failed. Default 5 (ttl >= loop_wait + 2 x this). */
