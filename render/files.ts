@@ -14,11 +14,27 @@ import { renderRoleChangeScript } from "./roleChange";
 
 const FRONT_PAGE = "/var/www/html/index.html";
 
+/** Renders kept per (model, cluster, instance): four steps install an instance's files, and a fleet has thousands. */
+const renderedFiles = new WeakMap<Model, WeakMap<ClusterModel, WeakMap<InstanceModel, Readonly<Record<string, string>>>>>();
+
 /**
  * Files of one Postgres instance. Postgres and pgbouncer each get two HBA variants, the leader's and
  * this member's when not leading; the role-change callback activates the one of the actual role.
+ * Rendered once per model, cluster and instance (the renderers are pure).
  */
-export function instanceFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): Record<string, string> {
+export function instanceFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): Readonly<Record<string, string>> {
+  const byCluster = renderedFiles.get(model) ?? new WeakMap();
+  renderedFiles.set(model, byCluster);
+  const byInstance = byCluster.get(cluster) ?? new WeakMap();
+  byCluster.set(cluster, byInstance);
+  const cached = byInstance.get(instance);
+  if (cached) return cached;
+  const files = Object.freeze(renderInstanceFiles(model, cluster, instance));
+  byInstance.set(instance, files);
+  return files;
+}
+
+function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: InstanceModel): Record<string, string> {
   const notLeader = paths.notLeaderHba(instance);
   const notLeaderRole = instance.role === "offline" ? "offline" : "replica";
   const files: Record<string, string> = {
