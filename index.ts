@@ -11,6 +11,11 @@ import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
 
+// Pulumi's SDK captures a stack trace for every promise and resource it makes, and ts-node maps each frame through
+// the source maps: at fleet size that was half of the program's time (bench: 30 x 3 under mocks, 12 s -> 6 s).
+// Three frames still point at the line that failed.
+Error.stackTraceLimit = 3;
+
 const config = new pulumi.Config("pigsty");
 const baseDir = __dirname;
 
