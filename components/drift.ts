@@ -11,6 +11,14 @@ export interface ClusterDrift {
   actual?: string;
   /** The configured primary at the previous `up`, or undefined on the first. */
   deployed?: string;
+  /** The configured primary's state as the leader's Patroni lists it; undefined when it is not listed (down). */
+  intendedState?: string;
+}
+
+/** What the members' Patroni say: who leads, and each listed member's state. */
+export interface ClusterView {
+  leader?: string;
+  states: Record<string, string>;
 }
 
 export interface DriftMessage {
@@ -20,13 +28,17 @@ export interface DriftMessage {
 
 /**
  * Asks members' Patroni who leads (GET /cluster needs no auth; TLS verified against the stack's CA);
- * the first member that names a leader decides. Undefined when none answers or none names one.
+ * the first member that names a leader decides. No leader when none answers or none names one.
  */
-export async function leaderOf(cluster: ClusterModel, ca: string, timeoutMs = 2000): Promise<string | undefined> {
+export async function leaderOf(cluster: ClusterModel, ca: string, timeoutMs = 2000): Promise<ClusterView> {
   const apis = cluster.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${cluster.ports.patroni}` }));
   // Not deployed yet, or down: no leader to compare with.
-  return new Patroni(apis, { ca, timeoutMs }).leader().catch(() => undefined);
+  const view = await new Patroni(apis, { ca, timeoutMs }).leaderView().catch(() => undefined);
+  return { leader: view?.leader, states: Object.fromEntries((view?.members ?? []).map((m) => [m.name, m.state])) };
 }
+
+/** Patroni's states of a member that can take over: it runs, and a replica streams or replays. */
+const RUNNING_STATES = new Set(["running", "streaming"]);
 
 /**
  * What a preview says about each cluster whose actual leader is not its configured primary: a planned
@@ -46,9 +58,15 @@ export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): 
         return { level: "info", text: `${d.cluster}: \`pulumi up\` will switch over from ${d.actual} to ${d.intended} (pg_role: primary moved to ${ipOf(d.intended)}).${sync}` };
       }
       const actualIp = ipOf(d.actual as string);
+      // A switchover needs a running candidate: never suggest one whose Patroni is down or that is not listed.
+      const intendedDown = d.intendedState === undefined || !RUNNING_STATES.has(d.intendedState);
+      const intendedNow = d.intendedState === undefined ? "not listed by Patroni (down?)" : `${d.intendedState}`;
+      const returnTo = intendedDown
+        ? `${d.intended} is ${intendedNow}: bring it back first (journalctl -u patroni on ${ipOf(d.intended)}), then \`${switchover}\` returns to it.`
+        : `to return to ${d.intended}, run \`${switchover}\`.`;
       const keep = actualIp
-        ? `To keep ${d.actual} as primary, set pg_role: primary on ${actualIp} and pg_role: replica on ${ipOf(d.intended)}; to return to ${d.intended}, run \`${switchover}\`.`
-        : `${d.actual} is no longer in this stack's config: switch over to a configured member first (\`${switchover}\`).`;
+        ? `To keep ${d.actual} as primary, set pg_role: primary on ${actualIp} and pg_role: replica on ${ipOf(d.intended)}; ${returnTo}`
+        : `${d.actual} is no longer in this stack's config: switch over to a configured member first (${intendedDown ? returnTo : `\`${switchover}\``}).`;
       return { level: "warn", text: `${d.cluster}: Patroni's leader is ${d.actual}, but config names ${d.intended} as primary (a failover happened). Nothing will fail back. ${keep}` };
     });
 }
@@ -59,12 +77,17 @@ export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): 
  */
 export async function reportDrift(
   clusters: ClusterModel[],
-  ask: (c: ClusterModel) => Promise<string | undefined>,
+  ask: (c: ClusterModel) => Promise<ClusterView>,
   previous: () => Promise<Record<string, DeployedInstance>> = deployedInstances,
 ): Promise<ClusterDrift[]> {
   if (!pulumi.runtime.isDryRun()) return [];
   const deployed = await previous();
-  const drift = await Promise.all(clusters.map(async (c) => ({ cluster: c.name, intended: c.primary.name, actual: await ask(c), deployed: deployedPrimary(deployed, c.name) })));
+  const drift = await Promise.all(
+    clusters.map(async (c): Promise<ClusterDrift> => {
+      const view = await ask(c);
+      return { cluster: c.name, intended: c.primary.name, actual: view.leader, deployed: deployedPrimary(deployed, c.name), intendedState: view.states[c.primary.name] };
+    }),
+  );
   for (const m of driftMessages(drift, clusters)) (m.level === "info" ? pulumi.log.info : pulumi.log.warn)(m.text);
   return drift;
 }

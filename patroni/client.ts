@@ -113,19 +113,24 @@ export class Patroni {
    * when no member answers at all.
    */
   async leader(): Promise<string | undefined> {
+    return (await this.leaderView()).leader;
+  }
+
+  /** As leader(), with the member list of the member that named it (the last answer's when none did). */
+  async leaderView(): Promise<{ leader?: string; members: Member[] }> {
     const failures: string[] = [];
-    let answered = false;
+    let answered: Member[] | undefined;
     for (const a of this.apis) {
       try {
         const members: Member[] = (await this.getFrom(a, "/cluster")).members;
-        answered = true;
+        answered = members;
         const leader = members.find((m) => isLeaderRole(m.role));
-        if (leader) return leader.name;
+        if (leader) return { leader: leader.name, members };
       } catch (e) {
         failures.push((e as Error).message);
       }
     }
     if (!answered) throw new Error(`no member's Patroni answered /cluster (${failures.join("; ")})`);
-    return undefined;
+    return { members: answered };
   }
 }

@@ -11,7 +11,7 @@ test("nothing to say when the configured primary leads, or when no member answer
 });
 
 test("after a failover the warning says what happened and how to keep or undo it", () => {
-  const [w] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-2", deployed: "pg-test-1" }], clusters);
+  const [w] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-2", deployed: "pg-test-1", intendedState: "streaming" }], clusters);
   expect(w).toEqual({
     level: "warn",
     text:
@@ -21,13 +21,22 @@ test("after a failover the warning says what happened and how to keep or undo it
   });
 });
 
+test.each([
+  ["not listed by Patroni (down?)", undefined],
+  ["stopped", "stopped"],
+])("the way back never names a configured primary that is %s as a switchover candidate", (said, state) => {
+  const [w] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-2", deployed: "pg-test-1", intendedState: state }], clusters);
+  expect(w.text).toContain(`pg-test-1 is ${said}: bring it back first (journalctl -u patroni on 10.10.10.11), then \`npm run pg -- switchover pg-test --candidate pg-test-1\` returns to it.`);
+  expect(w.text).not.toContain("to return to pg-test-1, run");
+});
+
 test("a pg_role moved since the previous up is a planned switchover, not a failover", () => {
   const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-2", actual: "pg-test-1", deployed: "pg-test-1" }], clusters);
   expect(m).toEqual({ level: "info", text: "pg-test: `pulumi up` will switch over from pg-test-1 to pg-test-2 (pg_role: primary moved to 10.10.10.12)." });
 });
 
 test("a leader whose host left the config is named as such, never as 'undefined'", () => {
-  const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-9", deployed: "pg-test-1" }], clusters);
+  const [m] = driftMessages([{ cluster: "pg-test", intended: "pg-test-1", actual: "pg-test-9", deployed: "pg-test-1", intendedState: "streaming" }], clusters);
   expect(m.text).toContain("pg-test-9 is no longer in this stack's config: switch over to a configured member first (`npm run pg -- switchover pg-test --candidate pg-test-1`).");
   expect(m.text).not.toContain("undefined");
 });
@@ -46,15 +55,15 @@ describe("leaderOf asks the members' Patroni over TLS", () => {
   const at = (port: number) => ({ ...clusters[0], ports: { ...clusters[0].ports, patroni: port }, instances: clusters[0].instances.map((i) => ({ ...i, ip: "127.0.0.1" })) });
 
   test.each(["leader", "standby_leader"])("a leader named %s in /cluster", async (role) => {
-    const api = await fakePatroni(cert, () => ({ members: [{ name: "pg-test-2", role, state: "running" }] }));
+    const api = await fakePatroni(cert, () => ({ members: [{ name: "pg-test-2", role, state: "running" }, { name: "pg-test-1", role: "replica", state: "stopped" }] }));
     try {
-      expect(await leaderOf(at(api.port), cert.pem)).toBe("pg-test-2");
+      expect(await leaderOf(at(api.port), cert.pem)).toEqual({ leader: "pg-test-2", states: { "pg-test-2": "running", "pg-test-1": "stopped" } });
     } finally {
       await api.close();
     }
   });
 
   test("nobody answers: no leader to compare with", async () => {
-    expect(await leaderOf(at(9), cert.pem, 500)).toBeUndefined();
+    expect(await leaderOf(at(9), cert.pem, 500)).toEqual({ leader: undefined, states: {} });
   });
 });
