@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stepName } from "../../config/stepCatalogue";
 import { patroniList, psql, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { E2E_PASSPHRASE, plan, setInventory, tryUp, up } from "./helpers/engine";
 import { describeIfRoot, REPO_ROOT, sshRun } from "./helpers/sandbox";
@@ -62,6 +63,7 @@ describeIfRoot("interruptions", () => {
     d.inventory.clusters["pg-test"].hosts["10.10.10.13"] = { pg_seq: 3, pg_role: "offline" };
     await setInventory(d.stack, d.inventory);
 
+    const newPrepare = stepName("pg-test-3", "prepare");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pigsty-killed-"));
     const eventLog = path.join(dir, "events.jsonl");
     const cliLog = fs.openSync(path.join(dir, "cli.log"), "w");
@@ -75,15 +77,15 @@ describeIfRoot("interruptions", () => {
     // Killed a few seconds after the new member's first step started on its host.
     let inFlight = false;
     for (let i = 0; i < 600 && !inFlight && child.exitCode === null; i++) {
-      inFlight = fs.existsSync(eventLog) && fs.readFileSync(eventLog, "utf8").split("\n").some((l) => l.includes('"resourcePreEvent"') && l.includes("pg-test-3-prepare") && !l.includes('"planning":true'));
+      inFlight = fs.existsSync(eventLog) && fs.readFileSync(eventLog, "utf8").split("\n").some((l) => l.includes('"resourcePreEvent"') && l.includes(`::${newPrepare}"`) && !l.includes('"planning":true'));
       if (!inFlight) await sleep(500);
     }
-    if (!inFlight) throw new Error(`pg-test-3-prepare never started (CLI exit ${child.exitCode}):\n${fs.readFileSync(path.join(dir, "cli.log"), "utf8").slice(-2000)}`);
+    if (!inFlight) throw new Error(`${newPrepare} never started (CLI exit ${child.exitCode}):\n${fs.readFileSync(path.join(dir, "cli.log"), "utf8").slice(-2000)}`);
     await sleep(5000);
     expect(child.exitCode).toBeNull();
     child.kill("SIGKILL");
     await exited;
-    log("pulumi up killed with SIGKILL while pg-test-3-prepare ran");
+    log(`pulumi up killed with SIGKILL while ${newPrepare} ran`);
 
     // The README's recovery: cancel if locked, up again, clear pending creates if still warned.
     const locked = await tryUp(d.stack);
