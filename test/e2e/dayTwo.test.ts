@@ -4,7 +4,8 @@ import { leaderOf } from "../../components/drift";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { repoRoot } from "../program/harness";
-import { curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
+import { duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
@@ -69,6 +70,9 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     }
     await everyRowEverywhere(["10.10.10.14"]);
     expect((await psql("10.10.10.14", 5434, "SELECT 1")).trim()).toBe("1");
+    // Prometheus scrapes the new member's exporters and HAProxy, and every other target is still up.
+    const exporters = ["9100", "9630", "9101"].map((port) => `10.10.10.14:${port}`);
+    await waitTargets((ts) => [...allUp(ts), ...exporters.filter((a) => !ts.some((t) => t.scrapeUrl.includes(a))).map((a) => `${a} not scraped`)]);
   }, 600_000);
 
   it("an HBA rule (S6) reaches every member without restarting Postgres", async () => {
@@ -124,7 +128,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(await sshOk("pg-test-1", "sudo cmp -s /etc/pgbouncer/pgb_hba.conf /etc/pgbouncer/hba/replica.conf && echo same")).toBe("same");
     // The program asks Patroni who leads and compares with pg_role; the engine's preview carries the warning.
     const model = loadInventory(rawInventory({ inventory: inv(), sandbox: ".sandbox/hosts.json", baseDir: repoRoot })).model;
-    expect(await leaderOf(model.clusters[0], await output<string>(d.stack, "tlsCa"))).toBe(leader.Member);
+    expect((await leaderOf(model.clusters[0], await output<string>(d.stack, "tlsCa"))).leader).toBe(leader.Member);
     const warnings: string[] = [];
     await d.stack.preview({ onEvent: (e) => e.diagnosticEvent && warnings.push(e.diagnosticEvent.message) });
     expect(warnings.join("")).toContain(`Patroni's leader is ${leader.Member}, but config names pg-test-1 as primary (a failover happened)`);
@@ -179,9 +183,14 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   }, 900_000);
 
   it("a parameter that needs a restart (S3) goes through Patroni and restarts members one by one", async () => {
-    const planned = await step("parameter", (i) => {
-      i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
+    let planned: ChangeSet = {};
+    const w = await duringWrites("s3-restart", async () => {
+      planned = await step("parameter", (i) => {
+        i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
+      });
     });
+    log(`rolling restart (S3): writes unavailable ${w.outage.toFixed(1)} s (longest gap), ${w.acked.length} acknowledged, ${w.failed} refused`);
+    await expectAllKept(w, "s3-restart");
     expect(ran(planned)).toContain(stepName("pg-test", "patroni-config"));
     for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "SHOW max_connections")).toBe("350");
     const ms = await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]), 120, "pg-test-2");
@@ -244,6 +253,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(await isActive("pg-test-4", "pgbouncer")).toBe(false);
     await expect(psql("10.10.10.14", 5433, "SELECT 1")).rejects.toThrow();
     expect(await sshOk("meta", "ls /etc/prometheus/targets/pgsql")).not.toContain("pg-test-4");
+    await waitTargets((ts) => [...allUp(ts), ...ts.filter((t) => t.scrapeUrl.includes("10.10.10.14:")).map((t) => `${t.scrapeUrl} still scraped`)]);
     expect(await sshOk("pg-test-1", "sudo grep -c 'pg-test-4' /etc/haproxy/haproxy.cfg || true")).toBe("0");
     await waitMembers((ms) => ms.length === 3 && !ms.some((m) => m.Member === "pg-test-4"), 60, "pg-test-2");
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
@@ -322,9 +332,14 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   it("new DCS servers (S12): the cluster moves leader first in maintenance mode, without a failover", async () => {
     const leader = await leaderName();
     const timeline = (await patroniList(leader)).find((m) => m.Role === "Leader")?.TL;
-    const planned = await step("dcs-move", (i) => {
-      i.dcs.servers = { "etcd-2": "10.10.10.14" };
+    let planned: ChangeSet = {};
+    const w = await duringWrites("s12-dcs", async () => {
+      planned = await step("dcs-move", (i) => {
+        i.dcs.servers = { "etcd-2": "10.10.10.14" };
+      });
     });
+    log(`DCS move (S12): writes unavailable ${w.outage.toFixed(1)} s (longest gap), ${w.acked.length} acknowledged, ${w.failed} refused`);
+    await expectAllKept(w, "s12-dcs");
     expect(ran(planned)).toEqual(
       // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.
       [stepName("etcd-2", "etcd"), "etcd-2-etcd-certificate", stepName("etcd-2", "prepare"), stepName("meta", "monitoring"), stepName("pg-test-1", "config"), stepName("pg-test-1", "guard"), stepName("pg-test-2", "config"), stepName("pg-test-2", "guard"), stepName("pg-test-3", "config"), stepName("pg-test-3", "guard"), stepName("pg-test", "dcs"), stepName("pg-test", "patroni-config"), stepName("pigsty", "dcs-auth")],

@@ -62,3 +62,30 @@ export async function writeRow(token: string, via = "10.10.10.11"): Promise<void
 }
 
 export const isActive = async (node: string, unit: string) => (await sshRun(node, `systemctl is-active ${unit}`)).stdout.trim() === "active";
+
+export interface ScrapeTarget {
+  scrapeUrl: string;
+  health: string;
+}
+
+/** Prometheus's active targets on the infra node (empty when it does not answer). */
+export async function prometheusTargets(): Promise<ScrapeTarget[]> {
+  const r = await sshRun("meta", "curl -fsS http://127.0.0.1:9090/api/v1/targets");
+  return r.code === 0 ? (JSON.parse(r.stdout).data.activeTargets as ScrapeTarget[]) : [];
+}
+
+/** Polls Prometheus until `problems` finds none in its targets (each problem a line); fails with the last ones. */
+export async function waitTargets(problems: (targets: ScrapeTarget[]) => string[], seconds = 120): Promise<ScrapeTarget[]> {
+  let last: string[] = ["(not asked yet)"];
+  let targets: ScrapeTarget[] = [];
+  for (let i = 0; i < seconds / 3; i++) {
+    targets = await prometheusTargets();
+    last = targets.length === 0 ? ["(no targets)"] : problems(targets);
+    if (last.length === 0) return targets;
+    await sleep(3000);
+  }
+  throw new Error(`Prometheus targets never reached the expected state: ${last.join("; ")}`);
+}
+
+/** Every target is up. */
+export const allUp = (targets: ScrapeTarget[]) => targets.filter((t) => t.health !== "up").map((t) => `${t.scrapeUrl} ${t.health}`);
