@@ -51,6 +51,8 @@ function isForeign(key: string): boolean {
   return FOREIGN_KEYS.has(key) || FOREIGN_PREFIXES.some((p) => key.startsWith(p));
 }
 
+const INERT_WITHOUT_VIP = ["vip_address", "vip_cidrmask", "vip_interface"];
+
 /** Keeps our cluster vars (renaming Pigsty v1 names), drops foreign ones. */
 function clusterVars(vars: Dict): Dict {
   const out: Dict = {};
@@ -60,6 +62,8 @@ function clusterVars(vars: Dict): Dict {
       out[name] = value;
     } else if (!isForeign(k)) out[k] = v;
   }
+  // Pigsty reads its VIP settings only with vip_mode l2 (which is refused here): otherwise they are inert, so dropped.
+  if (out.vip_mode !== "l2") for (const k of INERT_WITHOUT_VIP) delete out[k];
   return out;
 }
 

@@ -27,9 +27,6 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
       ),
     );
   }
-  if (v.vip_address !== undefined && !isIpv4(v.vip_address)) {
-    problems.push(error(at("vip_address"), `${JSON.stringify(v.vip_address)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.3.`));
-  }
   const p = v.patroni;
   if (p.loop_wait + 2 * p.retry_timeout > p.ttl) {
     // Patroni's rule: a leader that retries its DCS for retry_timeout, twice, within one loop must still hold the key.

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
-import { accountName, encodingName, gucRecord, localeName, matching, passwordText, safePath } from "./safeValues";
+import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
 import { port, strictObject } from "./schemaKit";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
@@ -15,6 +15,10 @@ export const UNSUPPORTED_PGBOUNCER_EXPORTER =
   "is not supported: no pgbouncer exporter is installed, because Debian 12's prometheus-pgbouncer-exporter (1.7) exits at start against its pgbouncer 1.18 " +
   "(it asks SHOW STATS for total_requests, a column pgbouncer 1.8 renamed) and no other pgbouncer exporter is packaged. " +
   "Remove pgbouncer_exporter_port; the monitor user can read pgbouncer's counters with SHOW STATS and SHOW POOLS on its admin console (database pgbouncer).";
+
+/** Pigsty's VIP settings take effect only with vip_mode l2, which is refused (config/validateCluster.ts). */
+export const NO_VIP =
+  "has no effect: a VIP needs vip_mode: l2, which is not supported (see vip_mode). Remove it; clients reach the primary through HAProxy on any member (the primary service, port 5433).";
 
 /** A key this program does not support: absent is fine, any value is a problem that says why. */
 const unsupported = (message: string) =>
@@ -132,12 +136,10 @@ export const ClusterVarsSchema = strictObject({
   patroni_watchdog_mode: z.enum(["off", "automatic", "required"]).default("automatic"),
   /** L2 VIP bound to the primary by vip-manager: none or l2. Default none. */
   vip_mode: z.enum(["none", "l2"]).default("none"),
-  /** VIP address (required with vip_mode l2). */
-  vip_address: z.string().optional(),
-  /** VIP netmask bits. Default 24. */
-  vip_cidrmask: z.number().int().min(1).max(32).default(24),
-  /** Interface carrying the VIP. Default eth0. */
-  vip_interface: matching(/^[A-Za-z0-9_.:-]{1,15}$/, "a network interface name", "Use the name ip link shows, e.g. eth0").default("eth0"),
+  /** Not supported without vip_mode l2 (refused): setting any is a problem (see NO_VIP). */
+  vip_address: unsupported(NO_VIP),
+  vip_cidrmask: unsupported(NO_VIP),
+  vip_interface: unsupported(NO_VIP),
   /** Maintenance mode: Patroni paused, no automatic failover or replica bootstrap. Default false. */
   pg_maintenance: z.boolean().default(false),
   /** On removal, also delete the data directory. Default false. */
