@@ -1,5 +1,7 @@
 // Text tables for the operator tool, in the spirit of `patronictl list`.
 
+import { isLeaderRole } from "../patroni/roles";
+
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === undefined ? "" : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
@@ -30,7 +32,7 @@ export function membersTable(cluster: string, members: MemberRow[]): string {
     ROLE_NAMES[m.role] ?? "Replica",
     m.state,
     m.timeline,
-    m.role === "leader" ? "" : typeof m.lag === "number" ? Math.round(m.lag / 1048576) : "unknown",
+    isLeaderRole(m.role) ? "" : typeof m.lag === "number" ? Math.round(m.lag / 1048576) : "unknown",
     m.pendingRestart ? "*" : "",
     Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
   ]);
