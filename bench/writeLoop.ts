@@ -38,6 +38,8 @@ export function writeLoopScript(o: WriteLoopOptions): string {
 
 export interface WriteLoopResult {
   acked: number;
+  /** The row numbers (`$i`) of the acknowledged writes: each must be in the table afterwards. */
+  ackedRows: number[];
   failed: number;
   /**
    * Longest time without an acknowledged write: between the starts of two acknowledged writes in a row, and from
@@ -54,7 +56,7 @@ export function readWriteLoop(output: string): WriteLoopResult {
     .split("\n")
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => ["ok", "fail", "end"].includes(f[0]) && f.length >= 2);
-  const writes = lines.filter((f) => f[0] !== "end").map((f) => ({ ok: f[0] === "ok", at: Number(f[2]) }));
+  const writes = lines.filter((f) => f[0] !== "end").map((f) => ({ ok: f[0] === "ok", row: Number(f[1]), at: Number(f[2]) }));
   if (writes.length === 0) throw new Error("the write loop made no write: is psql installed on the member, and did the loop start?");
   const first = writes[0].at;
   const end = Number(lines.find((f) => f[0] === "end")?.[1] ?? writes[writes.length - 1].at);
@@ -62,5 +64,6 @@ export function readWriteLoop(output: string): WriteLoopResult {
   const marks = [...(writes[0].ok ? [] : [first]), ...acked, ...(writes[writes.length - 1].ok ? [] : [end])];
   let longest = marks.length < 2 ? end - first : 0;
   for (let k = 1; k < marks.length; k++) longest = Math.max(longest, marks[k] - marks[k - 1]);
-  return { acked: acked.length, failed: writes.length - acked.length, longestGapSeconds: longest, windowSeconds: end - first };
+  const ackedRows = writes.filter((w) => w.ok).map((w) => w.row);
+  return { acked: acked.length, ackedRows, failed: writes.length - acked.length, longestGapSeconds: longest, windowSeconds: end - first };
 }

@@ -57,6 +57,9 @@ export function renderPgbouncerIni(cluster: ClusterModel, instance: InstanceMode
     "default_pool_size = 64",
     "max_db_connections = 100",
     "server_reset_query = DISCARD ALL",
+    // After a failed server login (Postgres restarting, e.g. for a parameter), pgbouncer refuses every new client
+    // for this long before it tries again: its default 15 s outlasted the restart itself (e2e, S3 under writes).
+    "server_login_retry = 1",
     "ignore_startup_parameters = extra_float_digits",
     "",
   ];

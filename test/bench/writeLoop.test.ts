@@ -6,6 +6,7 @@ describe("the switchover's write loop", () => {
   it("reports the longest gap between acknowledged writes", () => {
     const r = readWriteLoop(loop(["ok 1 100.00", "ok 2 100.05", "fail 3 100.10", "fail 4 103.20", "ok 5 104.60", "ok 6 104.65", "end 104.70"]));
     expect(r.acked).toBe(4);
+    expect(r.ackedRows).toEqual([1, 2, 5, 6]);
     expect(r.failed).toBe(2);
     expect(r.longestGapSeconds).toBeCloseTo(4.55);
     expect(r.windowSeconds).toBeCloseTo(4.7);
@@ -17,7 +18,7 @@ describe("the switchover's write loop", () => {
   });
 
   it("is the whole window when nothing was acknowledged", () => {
-    expect(readWriteLoop(loop(["fail 1 10", "fail 2 14", "end 20"]))).toEqual({ acked: 0, failed: 2, longestGapSeconds: 10, windowSeconds: 10 });
+    expect(readWriteLoop(loop(["fail 1 10", "fail 2 14", "end 20"]))).toEqual({ acked: 0, ackedRows: [], failed: 2, longestGapSeconds: 10, windowSeconds: 10 });
   });
 
   it("ignores other lines and refuses an output without writes", () => {

@@ -5,7 +5,7 @@ import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { repoRoot } from "../program/harness";
 import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
-import { duringWrites, expectAllKept } from "./helpers/writes";
+import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
@@ -189,7 +189,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
         i.clusters["pg-test"].vars.pg_parameters = { max_connections: 350 };
       });
     });
-    log(`rolling restart (S3): writes unavailable ${w.outage.toFixed(1)} s (longest gap), ${w.acked.length} acknowledged, ${w.failed} refused`);
+    log(describeLoop("rolling restart (S3)", w));
     await expectAllKept(w, "s3-restart");
     expect(ran(planned)).toContain(stepName("pg-test", "patroni-config"));
     for (const n of ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "SHOW max_connections")).toBe("350");
@@ -338,7 +338,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
         i.dcs.servers = { "etcd-2": "10.10.10.14" };
       });
     });
-    log(`DCS move (S12): writes unavailable ${w.outage.toFixed(1)} s (longest gap), ${w.acked.length} acknowledged, ${w.failed} refused`);
+    log(describeLoop("DCS move (S12)", w));
     await expectAllKept(w, "s12-dcs");
     expect(ran(planned)).toEqual(
       // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.

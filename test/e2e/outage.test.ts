@@ -2,7 +2,7 @@
 // leader is killed hard, measured with a bounded write loop on the sandbox. The figures are printed, not asserted
 // (shared machines are noisy); what is asserted is that no acknowledged write is lost.
 import { settled, waitMembers } from "./helpers/cluster";
-import { duringWrites, expectAllKept } from "./helpers/writes";
+import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshOk } from "./helpers/sandbox";
 
@@ -24,7 +24,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
         i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
       });
     }, { afterSeconds: 10 });
-    log(`switchover by config: writes unavailable ${r.outage.toFixed(1)} s (longest gap), ${r.acked.length} acknowledged, ${r.failed} refused`);
+    log(describeLoop("switchover by config", r));
     await expectAllKept(r, "switchover");
   }, 600_000);
 
@@ -34,7 +34,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
       // so the member stays down like a crashed host and its leader key has to expire.
       await sshOk("pg-test-2", "sudo systemctl kill -s KILL patroni && sudo systemctl stop patroni");
     }, { afterSeconds: 70 });
-    log(`leader killed hard: writes unavailable ${r.outage.toFixed(1)} s (longest gap), ${r.acked.length} acknowledged, ${r.failed} refused`);
+    log(describeLoop("leader killed hard", r));
     await expectAllKept(r, "killed");
     const ms = await waitMembers((m) => m.some((x) => x.Role === "Leader" && x.Member !== "pg-test-2"), 120, "pg-test-1");
     expect(ms.find((x) => x.Role === "Leader")?.Member).toBe("pg-test-1");
