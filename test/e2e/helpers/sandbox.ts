@@ -165,9 +165,10 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
 
 /**
  * Forgets pg-test's state on the infra node: the whole DCS (a previous stack enabled etcd's client auth with
- * its own root password, which a fresh stack does not know, and refuses to take over) and the record of which
- * DCS the cluster lives on. The etcd member step of the next `up` starts a new DCS.
+ * its own root password, which a fresh stack does not know, and refuses to take over), the record of which
+ * DCS the cluster lives on, and Prometheus's targets (a previous stack that stopped half-way leaves its members'
+ * targets, which would be down). The etcd member step of the next `up` starts a new DCS.
  */
 export async function forgetClusterState(): Promise<void> {
-  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test");
+  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test; sudo rm -f /etc/prometheus/targets/pgsql/*.json");
 }
