@@ -1,5 +1,12 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { changeCounts, commandRuns, commandsStarted, parseEventLog, serialWorkByHost, slowestHost, type TimedEvent } from "../../bench/engineEvents";
+import { stepName } from "../../config/stepCatalogue";
+
+const P1 = stepName("pg-test-1", "prepare");
+const P2 = stepName("pg-test-2", "prepare");
+const P3 = stepName("pg-test-3", "prepare");
+const ROLES = stepName("pg-test", "roles");
+const C2 = stepName("pg-test-2", "config");
 
 const urn = (type: string, name: string) => `urn:pulumi:bench::pigsty::pigsty:pg:Cluster$${type}::${name}`;
 const CMD = "command:remote:Command";
@@ -15,33 +22,33 @@ const outputs = (type: string, name: string, op: string, at: number): TimedEvent
 
 describe("the engine's event log", () => {
   const events = [
-    pre(CMD, "pg-test-1-prepare", "create", 0, true), // the preview's announcement, not a run
-    pre(CMD, "pg-test-1-prepare", "create", 1_000),
-    pre(CMD, "pg-test-2-prepare", "create", 1_500),
+    pre(CMD, P1, "create", 0, true), // the preview's announcement, not a run
+    pre(CMD, P1, "create", 1_000),
+    pre(CMD, P2, "create", 1_500),
     pre("random:index/randomPassword:RandomPassword", "pw", "create", 1_600),
     outputs("random:index/randomPassword:RandomPassword", "pw", "create", 1_700),
-    outputs(CMD, "pg-test-2-prepare", "create", 9_500),
-    outputs(CMD, "pg-test-1-prepare", "create", 11_000),
-    pre(CMD, "pg-test-roles", "update", 12_000),
-    outputs(CMD, "pg-test-roles", "update", 14_500),
-    pre(CMD, "pg-test-3-prepare", "same", 12_000),
-    outputs(CMD, "pg-test-3-prepare", "same", 12_000),
+    outputs(CMD, P2, "create", 9_500),
+    outputs(CMD, P1, "create", 11_000),
+    pre(CMD, ROLES, "update", 12_000),
+    outputs(CMD, ROLES, "update", 14_500),
+    pre(CMD, P3, "same", 12_000),
+    outputs(CMD, P3, "same", 12_000),
     pre("pigsty:pg:Instance", "pg-test-1", "update", 12_000),
     outputs("pigsty:pg:Instance", "pg-test-1", "update", 12_000),
-    pre(CMD, "pg-test-2-config", "create", 13_000), // failed: started, never finished
+    pre(CMD, C2, "create", 13_000), // failed: started, never finished
   ];
-  const hosts = { "pg-test-1-prepare": "10.10.10.11", "pg-test-2-prepare": "10.10.10.12", "pg-test-roles": "10.10.10.11" };
+  const hosts = { [P1]: "10.10.10.11", [P2]: "10.10.10.12", [ROLES]: "10.10.10.11" };
 
   it("times each remote command that ran from its step's start to its outputs, skipping unchanged ones", () => {
     expect(commandRuns(events)).toEqual([
-      { name: "pg-test-2-prepare", op: "create", seconds: 8 },
-      { name: "pg-test-1-prepare", op: "create", seconds: 10 },
-      { name: "pg-test-roles", op: "update", seconds: 2.5 },
+      { name: P2, op: "create", seconds: 8 },
+      { name: P1, op: "create", seconds: 10 },
+      { name: ROLES, op: "update", seconds: 2.5 },
     ]);
   });
 
   it("counts the commands whose steps started, the preview's announcements not included", () => {
-    expect(commandsStarted(events)).toEqual(["pg-test-1-prepare", "pg-test-2-prepare", "pg-test-roles", "pg-test-2-config"]);
+    expect(commandsStarted(events)).toEqual([P1, P2, ROLES, C2]);
     expect(commandsStarted([pre(CMD, "a", "same", 0), pre(CMD, "b", "create", 0, true)])).toEqual([]);
   });
 

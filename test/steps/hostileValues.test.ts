@@ -1,6 +1,7 @@
 // Every host step rendered from an inventory full of hostile values that validation still accepts:
 // each script parses (bash -n), reaches bash verbatim through its wrapper, and holds those values
 // only where bash cannot act on them (single quotes, quoted here-documents, one-line comments).
+import { stepName } from "../../config/stepCatalogue";
 import { spawnSync } from "node:child_process";
 import { loadInventory } from "../../config/load";
 import type { Model } from "../../config/model";
@@ -27,25 +28,25 @@ function allSteps(model: Model): Record<string, HostStep> {
     "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, nodeSteps.DCS_PACKAGES, false),
     "infra-monitoring": infraSteps.monitoringStep(model),
   };
-  for (const m of model.dcs.members) out[`${m.name}-etcd`] = infraSteps.etcdStep(model, m.name);
+  for (const m of model.dcs.members) out[stepName(m.name, "etcd")] = infraSteps.etcdStep(model, m.name);
   out["dcs-auth"] = infraSteps.etcdAuthStep(model);
   for (const c of model.clusters) {
-    out[`${c.name}-dcs`] = infraSteps.dcsStateStep(model, c);
-    out[`${c.name}-roles`] = clusterSteps.rolesStep(c);
-    out[`${c.name}-databases`] = clusterSteps.databasesStep(c);
-    out[`${c.name}-patroni-config`] = patroniApiSteps.dynamicConfigStep(model, c);
-    out[`${c.name}-leader`] = patroniApiSteps.intendedLeaderStep(c);
+    out[stepName(c.name, "dcs")] = infraSteps.dcsStateStep(model, c);
+    out[stepName(c.name, "roles")] = clusterSteps.rolesStep(c);
+    out[stepName(c.name, "databases")] = clusterSteps.databasesStep(c);
+    out[stepName(c.name, "patroni-config")] = patroniApiSteps.dynamicConfigStep(model, c);
+    out[stepName(c.name, "leader")] = patroniApiSteps.intendedLeaderStep(c);
     for (const i of c.instances) {
-      out[`${i.name}-prepare`] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
-      out[`${i.name}-guard`] = postgresSteps.guardStep(model, c, i);
-      out[`${i.name}-tls`] = tlsSteps.patroniTlsStep(c, i);
-      out[`${i.name}-config`] = postgresSteps.configStep(model, c, i);
-      out[`${i.name}-patroni`] = postgresSteps.patroniStep(c, i, 300);
-      out[`${i.name}-pgbouncer`] = pgbouncerSteps.pgbouncerStep(model, c, i);
-      out[`${i.name}-haproxy`] = haproxySteps.haproxyStep(model, c, i);
-      out[`${i.name}-exporters`] = exporterSteps.exportersStep(model, c, i);
+      out[stepName(i.name, "prepare")] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
+      out[stepName(i.name, "guard")] = postgresSteps.guardStep(model, c, i);
+      out[stepName(i.name, "tls")] = tlsSteps.patroniTlsStep(c, i);
+      out[stepName(i.name, "config")] = postgresSteps.configStep(model, c, i);
+      out[stepName(i.name, "patroni")] = postgresSteps.patroniStep(c, i, 300);
+      out[stepName(i.name, "pgbouncer")] = pgbouncerSteps.pgbouncerStep(model, c, i);
+      out[stepName(i.name, "haproxy")] = haproxySteps.haproxyStep(model, c, i);
+      out[stepName(i.name, "exporters")] = exporterSteps.exportersStep(model, c, i);
       const target = model.scrapeTargets.find((t) => t.instance === i.name)!;
-      out[`${i.name}-register`] = infraSteps.registerStep(model, target, (actions) => resetBlock(i, "register", actions));
+      out[stepName(i.name, "register")] = infraSteps.registerStep(model, target, (actions) => resetBlock(i, "register", actions));
     }
   }
   return out;
