@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
+import { inBatches, PREVIEW_BATCH, registered } from "./components/previewBatches";
 import { deployedDcs, deployedMembers } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
@@ -11,10 +12,11 @@ import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
 
-// Pulumi's SDK captures a stack trace for every promise and resource it makes, and ts-node maps each frame through
-// the source maps: at fleet size that was half of the program's time (bench: 30 x 3 under mocks, 12 s -> 6 s).
-// Three frames still point at the line that failed.
-Error.stackTraceLimit = 3;
+// Pulumi's SDK captures a stack trace for every promise it makes, and ts-node maps each frame through the source
+// maps. Preview of 100 x 3: 53.6 s with 3 frames, 41.5 s with none (10 frames were slower still). Inventory
+// problems are RunErrors, which print without a stack anyway.
+// PIGSTY_STACK_FRAMES=20 brings traces back when debugging the program itself.
+Error.stackTraceLimit = Number(process.env.PIGSTY_STACK_FRAMES ?? 0);
 
 const config = new pulumi.Config("pigsty");
 const baseDir = __dirname;
@@ -60,23 +62,29 @@ void deployedDcs().then((before) => {
 // The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs); keys are secrets in state.
 const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
 const infra = new InfraNode("meta", { model, access, tls: pki.secrets });
-const clusters = model.clusters.map(
-  (c) =>
-    new PgCluster(c.name, {
-      model,
-      cluster: c,
-      secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
-      access,
-      dcsReady: infra.dcsReady,
-      stackSecrets: infra.secrets,
-      deployed: deployedMembers(c.name),
-      monitoringReady: [infra.monitoring],
-    }),
+const buildCluster = (c: (typeof model.clusters)[number]) =>
+  new PgCluster(c.name, {
+    model,
+    cluster: c,
+    secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
+    access,
+    dcsReady: infra.dcsReady,
+    stackSecrets: infra.secrets,
+    deployed: deployedMembers(c.name),
+    monitoringReady: [infra.monitoring],
+  });
+const built = inBatches(
+  model.clusters,
+  pulumi.runtime.isDryRun() ? PREVIEW_BATCH : model.clusters.length,
+  buildCluster,
+  (batch) => registered(batch.flatMap((c) => c.steps)),
 );
+/** Each cluster's outputs by cluster name, once every cluster is built. */
+const byCluster = <T>(pick: (c: PgCluster) => T) => built.then((cs) => Object.fromEntries(cs.map((c, i) => [model.clusters[i].name, pick(c)])));
 
 export const prometheusUrl = infra.prometheusUrl;
 export const frontPageUrl = infra.frontPageUrl;
-export const services = Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.endpoints]));
+export const services = byCluster((c) => c.endpoints);
 export const instances = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, { cluster: c.name, ip: i.ip, role: i.role }])),
 );
@@ -84,7 +92,7 @@ export const haproxyAdminPages = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, `http://${i.ip}:${c.ports.haproxyAdmin}/`])),
 );
 /** Business users' passwords, secret: `pulumi stack output passwords --show-secrets`. */
-export const passwords = pulumi.secret(Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, c.userPasswords])));
+export const passwords = pulumi.secret(byCluster((c) => c.userPasswords));
 // Preview only: each cluster's configured primary against Patroni's actual leader, said as info or warning.
 // Not an output: its value would differ between preview and up, so every preview would show a change.
 // The CA is known in a preview once it exists; before that no cluster runs, so there is nothing to compare.
@@ -92,6 +100,4 @@ pki.caCert.apply((ca) => reportDrift(model.clusters, (c) => leaderOf(c, ca)));
 /** The stack's CA certificate (public): `curl --cacert` for etcd and Patroni's REST API. */
 export const tlsCa = pki.caCert;
 /** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, and the CA; secret. */
-export const operatorAccess = pulumi.secret(
-  Object.fromEntries(clusters.map((c, i) => [model.clusters[i].name, pulumi.all([c.operatorAccess, pki.caCert]).apply(([a, ca]) => ({ ...(a as object), ca }))])),
-);
+export const operatorAccess = pulumi.secret(byCluster((c) => pulumi.all([c.operatorAccess, pki.caCert]).apply(([a, ca]) => ({ ...(a as object), ca }))));

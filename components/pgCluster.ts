@@ -31,6 +31,8 @@ export interface PgClusterArgs {
 
 export class PgCluster extends pulumi.ComponentResource {
   readonly instances: PgInstance[];
+  /** Every remote step of the cluster and of its instances. */
+  readonly steps: pulumi.Resource[];
   /** Service name -> `ip:port` on every member (any member's HAProxy routes to the right one). */
   readonly endpoints: Record<string, string[]>;
   /** Patroni REST API and HAProxy admin credentials (secret), for the operator tool (operator/). */
@@ -52,9 +54,11 @@ export class PgCluster extends pulumi.ComponentResource {
     const anchorAccess = args.access(cluster.instances[0].ip);
     // Each step waits for what the catalogue says (config/stepCatalogue.ts), filled in as the steps are made.
     const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady };
+    const clusterSteps: pulumi.Resource[] = [];
     const on = (key: ClusterStep, access: HostAccess, step: HostStep) => {
       const c = hostCommand(stepName(name, key), access, step, secrets, { parent: this, dependsOn: waitsFor(key, CLUSTER_STEPS[key], made) });
       made[key] = [c];
+      clusterSteps.push(c);
       return c;
     };
     // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
@@ -87,6 +91,7 @@ export class PgCluster extends pulumi.ComponentResource {
     leaderStepMade(on("leader", anchorAccess, intendedLeaderStep(cluster)));
     on("roles", anchorAccess, rolesStep(cluster));
     on("databases", anchorAccess, databasesStep(cluster));
+    this.steps = [...clusterSteps, ...this.instances.flatMap((i) => i.steps)];
 
     const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };
     const admin = cluster.haproxyAdmin.authEnabled ? { user: cluster.haproxyAdmin.username, password: secrets[slot.haproxyAdmin(cluster.name)] } : undefined;

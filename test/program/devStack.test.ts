@@ -152,7 +152,7 @@ describe("the program under mocks", () => {
 
   it("exports the four service endpoints on every member", async () => {
     const { exports } = await runProgram(config);
-    const services = exports.services["pg-test"];
+    const services = (await exports.services)["pg-test"];
     expect(services.primary).toEqual(["10.10.10.11:5433", "10.10.10.12:5433", "10.10.10.13:5433"]);
     expect(Object.keys(services).sort()).toEqual(["default", "offline", "primary", "replica"]);
   });

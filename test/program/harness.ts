@@ -104,6 +104,7 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
  */
 export async function runIsolated(
   config: Record<string, unknown>,
+  { preview = false }: { preview?: boolean } = {},
 ): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; urns: string[]; error?: Error }> {
   const registered: Registered[] = [];
   const urns: string[] = [];
@@ -133,6 +134,7 @@ export async function runIsolated(
       },
       "pigsty",
       "dev",
+      preview,
     );
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     recordUrns(require("@pulumi/pulumi/runtime/settings").getMonitor(), urns);
