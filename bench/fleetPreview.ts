@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { programUnderMocks } from "./mocks";
 import { sandboxBench, sandboxLines, sandboxSkipReason, type SandboxFigures } from "./sandbox";
+import { previewTargets, sandboxTargets, type PreviewRow } from "./targets";
 
 const repo = resolve(__dirname, "..");
 const pulumi = join(repo, ".toolchain", "bin", "pulumi");
@@ -125,7 +126,10 @@ async function projectStack(name: string, config: Record<string, string>): Promi
   };
 }
 
-/** The floor: a throw-away program of `count` constant local commands (the same provider as ours). */
+/**
+ * The floor: a throw-away program of `count` constant local commands (the same provider as ours), previewed the same
+ * way: the same CLI and home, and the same SDK setting our index.ts makes (no stack trace per promise).
+ */
 async function floorProgram(count: number): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-floor-"));
   writeFileSync(join(dir, "Pulumi.yaml"), "name: pigsty-floor\nruntime: nodejs\n");
@@ -133,7 +137,8 @@ async function floorProgram(count: number): Promise<{ dir: string; remove: () =>
   symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
   writeFileSync(
     join(dir, "index.js"),
-    `const command = require("@pulumi/command");\nfor (let i = 0; i < ${count}; i++) new command.local.Command("c" + i, { create: "true" });\n`,
+    "Error.stackTraceLimit = 0;\n" +
+      `const command = require("@pulumi/command");\nfor (let i = 0; i < ${count}; i++) new command.local.Command("c" + i, { create: "true" });\n`,
   );
   await run(["stack", "init", "floor", "--non-interactive"], dir);
   return {
@@ -150,7 +155,7 @@ async function main() {
   const keyDir = mkdtempSync(join(tmpdir(), "pigsty-bench-key-"));
   const keyPath = join(keyDir, "not-a-key");
   writeFileSync(keyPath, "bench: never used to connect\n", { mode: 0o600 });
-  const rows: Record<string, unknown>[] = [];
+  const rows: (PreviewRow & Record<string, unknown>)[] = [];
   for (const n of sizes) {
     const stack = `bench-${n}`;
     const config = { "pigsty:inventory": JSON.stringify(inventory(n, keyPath)) };
@@ -163,14 +168,14 @@ async function main() {
         const base = await preview(floor.dir, "floor");
         const row = {
           clusters: n, instances: 3 * n, resources: ours.resources, seconds: ours.seconds, cliMb: ours.cliMb, programMb: ours.programMb,
-          floorSeconds: base.seconds, floorCliMb: base.cliMb, ratio: ours.seconds / base.seconds,
+          floorSeconds: base.seconds, floorCliMb: base.cliMb, floorProgramMb: base.programMb, ratio: ours.seconds / base.seconds,
           mocksSeconds: mocks.seconds, mocksMb: mocks.peakMb, mocksShare: mocks.seconds / ours.seconds,
         };
         rows.push(row);
         console.log(
           `${String(n).padStart(4)} x 3  ${String(ours.resources).padStart(6)} resources  ours ${ours.seconds.toFixed(1).padStart(6)} s  ` +
             `CLI ${ours.cliMb.toFixed(0).padStart(5)} MB  program ${ours.programMb.toFixed(0).padStart(5)} MB  ` +
-            `floor ${base.seconds.toFixed(1).padStart(6)} s (CLI ${base.cliMb.toFixed(0)} MB)  ratio ${row.ratio.toFixed(2)}  ` +
+            `floor ${base.seconds.toFixed(1).padStart(6)} s (CLI ${base.cliMb.toFixed(0)} MB, program ${base.programMb.toFixed(0)} MB)  ratio ${row.ratio.toFixed(2)}  ` +
             `program alone (mocks) ${mocks.seconds.toFixed(1).padStart(5)} s (${(100 * row.mocksShare).toFixed(0)}% of ours) ${mocks.peakMb.toFixed(0).padStart(5)} MB`,
         );
       } finally {
@@ -181,9 +186,10 @@ async function main() {
     }
   }
   if (rows.length >= 2) {
-    const [a, b] = [rows[0], rows[rows.length - 1]] as { instances: number; seconds: number }[];
+    const [a, b] = [rows[0], rows[rows.length - 1]];
     console.log(`slope: ${((1000 * (b.seconds - a.seconds)) / (b.instances - a.instances)).toFixed(0)} ms per instance`);
   }
+  previewTargets(rows).forEach((l) => console.log(l));
   rmSync(keyDir, { recursive: true, force: true });
   const skip = sandboxSkipReason();
   let sandbox: SandboxFigures | undefined;
@@ -191,6 +197,7 @@ async function main() {
   else {
     sandbox = await sandboxBench();
     sandboxLines(sandbox).forEach((l) => console.log(l));
+    sandboxTargets(sandbox).forEach((l) => console.log(l));
   }
   mkdirSync(join(repo, "bench", "results"), { recursive: true });
   // A second run on the same day keeps the first one's file.
