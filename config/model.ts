@@ -153,3 +153,6 @@ export interface Model {
   /** One per instance, sorted by cluster then seq. */
   scrapeTargets: ScrapeTarget[];
 }
+
+/** etcd's metrics and /health listener on every DCS member (plain HTTP, no keys): fixed, not an inventory key. */
+export const ETCD_METRICS_PORT = 2381;

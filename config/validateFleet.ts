@@ -1,5 +1,5 @@
 // Cross-cluster checks: one cluster per host, DCS and SSH entries, and port collisions on each host.
-import type { ClusterModel } from "./model";
+import { ETCD_METRICS_PORT, type ClusterModel } from "./model";
 import { error, warning, type Problem } from "./problems";
 import type { ClusterInput, Inventory } from "./schema";
 import { isIpv4 } from "./schemaKit";
@@ -91,7 +91,10 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
   const hostUses = new Map<string, PortUse[]>();
   // sshd comes first on every host, so the value that collides with it is the one reported.
   const sshd: PortUse = { port: inv.ssh.port, path: "ssh.port", name: "sshd (ssh.port)" };
-  const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? [sshd]), ...uses]);
+  // So does etcd's metrics listener on a DCS member: its port is fixed, so the inventory value is the one to move.
+  const etcdMetrics: PortUse = { port: ETCD_METRICS_PORT, path: "dcs.servers", name: `etcd's metrics listener (fixed port ${ETCD_METRICS_PORT})` };
+  const fixedUses = (ip: string) => (dcsIps.has(ip) ? [sshd, etcdMetrics] : [sshd]);
+  const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? fixedUses(ip)), ...uses]);
   add(inv.infra.ip, infraUses);
   for (const ip of dcsIps) add(ip, dcsUses);
   for (const c of clusters) {

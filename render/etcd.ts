@@ -1,9 +1,7 @@
 // etcd member config as Debian's /etc/default/etcd environment file (read by the packaged etcd unit).
-import type { Model } from "../config/model";
+import { ETCD_METRICS_PORT, type Model } from "../config/model";
 import { CA_CERT, serverCert } from "./tls";
 
-/** Metrics and /health over plain HTTP on the member's address: Prometheus scrapes it; it serves no keys. */
-export const ETCD_METRICS_PORT = 2381;
 
 /** The etcd user (and its role, of the same name) of a cluster's Patroni: read-write on the cluster's prefix only. */
 export const etcdUserOf = (cluster: string) => `patroni-${cluster}`;

@@ -1,7 +1,6 @@
 // Prometheus on the infra node: one file-SD target file per instance, and prometheus.yml reading that directory.
 import { stringify } from "yaml";
-import type { Model, ScrapeTarget } from "../config/model";
-import { ETCD_METRICS_PORT } from "./etcd";
+import { ETCD_METRICS_PORT, type Model, type ScrapeTarget } from "../config/model";
 
 /** Directory of the per-instance target files (SOP S9: one file per instance, removed with it). */
 export const pgsqlTargetsDir = (model: Model) => `${model.infra.prometheusSdDir}/pgsql`;

@@ -1,7 +1,7 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
-import type { ClusterModel, Model, ScrapeTarget } from "../config/model";
+import { ETCD_METRICS_PORT, type ClusterModel, type Model, type ScrapeTarget } from "../config/model";
 import { slot } from "../config/secretSlots";
-import { ETCD_METRICS_PORT, etcdUserOf } from "../render/etcd";
+import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
 import { PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
