@@ -187,7 +187,8 @@ async function main() {
   }
   if (rows.length >= 2) {
     const [a, b] = [rows[0], rows[rows.length - 1]];
-    console.log(`slope: ${((1000 * (b.seconds - a.seconds)) / (b.instances - a.instances)).toFixed(0)} ms per instance`);
+    const slope = (from: number, to: number) => ((1000 * (to - from)) / (b.instances - a.instances)).toFixed(0);
+    console.log(`slope: ${slope(a.seconds, b.seconds)} ms per instance (the floor's, for the same resources: ${slope(a.floorSeconds, b.floorSeconds)} ms)`);
   }
   previewTargets(rows).forEach((l) => console.log(l));
   rmSync(keyDir, { recursive: true, force: true });
