@@ -1,0 +1,38 @@
+// The bench says each target of issue 15 as met or not, with its figure (bench/targets.ts).
+import { previewTargets, sandboxTargets, type PreviewRow } from "../../bench/targets";
+import type { SandboxFigures } from "../../bench/sandbox";
+
+const row = (over: Partial<PreviewRow>): PreviewRow => ({
+  clusters: 100, instances: 300, resources: 4711, seconds: 14, cliMb: 500, programMb: 700, floorSeconds: 10, floorProgramMb: 900, ratio: 1.4, ...over,
+});
+
+test("the preview targets are judged on the 100 x 3 row", () => {
+  expect(previewTargets([row({ clusters: 10 }), row({})])).toEqual([
+    "target met      preview of 100 x 3 <= 15 s: 14.0 s (engine floor 10.0 s)",
+    "target met      preview of 100 x 3 <= 1.5 x the engine floor: 1.40",
+    "target met      CLI memory <= 800 MB: 500 MB",
+    "target met      program memory <= 800 MB: 700 MB (engine floor's program 900 MB)",
+  ]);
+  const missed = previewTargets([row({ seconds: 27.2, ratio: 1.55, cliMb: 801, programMb: 878 })]);
+  expect(missed.every((l) => l.startsWith("target NOT met"))).toBe(true);
+  expect(missed[0]).toBe("target NOT met  preview of 100 x 3 <= 15 s: 27.2 s (engine floor 10.0 s)");
+});
+
+test("without a 100 x 3 row, the preview targets say why they are not judged", () => {
+  expect(previewTargets([row({ clusters: 10 })])).toEqual(["preview targets: judged at 100 x 3, which this run did not measure (BENCH_SIZES)"]);
+});
+
+test("the sandbox targets", () => {
+  const f: SandboxFigures = {
+    coldUp: { seconds: 65.5, commands: 36, slowestHost: "10.10.10.12", slowestHostSeconds: 62.6, ratio: 1.05 },
+    noopUp: { seconds: 5.2, commandsRun: 1 },
+    scaleOut: { seconds: 30.5, changes: { create: 10 } },
+    switchover: { upSeconds: 10.5, writes: { acked: 158, ackedRows: [], failed: 1, longestGapSeconds: 3.15, windowSeconds: 17 } },
+  };
+  expect(sandboxTargets(f)).toEqual([
+    "target met      cold up <= 1.25 x the slowest host's serial work: 1.05",
+    "target NOT met  no-op up runs 0 remote commands: 1",
+    "target NOT met  no-op up <= 5 s: 5.2 s",
+    "target met      planned switchover: writes unavailable <= 5 s: 3.15 s",
+  ]);
+});
