@@ -4,10 +4,11 @@
 // of the time that is ours. Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
 // Prints a table and writes bench/results/<date>.json.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { programUnderMocks } from "./mocks";
+import { descendants, rssMb } from "./processes";
 import { sandboxBench, sandboxLines, sandboxSkipReason, type SandboxFigures } from "./sandbox";
 import { previewTargets, sandboxTargets, type PreviewRow } from "./targets";
 
@@ -51,31 +52,6 @@ function inventory(clusters: number, keyPath: string): object {
     ssh: { user: "dba", key_path: keyPath, host_keys: Object.fromEntries(ips.map((ip) => [ip, FAKE_HOST_KEY])) },
     clusters: fleet,
   };
-}
-
-/** Resident memory (MB) of a process, 0 when it is gone. */
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Every process below `pid`, with its command name. */
-function descendants(pid: number): { pid: number; comm: string }[] {
-  const children: { pid: number; comm: string }[] = [];
-  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(after[1]) === pid) children.push({ pid: Number(d), comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
-    } catch {
-      // gone
-    }
-  }
-  return children.flatMap((c) => [c, ...descendants(c.pid)]);
 }
 
 /** `pulumi preview --json` in `cwd`, sampling the memory of the CLI and of the program every 100 ms. */

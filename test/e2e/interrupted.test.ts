@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { descendants, endStillRunning, type ProcessInfo } from "../../bench/processes";
 import { stepName } from "../../config/stepCatalogue";
 import { patroniList, psql, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { E2E_PASSPHRASE, plan, setInventory, tryUp, up } from "./helpers/engine";
@@ -26,6 +27,12 @@ const accepting = async (node: string) => (await sshRun(node, "pg_isready -q -h 
 
 describeIfRoot("interruptions", () => {
   let d: Deployment;
+  // The killed CLI cannot end its language host and plugins: the test ends those still running, by pid.
+  let orphans: ProcessInfo[] = [];
+  afterAll(() => {
+    const ended = endStillRunning(orphans);
+    if (ended.length > 0) log(`ended what the killed CLI left running: ${ended.map((p) => `${p.comm} (${p.pid})`).join(", ")}`);
+  });
   const leader = async () => (await patroniList()).find((m) => m.Role === "Leader")?.Member as string;
 
   beforeAll(async () => {
@@ -83,6 +90,7 @@ describeIfRoot("interruptions", () => {
     if (!inFlight) throw new Error(`${newPrepare} never started (CLI exit ${child.exitCode}):\n${fs.readFileSync(path.join(dir, "cli.log"), "utf8").slice(-2000)}`);
     await sleep(5000);
     expect(child.exitCode).toBeNull();
+    orphans = descendants(child.pid as number);
     child.kill("SIGKILL");
     await exited;
     log(`pulumi up killed with SIGKILL while ${newPrepare} ran`);
