@@ -48,6 +48,12 @@ export const PatroniSettingsSchema = strictObject({
   use_pg_rewind: z.boolean().default(true),
   /** Use replication slots. Default true. */
   use_slots: z.boolean().default(true),
+  /**
+   * Patroni's failsafe mode: while the DCS is down, the leader keeps leading as long as every member answers its
+   * /failsafe call, so an outage of the DCS alone (the infra node down) stops no writes. A member that does not answer
+   * still makes the leader demote. Default true (README, "High availability").
+   */
+  failsafe_mode: z.boolean().default(true),
 });
 
 export const ClusterVarsSchema = strictObject({

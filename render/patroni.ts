@@ -23,6 +23,7 @@ export function patroniDcsConfig(cluster: ClusterModel): Record<string, unknown>
     maximum_lag_on_failover: p.maximum_lag_on_failover,
     synchronous_mode: p.synchronous_mode,
     synchronous_mode_strict: p.synchronous_mode_strict,
+    failsafe_mode: p.failsafe_mode,
     pause: cluster.flags.maintenance,
     postgresql: {
       use_pg_rewind: p.use_pg_rewind,

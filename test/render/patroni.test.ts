@@ -2,7 +2,8 @@
 import { parse } from "yaml";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { placeholdersIn } from "../../render/placeholders";
-import { pgTest } from "../helpers/inventoryFixtures";
+import { loadInventory } from "../../config/load";
+import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
@@ -27,6 +28,15 @@ test("cluster settings go to bootstrap.dcs, synchronous_mode as a Patroni settin
   expect(yml.bootstrap.dcs.postgresql.parameters.synchronous_mode).toBeUndefined();
   expect(yml.bootstrap.initdb).toEqual([{ encoding: "UTF8" }, { locale: "C" }, "data-checksums"]);
   expect(patroniDcsConfig(cluster).pause).toBe(false);
+});
+
+test("failsafe mode is on by default and a cluster can turn it off", () => {
+  expect(yml.bootstrap.dcs.failsafe_mode).toBe(true);
+  expect(patroniDcsConfig(cluster).failsafe_mode).toBe(true);
+  const raw = rawFixture("pg-test.stack.yaml") as { clusters: Record<string, { vars: { patroni: Record<string, unknown> } }> };
+  raw.clusters["pg-test"].vars.patroni.failsafe_mode = false;
+  const off = loadInventory(raw).model.clusters[0];
+  expect(patroniDcsConfig(off).failsafe_mode).toBe(false);
 });
 
 test("Patroni does not manage HBA: no pg_hba list, hba_file points at our file", () => {
