@@ -22,6 +22,8 @@ export const ROLE_CHANGE_SCRIPT = "/pg/bin/pg-role-change";
 export const WATCHDOG_DEVICE = "/dev/watchdog";
 /** Run by systemd when Patroni exits; stops a Postgres that a dead Patroni left running (render/systemd.ts). */
 export const PATRONI_FENCE_SCRIPT = "/pg/bin/patroni-fence";
+/** Starts Patroni with the failsafe correction for Debian's 3.0.2 (render/host/patroni-launch.py); root's, run by the unit. */
+export const PATRONI_LAUNCHER = "/pg/bin/patroni-launch";
 
 export const HAPROXY_CFG = "/etc/haproxy/haproxy.cfg";
 export const PGBOUNCER_DIR = "/etc/pgbouncer";

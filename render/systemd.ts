@@ -2,7 +2,9 @@
 // and the fence it runs when Patroni dies.
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { quote } from "../steps/shell";
-import { PATRONI_FENCE_SCRIPT, PATRONI_YML } from "./paths";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PATRONI_FENCE_SCRIPT, PATRONI_LAUNCHER, PATRONI_YML } from "./paths";
 
 export function renderPatroniUnit(cluster: ClusterModel, instance: InstanceModel): string {
   return `# Patroni of ${instance.name} (cluster ${cluster.name}). Rendered by pigsty-pulumi.
@@ -14,7 +16,8 @@ After=network-online.target
 Type=simple
 User=postgres
 Group=postgres
-ExecStart=/usr/bin/patroni ${PATRONI_YML}
+# Debian's Patroni, started with the failsafe correction its 3.0.2 needs (the launcher says why).
+ExecStart=/usr/bin/python3 ${PATRONI_LAUNCHER} ${PATRONI_YML}
 ExecReload=/bin/kill -HUP $MAINPID
 # Stop only Patroni: it shuts Postgres down itself, cleanly.
 KillMode=process
@@ -56,4 +59,11 @@ if ${pgCtl} -D ${data} status >/dev/null 2>&1; then
 fi
 exit 0
 `;
+}
+
+let launcher: string | undefined;
+/** The Patroni launcher as installed (render/host/patroni-launch.py, unchanged). */
+export function renderPatroniLauncher(): string {
+  launcher ??= readFileSync(join(__dirname, "host", "patroni-launch.py"), "utf8");
+  return launcher;
 }

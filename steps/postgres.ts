@@ -3,7 +3,7 @@ import type { ClusterModel, InstanceModel, Model } from "../config/model";
 import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
-import { renderPatroniFence, renderPatroniUnit } from "../render/systemd";
+import { renderPatroniFence, renderPatroniLauncher, renderPatroniUnit } from "../render/systemd";
 import { etcdPatroniLines } from "./etcdClient";
 import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
@@ -143,6 +143,8 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
   // Run by the unit (ExecStopPost) as the dbsu when Patroni exits.
   const fence = { path: paths.PATRONI_FENCE_SCRIPT, content: renderPatroniFence(cluster), mode: "0755" };
+  // A new launcher reaches a running Patroni at its next restart (a rolling restart, S3); nothing restarts it here.
+  const launcher = { path: paths.PATRONI_LAUNCHER, content: renderPatroniLauncher(), mode: "0755" };
   const deleteBody = [
     refuseRemovingLeader,
     "systemctl disable --now patroni 2>/dev/null || true",
@@ -153,7 +155,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const leads = askPatroni("is-leader");
-  return filesStep(`Patroni service of ${instance.name}`, [fence, unit], ["systemctl daemon-reload"], [
+  return filesStep(`Patroni service of ${instance.name}`, [fence, launcher, unit], ["systemctl daemon-reload"], [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
     "wait_running() {",
