@@ -72,6 +72,7 @@ const buildCluster = (c: (typeof model.clusters)[number]) =>
     stackSecrets: infra.secrets,
     deployed: deployedMembers(c.name),
     monitoringReady: [infra.monitoring],
+    backupRepoReady: c.backup && infra.backupRepos[c.backup.repo.ip],
   });
 const built = inBatches(
   model.clusters,

@@ -6,9 +6,12 @@ import { slot } from "../config/secretSlots";
 import { quote } from "../steps/shell";
 import type { SecretValues } from "./remote";
 
-/** A TLS server on one host: etcd on a DCS member, Patroni's REST API on a Postgres member. */
+/**
+ * A TLS server on one host: etcd on a DCS member, Patroni's REST API on a Postgres member (its pgBackRest uses the same
+ * certificate), pgBackRest's server on a backup repository host.
+ */
 export interface TlsServer {
-  service: "etcd" | "patroni";
+  service: "etcd" | "patroni" | "pgbackrest";
   /** The DCS member's or the instance's name: the certificate's CN and a DNS name. */
   name: string;
   ip: string;
@@ -18,7 +21,8 @@ export interface TlsServer {
 export function tlsServers(model: Model): TlsServer[] {
   const etcd = model.dcs.members.map((m): TlsServer => ({ service: "etcd", name: m.name, ip: m.ip }));
   const patroni = model.clusters.flatMap((c) => c.instances.map((i): TlsServer => ({ service: "patroni", name: i.name, ip: i.ip })));
-  return [...etcd, ...patroni].sort((a, b) => certificateName(a).localeCompare(certificateName(b)));
+  const repos = model.backupRepos.map((r): TlsServer => ({ service: "pgbackrest", name: r.name, ip: r.ip }));
+  return [...etcd, ...patroni, ...repos].sort((a, b) => certificateName(a).localeCompare(certificateName(b)));
 }
 
 export const certificateName = (s: TlsServer) => `${s.name}-${s.service}-certificate`;

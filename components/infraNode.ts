@@ -3,12 +3,13 @@ import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
+import { backupRepoStep } from "../steps/backup";
 import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
-import { etcdRootPassword } from "./passwords";
+import { backupCipherPassphrase, etcdRootPassword } from "./passwords";
 
 export interface InfraNodeArgs {
   model: Model;
@@ -25,6 +26,8 @@ export class InfraNode extends pulumi.ComponentResource {
   readonly secrets: SecretValues;
   /** Prometheus and friends, ready: registrations depend on this. */
   readonly monitoring: command.remote.Command;
+  /** Each backup repository host's pgBackRest server, ready, by the host's IP: the clusters' backup steps depend on these. */
+  readonly backupRepos: Record<string, command.remote.Command>;
   readonly prometheusUrl: string;
   readonly frontPageUrl: string;
 
@@ -53,6 +56,14 @@ export class InfraNode extends pulumi.ComponentResource {
     }
     this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
     this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] });
+    // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time).
+    this.backupRepos = Object.fromEntries(
+      model.backupRepos.map((r) => {
+        const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
+        const made = { prepare: prepared.has(r.ip) ? [prepared.get(r.ip) as command.remote.Command] : [] };
+        return [r.ip, on("backup-repo", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
+      }),
+    );
     this.prometheusUrl = `http://${model.infra.ip}:${model.infra.prometheusPort}/`;
     this.frontPageUrl = `http://${model.infra.ip}:${model.infra.nginxPort}/`;
     this.registerOutputs({ prometheusUrl: this.prometheusUrl, frontPageUrl: this.frontPageUrl });

@@ -26,3 +26,8 @@ export function secretValues(slots: SecretSlots, parent: pulumi.Resource): Secre
 export function etcdRootPassword(parent: pulumi.Resource): SecretValues {
   return { [slot.etcdRoot()]: new random.RandomPassword("dcs-password-etcd-root", { length: 24, special: false }, { parent }).result };
 }
+
+/** A backup repository's cipher passphrase: generated, never in the inventory, on the repository host only. */
+export function backupCipherPassphrase(repoName: string, parent: pulumi.Resource): SecretValues {
+  return { [slot.backupCipher(repoName)]: new random.RandomPassword(`${repoName}-cipher-passphrase`, { length: 48, special: false }, { parent }).result };
+}

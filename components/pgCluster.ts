@@ -4,6 +4,7 @@ import type { ClusterModel, Model } from "../config/model";
 import { slot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
+import { clusterBackupStep, pitrCheckStep } from "../steps/backup";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterFacts, clusterType, type DeployedMember } from "../config/facts";
 import { CLUSTER_STEPS, stepName, waitsFor, type ClusterDependency, type ClusterStep } from "../config/stepCatalogue";
@@ -24,6 +25,8 @@ export interface PgClusterArgs {
   stackSecrets: SecretValues;
   /** The infra node's monitoring, ready. */
   monitoringReady: pulumi.Resource[];
+  /** The server of the cluster's backup repository host, ready (undefined without backups). */
+  backupRepoReady?: pulumi.Resource;
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
   deployed?: pulumi.Input<DeployedMember[]>;
   waitTimeout?: number;
@@ -53,7 +56,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const infraAccess = args.access(model.infra.ip);
     const anchorAccess = args.access(cluster.instances[0].ip);
     // Each step waits for what the catalogue says (config/stepCatalogue.ts), filled in as the steps are made.
-    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady };
+    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady, "infra.backup-repo": args.backupRepoReady ? [args.backupRepoReady] : [] };
     const clusterSteps: pulumi.Resource[] = [];
     const on = (key: ClusterStep, access: HostAccess, step: HostStep) => {
       const c = hostCommand(stepName(name, key), access, step, secrets, { parent: this, dependsOn: waitsFor(key, CLUSTER_STEPS[key], made) });
@@ -63,6 +66,8 @@ export class PgCluster extends pulumi.ComponentResource {
     };
     // Every member's Patroni depends on this, so on removal it goes last and clears the DCS keys.
     const dcsState = on("dcs", infraAccess, dcsStateStep(model, cluster));
+    const repoAccess = cluster.backup && args.access(cluster.backup.repo.ip);
+    const pitr = cluster.pitr && repoAccess ? [on("pitr", repoAccess, pitrCheckStep(cluster))] : [];
     let leaderStepMade: (r: pulumi.Resource) => void = () => undefined;
     const leaderStep = new Promise<pulumi.Resource>((resolve) => (leaderStepMade = resolve));
     const make = (i: (typeof cluster.instances)[number], primaryPatroni: pulumi.Resource[]) =>
@@ -73,7 +78,7 @@ export class PgCluster extends pulumi.ComponentResource {
         access: args.access(i.ip),
         infraAccess,
         secrets,
-        outside: { "cluster.dcs": [dcsState], "cluster.leader": [leaderStep], "primary.patroni": primaryPatroni, "infra.monitoring": args.monitoringReady },
+        outside: { "cluster.dcs": [dcsState], "cluster.leader": [leaderStep], "cluster.pitr": pitr, "primary.patroni": primaryPatroni, "infra.monitoring": args.monitoringReady },
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });
 
@@ -91,6 +96,7 @@ export class PgCluster extends pulumi.ComponentResource {
     leaderStepMade(on("leader", anchorAccess, intendedLeaderStep(cluster)));
     on("roles", anchorAccess, rolesStep(cluster));
     on("databases", anchorAccess, databasesStep(cluster));
+    if (repoAccess) on("backup", repoAccess, clusterBackupStep(cluster));
     this.steps = [...clusterSteps, ...this.instances.flatMap((i) => i.steps)];
 
     const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };

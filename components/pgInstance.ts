@@ -6,6 +6,7 @@ import { registerStep } from "../steps/infra";
 import { PG_PACKAGES, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
 import { patroniTlsStep } from "../steps/tls";
+import { memberBackupStep } from "../steps/backup";
 import { exportersStep } from "../steps/exporters";
 import { haproxyStep } from "../steps/haproxy";
 import { pgbouncerStep } from "../steps/pgbouncer";
@@ -54,13 +55,15 @@ export class PgInstance extends pulumi.ComponentResource {
     const guard = on("guard", guardStep(model, cluster, instance));
     on("tls", patroniTlsStep(cluster, instance));
     const config = on("config", configStep(model, cluster, instance));
+    const backup = cluster.backup ? [on("pgbackrest", memberBackupStep(cluster, instance))] : [];
+    made.pgbackrest = backup;
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout));
     const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance));
     const haproxy = on("haproxy", haproxyStep(model, cluster, instance));
     const exporters = on("exporters", exportersStep(model, cluster, instance));
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
     const register = on("register", registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), args.infraAccess, {});
-    this.steps = [prepare, guard, config, this.patroni, pgbouncer, haproxy, exporters, register];
+    this.steps = [prepare, guard, config, ...backup, this.patroni, pgbouncer, haproxy, exporters, register];
     this.role = instance.role;
     this.registerOutputs({ role: this.role });
   }

@@ -1,7 +1,8 @@
 // Builds one ClusterModel from a parsed cluster: instances, users, HBA lines, services with members.
 import type { HbaRuleInput } from "./accessSchema";
 import { normalizeHbaRule, type HbaContext } from "./hbaRules";
-import type { ClusterModel, HbaRuleModel, InstanceModel, ServiceModel } from "./model";
+import { backupRepoName, type BackupModel, type ClusterModel, type HbaRuleModel, type InstanceModel, type PitrModel, type ServiceModel } from "./model";
+import { pitrTarget } from "./backupSchema";
 import { error, warning, type Problem } from "./problems";
 import type { ClusterInput } from "./schema";
 import { parseSelector } from "./selector";
@@ -94,6 +95,34 @@ function resolveServices(instances: InstanceModel[], vars: ClusterInput["vars"],
   return services;
 }
 
+/**
+ * The cluster's backups: its stanza in the repository on pgbackrest_repo.host (the infra node by default). A cluster
+ * with a member on the infra node (Pigsty's pg-meta) has no default repository: its backups would share its disk.
+ */
+function backupOf(name: string, v: ClusterInput["vars"], infraIp: string, instances: InstanceModel[], at: VarsPath, problems: Problem[]): BackupModel | undefined {
+  if (!v.pgbackrest_enabled) return undefined;
+  const onInfra = instances.find((i) => i.ip === infraIp);
+  if (v.pgbackrest_repo.host === undefined && onInfra) {
+    problems.push(warning(at("pgbackrest_repo"), `${onInfra.name} runs on the infra node ${infraIp}, where backups go by default, so ${name} has no backups: they would share its disk. Set pgbackrest_repo.host to a host outside ${name} (or pgbackrest_enabled: false to silence this).`));
+    return undefined;
+  }
+  const ip = v.pgbackrest_repo.host ?? infraIp;
+  return {
+    stanza: name,
+    repo: { ip, name: backupRepoName(ip), path: v.pgbackrest_repo.path, cipher: v.pgbackrest_repo.cipher !== "none" },
+    retentionFull: v.pgbackrest_repo.retention_full,
+    schedule: { ...v.pgbackrest_schedule },
+    backupStandby: v.pgbackrest_backup_standby,
+    archiveQueueMax: v.pgbackrest_archive_queue_max,
+    clean: v.pgbackrest_clean,
+    removeWithCluster: v.rm_backup,
+  };
+}
+
+function pitrOf(v: ClusterInput["vars"]): PitrModel | undefined {
+  return v.pg_pitr && { source: v.pg_pitr.cluster, ...pitrTarget(v.pg_pitr) };
+}
+
 /** Derives the cluster; problems found on the way (HBA forms, selectors) are appended. */
 export function deriveCluster(name: string, cluster: ClusterInput, infraIp: string, at: VarsPath, problems: Problem[]): ClusterModel {
   const v = cluster.vars;
@@ -148,5 +177,7 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     },
     haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },
     flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
+    ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
+    ...(v.pg_pitr && { pitr: pitrOf(v) }),
   };
 }

@@ -1,13 +1,14 @@
 // Loads the stack config `pigsty:inventory` (or a converted pigsty.yml) into the model, or throws every problem at once.
 import type { z } from "zod";
 import { deriveCluster, mergedServices, type VarsPath } from "./deriveCluster";
-import type { ClusterModel, Model } from "./model";
+import type { BackupRepoModel, ClusterModel, Model } from "./model";
 import { InventoryError, problemsFromIssue, error, closest, joinPath, type Problem } from "./problems";
 import { RESERVED_MESSAGE, reservedPlaceholderPaths } from "./safeValues";
 import { ClusterSchema, DcsSchema, InfraSchema, InventorySchema, SshSchema, type ClusterInput, type Inventory } from "./schema";
 import { secretsOfCluster, type SecretSlots } from "./secretSlots";
 import { checkHosts, validateCluster } from "./validateCluster";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
+import { validateBackups } from "./validateBackups";
 import { ClusterVarsSchema } from "./varsSchema";
 
 export { InventoryError } from "./problems";
@@ -95,9 +96,11 @@ export function loadInventory(raw: unknown): LoadResult {
     if (problems.length > before) continue;
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
+  problems.push(...validateBackups(models, paths));
   if (dcs && ssh) {
-    // Every host the program runs commands on: the infra node, the DCS servers and the cluster members.
-    const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...models.flatMap((c) => c.instances.map((i) => i.ip))])];
+    // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.
+    const repoIps = models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : []));
+    const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...models.flatMap((c) => c.instances.map((i) => i.ip)), ...repoIps])];
     problems.push(...validateDcsAndSsh({ dcs, ssh }, hostIps));
   }
   if (infra && dcs && ssh) problems.push(...validatePorts({ infra, dcs, ssh, vars, clusters }, models, paths));
@@ -122,6 +125,18 @@ function collectSecrets(inv: Inventory, models: ClusterModel[]): SecretSlots {
   const out: SecretSlots = {};
   for (const c of models) Object.assign(out, secretsOfCluster(c, inv.clusters[c.name].vars));
   return out;
+}
+
+/** The repository hosts, each with the clusters it keeps (validateBackups checks that they agree on its settings). */
+function backupRepos(clusters: ClusterModel[]): BackupRepoModel[] {
+  const byIp = new Map<string, BackupRepoModel>();
+  for (const c of clusters) {
+    if (!c.backup) continue;
+    const repo = byIp.get(c.backup.repo.ip) ?? { ...c.backup.repo, clusters: [] };
+    repo.clusters.push(c.name);
+    byIp.set(repo.ip, repo);
+  }
+  return [...byIp.values()].sort((a, b) => a.ip.localeCompare(b.ip));
 }
 
 function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
@@ -156,5 +171,6 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
         targets: [c.ports.pgExporter, c.ports.nodeExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
       })),
     ),
+    backupRepos: backupRepos(clusters),
   };
 }

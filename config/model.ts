@@ -1,6 +1,7 @@
 // The derived model: plain, deterministic data that renderers and components read. No passwords here.
 import type { HbaRole, UserInput, DatabaseInput } from "./accessSchema";
 import type { PatroniSettings } from "./varsSchema";
+import type { PitrTargetKey } from "./backupSchema";
 import { RESETS, type ResetKey } from "./stepCatalogue";
 
 export type PgRole = "primary" | "replica" | "offline";
@@ -91,6 +92,39 @@ export interface ClusterPorts {
   nodeExporter: number;
 }
 
+/** A pgBackRest repository host: its name in certificates and /etc/hosts, and the repository's settings. */
+export interface BackupRepoModel {
+  ip: string;
+  /** The DNS name pgBackRest uses for it (2.45 checks names, not addresses, in certificates): `backup-<ip with dashes>`. */
+  name: string;
+  path: string;
+  cipher: boolean;
+  /** The clusters it keeps, sorted. */
+  clusters: string[];
+}
+
+/** A cluster's backups (pgbackrest_*): one stanza, named after the cluster, in its repository. */
+export interface BackupModel {
+  stanza: string;
+  repo: Omit<BackupRepoModel, "clusters">;
+  retentionFull: number;
+  /** systemd OnCalendar expressions. */
+  schedule: { full: string; diff: string };
+  backupStandby: boolean;
+  archiveQueueMax: string;
+  clean: boolean;
+  /** Delete the stanza with the cluster (rm_backup). */
+  removeWithCluster: boolean;
+}
+
+/** pg_pitr: the cluster is created from another cluster's backups at a target, instead of initdb. */
+export interface PitrModel {
+  /** The source cluster (its stanza). */
+  source: string;
+  type: PitrTargetKey;
+  target?: string;
+}
+
 export interface ClusterModel {
   name: string;
   /** Sorted by seq. */
@@ -120,6 +154,9 @@ export interface ClusterModel {
   ports: ClusterPorts;
   haproxyAdmin: { authEnabled: boolean; username: string };
   flags: { maintenance: boolean; rmPgdata: boolean; rmPgpkgs: boolean; safeguard: boolean; clean: boolean };
+  /** Absent with pgbackrest_enabled: false. */
+  backup?: BackupModel;
+  pitr?: PitrModel;
 }
 
 export interface ScrapeTarget {
@@ -152,7 +189,15 @@ export interface Model {
   clusters: ClusterModel[];
   /** One per instance, sorted by cluster then seq. */
   scrapeTargets: ScrapeTarget[];
+  /** Every backup repository host, sorted by IP. */
+  backupRepos: BackupRepoModel[];
 }
+
+/** pgBackRest's TLS server port, on every member and repository host: fixed, not an inventory key. */
+export const PGBACKREST_PORT = 8432;
+
+/** The name a backup repository host has in certificates and /etc/hosts. */
+export const backupRepoName = (ip: string) => `backup-${ip.replace(/\./g, "-")}`;
 
 /** etcd's metrics and /health listener on every DCS member (plain HTTP, no keys): fixed, not an inventory key. */
 export const ETCD_METRICS_PORT = 2381;

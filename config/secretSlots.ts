@@ -19,6 +19,8 @@ export const slot = {
   etcdRoot: () => "dcs/etcd_root",
   /** The stack's CA certificate (public, carried like a secret because it is made during the run). */
   tlsCa: () => "tls/ca",
+  /** A backup repository's cipher passphrase, on its host only. */
+  backupCipher: (repoName: string) => `backup/${repoName}/cipher`,
   tlsCert: (service: string, host: string) => `tls/${service}/${host}/cert`,
   tlsKey: (service: string, host: string) => `tls/${service}/${host}/key`,
 };

@@ -11,7 +11,9 @@ export type StepHost =
   | "the member with the lowest pg_seq (it asks Patroni who leads)"
   | "each DCS server"
   | "the first DCS server"
-  | "the infra node and each DCS server";
+  | "the infra node and each DCS server"
+  | "the cluster's backup repository host"
+  | "each backup repository host";
 
 /** A per-component reset (SOP S11): raising `hosts.<ip>.pg_reset.<key>` redeploys it through this step once. */
 export interface StepReset {
@@ -36,13 +38,13 @@ export interface StepEntry<Dependency extends string> {
 /** Host preparation, the same step on every kind of host. */
 const PREPARE = "-prepare";
 
-export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "patroni" | "pgbouncer" | "haproxy" | "exporters" | "register";
+export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "patroni" | "pgbouncer" | "haproxy" | "exporters" | "register";
 /**
- * What an instance step may wait for besides its own instance's steps: `cluster.dcs` and `cluster.leader`
- * (the cluster's steps), `primary.patroni` (the primary's Patroni; a replica waits for it, the primary
+ * What an instance step may wait for besides its own instance's steps: `cluster.dcs`, `cluster.leader` and
+ * `cluster.pitr` (the cluster's steps; `cluster.pitr` is empty unless pg_pitr), `primary.patroni` (the primary's Patroni; a replica waits for it, the primary
  * itself does not), `infra.monitoring` (the infra node's).
  */
-export type InstanceDependency = InstanceStep | "cluster.dcs" | "cluster.leader" | "primary.patroni" | "infra.monitoring";
+export type InstanceDependency = InstanceStep | "cluster.dcs" | "cluster.leader" | "cluster.pitr" | "primary.patroni" | "infra.monitoring";
 
 /** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
 export const INSTANCE_STEPS = {
@@ -60,11 +62,17 @@ export const INSTANCE_STEPS = {
     host: "the member",
     after: ["guard", "tls"],
   },
+  pgbackrest: {
+    suffix: "-pgbackrest",
+    does: "pgBackRest on the member: WAL archiving and restores through the repository host, and the TLS server it backs the member up through (only with pgbackrest_enabled)",
+    host: "the member",
+    after: ["prepare", "tls"],
+  },
   patroni: {
     suffix: "-patroni",
-    does: "starts Patroni and waits until the member runs (a replica clones from the leader)",
+    does: "starts Patroni and waits until the member runs (a replica restores from the repository or clones from the leader; a pg_pitr cluster's first member restores the source's backup)",
     host: "the member",
-    after: ["config", "cluster.dcs", "primary.patroni"],
+    after: ["config", "pgbackrest", "cluster.dcs", "cluster.pitr", "primary.patroni"],
     resets: [
       {
         key: "patroni",
@@ -114,13 +122,14 @@ export const INSTANCE_STEPS = {
   },
 } as const satisfies Record<InstanceStep, StepEntry<InstanceDependency>>;
 
-export type ClusterStep = "dcs" | "patroni-config" | "leader" | "roles" | "databases";
+export type ClusterStep = "dcs" | "pitr" | "patroni-config" | "leader" | "roles" | "databases" | "backup";
 /**
  * What a cluster step may wait for besides the cluster's own steps: `infra.dcs-auth` (the DCS, ready),
  * `members.patroni` (every member's Patroni), `primary.patroni` (the primary's), `first.patroni` (the Patroni of
- * the member with the lowest pg_seq, where the cluster-wide steps run).
+ * the member with the lowest pg_seq, where the cluster-wide steps run), `infra.backup-repo` (the server of the cluster's
+ * backup repository host).
  */
-export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "members.patroni" | "primary.patroni" | "first.patroni";
+export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.backup-repo" | "members.patroni" | "primary.patroni" | "first.patroni";
 
 /** One cluster's steps; prefix: the cluster's name. */
 export const CLUSTER_STEPS = {
@@ -129,6 +138,12 @@ export const CLUSTER_STEPS = {
     does: "checks the DCS and that no foreign cluster of this name lives there, pauses the cluster in the old DCS (S12); its removal, last, clears the cluster's keys",
     host: "the infra node",
     after: ["infra.dcs-auth"],
+  },
+  pitr: {
+    suffix: "-pitr",
+    does: "pg_pitr only: before any member starts, refuses a restore target the source's backups and archived WAL cannot reach",
+    host: "the cluster's backup repository host",
+    after: ["infra.backup-repo"],
   },
   "patroni-config": {
     suffix: "-patroni-config",
@@ -154,16 +169,22 @@ export const CLUSTER_STEPS = {
     host: "the member with the lowest pg_seq (it asks Patroni who leads)",
     after: ["roles"],
   },
+  backup: {
+    suffix: "-backup",
+    does: "the cluster's pgBackRest stanza, a check that WAL reaches the repository, a first full backup, the backup timers; its removal keeps the backups unless rm_backup (only with pgbackrest_enabled)",
+    host: "the cluster's backup repository host",
+    after: ["members.patroni", "patroni-config", "infra.backup-repo"],
+  },
 } as const satisfies Record<ClusterStep, StepEntry<ClusterDependency>>;
 
-export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring";
+export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "backup-repo";
 /** What an infra step may wait for besides the infra node's own steps: `previous.etcd` (the DCS member before it). */
 export type InfraDependency = InfraStep | "previous.etcd";
 
 /**
  * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
  * node, the DCS member's name on another host; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
- * `monitoring` the infra node's name.
+ * `monitoring` the infra node's name; `backup-repo` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
   prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, nginx)", host: "the infra node and each DCS server", after: [] },
@@ -175,6 +196,12 @@ export const INFRA_STEPS = {
   },
   "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
   monitoring: { suffix: "-monitoring", does: "Prometheus (file discovery), Alertmanager and the nginx front page", host: "the infra node", after: ["prepare"] },
+  "backup-repo": {
+    suffix: "-pgbackrest",
+    does: "a backup repository: pgBackRest's TLS server, the repository directory, the members' names; its removal keeps the backups",
+    host: "each backup repository host",
+    after: ["prepare"],
+  },
 } as const satisfies Record<InfraStep, StepEntry<InfraDependency>>;
 
 export type StepKey = InstanceStep | ClusterStep | InfraStep;

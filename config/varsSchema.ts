@@ -1,6 +1,7 @@
 // Cluster vars (Pigsty's per-cluster `vars:`, also allowed once at top level as fleet-wide defaults).
 import { z } from "zod";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
+import { BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
 import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
 import { port, strictObject } from "./schemaKit";
@@ -146,6 +147,28 @@ export const ClusterVarsSchema = strictObject({
   vip_address: unsupported(NO_VIP),
   vip_cidrmask: unsupported(NO_VIP),
   vip_interface: unsupported(NO_VIP),
+  /** pgBackRest backups and WAL archiving into a repository off the members (README, "Backups and restore"). Default true. */
+  pgbackrest_enabled: z.boolean().default(true),
+  /** The backup repository: host (default the infra node), path, retention_full, cipher. */
+  pgbackrest_repo: BackupRepoSchema.prefault({}),
+  /** Backup timers on the repository host. Default full weekly, diff daily. */
+  pgbackrest_schedule: BackupScheduleSchema.prefault({}),
+  /** Take backups from a replica (pgBackRest's backup-standby); 2.45 fails the backup when no replica is healthy. Default false. */
+  pgbackrest_backup_standby: z.boolean().default(false),
+  /**
+   * WAL a member keeps waiting for an unreachable repository before it drops it (archive-push-queue-max), so an
+   * outage cannot fill the disk. Dropped WAL breaks point-in-time recovery until the next full backup. Default 4GB.
+   */
+  pgbackrest_archive_queue_max: backupSize.default("4GB"),
+  /**
+   * Creating the cluster's stanza where the repository holds one of another database (same name, other system id)
+   * is refused; true deletes that stanza and its backups first (dangerous). Default false.
+   */
+  pgbackrest_clean: z.boolean().default(false),
+  /** On removal of the cluster, also delete its stanza and every backup in it. Default false: backups are kept. */
+  rm_backup: z.boolean().default(false),
+  /** Create this cluster from another cluster's backups at a recovery target, instead of initdb. */
+  pg_pitr: PitrSchema.optional(),
   /** Maintenance mode: Patroni paused, no automatic failover or replica bootstrap. Default false. */
   pg_maintenance: z.boolean().default(false),
   /** On removal, also delete the data directory. Default false. */

@@ -43,3 +43,16 @@ export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";
 
 /** The host-side Patroni helper the steps call (render/host/pigsty-patroni.py); root's, as the steps run as root. */
 export const PATRONI_HELPER = "/usr/local/bin/pigsty-patroni";
+
+/** pgBackRest's config (its default path) and the directory of per-stanza files it concatenates to it. */
+export const PGBACKREST_CONF = "/etc/pgbackrest/pgbackrest.conf";
+export const PGBACKREST_CONF_D = "/etc/pgbackrest/conf.d";
+/** pgBackRest's spool (asynchronous archiving) and log directories, as Debian's package makes them (the dbsu's). */
+export const PGBACKREST_SPOOL = "/var/spool/pgbackrest";
+export const PGBACKREST_LOG = "/var/log/pgbackrest";
+/** The backup helper on a repository host (render/host/pigsty-backup.py): backups, the listing, the metrics. */
+export const BACKUP_HELPER = "/usr/local/bin/pigsty-backup";
+/** node_exporter's textfile directory on Debian: the backup metrics land here. */
+export const NODE_EXPORTER_TEXTFILES = "/var/lib/prometheus/node-exporter";
+/** The names this program adds to /etc/hosts (pgBackRest checks names in certificates): one marked block per step. */
+export const ETC_HOSTS = "/etc/hosts";

@@ -6,6 +6,8 @@ import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
 import { yamlPlaceholder } from "./placeholders";
 import { CA_CERT, serverCert } from "./tls";
+import { archiveCommand, restoreCommand } from "./pgbackrest";
+import { quote } from "../steps/shell";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
 export const PATRONI_NAMESPACE = "/pg/";
@@ -28,8 +30,45 @@ export function patroniDcsConfig(cluster: ClusterModel): Record<string, unknown>
     postgresql: {
       use_pg_rewind: p.use_pg_rewind,
       use_slots: p.use_slots,
-      parameters: cluster.parameters,
+      parameters: { ...cluster.parameters, ...archiving(cluster) },
     },
+  };
+}
+
+/** WAL archiving into the cluster's own stanza (asynchronous archive-push: render/pgbackrest.ts). archive_mode needs a restart. */
+function archiving(cluster: ClusterModel): Record<string, string> {
+  return cluster.backup ? { archive_mode: "on", archive_command: archiveCommand(cluster) } : {};
+}
+
+/**
+ * How a new member gets its data: from the repository when there is one (the newest backup, then WAL from the
+ * archive, then streaming), else (or when that fails, e.g. before the first backup) from the leader by basebackup.
+ */
+function replicaMethods(cluster: ClusterModel): Record<string, unknown> {
+  const basebackup = { basebackup: [{ "max-rate": "100M" }, { checkpoint: "fast" }] };
+  if (!cluster.backup) return { create_replica_methods: ["basebackup"], ...basebackup };
+  const stanza = cluster.backup.stanza;
+  return {
+    create_replica_methods: ["pgbackrest", "basebackup"],
+    pgbackrest: { command: `/usr/bin/pgbackrest --stanza=${stanza} --delta restore`, keep_data: true, no_params: true },
+    ...basebackup,
+    recovery_conf: { restore_command: restoreCommand(stanza) },
+  };
+}
+
+/**
+ * pg_pitr: the first member restores the source's backup and replays its archived WAL up to the target, then
+ * promotes; pgBackRest writes the recovery settings, which Patroni keeps for this bootstrap only. Archiving goes to
+ * the cluster's own stanza from its first start (bootstrap.dcs), never into the source's.
+ */
+function bootstrapMethod(cluster: ClusterModel): Record<string, unknown> {
+  const pitr = cluster.pitr;
+  if (!pitr) return { initdb: initdbOptions(cluster) };
+  const target = pitr.target === undefined ? [] : [`--target=${pitr.target}`];
+  const restore = ["/usr/bin/pgbackrest", `--stanza=${pitr.source}`, `--pg1-path=${cluster.dataDir}`, `--type=${pitr.type}`, ...target, "--target-action=promote", "restore"];
+  return {
+    method: "pgbackrest",
+    pgbackrest: { command: restore.map((w) => (/^[A-Za-z0-9_./=:-]+$/.test(w) ? w : quote(w))).join(" "), keep_existing_recovery_conf: true, no_params: true },
   };
 }
 
@@ -59,7 +98,7 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
     etcd3: { hosts: model.dcs.endpoints, protocol: "https", cacert: CA_CERT, username: etcdUserOf(cluster.name), password: yamlPlaceholder(slot.patroniEtcd(cluster.name)) },
     bootstrap: {
       dcs: bootstrapDcs,
-      initdb: initdbOptions(cluster),
+      ...bootstrapMethod(cluster),
       // Patroni 3.0's validator insists on a non-empty list; Patroni skips it anyway when hba_file
       // is set (below), and this one line is the first line of our own HBA files.
       pg_hba: [`local all ${cluster.accounts.dbsu} ident`],
@@ -84,8 +123,7 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
       parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },
       callbacks: { on_role_change: ROLE_CHANGE_SCRIPT, on_start: ROLE_CHANGE_SCRIPT },
-      create_replica_methods: ["basebackup"],
-      basebackup: [{ "max-rate": "100M" }, { checkpoint: "fast" }],
+      ...replicaMethods(cluster),
     },
     // safety_margin: the watchdog fires this many seconds before the leader key would expire.
     watchdog: cluster.watchdog === "off" ? { mode: "off" } : { mode: cluster.watchdog, device: WATCHDOG_DEVICE, safety_margin: 5 },

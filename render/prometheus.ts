@@ -2,6 +2,9 @@
 import { stringify } from "yaml";
 import { ETCD_METRICS_PORT, type Model, type ScrapeTarget } from "../config/model";
 
+/** Debian's node exporter listens here on a repository host (it installs the package). */
+const NODE_EXPORTER_PORT = 9100;
+
 /** Directory of the per-instance target files (SOP S9: one file per instance, removed with it). */
 export const pgsqlTargetsDir = (model: Model) => `${model.infra.prometheusSdDir}/pgsql`;
 
@@ -23,6 +26,8 @@ export function renderPrometheusYml(model: Model, targetsDir: string = pgsqlTarg
       { job_name: "etcd", static_configs: [{ targets: model.dcs.members.map((m) => `${m.ip}:${ETCD_METRICS_PORT}`) }] },
       // New and removed instances only add or delete files here: no Prometheus reload needed.
       { job_name: "pgsql", file_sd_configs: [{ files: [`${targetsDir}/*.json`], refresh_interval: "10s" }] },
+      // The backup metrics (render/host/pigsty-backup.py) through each repository host's node exporter.
+      ...(model.backupRepos.length > 0 ? [{ job_name: "pgbackrest", static_configs: [{ targets: model.backupRepos.map((r) => `${r.ip}:${NODE_EXPORTER_PORT}`) }] }] : []),
     ],
   };
   return `# Prometheus of the infra node ${model.infra.ip}. Rendered by pigsty-pulumi.\n` + stringify(config, { lineWidth: 0, version: "1.1" });

@@ -4,4 +4,4 @@ export const TLS_DIR = "/etc/pigsty/tls";
 export const CA_CERT = `${TLS_DIR}/ca.crt`;
 
 /** A service's certificate and key on its host (the key readable by the service's user only). */
-export const serverCert = (service: "etcd" | "patroni") => ({ cert: `${TLS_DIR}/${service}.crt`, key: `${TLS_DIR}/${service}.key` });
+export const serverCert = (service: "etcd" | "patroni" | "pgbackrest") => ({ cert: `${TLS_DIR}/${service}.crt`, key: `${TLS_DIR}/${service}.key` });

@@ -18,6 +18,23 @@ export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
 export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
 
 /**
+ * Lines that install the packages that are missing; apt's lists are refreshed only when an install fails. A run cut
+ * off mid-install (a killed `pulumi up`) may leave dpkg half-done or apt still running: they finish the configuration,
+ * and wait for the lock instead of failing on it. Run after `export DEBIAN_FRONTEND=noninteractive`.
+ */
+export function installPackages(packages: string[]): string[] {
+  return [
+    `missing=$(for p in ${packages.map(quote).join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
+    'if [ -n "$missing" ]; then',
+    '  say "installing:" $missing',
+    "  dpkg --configure -a 2>/dev/null || true  # locked while an earlier apt still runs: apt-get then waits",
+    "  apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
+    "  apt_install || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install; }",
+    "fi",
+  ];
+}
+
+/**
  * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
  * `watchdogOwner`: the account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode).
  */
@@ -28,15 +45,7 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
     body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
   }
   body.push(
-    `missing=$(for p in ${packages.map(quote).join(" ")}; do dpkg-query -W -f='\${Status}\\n' "$p" 2>/dev/null | grep -c '^install ok installed' >/dev/null || echo "$p"; done)`,
-    'if [ -n "$missing" ]; then',
-    '  say "installing:" $missing',
-    // A run cut off mid-install (a killed `pulumi up`) may leave dpkg half-done or apt still running: finish the
-    // configuration, and wait for the lock instead of failing on it.
-    "  dpkg --configure -a 2>/dev/null || true  # locked while an earlier apt still runs: apt-get then waits",
-    "  apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold --no-install-recommends $missing; }",
-    "  apt_install || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install; }",
-    "fi",
+    ...installPackages(packages),
     `[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`,
     "install -d -m 0755 /etc/sysctl.d",
     "printf 'vm.swappiness = 1\\nnet.core.somaxconn = 4096\\n' >/etc/sysctl.d/90-pigsty.conf",

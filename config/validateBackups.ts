@@ -1,0 +1,45 @@
+// Backup checks across clusters: a repository off the members it keeps, one setting per repository, restore sources.
+import { PGBACKREST_PORT, type ClusterModel } from "./model";
+import { error, type Problem } from "./problems";
+import type { VarsPath } from "./deriveCluster";
+
+export function validateBackups(clusters: ClusterModel[], paths: Map<string, { at: VarsPath }>): Problem[] {
+  const problems: Problem[] = [];
+  const byName = new Map(clusters.map((c) => [c.name, c]));
+  const firstOnRepo = new Map<string, ClusterModel>();
+  // One pgBackRest config and server port per host: a repository host cannot also be a member whose cluster has backups.
+  const backedUpMember = new Map(clusters.filter((c) => c.backup).flatMap((c) => c.instances.map((i) => [i.ip, i.name] as const)));
+  for (const c of clusters) {
+    const at = paths.get(c.name)!.at;
+    const b = c.backup;
+    if (b) {
+      const member = c.instances.find((i) => i.ip === b.repo.ip);
+      const other = backedUpMember.get(b.repo.ip);
+      if (member) {
+        problems.push(error(`${at("pgbackrest_repo")}.host`, `${b.repo.ip} is ${member.name}, a member of ${c.name}: losing that host would lose the backups with the data. Put the repository on a host outside the cluster (the infra node by default).`));
+      } else if (other) {
+        problems.push(error(`${at("pgbackrest_repo")}.host`, `${b.repo.ip} is ${other}, whose own cluster keeps backups: one host runs one pgBackRest (one config, one server port ${PGBACKREST_PORT}). Put the repository on a host that is not a member of a cluster with backups.`));
+      }
+      const first = firstOnRepo.get(b.repo.ip);
+      if (!first) firstOnRepo.set(b.repo.ip, c);
+      else if (first.backup!.repo.path !== b.repo.path || first.backup!.repo.cipher !== b.repo.cipher) {
+        problems.push(error(at("pgbackrest_repo"), `${c.name} and ${first.name} keep their backups on ${b.repo.ip}, one repository, but set a different path or cipher. Give both the same pgbackrest_repo.path and cipher (or put them on different hosts).`));
+      }
+    }
+    if (!c.pitr) continue;
+    const source = byName.get(c.pitr.source);
+    const key = `${at("pg_pitr")}.cluster`;
+    if (c.pitr.source === c.name) {
+      problems.push(error(key, `restoring ${c.name} in place is not supported yet. Create a new cluster with pg_pitr: { cluster: ${c.name}, ... } on free hosts, check it, then move clients to it.`));
+    } else if (!source) {
+      problems.push(error(key, `${JSON.stringify(c.pitr.source)} is not a cluster of this stack. Name a cluster under clusters whose backups to restore (one of ${clusters.map((x) => x.name).join(", ")}).`));
+    } else if (!source.backup) {
+      problems.push(error(key, `${source.name} keeps no backups (pgbackrest_enabled is false), so there is nothing to restore from. Name a cluster with backups.`));
+    } else if (!b) {
+      problems.push(error(at("pgbackrest_enabled"), `${c.name} is restored from ${source.name}'s backups through pgBackRest, so it needs pgbackrest_enabled: true.`));
+    } else if (b.repo.ip !== source.backup.repo.ip) {
+      problems.push(error(`${at("pgbackrest_repo")}.host`, `${c.name} is restored from ${source.name}, whose repository is on ${source.backup.repo.ip}: put ${c.name}'s repository on the same host.`));
+    }
+  }
+  return problems;
+}
