@@ -61,7 +61,7 @@ export class InfraNode extends pulumi.ComponentResource {
       model.backupRepos.map((r) => {
         const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
         const made = { prepare: prepared.has(r.ip) ? [prepared.get(r.ip) as command.remote.Command] : [] };
-        return [r.ip, on("backup-repo", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
+        return [r.ip, on("pgbackrest", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
       }),
     );
     this.prometheusUrl = `http://${model.infra.ip}:${model.infra.prometheusPort}/`;

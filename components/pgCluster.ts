@@ -56,7 +56,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const infraAccess = args.access(model.infra.ip);
     const anchorAccess = args.access(cluster.instances[0].ip);
     // Each step waits for what the catalogue says (config/stepCatalogue.ts), filled in as the steps are made.
-    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady, "infra.backup-repo": args.backupRepoReady ? [args.backupRepoReady] : [] };
+    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady, "infra.pgbackrest": args.backupRepoReady ? [args.backupRepoReady] : [] };
     const clusterSteps: pulumi.Resource[] = [];
     const on = (key: ClusterStep, access: HostAccess, step: HostStep) => {
       const c = hostCommand(stepName(name, key), access, step, secrets, { parent: this, dependsOn: waitsFor(key, CLUSTER_STEPS[key], made) });

@@ -99,7 +99,7 @@ export function loadInventory(raw: unknown): LoadResult {
   problems.push(...validateBackups(models, paths));
   if (dcs && ssh) {
     // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.
-    const repoIps = models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : []));
+    const repoIps = infra ? models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : [])) : [];
     const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...models.flatMap((c) => c.instances.map((i) => i.ip)), ...repoIps])];
     problems.push(...validateDcsAndSsh({ dcs, ssh }, hostIps));
   }

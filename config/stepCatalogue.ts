@@ -126,10 +126,10 @@ export type ClusterStep = "dcs" | "pitr" | "patroni-config" | "leader" | "roles"
 /**
  * What a cluster step may wait for besides the cluster's own steps: `infra.dcs-auth` (the DCS, ready),
  * `members.patroni` (every member's Patroni), `primary.patroni` (the primary's), `first.patroni` (the Patroni of
- * the member with the lowest pg_seq, where the cluster-wide steps run), `infra.backup-repo` (the server of the cluster's
+ * the member with the lowest pg_seq, where the cluster-wide steps run), `infra.pgbackrest` (the server of the cluster's
  * backup repository host).
  */
-export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.backup-repo" | "members.patroni" | "primary.patroni" | "first.patroni";
+export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.pgbackrest" | "members.patroni" | "primary.patroni" | "first.patroni";
 
 /** One cluster's steps; prefix: the cluster's name. */
 export const CLUSTER_STEPS = {
@@ -143,7 +143,7 @@ export const CLUSTER_STEPS = {
     suffix: "-pitr",
     does: "pg_pitr only: before any member starts, refuses a restore target the source's backups and archived WAL cannot reach",
     host: "the cluster's backup repository host",
-    after: ["infra.backup-repo"],
+    after: ["infra.pgbackrest"],
   },
   "patroni-config": {
     suffix: "-patroni-config",
@@ -173,18 +173,18 @@ export const CLUSTER_STEPS = {
     suffix: "-backup",
     does: "the cluster's pgBackRest stanza, a check that WAL reaches the repository, a first full backup, the backup timers; its removal keeps the backups unless rm_backup (only with pgbackrest_enabled)",
     host: "the cluster's backup repository host",
-    after: ["members.patroni", "patroni-config", "infra.backup-repo"],
+    after: ["members.patroni", "patroni-config", "infra.pgbackrest"],
   },
 } as const satisfies Record<ClusterStep, StepEntry<ClusterDependency>>;
 
-export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "backup-repo";
+export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "pgbackrest";
 /** What an infra step may wait for besides the infra node's own steps: `previous.etcd` (the DCS member before it). */
 export type InfraDependency = InfraStep | "previous.etcd";
 
 /**
  * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
  * node, the DCS member's name on another host; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
- * `monitoring` the infra node's name; `backup-repo` the repository host's name (`backup-<ip with dashes>`).
+ * `monitoring` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
   prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, nginx)", host: "the infra node and each DCS server", after: [] },
@@ -196,7 +196,7 @@ export const INFRA_STEPS = {
   },
   "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
   monitoring: { suffix: "-monitoring", does: "Prometheus (file discovery), Alertmanager and the nginx front page", host: "the infra node", after: ["prepare"] },
-  "backup-repo": {
+  pgbackrest: {
     suffix: "-pgbackrest",
     does: "a backup repository: pgBackRest's TLS server, the repository directory, the members' names; its removal keeps the backups",
     host: "each backup repository host",

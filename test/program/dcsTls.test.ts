@@ -21,10 +21,11 @@ test("etcd members restart one at a time, and client auth waits for the last", a
   expect(deps.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
 });
 
-test("one CA, one certificate per etcd member and per Patroni member; no key on a command line", async () => {
+test("one CA, one certificate per etcd member, per Patroni member and per backup repository host; no key on a command line", async () => {
   const { registered } = await run();
   const local = registered.filter((r) => r.type === "command:local:Command");
   expect(local.map((r) => r.name).sort()).toEqual([
+    "backup-10-10-10-10-pgbackrest-certificate",
     "meta-1-etcd-certificate",
     "meta-2-etcd-certificate",
     "meta-3-etcd-certificate",
@@ -36,6 +37,8 @@ test("one CA, one certificate per etcd member and per Patroni member; no key on 
   for (const c of local) expect(c.inputs.create).not.toContain("PRIVATE KEY");
   // The host's addresses are in the script, so a changed IP issues a new certificate.
   expect(local.find((r) => r.name === "meta-2-etcd-certificate")?.inputs.create).toContain("subjectAltName=IP:10.10.10.11,IP:127.0.0.1,DNS:meta-2");
+  // pgBackRest 2.45 checks DNS names: the repository host's certificate carries the name the members connect to.
+  expect(local.find((r) => r.name === "backup-10-10-10-10-pgbackrest-certificate")?.inputs.create).toContain("DNS:backup-10-10-10-10");
   // Each etcd member's step carries its own key and the root password, nothing of another member.
   const meta2 = registered.find((r) => r.name === stepName("meta-2", "etcd")) as Registered;
   expect(Object.keys(JSON.parse(meta2.inputs.stdin)).sort()).toEqual(["dcs/etcd_root", "tls/ca", "tls/etcd/meta-2/cert", "tls/etcd/meta-2/key"]);

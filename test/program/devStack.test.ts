@@ -66,6 +66,8 @@ describe("the program under mocks", () => {
     expect(byType("pigsty:pg:Cluster")).toEqual(["pg-test"]);
     expect(byType("pigsty:pg:Instance")).toEqual(["pg-test-1", "pg-test-2", "pg-test-3"]);
     const expected = [
+      stepName("backup-10-10-10-10", "pgbackrest"),
+      stepName("pg-test", "backup"),
       stepName("meta-1", "etcd"),
       stepName("pigsty", "dcs-auth"),
       stepName("meta", "monitoring"),
@@ -83,6 +85,7 @@ describe("the program under mocks", () => {
   it("generates one random password per secret slot", () => {
     const pw = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort();
     expect(pw).toEqual([
+      "backup-10-10-10-10-cipher-passphrase",
       "dcs-password-etcd-root",
       "pg-test-password-admin",
       "pg-test-password-etcd",

@@ -1,0 +1,141 @@
+// Backups and restore through the real engine on one deployment: the first full backup of a new cluster, the
+// repository's server down under writes, a replica rebuilt from the repository, and the CloudNativePG-style
+// point-in-time restore into a new cluster (pg_pitr) at a time after a switchover. Figures are printed.
+import { patroniList, psqlLocal, settled, sleep, waitMembers } from "./helpers/cluster";
+import { pg } from "./helpers/operator";
+import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
+import { describeIfRoot, sshOk } from "./helpers/sandbox";
+import { setInventory, tryUp } from "./helpers/engine";
+import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
+
+const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+/** SQL as the dbsu in database `test` on a node (the local socket). */
+const onTest = (node: string, sql: string) => sshOk(node, `sudo -iu postgres psql -X -At -d test -c "${sql}"`);
+const backupHelper = (args: string) => sshOk("meta", `sudo /usr/local/bin/pigsty-backup ${args}`);
+const stanzaInfo = async (stanza: string) => JSON.parse(await backupHelper(`info ${stanza}`));
+const leaderOf = async () => (await waitMembers(settled(members), 120)).find((m) => m.Role === "Leader")!.Member;
+
+/** The restore's new cluster on the two free nodes, restored from pg-test's backups at `time`. */
+const pitrCluster = (time: string) => ({
+  hosts: { "10.10.10.14": { pg_seq: 1, pg_role: "primary" }, "10.10.10.15": { pg_seq: 2, pg_role: "replica" } },
+  vars: { pg_pitr: { cluster: "pg-test", time } },
+});
+
+describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)", () => {
+  let d: Deployment;
+
+  beforeAll(async () => {
+    d = await freshDeployment(6, [...members, "pg-test-4", "pg-test-5"]);
+  }, 1_800_000);
+
+  it("the first up ended with WAL archiving on and one full backup, listed by the operator tool and in Prometheus", async () => {
+    expect(await psqlLocal("pg-test-1", "SHOW archive_mode")).toBe("on");
+    const listed = await pg("backups", "pg-test", "--json");
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout).backups as { type: string }[]).map((b) => b.type)).toEqual(["full"]);
+    // The backup helper's metrics reach Prometheus through the repository host's node exporter.
+    let series = "";
+    for (let i = 0; i < 30 && !series.includes('"pg-test"'); i++) {
+      series = await sshOk("meta", "curl -fsS 'http://127.0.0.1:9090/api/v1/query?query=pigsty_backup_count'");
+      if (!series.includes('"pg-test"')) await sleep(2000);
+    }
+    expect(JSON.parse(series).data.result.map((r: { metric: { cls: string }; value: [number, string] }) => [r.metric.cls, r.value[1]])).toEqual([["pg-test", "1"]]);
+  }, 180_000);
+
+  it("an incremental backup taken with the operator tool is listed after the full one", async () => {
+    const taken = await pg("backup", "pg-test", "--type", "incr");
+    log(`npm run pg -- backup pg-test --type incr: exit ${taken.code}`);
+    expect(taken.code).toBe(0);
+    const listed = await pg("backups", "pg-test", "--json");
+    expect((JSON.parse(listed.stdout).backups as { type: string }[]).map((b) => b.type)).toEqual(["full", "incr"]);
+  }, 300_000);
+
+  it("the repository's server down for a minute: writes go on, nothing acknowledged is lost, archiving catches up", async () => {
+    const leader = await leaderOf();
+    const before = await psqlLocal(leader, "SELECT failed_count FROM pg_stat_archiver");
+    const r = await duringWrites("repository down", async () => {
+      await sshOk("meta", "sudo systemctl stop pgbackrest");
+      try {
+        for (let i = 0; i < 3; i++) {
+          await psqlLocal(leader, "SELECT pg_switch_wal()");
+          await sleep(20_000);
+        }
+      } finally {
+        await sshOk("meta", "sudo systemctl start pgbackrest");
+      }
+    }, { afterSeconds: 5 });
+    log(describeLoop("repository server down 60 s", r));
+    await expectAllKept(r, "repository down");
+    const failed = Number(await psqlLocal(leader, "SELECT failed_count FROM pg_stat_archiver")) - Number(before);
+    // The newest segment, switched after the server is back, reaches the repository.
+    const segment = await psqlLocal(leader, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+    await psqlLocal(leader, "SELECT pg_switch_wal()");
+    const t0 = Date.now();
+    let archived = "";
+    while (Date.now() - t0 < 180_000) {
+      archived = await psqlLocal(leader, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+      if (archived.slice(0, 24) >= segment) break;
+      await sleep(2000);
+    }
+    log(`archiving: ${failed} failed attempts while the repository was down; ${segment} archived ${((Date.now() - t0) / 1000).toFixed(1)} s after the switch`);
+    expect(archived.slice(0, 24) >= segment).toBe(true);
+    expect(((await stanzaInfo("pg-test")).archive[0].max as string) >= segment).toBe(true);
+  }, 600_000);
+
+  it("a replica rebuilt from the repository (pg_reset.postgres) while the primary serves writes", async () => {
+    const r = await duringWrites("replica from repository", async () => {
+      await apply(d, "rebuild pg-test-2", (i) => {
+        i.clusters["pg-test"].hosts["10.10.10.12"].pg_reset = { postgres: 1 };
+      });
+    }, { afterSeconds: 2 });
+    log(describeLoop("replica rebuilt from the repository", r));
+    await expectAllKept(r, "replica from repository");
+    const said = await sshOk("pg-test-2", "sudo journalctl -u patroni --since -10min --no-pager | grep -c 'replica has been created using pgbackrest' || true");
+    expect(Number(said)).toBeGreaterThan(0);
+    await waitMembers(settled(members), 180);
+  }, 900_000);
+
+  it("a new cluster restored at a time after a switchover holds exactly the rows before it, streams, and archives into its own stanza", async () => {
+    await onTest("pg-test-1", "CREATE TABLE pitr(v int PRIMARY KEY); INSERT INTO pitr SELECT generate_series(1, 10)");
+    // The timers' way: the backup helper on the repository host.
+    await backupHelper("backup pg-test diff");
+    // The switchover starts timeline 2: the restore has to follow it in the archive.
+    await apply(d, "switchover", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "replica";
+      i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
+    });
+    const leader = await leaderOf();
+    expect(leader).toBe("pg-test-2");
+    await onTest(leader, "INSERT INTO pitr SELECT generate_series(11, 20)");
+    const target = await onTest(leader, "SELECT clock_timestamp()");
+    await sleep(1500);
+    await onTest(leader, "INSERT INTO pitr SELECT generate_series(21, 30)");
+    await onTest(leader, "DROP TABLE pitr");
+
+    // A target before the first backup is refused before any member of the new cluster starts.
+    d.inventory.clusters["pg-pitr"] = pitrCluster("2000-01-01 00:00:00+00") as Inventory["clusters"][string];
+    await setInventory(d.stack, d.inventory);
+    const refused = await tryUp(d.stack);
+    expect(refused.error).toContain("is before the end of pg-test's first backup");
+    expect(refused.started.filter((s) => s.startsWith("pg-pitr-") && s.endsWith("-patroni"))).toEqual([]);
+
+    const t = Date.now();
+    await apply(d, "restore", (i) => {
+      i.clusters["pg-pitr"] = pitrCluster(target) as Inventory["clusters"][string];
+    });
+    log(`restore into pg-pitr (2 members) at ${target}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expect(await onTest("pg-test-4", "SELECT count(*), min(v), max(v) FROM pitr")).toBe("20|1|20");
+    const pitrMembers = await waitMembers(settled(["pg-pitr-1", "pg-pitr-2"]), 180, "pg-test-4");
+    // Timeline 1 before the switchover, 2 after it, 3 where the restored copy was promoted.
+    expect(pitrMembers.find((m) => m.Role === "Leader")?.TL).toBe(3);
+    expect(await onTest("pg-test-5", "SELECT count(*) FROM pitr")).toBe("20");
+    const own = await stanzaInfo("pg-pitr");
+    expect(own.backup.length).toBeGreaterThan(0);
+    // pg-test's stanza never saw the restored copy's timeline.
+    expect(await sshOk("meta", "sudo ls /var/lib/pgbackrest/archive/pg-test/15-1/ | grep -c '^00000003.history' || true")).toBe("0");
+    expect(await sshOk("meta", "sudo ls /var/lib/pgbackrest/archive/pg-pitr/15-1/ | grep -c '^00000003.history' || true")).toBe("1");
+    // pg-test itself was not touched.
+    expect((await patroniList("pg-test-1")).filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-2"]);
+  }, 1_200_000);
+});
