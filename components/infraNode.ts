@@ -56,11 +56,11 @@ export class InfraNode extends pulumi.ComponentResource {
     }
     this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
     this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] });
-    // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time).
+    // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time) and the DCS.
     this.backupRepos = Object.fromEntries(
       model.backupRepos.map((r) => {
         const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
-        const made = { prepare: prepared.has(r.ip) ? [prepared.get(r.ip) as command.remote.Command] : [] };
+        const made = { prepare: prepared.has(r.ip) ? [prepared.get(r.ip) as command.remote.Command] : [], "dcs-auth": this.dcsReady };
         return [r.ip, on("pgbackrest", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
       }),
     );

@@ -200,7 +200,8 @@ export const INFRA_STEPS = {
     suffix: "-pgbackrest",
     does: "a backup repository: pgBackRest's TLS server, the repository directory, the members' names; its removal keeps the backups",
     host: "each backup repository host",
-    after: ["prepare"],
+    // After the DCS: on a DCS server both steps install the stack's CA, and two writers of one file race.
+    after: ["prepare", "dcs-auth"],
   },
 } as const satisfies Record<InfraStep, StepEntry<InfraDependency>>;
 

@@ -3,6 +3,9 @@ import { PGBACKREST_PORT, type ClusterModel } from "./model";
 import { error, type Problem } from "./problems";
 import type { VarsPath } from "./deriveCluster";
 
+/** Postgres parameters the backups own while pgbackrest_enabled is true (render/patroni.ts). */
+const ARCHIVE_PARAMETERS = ["archive_mode", "archive_command", "restore_command"];
+
 export function validateBackups(clusters: ClusterModel[], paths: Map<string, { at: VarsPath }>): Problem[] {
   const problems: Problem[] = [];
   const byName = new Map(clusters.map((c) => [c.name, c]));
@@ -12,6 +15,10 @@ export function validateBackups(clusters: ClusterModel[], paths: Map<string, { a
   for (const c of clusters) {
     const at = paths.get(c.name)!.at;
     const b = c.backup;
+    const owned = b ? ARCHIVE_PARAMETERS.filter((k) => k in c.parameters) : [];
+    for (const k of owned) {
+      problems.push(error(`${at("pg_parameters")}.${k}`, `is set by the cluster's backups (pgBackRest archives WAL through it). Remove it from pg_parameters, or set pgbackrest_enabled: false to archive your own way.`));
+    }
     if (b) {
       const member = c.instances.find((i) => i.ip === b.repo.ip);
       const other = backedUpMember.get(b.repo.ip);

@@ -1,12 +1,14 @@
-// `npm run pg -- <command>`: Patroni operations from the laptop, on the clusters of a stack (SOP S0, S3, S10).
-// Exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster unknown or unreachable, 4 not confirmed.
+// `npm run pg -- <command>`: Patroni operations and backups from the laptop, on the clusters of a stack (SOP S0, S3, S10).
+// Exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster unknown, unreachable or without backups, 4 not confirmed.
 import { createInterface } from "node:readline/promises";
-import type { ClusterModel } from "../config/model";
-import { DISRUPTIVE, parseArgs, UsageError, type Args } from "./args";
+import type { ClusterModel, Model } from "../config/model";
+import { DISRUPTIVE, helpFor, parseArgs, UsageError, type Args } from "./args";
+import { backupListing, helperCommand, hostError, isProgressLine, listingText, noBackupsReason, parseStanzaInfo, sshTarget, stanzaNotes, stanzaProblem, type SshTarget } from "./backups";
 import { Patroni } from "../patroni/client";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
 import { stackAccess, stackClusters, type ClusterAccess } from "./source";
+import { repoDir, runOnHost, stackModel } from "./ssh";
 import { membersTable, table } from "./table";
 
 const out = (s: string): void => {
@@ -73,7 +75,45 @@ async function list(args: Args, clusters: ClusterModel[], access: Record<string,
   if (args.json) out(JSON.stringify(result, null, 2));
 }
 
+/** How to reach a repository host; an unpinned host key is refused like an unreachable host. */
+function repoTarget(model: Model, ip: string): SshTarget {
+  try {
+    return sshTarget(model.ssh, ip, repoDir);
+  } catch (e) {
+    throw new Exit(3, (e as Error).message);
+  }
+}
+
+/** backup and backups: pigsty-backup on the cluster's repository host over ssh; no Patroni, no operatorAccess. */
+async function backups(args: Args): Promise<void> {
+  const model = stackModel(args.stack);
+  const c = model.clusters.find((x) => x.name === args.cluster);
+  if (!c) throw new Exit(3, `no cluster ${args.cluster} in stack ${args.stack} (clusters: ${model.clusters.map((x) => x.name).join(", ")})`);
+  const { backup } = c;
+  if (!backup) throw new Exit(3, noBackupsReason(c, model.infra.ip, args.stack));
+  const target = repoTarget(model, backup.repo.ip);
+  const repository = { host: backup.repo.ip, name: backup.repo.name };
+  if (args.command === "backup") {
+    progress(`${args.type} backup of ${c.name} on ${backup.repo.name} (${backup.repo.ip})`);
+    const r = await runOnHost(target, helperCommand("backup", backup.stanza, args.type as string), (line) => {
+      if (isProgressLine(line)) progress(line);
+    });
+    if (r.code !== 0) throw new Exit(1, hostError(target, r.code, r.stderr));
+    const done = { cluster: c.name, stanza: backup.stanza, type: args.type, repository };
+    return out(args.json ? JSON.stringify(done) : `${c.name}: ${args.type} backup taken; \`npm run pg -- backups ${c.name}\` lists it`);
+  }
+  const r = await runOnHost(target, helperCommand("info", backup.stanza));
+  if (r.code !== 0) throw new Exit(1, hostError(target, r.code, r.stderr));
+  const info = parseStanzaInfo(r.stdout);
+  const missing = stanzaProblem(info, backup, args.stack);
+  if (missing) throw new Exit(1, missing);
+  stanzaNotes(info).forEach(progress);
+  const listing = backupListing({ ...c, backup }, info);
+  out(args.json ? JSON.stringify(listing, null, 2) : listingText(listing));
+}
+
 async function run(args: Args): Promise<void> {
+  if (args.command === "backup" || args.command === "backups") return backups(args);
   const clusters = stackClusters(args.stack);
   const access = stackAccess(args.stack);
   if (args.command === "list") return list(args, clusters, access);
@@ -144,6 +184,11 @@ async function run(args: Args): Promise<void> {
 
 async function main(): Promise<number> {
   try {
+    const help = helpFor(process.argv.slice(2));
+    if (help) {
+      out(help);
+      return 0;
+    }
     await run(parseArgs(process.argv.slice(2)));
     return 0;
   } catch (e) {

@@ -1,5 +1,5 @@
 // Argument parsing of `npm run pg`: what each command accepts, and the message for what it does not.
-import { parseArgs, UsageError } from "../../operator/args";
+import { helpFor, parseArgs, UsageError } from "../../operator/args";
 
 const fails = (argv: string[]) => {
   try {
@@ -38,4 +38,33 @@ test("mistakes are named with the fix", () => {
   expect(fails(["switchover", "pg-test", "--scheduled", "tomorrow"])).toBe("--scheduled takes an ISO time (e.g. 2026-11-24T03:00:00Z) and only with switchover");
   expect(fails(["list", "--candidate"])).toBe("--candidate needs a value");
   expect(fails(["list", "--force"])).toBe("unknown option --force");
+});
+
+test("backup takes a type, full by default; backups takes --json", () => {
+  expect(parseArgs(["backup", "pg-test"])).toMatchObject({ command: "backup", cluster: "pg-test", type: "full", stack: "dev" });
+  expect(parseArgs(["backup", "pg-test", "--type", "incr", "--stack", "prod"])).toMatchObject({ command: "backup", type: "incr", stack: "prod" });
+  expect(parseArgs(["backups", "pg-test", "--json"])).toMatchObject({ command: "backups", cluster: "pg-test", json: true });
+  expect(parseArgs(["backups", "pg-test"]).type).toBeUndefined();
+});
+
+test("backup mistakes are named with the fix", () => {
+  expect(fails(["backup"])).toBe("backup needs a cluster name");
+  expect(fails(["backups"])).toBe("backups needs a cluster name");
+  expect(fails(["backup", "pg-test", "--type", "weekly"])).toBe("--type weekly: use full, diff, incr");
+  expect(fails(["backup", "pg-test", "diff"])).toBe("backup takes the type as an option: --type diff");
+  expect(fails(["backups", "pg-test", "pg-test-1"])).toBe("backups takes one cluster name");
+  expect(fails(["backups", "pg-test", "--type", "full"])).toBe("--type is an option of backup only");
+  expect(fails(["backup", "pg-test", "--type"])).toBe("--type needs a value");
+});
+
+test("--help, -h or help: the overview, or the named command's text", () => {
+  expect(helpFor(["list", "pg-test"])).toBeUndefined();
+  expect(helpFor(["--help"])).toMatch(/^usage: npm run pg -- <command> \[options\]/);
+  expect(helpFor(["help"])).toBe(helpFor(["-h"]));
+  expect(helpFor(["--help"])).toContain("  backup <cluster> [--type full|diff|incr]         take a backup now (default full)");
+  expect(helpFor(["backup", "--help"])).toMatch(/^usage: npm run pg -- backup <cluster> \[--type full\|diff\|incr\] \[--json\] \[--stack NAME\]\n/);
+  expect(helpFor(["help", "backups"])).toMatch(/^usage: npm run pg -- backups <cluster> \[--json\] \[--stack NAME\]\n/);
+  expect(helpFor(["switchover", "pg-test", "-h"])).toContain("4 not confirmed");
+  // Help wins over a mistake elsewhere on the line, so it can be asked for at any point.
+  expect(helpFor(["backup", "--type", "weekly", "--help"])).toContain("--type T       full (default), diff");
 });
