@@ -2,6 +2,7 @@
 // to a repository host with its host key pinned.
 import type { BackupModel, ClusterModel, Model } from "../config/model";
 import { expandPath } from "../config/stack";
+import { stepName } from "../config/stepCatalogue";
 import { BACKUP_HELPER } from "../render/paths";
 import { table } from "./table";
 
@@ -72,9 +73,13 @@ export function parseStanzaInfo(text: string): StanzaInfo {
 const MISSING_STANZA = new Set([1, 3]);
 
 /** Why the stanza cannot be listed, or undefined. Code 2 ("no valid backups") is a stanza without backups yet: listed empty. */
-export function stanzaProblem(info: StanzaInfo, backup: BackupModel, stack: string): string | undefined {
+export function stanzaProblem(info: StanzaInfo, cluster: string, backup: BackupModel, stack: string): string | undefined {
   if (!MISSING_STANZA.has(info.status.code)) return undefined;
-  return `the repository on ${backup.repo.name} (${backup.repo.ip}) has no stanza ${backup.stanza} (pgBackRest: ${info.status.message}): \`pulumi up --stack ${stack}\` creates it`;
+  return (
+    `the repository on ${backup.repo.name} (${backup.repo.ip}) has no stanza ${backup.stanza} (pgBackRest: ${info.status.message}). ` +
+    `The cluster's backup step creates it: \`pulumi up --stack ${stack}\` on a new cluster; if that step ran and the repository was emptied since, ` +
+    `replace its resource ${stepName(cluster, "backup")} (\`pulumi up --stack ${stack} --replace <its URN from pulumi stack --show-urns>\`)`
+  );
 }
 
 /** What the listing should mention besides the backups: a backup running now, a status other than ok or "no backups". */

@@ -105,7 +105,7 @@ async function backups(args: Args): Promise<void> {
   const r = await runOnHost(target, helperCommand("info", backup.stanza));
   if (r.code !== 0) throw new Exit(1, hostError(target, r.code, r.stderr));
   const info = parseStanzaInfo(r.stdout);
-  const missing = stanzaProblem(info, backup, args.stack);
+  const missing = stanzaProblem(info, c.name, backup, args.stack);
   if (missing) throw new Exit(1, missing);
   stanzaNotes(info).forEach(progress);
   const listing = backupListing({ ...c, backup }, info);

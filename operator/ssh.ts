@@ -72,15 +72,21 @@ export interface HostResult {
  * Runs `remote` on the target with the system ssh (argv, no shell), trusting only the pinned host keys: they go to a
  * known_hosts file of this call in a private temporary directory, removed afterwards. Lines go to onLine as they come.
  */
-export async function runOnHost(t: SshTarget, remote: string[], onLine?: (line: string, stream: "stdout" | "stderr") => void): Promise<HostResult> {
+export async function runOnHost(
+  t: SshTarget,
+  remote: string[],
+  onLine?: (line: string, stream: "stdout" | "stderr") => void,
+  /** The ssh program; tests give a stand-in. */
+  sshBin = "ssh",
+): Promise<HostResult> {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-pg-ssh-"));
   try {
     const files = { knownHosts: join(dir, "known_hosts"), config: join(dir, "config") };
     writeFileSync(files.knownHosts, knownHostsText(t), { mode: 0o600 });
     writeFileSync(files.config, sshConfigText(t, files.knownHosts), { mode: 0o600 });
-    const child = spawn("ssh", sshArgv(t, files, remote), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(sshBin, sshArgv(t, files, remote), { stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number>((resolve, reject) => {
-      child.on("error", (e) => reject(new Error(`cannot run ssh: ${e.message} (install the OpenSSH client)`)));
+      child.on("error", (e) => reject(new Error(`cannot run ${sshBin}: ${e.message} (install the OpenSSH client)`)));
       // A signal ends ssh without a code: count it as ssh's own failure.
       child.on("close", (code) => resolve(code ?? 255));
     });

@@ -250,11 +250,49 @@ describe("a cluster with a member on the infra node", () => {
     expect(model.backupRepos.map((r) => [r.ip, r.clusters])).toEqual([[SPARE, ["pg-meta", "pg-test"]]]);
   });
 
+  // Such a cluster has pgbackrest_enabled: true (the default) yet no backups (the warning above, which is not shown
+  // when loading fails). The refusals of a restore from it, or of its own pg_pitr, say pgbackrest_enabled is false
+  // (or must be set true), which sends the user to the wrong key: the fix is pgbackrest_repo.host.
+  it.failing("restoring from it is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
+    const lines = errors((inv) => {
+      withMeta({})(inv);
+      pitrCluster({ cluster: "pg-meta", immediate: true })(inv);
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^clusters\.pg-x\.vars\.pg_pitr\.cluster: /);
+    expect(lines[0]).not.toContain("pgbackrest_enabled is false");
+    expect(lines[0]).toContain("pgbackrest_repo.host");
+  });
+
+  it.failing("its own pg_pitr is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
+    const lines = errors((inv) => {
+      inv.clusters["pg-x"] = { hosts: { "10.10.10.10": { pg_seq: 1, pg_role: "primary" } }, vars: { pg_pitr: { cluster: "pg-test", immediate: true } } };
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("so it needs pgbackrest_enabled: true");
+    expect(lines[0]).toContain("pgbackrest_repo.host");
+  });
+
   test("its backups on the infra node, another backed-up cluster's repository, are refused", () => {
     // pg-meta backs up to SPARE, so its member 10.10.10.10 runs pgBackRest as a member: pg-test cannot use it as a repository.
     expect(errors(withMeta({ pgbackrest_repo: { host: SPARE } }))).toEqual([
       `${T}.pgbackrest_repo.host: 10.10.10.10 is pg-meta-1, whose own cluster keeps backups: one host runs one pgBackRest (one config, one server port 8432). Put the repository on a host that is not a member of a cluster with backups.`,
     ]);
+  });
+});
+
+describe("archive parameters", () => {
+  test("pg_parameters may not set what the backups own, while the cluster has backups", () => {
+    expect(errors((inv) => (inv.clusters["pg-test"].vars.pg_parameters = { archive_mode: "off", archive_command: "/bin/true", restore_command: "cp x y", max_connections: 200 }))).toEqual(
+      ["archive_mode", "archive_command", "restore_command"].map(
+        (k) => `${T}.pg_parameters.${k}: is set by the cluster's backups (pgBackRest archives WAL through it). Remove it from pg_parameters, or set pgbackrest_enabled: false to archive your own way.`,
+      ),
+    );
+  });
+
+  test("without backups they are the cluster's own", () => {
+    const { model } = loads((inv) => Object.assign(inv.clusters["pg-test"].vars, { pgbackrest_enabled: false, pg_parameters: { archive_mode: "on", archive_command: "/bin/true" } }));
+    expect(model.clusters[0].parameters).toMatchObject({ archive_mode: "on", archive_command: "/bin/true" });
   });
 });
 

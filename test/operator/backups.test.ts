@@ -67,7 +67,7 @@ describe("pgBackRest's info for one stanza", () => {
 
   test("a stanza without backups lists empty, with no window and the command that takes one", () => {
     const info = parseStanzaInfo(JSON.stringify({ ...sample(), backup: [], status: { code: 2, message: "no valid backups" } }));
-    expect(stanzaProblem(info, pgTest.backup, "dev")).toBeUndefined();
+    expect(stanzaProblem(info, "pg-test", pgTest.backup, "dev")).toBeUndefined();
     expect(stanzaNotes(info)).toEqual([]);
     const listing = backupListing(pgTest, info);
     expect(listing).toEqual({ cluster: "pg-test", stanza: "pg-test", repository: { host: "10.10.10.10", name: "backup-10-10-10-10" }, backups: [], restoreWindow: null });
@@ -76,8 +76,10 @@ describe("pgBackRest's info for one stanza", () => {
 
   test("a missing stanza is a problem that names the repository and the fix", () => {
     const info = parseStanzaInfo(JSON.stringify({ name: "pg-test", backup: [], status: { code: 1, message: "missing stanza path" } }));
-    expect(stanzaProblem(info, pgTest.backup, "dev")).toBe(
-      "the repository on backup-10-10-10-10 (10.10.10.10) has no stanza pg-test (pgBackRest: missing stanza path): `pulumi up --stack dev` creates it",
+    expect(stanzaProblem(info, "pg-test", pgTest.backup, "dev")).toBe(
+      "the repository on backup-10-10-10-10 (10.10.10.10) has no stanza pg-test (pgBackRest: missing stanza path). The cluster's backup step creates it: " +
+        "`pulumi up --stack dev` on a new cluster; if that step ran and the repository was emptied since, replace its resource pg-test-backup " +
+        "(`pulumi up --stack dev --replace <its URN from pulumi stack --show-urns>`)",
     );
   });
 

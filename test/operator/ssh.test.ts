@@ -1,4 +1,4 @@
-// runOnHost with a stand-in `ssh` on PATH: the argv it gets, the pinned files it reads (private, removed afterwards),
+// runOnHost with a stand-in for ssh (given by path, so no real ssh can run and no host is contacted): the argv it gets, the pinned files it reads (private, removed afterwards),
 // lines streamed as they come, the exit code passed through.
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { SshTarget } from "../../operator/backups";
 import { runOnHost } from "../../operator/ssh";
 
-const target: SshTarget = { host: "10.10.10.10", user: "dba", port: 22, keyPath: "/keys/id", hostKey: "ssh-ed25519 AAAApinned" };
+const target: SshTarget = { host: "127.0.0.1", user: "dba", port: 22, keyPath: "/keys/id", hostKey: "ssh-ed25519 AAAApinned" };
 
 // The stand-in prints its argv, the -F file and the known_hosts beside it with their modes, and the directory
 // (so the test can check it is gone), then a progress line, an error line without a newline, and exits 3.
@@ -22,7 +22,6 @@ exit 3
 `;
 
 describe("runOnHost", () => {
-  const savedPath = process.env.PATH;
   let bin = "";
 
   beforeAll(() => {
@@ -30,22 +29,18 @@ describe("runOnHost", () => {
     writeFileSync(join(bin, "ssh"), FAKE_SSH);
     chmodSync(join(bin, "ssh"), 0o755);
   });
-  afterEach(() => {
-    process.env.PATH = savedPath;
-  });
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
   test("runs ssh with the argv, the pinned known_hosts in a private directory, and removes it after", async () => {
-    process.env.PATH = `${bin}:${savedPath}`;
     const seen: string[] = [];
-    const r = await runOnHost(target, ["sudo", "-n", "/usr/local/bin/pigsty-backup", "info", "pg-test"], (line, stream) => seen.push(`${stream}: ${line}`));
+    const r = await runOnHost(target, ["sudo", "-n", "/usr/local/bin/pigsty-backup", "info", "pg-test"], (line, stream) => seen.push(`${stream}: ${line}`), join(bin, "ssh"));
     expect(r.code).toBe(3);
     const out = r.stdout.split("\n");
     expect(out).toContain("arg -F");
-    expect(out).toContain("arg dba@10.10.10.10");
+    expect(out).toContain("arg dba@127.0.0.1");
     expect(out.filter((l) => l.startsWith("arg ")).at(-1)).toBe("arg sudo -n /usr/local/bin/pigsty-backup info pg-test");
     expect(out).toContain("modes 700 600 600");
-    expect(out).toContain("known 10.10.10.10 ssh-ed25519 AAAApinned");
+    expect(out).toContain("known 127.0.0.1 ssh-ed25519 AAAApinned");
     const dir = (out.find((l) => l.startsWith("dir ")) as string).slice(4);
     expect(out).toContain(`arg UserKnownHostsFile=${dir}/known_hosts`);
     expect(existsSync(dir)).toBe(false);
@@ -56,7 +51,7 @@ describe("runOnHost", () => {
   });
 
   test("without an ssh binary it says what to install", async () => {
-    process.env.PATH = bin.replace(/fake-ssh-.*/, "no-such-dir");
-    await expect(runOnHost(target, ["true"])).rejects.toThrow("cannot run ssh: spawn ssh ENOENT (install the OpenSSH client)");
+    const missing = join(bin, "no-such-ssh");
+    await expect(runOnHost(target, ["true"], undefined, missing)).rejects.toThrow(`cannot run ${missing}: spawn ${missing} ENOENT (install the OpenSSH client)`);
   });
 });
