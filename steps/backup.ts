@@ -114,7 +114,12 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     ]
     : [`  ${fail(`error: ${foreign}; nothing was changed. Keep those backups by giving this cluster another name, or set clusters.${cluster.name}.vars.pgbackrest_clean: true to delete them (dangerous), then run pulumi up again.`)}`];
   const removal = b.removeWithCluster
-    ? [pgbackrest(b.stanza, "stop"), `${pgbackrest(b.stanza, "--force", "stanza-delete")} || true`, `${pgbackrest(b.stanza, "start")} || true`, sayWords(`rm_backup is set: deleted stanza ${b.stanza} and its backups`)]
+    ? [
+      pgbackrest(b.stanza, "stop"),
+      `${pgbackrest(b.stanza, "--force", "stanza-delete")} || ${fail(`error: stanza-delete of ${b.stanza} failed; its backups are still in ${b.repo.path} (see /var/log/pgbackrest on ${b.repo.name})`)}`,
+      `${pgbackrest(b.stanza, "start")} || true`,
+      sayWords(`rm_backup is set: deleted stanza ${b.stanza} and its backups`),
+    ]
     : [sayWords(`kept stanza ${b.stanza} and its backups in ${b.repo.path} (README: "Backups and restore" says how to delete them)`)];
   return filesStep(`backups of ${cluster.name}`, files, ["systemctl daemon-reload"], [
     `if ! out=$(${pgbackrest(b.stanza, "stanza-create")} 2>&1); then`,
@@ -132,9 +137,10 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     `${quote(BACKUP_HELPER)} metrics ${quote(b.stanza)} || true`,
   ], [
     `systemctl disable --now ${timers.map((t) => quote(`${t}.timer`)).join(" ")} 2>/dev/null || true`,
+    // While the stanza's file still gives pgBackRest its pg1-path: stanza-delete needs it.
+    ...removal,
     `rm -f ${[...timers.flatMap((t) => [`${t}.service`, `${t}.timer`].map(unitPath)), stanzaConfPath(b.stanza)].map(quote).join(" ")}`,
     "systemctl daemon-reload",
-    ...removal,
   ]);
 }
 
