@@ -40,13 +40,22 @@ export type PitrTargetKey = (typeof TARGET_KEYS)[number];
  */
 const TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z| UTC)$/;
 
+/** True for a TIME whose date and clock exist (no February 30, no 24:00). */
+function isTimeWithZone(text: string): boolean {
+  const m = TIME.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = text.slice(0, 19).split(/[- T:]/).map(Number);
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && sec < 60;
+}
+
 export const PitrSchema = strictObject({
   /** The cluster whose backups and archived WAL are restored; a cluster of this stack with pgbackrest_enabled. */
   cluster: z.string().min(1),
   /** Recover up to this time, e.g. 2026-12-02 10:15:00+00 (the zone is required). */
   time: z
     .string()
-    .refine((t) => TIME.test(t) && !Number.isNaN(Date.parse(t.replace(" ", "T").replace(/ UTC$/, "Z").replace(/([+-]\d{2})$/, "$1:00"))), {
+    .refine(isTimeWithZone, {
       error: (i) => `${JSON.stringify(i.input)} is not a time with a zone. Write it as YYYY-MM-DD HH:MM:SS+00 (or with Z), e.g. the output of SELECT clock_timestamp().`,
     })
     .optional(),

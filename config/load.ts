@@ -96,7 +96,7 @@ export function loadInventory(raw: unknown): LoadResult {
     if (problems.length > before) continue;
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
-  problems.push(...validateBackups(models, paths));
+  problems.push(...validateBackups(models, paths, (name) => clusters[name].vars.pgbackrest_enabled));
   if (dcs && ssh) {
     // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.
     const repoIps = infra ? models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : [])) : [];

@@ -6,7 +6,14 @@ import type { VarsPath } from "./deriveCluster";
 /** Postgres parameters the backups own while pgbackrest_enabled is true (render/patroni.ts). */
 const ARCHIVE_PARAMETERS = ["archive_mode", "archive_command", "restore_command"];
 
-export function validateBackups(clusters: ClusterModel[], paths: Map<string, { at: VarsPath }>): Problem[] {
+/** Why a cluster has no backups: pgbackrest_enabled is false, or it has a member on the infra node and no repository host. */
+function noBackupsWhy(enabled: boolean): string {
+  return !enabled
+    ? "pgbackrest_enabled is false"
+    : "a member runs on the infra node, where backups go by default: set its pgbackrest_repo.host to a host outside it";
+}
+
+export function validateBackups(clusters: ClusterModel[], paths: Map<string, { at: VarsPath }>, enabled: (cluster: string) => boolean): Problem[] {
   const problems: Problem[] = [];
   const byName = new Map(clusters.map((c) => [c.name, c]));
   const firstOnRepo = new Map<string, ClusterModel>();
@@ -41,9 +48,13 @@ export function validateBackups(clusters: ClusterModel[], paths: Map<string, { a
     } else if (!source) {
       problems.push(error(key, `${JSON.stringify(c.pitr.source)} is not a cluster of this stack. Name a cluster under clusters whose backups to restore (one of ${clusters.map((x) => x.name).join(", ")}).`));
     } else if (!source.backup) {
-      problems.push(error(key, `${source.name} keeps no backups (pgbackrest_enabled is false), so there is nothing to restore from. Name a cluster with backups.`));
+      problems.push(error(key, `${source.name} keeps no backups (${noBackupsWhy(enabled(source.name))}), so there is nothing to restore from. Name a cluster with backups.`));
     } else if (!b) {
-      problems.push(error(at("pgbackrest_enabled"), `${c.name} is restored from ${source.name}'s backups through pgBackRest, so it needs pgbackrest_enabled: true.`));
+      problems.push(
+        enabled(c.name)
+          ? error(at("pgbackrest_repo"), `${c.name} is restored from ${source.name}'s backups through pgBackRest, which it cannot use: ${noBackupsWhy(true)}.`)
+          : error(at("pgbackrest_enabled"), `${c.name} is restored from ${source.name}'s backups through pgBackRest, so it needs pgbackrest_enabled: true.`),
+      );
     } else if (b.repo.ip !== source.backup.repo.ip) {
       problems.push(error(`${at("pgbackrest_repo")}.host`, `${c.name} is restored from ${source.name}, whose repository is on ${source.backup.repo.ip}: put ${c.name}'s repository on the same host.`));
     }

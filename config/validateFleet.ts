@@ -1,5 +1,5 @@
 // Cross-cluster checks: one cluster per host, DCS and SSH entries, and port collisions on each host.
-import { ETCD_METRICS_PORT, type ClusterModel } from "./model";
+import { ETCD_METRICS_PORT, PGBACKREST_PORT, type ClusterModel } from "./model";
 import { error, warning, type Problem } from "./problems";
 import type { ClusterInput, Inventory } from "./schema";
 import { isIpv4 } from "./schemaKit";
@@ -93,7 +93,10 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
   const sshd: PortUse = { port: inv.ssh.port, path: "ssh.port", name: "sshd (ssh.port)" };
   // So does etcd's metrics listener on a DCS member: its port is fixed, so the inventory value is the one to move.
   const etcdMetrics: PortUse = { port: ETCD_METRICS_PORT, path: "dcs.servers", name: `etcd's metrics listener (fixed port ${ETCD_METRICS_PORT})` };
-  const fixedUses = (ip: string) => (dcsIps.has(ip) ? [sshd, etcdMetrics] : [sshd]);
+  // And pgBackRest's TLS server on every member of a cluster with backups and on every repository host.
+  const pgbackrest: PortUse = { port: PGBACKREST_PORT, path: "pgbackrest_enabled", name: `pgBackRest's TLS server (fixed port ${PGBACKREST_PORT})` };
+  const backupIps = new Set(clusters.flatMap((c) => (c.backup ? [c.backup.repo.ip, ...c.instances.map((i) => i.ip)] : [])));
+  const fixedUses = (ip: string) => [sshd, ...(dcsIps.has(ip) ? [etcdMetrics] : []), ...(backupIps.has(ip) ? [pgbackrest] : [])];
   const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? fixedUses(ip)), ...uses]);
   add(inv.infra.ip, infraUses);
   for (const ip of dcsIps) add(ip, dcsUses);

@@ -59,17 +59,34 @@ def write_metrics(stanza, last_run=None):
             "# TYPE pigsty_backup_last_size_bytes gauge",
             "pigsty_backup_last_size_bytes{%s} %d" % (labels, newest.get("info", {}).get("size", 0)),
         ]
-    if last_run is not None:
-        kind, ok = last_run
-        lines += [
-            "# HELP pigsty_backup_last_run_success Whether the last scheduled or requested backup of this type succeeded.",
-            "# TYPE pigsty_backup_last_run_success gauge",
-            'pigsty_backup_last_run_success{%s,type="%s"} %d' % (labels, kind, 1 if ok else 0),
-            'pigsty_backup_last_run_timestamp_seconds{%s,type="%s"} %d' % (labels, kind, int(time.time())),
-        ]
     directory = SETTINGS["textfiles"]
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "pgbackrest_%s.prom" % stanza)
+    # Each type's last run is kept beside the metrics (node_exporter reads only *.prom): a failed full backup stays
+    # failed in the metrics until a full backup succeeds, whatever runs in between.
+    runs_path = path[: -len(".prom")] + ".runs.json"
+    try:
+        with open(runs_path, encoding="utf-8") as f:
+            runs = json.load(f)
+    except (OSError, ValueError):
+        runs = {}
+    if last_run is not None:
+        kind, ok = last_run
+        runs[kind] = {"ok": bool(ok), "at": int(time.time())}
+        with open(runs_path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(runs, f)
+        os.replace(runs_path + ".tmp", runs_path)
+    if runs:
+        lines += [
+            "# HELP pigsty_backup_last_run_success Whether the last scheduled or requested backup of this type succeeded.",
+            "# TYPE pigsty_backup_last_run_success gauge",
+        ]
+        lines += ['pigsty_backup_last_run_success{%s,type="%s"} %d' % (labels, kind, 1 if run["ok"] else 0) for kind, run in sorted(runs.items())]
+        lines += [
+            "# HELP pigsty_backup_last_run_timestamp_seconds When the last backup of this type was attempted.",
+            "# TYPE pigsty_backup_last_run_timestamp_seconds gauge",
+        ]
+        lines += ['pigsty_backup_last_run_timestamp_seconds{%s,type="%s"} %d' % (labels, kind, run["at"]) for kind, run in sorted(runs.items())]
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(path + ".tmp", path)

@@ -72,7 +72,7 @@ describe("pg_pitr's target", () => {
 
   // Date.parse rolls 2026-02-30 over to March 2, so the check takes it; Postgres (recovery_target_time) and the
   // helper's parse_time (datetime.fromisoformat) refuse it, the latter only at deploy time, with a traceback.
-  it.failing("a date that does not exist (February 30) is refused like any other bad time", () => {
+  it("a date that does not exist (February 30) is refused like any other bad time", () => {
     const time = "2026-02-30 10:15:00+00";
     expect(errors(pitrCluster({ cluster: "pg-test", time }))).toEqual([
       `${X}.pg_pitr.time: ${JSON.stringify(time)} is not a time with a zone. Write it as YYYY-MM-DD HH:MM:SS+00 (or with Z), e.g. the output of SELECT clock_timestamp().`,
@@ -209,7 +209,7 @@ describe("the repository host", () => {
   // pgBackRest's TLS server listens on 8432 on every member with backups (tls-server-address = the member's IP), a
   // fixed port like etcd's metrics listener, yet a cluster port set to 8432 is not reported: Postgres would then fail
   // to bind 0.0.0.0:8432 (or pgBackRest its address), on a member that the inventory check let through.
-  it.failing("a cluster port that collides with pgBackRest's fixed server port 8432 is refused", () => {
+  it("a cluster port that collides with pgBackRest's fixed server port 8432 is refused", () => {
     const lines = errors((inv) => (inv.clusters["pg-test"].vars.pg_port = 8432));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^clusters\.pg-test\.vars\.pg_port: port 8432 on 10\.10\.10\.11 is already used by .*8432/);
@@ -253,7 +253,7 @@ describe("a cluster with a member on the infra node", () => {
   // Such a cluster has pgbackrest_enabled: true (the default) yet no backups (the warning above, which is not shown
   // when loading fails). The refusals of a restore from it, or of its own pg_pitr, say pgbackrest_enabled is false
   // (or must be set true), which sends the user to the wrong key: the fix is pgbackrest_repo.host.
-  it.failing("restoring from it is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
+  it("restoring from it is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
     const lines = errors((inv) => {
       withMeta({})(inv);
       pitrCluster({ cluster: "pg-meta", immediate: true })(inv);
@@ -264,7 +264,7 @@ describe("a cluster with a member on the infra node", () => {
     expect(lines[0]).toContain("pgbackrest_repo.host");
   });
 
-  it.failing("its own pg_pitr is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
+  it("its own pg_pitr is refused for the real reason (no repository host), not for pgbackrest_enabled", () => {
     const lines = errors((inv) => {
       inv.clusters["pg-x"] = { hosts: { "10.10.10.10": { pg_seq: 1, pg_role: "primary" } }, vars: { pg_pitr: { cluster: "pg-test", immediate: true } } };
     });
