@@ -1,6 +1,7 @@
 // The sandbox parts of `npm run bench` (root and BENCH_SANDBOX=1 only): on fresh sandbox nodes, through the real
 // engine on a stack of its own (`bench-sandbox`), the dev inventory's cold `up` against the slowest host's serial
-// work, a no-op `up`, a scale-out by one member, and a planned switchover by config under a bounded write loop.
+// work, a no-op `up`, a scale-out by one member, a planned switchover by config under a bounded write loop, and
+// backup and restore against pg_basebackup (bench/backup.ts).
 import { LocalWorkspace, PulumiCommand, Stack, type OpType } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { isRoot } from "../sandbox/host";
@@ -11,6 +12,7 @@ import { devInventory, loadPasswords, type Inventory } from "../test/e2e/helpers
 import { changeCounts, commandRuns, commandsStarted, serialWorkByHost, slowestHost, type TimedEvent } from "./engineEvents";
 import { programUnderMocks } from "./mocks";
 import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "./writeLoop";
+import { backupBench, backupLines, type BackupFigures } from "./backup";
 
 /** The bench's stack (Pulumi.bench-sandbox.yaml, ignored by git); its passphrase protects sandbox data only. */
 export const BENCH_STACK = "bench-sandbox";
@@ -24,6 +26,7 @@ export interface SandboxFigures {
   noopUp: { seconds: number; commandsRun: number };
   scaleOut: { seconds: number; changes: Partial<Record<OpType, number>> };
   switchover: { upSeconds: number; writes: WriteLoopResult };
+  backup: BackupFigures;
 }
 
 /** Why the sandbox parts do not run here, or undefined when they do. */
@@ -103,7 +106,8 @@ export async function sandboxBench(): Promise<SandboxFigures> {
     await setInventory(stack, scaled);
     upSeconds = (await timedUp(stack, "switchover")).seconds;
   });
-  return { coldUp, noopUp, scaleOut, switchover: { upSeconds, writes } };
+  const backup = await backupBench("pg-test-2", "10.10.10.12");
+  return { coldUp, noopUp, scaleOut, switchover: { upSeconds, writes }, backup };
 }
 
 /** The figures as lines of the bench's table. */
@@ -115,5 +119,6 @@ export function sandboxLines(f: SandboxFigures): string[] {
     `scale-out by one member: up ${f.scaleOut.seconds.toFixed(1)} s; resources: ${changes || "none changed"}`,
     `planned switchover by config: up ${f.switchover.upSeconds.toFixed(1)} s; writes unavailable ${f.switchover.writes.longestGapSeconds.toFixed(2)} s (longest gap), ` +
       `${f.switchover.writes.acked} acknowledged, ${f.switchover.writes.failed} refused in ${f.switchover.writes.windowSeconds.toFixed(0)} s`,
+    ...backupLines(f.backup),
   ];
 }

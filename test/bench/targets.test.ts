@@ -1,6 +1,7 @@
 // The bench says each target of issue 15 as met or not, with its figure (bench/targets.ts).
 import { previewTargets, sandboxTargets, type PreviewRow } from "../../bench/targets";
 import type { SandboxFigures } from "../../bench/sandbox";
+import { backupLines } from "../../bench/backup";
 
 const row = (over: Partial<PreviewRow>): PreviewRow => ({
   clusters: 100, instances: 300, resources: 4711, seconds: 14, cliMb: 500, programMb: 700, floorSeconds: 10, floorProgramMb: 900, ratio: 1.4, ...over,
@@ -28,11 +29,19 @@ test("the sandbox targets", () => {
     noopUp: { seconds: 5.2, commandsRun: 1 },
     scaleOut: { seconds: 30.5, changes: { create: 10 } },
     switchover: { upSeconds: 10.5, writes: { acked: 158, ackedRows: [], failed: 1, longestGapSeconds: 3.15, windowSeconds: 17 } },
+    backup: { dataBytes: 2.3 * 1024 ** 3, pgbenchScale: 150, ours: 60, basebackupPlain: 40, basebackupZstd: 50, restore: 30 },
   };
   expect(sandboxTargets(f)).toEqual([
     "target met      cold up <= 1.25 x the slowest host's serial work: 1.05",
     "target NOT met  no-op up runs 0 remote commands: 1",
     "target NOT met  no-op up <= 5 s: 5.2 s",
     "target met      planned switchover: writes unavailable <= 5 s: 3.15 s",
+  ]);
+});
+
+test("the backup figures are printed as ratios side by side", () => {
+  expect(backupLines({ dataBytes: 2.3 * 1024 ** 3, pgbenchScale: 150, ours: 60, basebackupPlain: 40, basebackupZstd: 50, restore: 30 })).toEqual([
+    "backup of 2.30 GB (pgbench -s 150) to the infra node: ours 60.0 s, pg_basebackup plain 40.0 s (ours 1.50 x), pg_basebackup zstd tar 50.0 s (ours 1.20 x)",
+    "restore of that backup on the repository host 30.0 s: 0.50 x the backup's time",
   ]);
 });
