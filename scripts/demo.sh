@@ -30,7 +30,7 @@ $pulumi stack select dev --create --non-interactive
 # Preview first, with the policy pack: a mandatory violation stops everything before any command runs.
 $pulumi up --stack dev --yes --non-interactive --suppress-progress --policy-pack policies --policy-pack-config policies/config/dev.json
 
-say "4/5 the cluster, as Patroni and each HAProxy see it"
+say "4/5 the cluster, as Patroni and each HAProxy see it, and its backups"
 # A fresh replica may still be catching up: wait (at most 2 minutes) until every member streams.
 for _ in $(seq 60); do
   npm run --silent pg -- list pg-test --json --stack dev >.toolchain/demo-list.json 2>/dev/null &&
@@ -38,6 +38,8 @@ for _ in $(seq 60); do
   sleep 2
 done
 npm run --silent pg -- list pg-test --stack dev
+echo
+npm run --silent pg -- backups pg-test --stack dev
 
 say "5/5 what you have"
 $pulumi stack output --stack dev
