@@ -123,6 +123,12 @@ function pitrOf(v: ClusterInput["vars"]): PitrModel | undefined {
   return v.pg_pitr && { source: v.pg_pitr.cluster, ...pitrTarget(v.pg_pitr) };
 }
 
+/** The zero-loss profile (pg_conf crit) turns synchronous mode on, strict; the cluster's own patroni settings win. */
+function patroniOf(v: ClusterInput["vars"]): ClusterModel["patroni"] {
+  const crit = v.pg_conf === "crit";
+  return { ...v.patroni, synchronous_mode: v.patroni.synchronous_mode ?? crit, synchronous_mode_strict: v.patroni.synchronous_mode_strict ?? crit };
+}
+
 /** Derives the cluster; problems found on the way (HBA forms, selectors) are appended. */
 export function deriveCluster(name: string, cluster: ClusterInput, infraIp: string, at: VarsPath, problems: Problem[]): ClusterModel {
   const v = cluster.vars;
@@ -163,7 +169,7 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     ],
     services,
     parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b))),
-    patroni: v.patroni,
+    patroni: patroniOf(v),
     watchdog: v.patroni_watchdog_mode,
     initdb: { encoding: v.pg_encoding, locale: v.pg_locale, checksum: v.pg_checksum },
     pgbouncer: { poolMode: v.pgbouncer_poolmode, maxClientConn: v.pgbouncer_max_client_conn },

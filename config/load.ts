@@ -93,7 +93,7 @@ export function loadInventory(raw: unknown): LoadResult {
     const { at } = paths.get(name)!;
     const before = problems.length;
     problems.push(...validateCluster(name, clusters[name], at));
-    if (problems.length > before) continue;
+    if (problems.slice(before).some((p) => p.severity === "error")) continue;
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
   problems.push(...validateBackups(models, paths, (name) => clusters[name].vars.pgbackrest_enabled));

@@ -38,7 +38,9 @@ const RENAMED_VARS: Record<string, (value: unknown) => [string, unknown]> = {
  * They are dropped so a real pigsty.yml loads; every other unknown key still fails as a typo.
  */
 const FOREIGN_PREFIXES = ["node_", "repo_", "nginx_", "grafana_", "loki_", "consul_", "docker_", "ca_", "infra_", "meta_", "proxy_", "ansible_", "dcs_", "etcd_", "prometheus_", "alertmanager_", "cmdb_", "exporter_", "service_", "dns_", "ntp_", "vip_dns", "pg_exporter_", "pgbouncer_exporter_", "haproxy_", "patroni_", "pg_dns"];
-const FOREIGN_KEYS = new Set(["version", "admin_ip", "region", "pg_conf", "pg_hostname", "pg_shared_libraries", "pg_upstream", "pg_dbsu_uid", "pg_dbsu_sudo", "pg_dbsu_home", "pg_dbsu_ssh_exchange", "pg_packages", "pg_extensions", "pg_lc_collate", "pg_lc_ctype", "pg_fs_main", "pg_fs_bkup", "pg_bin_dir", "pg_log_dir", "pg_namespace", "pg_offline_query_grant", "pg_reload", "pg_default_privileges", "pg_default_schemas", "pg_default_extensions", "pg_default_hba_rules", "pg_exists", "meta_node", "dcs_type"]);
+// Pigsty's pgbackrest_repo is a map of repositories on the members or in MinIO, unlike ours (one host off the members):
+// it is dropped with the other Pigsty-only backup keys, so imported clusters keep their backups on the infra node.
+const FOREIGN_KEYS = new Set(["version", "admin_ip", "region", "pgbackrest_method", "pgbackrest_repo", "pgbackrest_log_dir", "pgbackrest_init_backup", "pg_hostname", "pg_shared_libraries", "pg_upstream", "pg_dbsu_uid", "pg_dbsu_sudo", "pg_dbsu_home", "pg_dbsu_ssh_exchange", "pg_packages", "pg_extensions", "pg_lc_collate", "pg_lc_ctype", "pg_fs_main", "pg_fs_bkup", "pg_bin_dir", "pg_log_dir", "pg_namespace", "pg_offline_query_grant", "pg_reload", "pg_default_privileges", "pg_default_schemas", "pg_default_extensions", "pg_default_hba_rules", "pg_exists", "meta_node", "dcs_type"]);
 
 /** Keys of our ClusterVars that share a prefix with foreign Pigsty vars and must be kept. */
 const OURS = new Set([

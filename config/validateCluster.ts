@@ -1,6 +1,6 @@
 // Cross-field checks inside one cluster: names, members, users and grants, databases, VIP, flags.
 import type { VarsPath } from "./deriveCluster";
-import { error, type Problem } from "./problems";
+import { error, warning, type Problem } from "./problems";
 import type { ClusterInput } from "./schema";
 import { CLUSTER_NAME, PG_IDENTIFIER, isIpv4 } from "./schemaKit";
 
@@ -36,6 +36,13 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
         `${p.ttl} is below loop_wait + 2 × retry_timeout (${p.loop_wait} + 2 × ${p.retry_timeout} = ${p.loop_wait + 2 * p.retry_timeout}): a short DCS hiccup would then cost the leader its key (a failover). Raise ttl or lower loop_wait/retry_timeout.`,
       ),
     );
+  }
+  if (v.pg_conf === "olap" || v.pg_conf === "tiny") {
+    problems.push(warning(at("pg_conf"), `${v.pg_conf}: only crit changes settings here, so the cluster runs with the oltp defaults (Pigsty's memory tuning for ${v.pg_conf} is not applied). Set parameters in pg_parameters.`));
+  }
+  const strict = v.patroni.synchronous_mode_strict ?? v.pg_conf === "crit";
+  if (strict && Object.keys(cluster.hosts).length < 2) {
+    problems.push(error(v.pg_conf === "crit" ? at("pg_conf") : at("patroni.synchronous_mode_strict"), "makes every commit wait for a synchronous standby, and a cluster of one member has none, so no write would ever commit. Add a replica first."));
   }
   if (v.pg_safeguard && (v.pg_clean || v.rm_pgdata)) {
     const flag = v.pg_clean ? "pg_clean" : "rm_pgdata";

@@ -30,10 +30,10 @@ const unsupported = (message: string) =>
 
 /** Cluster-wide Patroni settings, written to Patroni's DCS config (bootstrap.dcs, `pt edit-config`). */
 export const PatroniSettingsSchema = strictObject({
-  /** Synchronous replication is a Patroni setting, not a Postgres parameter. Default false. */
-  synchronous_mode: z.boolean().default(false),
-  /** Refuse writes when no synchronous standby is available. Default false. */
-  synchronous_mode_strict: z.boolean().default(false),
+  /** Synchronous replication is a Patroni setting, not a Postgres parameter. Default: true with pg_conf crit, else false. */
+  synchronous_mode: z.boolean().optional(),
+  /** Refuse writes when no synchronous standby is available. Default: true with pg_conf crit, else false. */
+  synchronous_mode_strict: z.boolean().optional(),
   /**
    * Leader key TTL in seconds: a crashed leader's key expires ttl - loop_wait..ttl seconds after the crash, then a
    * replica takes over. Default 13 (Patroni's 30 kept writes away for 37 s after a crash; see README).
@@ -137,6 +137,12 @@ export const ClusterVarsSchema = strictObject({
   /** Patroni cluster settings. */
   patroni: PatroniSettingsSchema.prefault({}),
   /**
+   * Pigsty's configuration profile (`oltp.yml` or `oltp` alike). crit: no committed transaction is ever lost
+   * (synchronous_mode and synchronous_mode_strict, so writes stop while no synchronous standby is left); oltp: the
+   * defaults. olap and tiny are taken as oltp with a warning (Pigsty's memory tuning is not applied here). Default oltp.
+   */
+  pg_conf: z.preprocess((v) => (typeof v === "string" ? v.replace(/\.yml$/, "") : v), z.enum(["oltp", "crit", "olap", "tiny"])).default("oltp"),
+  /**
    * Patroni's watchdog (Pigsty's var): automatic uses /dev/watchdog where the host has one (a hung leader's host is
    * reset before its key expires), required refuses to lead without one, off never uses it. Default automatic.
    */
@@ -182,4 +188,6 @@ export const ClusterVarsSchema = strictObject({
 });
 
 export type ClusterVars = z.infer<typeof ClusterVarsSchema>;
-export type PatroniSettings = z.infer<typeof PatroniSettingsSchema>;
+export type PatroniSettingsInput = z.infer<typeof PatroniSettingsSchema>;
+/** Patroni's settings with the profile's defaults filled in (config/deriveCluster.ts). */
+export type PatroniSettings = Required<PatroniSettingsInput>;
