@@ -17,8 +17,8 @@ export interface WriteLoopOptions {
 const SAFE = /^[A-Za-z0-9_./-]+$/;
 
 /**
- * The loop's bash; the password comes on its first line of stdin. Prints `ok <n> <epoch seconds>` or
- * `fail <n> <epoch seconds>` per write (the time the write started), then `end <epoch seconds>`.
+ * The loop's bash; the password comes on its first line of stdin. Prints `ok <n> <started> <acknowledged>` or
+ * `fail <n> <started>` per write (epoch seconds), then `end <epoch seconds>`.
  */
 export function writeLoopScript(o: WriteLoopOptions): string {
   for (const [field, value] of [["host", o.host], ["table", o.table], ["stopFile", o.stopFile]]) {
@@ -29,7 +29,7 @@ export function writeLoopScript(o: WriteLoopOptions): string {
     `rm -f ${o.stopFile}; end=$((SECONDS + ${Math.floor(o.maxSeconds)})); i=0`,
     `while [ $SECONDS -lt $end ] && [ ! -e ${o.stopFile} ]; do`,
     "  i=$((i + 1)); t=$(date +%s.%N)",
-    `  if timeout 3 psql -X -q -h ${o.host} -p ${Math.floor(o.port)} -U dbuser_test -d test -c "INSERT INTO ${o.table} VALUES ($i)" >/dev/null 2>&1; then echo "ok $i $t"; else echo "fail $i $t"; fi`,
+    `  if timeout 3 psql -X -q -h ${o.host} -p ${Math.floor(o.port)} -U dbuser_test -d test -c "INSERT INTO ${o.table} VALUES ($i)" >/dev/null 2>&1; then echo "ok $i $t $(date +%s.%N)"; else echo "fail $i $t"; fi`,
     `  sleep ${(o.everyMs / 1000).toFixed(3)}`,
     "done",
     'echo "end $(date +%s.%N)"',
@@ -48,6 +48,8 @@ export interface WriteLoopResult {
   longestGapSeconds: number;
   /** From the first write to the end of the loop. */
   windowSeconds: number;
+  /** When the last write was acknowledged (epoch seconds; its start when the output has no acknowledgement time). */
+  lastAckAt?: number;
 }
 
 /** Reads the loop's output. */
@@ -56,7 +58,7 @@ export function readWriteLoop(output: string): WriteLoopResult {
     .split("\n")
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => ["ok", "fail", "end"].includes(f[0]) && f.length >= 2);
-  const writes = lines.filter((f) => f[0] !== "end").map((f) => ({ ok: f[0] === "ok", row: Number(f[1]), at: Number(f[2]) }));
+  const writes = lines.filter((f) => f[0] !== "end").map((f) => ({ ok: f[0] === "ok", row: Number(f[1]), at: Number(f[2]), ackAt: Number(f[3] ?? f[2]) }));
   if (writes.length === 0) throw new Error("the write loop made no write: is psql installed on the member, and did the loop start?");
   const first = writes[0].at;
   const end = Number(lines.find((f) => f[0] === "end")?.[1] ?? writes[writes.length - 1].at);
@@ -65,5 +67,13 @@ export function readWriteLoop(output: string): WriteLoopResult {
   let longest = marks.length < 2 ? end - first : 0;
   for (let k = 1; k < marks.length; k++) longest = Math.max(longest, marks[k] - marks[k - 1]);
   const ackedRows = writes.filter((w) => w.ok).map((w) => w.row);
-  return { acked: acked.length, ackedRows, failed: writes.length - acked.length, longestGapSeconds: longest, windowSeconds: end - first };
+  const ackTimes = writes.filter((w) => w.ok).map((w) => w.ackAt);
+  return {
+    acked: acked.length,
+    ackedRows,
+    failed: writes.length - acked.length,
+    longestGapSeconds: longest,
+    windowSeconds: end - first,
+    ...(ackTimes.length > 0 && { lastAckAt: Math.max(...ackTimes) }),
+  };
 }

@@ -130,7 +130,9 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
     tags: {
       nofailover: instance.tags.nofailover ?? false,
       noloadbalance: false,
-      nosync: false,
+      // A member that may never lead must not be the synchronous standby either: in synchronous mode Patroni fails
+      // over only to that standby, so it would block every failover (and, strict, every commit after one).
+      nosync: instance.tags.nofailover ?? false,
       ...(instance.tags.clonefrom !== undefined && { clonefrom: instance.tags.clonefrom }),
     },
   };

@@ -21,6 +21,11 @@ describe("the switchover's write loop", () => {
     expect(readWriteLoop(loop(["fail 1 10", "fail 2 14", "end 20"]))).toEqual({ acked: 0, ackedRows: [], failed: 2, longestGapSeconds: 10, windowSeconds: 10 });
   });
 
+  it("knows when the last write was acknowledged", () => {
+    expect(readWriteLoop(loop(["ok 1 10 10.2", "ok 2 11 12.5", "fail 3 13", "end 19"])).lastAckAt).toBeCloseTo(12.5);
+    expect(readWriteLoop(loop(["ok 1 10", "end 19"])).lastAckAt).toBeCloseTo(10);
+  });
+
   it("ignores other lines and refuses an output without writes", () => {
     expect(readWriteLoop(loop(["psql: warning", "ok 1 5", "ok 2 5.5", "end 6"])).longestGapSeconds).toBeCloseTo(0.5);
     expect(() => readWriteLoop("bash: psql: command not found\n")).toThrow(/no write/);

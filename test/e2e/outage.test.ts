@@ -1,31 +1,37 @@
-// Write availability through HAProxy's primary service during DCS outages (failsafe mode), a planned switchover (by
-// config) and after the leader is killed hard, measured with a bounded write loop on the sandbox. The figures are printed, not asserted
-// (shared machines are noisy); what is asserted is that no acknowledged write is lost.
-import { patroniList, settled, sleep, waitMembers, type Member } from "./helpers/cluster";
+// Write availability through HAProxy's primary service when things fail, measured with a bounded write loop on the
+// sandbox, on one deployment whose DCS has three members (the infra node and two database hosts): the whole DCS down
+// (failsafe mode), one etcd member down, a planned switchover, the DCS down again (Patroni 3.0.2's failsafe defect),
+// the leader's node cut off the network (asynchronous, then with the zero-loss profile pg_conf crit), and the leader
+// killed hard. The figures are printed, not asserted (shared machines are noisy); what is asserted is that no
+// acknowledged write is lost where the profile promises it, that no two primaries take writes at once, and who leads.
+import { curlPatroni, etcdctlRoot, patroniList, psql, settled, sleep, waitMembers, type Member } from "./helpers/cluster";
+import { localWrites, setLink } from "./helpers/partition";
 import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshOk } from "./helpers/sandbox";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
+const ipOf: Record<string, string> = { "pg-test-1": "10.10.10.11", "pg-test-2": "10.10.10.12", "pg-test-3": "10.10.10.13" };
+/** The DCS members, by the sandbox node they run on. */
+const DCS_NODES = ["meta", "pg-test-1", "pg-test-2"];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 /** Patroni's ttl in the dev inventory (the default). */
 const TTL = 13;
 const leaderOf = (ms: Member[]) => ms.find((m) => m.Role === "Leader");
+/** The member that takes over from `leader`: pg-test-3 is offline (nofailover), so the other one. */
+const otherOf = (leader: string) => (leader === "pg-test-1" ? "pg-test-2" : "pg-test-1");
+const currentLeader = async () => leaderOf(await waitMembers(settled(members), 180, "pg-test-3"))!.Member;
 
-/**
- * The stack's only etcd (on the infra node) stopped for ttl + 10 s under the write loop: with failsafe mode the
- * leader reaches every member and keeps leading, so no write waits and the timeline stays (a demotion and a new
- * election would start a new one).
- */
-async function dcsOutageKeepsLeader(label: string, leader: string): Promise<void> {
+/** Whole-DCS outage of ttl + 10 s under the write loop: failsafe keeps the leader, so its timeline stays. */
+async function dcsOutageKeepsLeader(label: string, leader: string, nodes = DCS_NODES): Promise<void> {
   const before = leaderOf(await waitMembers(settled(members)));
   expect(before?.Member).toBe(leader);
   const r = await duringWrites(label, async () => {
-    await sshOk("meta", "sudo systemctl stop etcd");
+    for (const n of nodes) await sshOk(n, "sudo systemctl stop etcd");
     try {
       await sleep((TTL + 10) * 1000);
     } finally {
-      await sshOk("meta", "sudo systemctl start etcd");
+      for (const n of nodes) await sshOk(n, "sudo systemctl start --no-block etcd");
     }
   }, { afterSeconds: 10 });
   log(describeLoop(label, r));
@@ -35,16 +41,63 @@ async function dcsOutageKeepsLeader(label: string, leader: string): Promise<void
   expect((await patroniList()).filter((m) => m.Role === "Leader")).toHaveLength(1);
 }
 
+/**
+ * The leader's node cut off for ttl + 10 s, under the write loop through HAProxy (on pg-test-3) and a client on the
+ * old leader's own host writing to its own Postgres. Returns what the local client had acknowledged and which of
+ * those rows the new leader has.
+ */
+async function leaderCutOff(label: string): Promise<{ local: { acked: number; kept: number; lastAckAt?: number }; promotedAt: number; newLeader: string }> {
+  const leader = await currentLeader();
+  const table = `local_${label.replace(/[^A-Za-z0-9]/g, "_")}`;
+  await psql("10.10.10.13", 5433, `CREATE TABLE IF NOT EXISTS ${table}(v int PRIMARY KEY)`, "pg-test-3");
+  let local: Awaited<ReturnType<ReturnType<typeof localWrites>["stop"]>> | undefined;
+  const r = await duringWrites(label, async () => {
+    const writes = localWrites(leader, ipOf[leader], table);
+    await sleep(2000);
+    setLink(leader, false);
+    try {
+      await sleep((TTL + 10) * 1000);
+    } finally {
+      local = await writes.stop();
+      setLink(leader, true);
+    }
+  }, { afterSeconds: 10 });
+  log(describeLoop(`${label}, through HAProxy`, r));
+  await expectAllKept(r, label);
+  const newLeader = otherOf(leader);
+  const ms = await waitMembers(settled(members), 180, "pg-test-3");
+  expect(leaderOf(ms)?.Member).toBe(newLeader);
+  // The old leader is back as a replica.
+  expect(ms.find((m) => m.Member === leader)?.Role).not.toBe("Leader");
+  const history = JSON.parse(await sshOk(newLeader, curlPatroni("/history"))) as [number, number, string, string, string][];
+  const promotedAt = Date.parse(history[history.length - 1][3]) / 1000;
+  const acked = local!.ackedRows;
+  const kept = acked.length === 0 ? 0 : Number(await psql("10.10.10.13", 5433, `SELECT count(*) FROM ${table} WHERE v = ANY('{${acked.join(",")}}'::int[])`, "pg-test-3"));
+  const stoppedBefore = local!.lastAckAt === undefined ? "no write acknowledged" : `${(promotedAt - local!.lastAckAt).toFixed(1)} s before ${newLeader} was promoted`;
+  log(`${label}: a client on ${leader}'s own host had ${acked.length} writes acknowledged, ${acked.length - kept} of them lost; its last acknowledgement came ${stoppedBefore}`);
+  return { local: { acked: acked.length, kept, lastAckAt: local!.lastAckAt }, promotedAt, newLeader };
+}
+
 describeIfRoot("write outage through 5433 (figures printed)", () => {
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, members);
+    d = await freshDeployment(4, members, (inv) => {
+      inv.dcs.servers = { "meta-1": "10.10.10.10", "meta-2": "10.10.10.11", "meta-3": "10.10.10.12" };
+    });
     await waitMembers(settled(members));
   }, 1_800_000);
 
   it("the DCS down for ttl + 10 s stops no write: failsafe mode keeps the leader", async () => {
     await dcsOutageKeepsLeader("dcs down", "pg-test-1");
+  }, 300_000);
+
+  it("one etcd member that is not etcd's leader down for ttl + 10 s: nothing happens", async () => {
+    // `endpoint status -w simple`: endpoint, id, version, db size, is leader, ...
+    const status = await sshOk("meta", etcdctlRoot("--endpoints=https://10.10.10.10:2379,https://10.10.10.11:2379,https://10.10.10.12:2379 endpoint status -w simple"));
+    const follower = status.split("\n").map((l) => l.split(", ")).find((f) => f[4] === "false")!;
+    const node = DCS_NODES[["10.10.10.10", "10.10.10.11", "10.10.10.12"].findIndex((ip) => follower[0].includes(ip))];
+    await dcsOutageKeepsLeader(`etcd member on ${node} down`, "pg-test-1", [node]);
   }, 300_000);
 
   it("a planned switchover by config (S10) loses no acknowledged write", async () => {
@@ -64,19 +117,39 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
     await dcsOutageKeepsLeader("dcs down again", "pg-test-2");
   }, 300_000);
 
+  it("the leader's node cut off for ttl + 10 s: another member leads, the old leader stopped taking writes first, and rejoins", async () => {
+    const cut = await leaderCutOff("leader cut off");
+    // No two writable primaries: the old leader's own client got its last acknowledgement before the promotion.
+    if (cut.local.lastAckAt !== undefined) expect(cut.local.lastAckAt).toBeLessThan(cut.promotedAt);
+  }, 600_000);
+
+  it("the same with the zero-loss profile (pg_conf crit): nothing acknowledged is lost, for a client on any host", async () => {
+    await apply(d, "zero-loss profile", (i) => {
+      i.clusters["pg-test"].vars.pg_conf = "crit";
+    });
+    const cut = await leaderCutOff("leader cut off crit");
+    expect(cut.local.kept).toBe(cut.local.acked);
+    if (cut.local.lastAckAt !== undefined) expect(cut.local.lastAckAt).toBeLessThan(cut.promotedAt);
+    await apply(d, "back to oltp", (i) => {
+      delete i.clusters["pg-test"].vars.pg_conf;
+    });
+  }, 600_000);
+
   it("the leader killed hard and kept down (S8) loses no acknowledged write, and nothing fails back", async () => {
+    const leader = await currentLeader();
+    const other = otherOf(leader);
     const r = await duringWrites("killed", async () => {
       // Patroni and its Postgres die at once; stopping the dead unit keeps systemd from restarting it (after 5 s),
       // so the member stays down like a crashed host and its leader key has to expire.
-      await sshOk("pg-test-2", "sudo systemctl kill -s KILL patroni && sudo systemctl stop patroni");
+      await sshOk(leader, "sudo systemctl kill -s KILL patroni && sudo systemctl stop patroni");
     }, { afterSeconds: 70 });
     log(describeLoop("leader killed hard", r));
     await expectAllKept(r, "killed");
-    const ms = await waitMembers((m) => m.some((x) => x.Role === "Leader" && x.Member !== "pg-test-2"), 120, "pg-test-1");
-    expect(ms.find((x) => x.Role === "Leader")?.Member).toBe("pg-test-1");
+    const ms = await waitMembers((m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 120, other);
+    expect(ms.find((x) => x.Role === "Leader")?.Member).toBe(other);
     // The old leader comes back as a replica: nothing fails back.
-    await sshOk("pg-test-2", "sudo systemctl start patroni");
-    const back = await waitMembers(settled(members), 180, "pg-test-1");
-    expect(back.find((x) => x.Role === "Leader")?.Member).toBe("pg-test-1");
+    await sshOk(leader, "sudo systemctl start patroni");
+    const back = await waitMembers(settled(members), 180, other);
+    expect(back.find((x) => x.Role === "Leader")?.Member).toBe(other);
   }, 600_000);
 });

@@ -51,9 +51,9 @@ test("tags and passwords as placeholders", () => {
   expect(placeholdersIn(text).sort()).toEqual(["pg-test/etcd", "pg-test/patroni_api", "pg-test/replication", "pg-test/superuser"]);
 });
 
-test("an offline member never becomes leader by election (nofailover), unless the inventory says otherwise", () => {
+test("an offline member never becomes leader by election (nofailover) nor synchronous standby (nosync), unless the inventory says otherwise", () => {
   const offline = cluster.instances.find((i) => i.role === "offline")!;
-  expect(parse(renderPatroniYml(model, cluster, offline)).tags.nofailover).toBe(true);
+  expect(parse(renderPatroniYml(model, cluster, offline)).tags).toMatchObject({ nofailover: true, nosync: true });
   for (const i of cluster.instances.filter((x) => x.role !== "offline")) expect(parse(renderPatroniYml(model, cluster, i)).tags.nofailover).toBe(false);
 });
 
