@@ -22,7 +22,12 @@ const reporting = (command: string) => `${command} | while IFS= read -r line; do
 export function dynamicConfigStep(model: Model, cluster: ClusterModel): HostStep {
   // The DCS servers are named so that after a move (S12) this runs again: it resumes the cluster
   // (the move paused it) and writes the whole configuration into the new DCS.
+  // Said in the script, so the preview's diff of this step shows it next to the parameters that cause it.
+  const restartNote = cluster.backup
+    ? ["# WAL archiving (archive_mode on): on a member where it was off, Postgres restarts once, replicas first, the leader last (a switchover-free restart)."]
+    : [];
   return hostStep(`Patroni dynamic configuration of ${cluster.name} in the DCS at ${model.dcs.endpoints.join(",")}`, [
+    ...restartNote,
     heredoc('cat >"$work/desired.json"', JSON.stringify(patroniDcsConfig(cluster))),
     reporting(`${askPatroni("apply-config")} "$work/desired.json"`),
   ]);
