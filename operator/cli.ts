@@ -7,8 +7,8 @@ import { backupListing, helperCommand, hostError, isProgressLine, listingText, n
 import { Patroni } from "../patroni/client";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
-import { stackAccess, stackClusters, type ClusterAccess } from "./source";
-import { repoDir, runOnHost, stackModel } from "./ssh";
+import { repoDir, stackAccess, stackClusters, stackModel, type ClusterAccess } from "./source";
+import { runOnHost } from "./ssh";
 import { membersTable, table } from "./table";
 
 const out = (s: string): void => {

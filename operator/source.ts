@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadInventory } from "../config/load";
-import type { ClusterModel } from "../config/model";
+import type { ClusterModel, Model } from "../config/model";
 import { rawInventory } from "../config/stack";
 import type { Credentials } from "../patroni/client";
 
@@ -15,7 +15,9 @@ export interface ClusterAccess {
   ca: string;
 }
 
-const repo = join(__dirname, "..");
+/** The project directory: relative paths of the stack config (pigsty:sandbox, ssh.key_path) are relative to it. */
+export const repoDir = join(__dirname, "..");
+const repo = repoDir;
 
 const pulumiBin = () => {
   const local = join(repo, ".toolchain", "bin", "pulumi");
@@ -45,13 +47,18 @@ function configValue(entry: { value?: string; objectValue?: unknown } | undefine
 }
 
 /**
- * The stack's clusters, from its config as Pulumi reads it (secrets set with `pulumi config set --secret --path`
+ * The stack's model, from its config as Pulumi reads it (secrets set with `pulumi config set --secret --path`
  * decrypted), through the same loading as the program.
  */
-export function stackClusters(stack: string): ClusterModel[] {
+export function stackModel(stack: string): Model {
   const config = pulumiJson(["config", "--json", "--show-secrets", "--stack", stack], `the config of stack ${stack} (pass --stack with an existing stack name)`);
   const sandbox = configValue(config["pigsty:sandbox"]);
-  return loadInventory(rawInventory({ inventory: configValue(config["pigsty:inventory"]), sandbox: typeof sandbox === "string" ? sandbox : undefined, baseDir: repo })).model.clusters;
+  return loadInventory(rawInventory({ inventory: configValue(config["pigsty:inventory"]), sandbox: typeof sandbox === "string" ? sandbox : undefined, baseDir: repo })).model;
+}
+
+/** The stack's clusters (stackModel). */
+export function stackClusters(stack: string): ClusterModel[] {
+  return stackModel(stack).clusters;
 }
 
 /**

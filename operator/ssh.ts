@@ -1,46 +1,10 @@
-// The operator tool's side effects for host commands: a stack's whole model, and one ssh call with pinned host keys.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// The operator tool's side effect for host commands: one ssh call with pinned host keys.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { loadInventory } from "../config/load";
-import type { Model } from "../config/model";
-import { rawInventory } from "../config/stack";
 import { knownHostsText, sshArgv, sshConfigText, type SshTarget } from "./backups";
-
-/** The project directory: relative paths of the stack config (pigsty:sandbox, ssh.key_path) are relative to it. */
-export const repoDir = join(__dirname, "..");
-
-// The same reading as stackClusters in ./source.ts, which returns the clusters only; host commands need model.ssh.
-const pulumiBin = () => {
-  const local = join(repoDir, ".toolchain", "bin", "pulumi");
-  return existsSync(local) ? local : "pulumi";
-};
-
-function configValue(entry: { value?: string; objectValue?: unknown } | undefined): unknown {
-  if (!entry) return undefined;
-  if (entry.objectValue !== undefined) return entry.objectValue;
-  try {
-    return JSON.parse(entry.value ?? "");
-  } catch {
-    return entry.value;
-  }
-}
-
-/** The stack's model, from its config as Pulumi reads it (secrets decrypted), through the program's loading. */
-export function stackModel(stack: string): Model {
-  let text: string;
-  try {
-    text = execFileSync(pulumiBin(), ["config", "--json", "--show-secrets", "--stack", stack], { cwd: repoDir, env: process.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    const why = String((e as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];
-    throw new Error(`cannot read the config of stack ${stack} (pass --stack with an existing stack name): ${why}`);
-  }
-  const config = JSON.parse(text) as Record<string, { value?: string; objectValue?: unknown }>;
-  const sandbox = configValue(config["pigsty:sandbox"]);
-  return loadInventory(rawInventory({ inventory: configValue(config["pigsty:inventory"]), sandbox: typeof sandbox === "string" ? sandbox : undefined, baseDir: repoDir })).model;
-}
 
 /** Collects a stream's text and hands each complete line to `each` as it arrives. */
 function lines(stream: Readable, each?: (line: string) => void): Promise<string> {
