@@ -85,6 +85,21 @@ export function memberBackupStep(cluster: ClusterModel, instance: InstanceModel)
   ]);
 }
 
+/**
+ * Defines `locked_retry CMD...`: runs CMD (its output in $out) until it does not fail on a lock that another pgBackRest
+ * process holds (the repository's server pushing a member's WAL holds the stanza's archive lock), 60 s at most.
+ */
+const lockedRetry = [
+  "locked_retry() {",
+  '  local i; for i in $(seq 1 30); do',
+  '    if out=$("$@" 2>&1); then return 0; fi',
+  "    grep -q 'unable to acquire lock' <<<\"$out\" || return 1",
+  "    sleep 2",
+  "  done",
+  "  return 1",
+  "}",
+];
+
 const stanzaConfPath = (stanza: string) => `${PGBACKREST_CONF_D}/${stanza}.conf`;
 const unitPath = (name: string) => `/etc/systemd/system/${name}`;
 
@@ -122,7 +137,8 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     ]
     : [sayWords(`kept stanza ${b.stanza} and its backups in ${b.repo.path} (README: "Backups and restore" says how to delete them)`)];
   return filesStep(`backups of ${cluster.name}`, files, ["systemctl daemon-reload"], [
-    `if ! out=$(${pgbackrest(b.stanza, "stanza-create")} 2>&1); then`,
+    ...lockedRetry,
+    `if ! locked_retry ${pgbackrest(b.stanza, "stanza-create")}; then`,
     '  if grep -q "do not match the database" <<<"$out"; then',
     ...mismatch,
     "  else",
@@ -131,7 +147,7 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     "fi",
     // Before the first backup only: `check` fails (after minutes) while any member is down, and later backups prove
     // archiving anyway (a backup waits for its WAL to reach the repository).
-    `${quote(BACKUP_HELPER)} has-backup ${quote(b.stanza)} || ${pgbackrest(b.stanza, "check")} >"$work/check.log" 2>&1 || ${fail(`error: pgbackrest check of ${b.stanza} failed, so WAL does not reach the repository: `, { expansion: '"$(tail -n 5 "$work/check.log")"' }, `. See /var/log/pgbackrest on ${b.repo.name} and on the leader.`)}`,
+    `${quote(BACKUP_HELPER)} has-backup ${quote(b.stanza)} || locked_retry ${pgbackrest(b.stanza, "check")} || ${fail(`error: pgbackrest check of ${b.stanza} failed, so WAL does not reach the repository: `, { expansion: '"$(tail -n 5 <<<"$out")"' }, `. See /var/log/pgbackrest on ${b.repo.name} and on the leader.`)}`,
     reporting(`${quote(BACKUP_HELPER)} first ${quote(b.stanza)}`),
     `systemctl enable -q --now ${timers.map((t) => quote(`${t}.timer`)).join(" ")}`,
     `${quote(BACKUP_HELPER)} metrics ${quote(b.stanza)} || true`,
