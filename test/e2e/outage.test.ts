@@ -14,6 +14,7 @@ const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ipOf: Record<string, string> = { "pg-test-1": "10.10.10.11", "pg-test-2": "10.10.10.12", "pg-test-3": "10.10.10.13" };
 /** The DCS members, by the sandbox node they run on. */
 const DCS_NODES = ["meta", "pg-test-1", "pg-test-2"];
+const DCS_IPS = ["10.10.10.10", "10.10.10.11", "10.10.10.12"];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 /** Patroni's ttl in the dev inventory (the default). */
 const TTL = 13;
@@ -83,7 +84,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
 
   beforeAll(async () => {
     d = await freshDeployment(4, members, (inv) => {
-      inv.dcs.servers = { "meta-1": "10.10.10.10", "meta-2": "10.10.10.11", "meta-3": "10.10.10.12" };
+      inv.dcs.servers = Object.fromEntries(DCS_IPS.map((ip, k) => [`meta-${k + 1}`, ip]));
     });
     await waitMembers(settled(members));
   }, 1_800_000);
@@ -94,9 +95,10 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
 
   it("one etcd member that is not etcd's leader down for ttl + 10 s: nothing happens", async () => {
     // `endpoint status -w simple`: endpoint, id, version, db size, is leader, ...
-    const status = await sshOk("meta", etcdctlRoot("--endpoints=https://10.10.10.10:2379,https://10.10.10.11:2379,https://10.10.10.12:2379 endpoint status -w simple"));
-    const follower = status.split("\n").map((l) => l.split(", ")).find((f) => f[4] === "false")!;
-    const node = DCS_NODES[["10.10.10.10", "10.10.10.11", "10.10.10.12"].findIndex((ip) => follower[0].includes(ip))];
+    const endpoints = DCS_IPS.map((ip) => `https://${ip}:2379`);
+    const status = await sshOk("meta", etcdctlRoot("endpoint status -w simple", endpoints.join(",")));
+    const follower = status.split("\n").map((l) => l.split(", ")).find((f) => endpoints.includes(f[0]) && f[4] === "false")!;
+    const node = DCS_NODES[endpoints.indexOf(follower[0])];
     await dcsOutageKeepsLeader(`etcd member on ${node} down`, "pg-test-1", [node]);
   }, 300_000);
 

@@ -17,7 +17,8 @@ export function psqlLocal(node: string, sql: string): Promise<string> {
 }
 
 /** etcdctl on a DCS member as etcd's root, with the credentials kept there for root (steps/etcdClient.ts); `args` are not quoted. */
-export const etcdctlRoot = (args: string) => `sudo bash -c 'set -a; . /etc/pigsty/etcd-root.env; set +a; exec etcdctl --endpoints=https://127.0.0.1:2379 ${args}'`;
+export const etcdctlRoot = (args: string, endpoints = "https://127.0.0.1:2379") =>
+  `sudo bash -c 'set -a; . /etc/pigsty/etcd-root.env; set +a; exec etcdctl --endpoints=${endpoints} ${args}'`;
 
 /** curl for Patroni's REST API on the node it runs on (TLS, the stack's CA). */
 export const curlPatroni = (path: string) => `curl -fsS --cacert /etc/pigsty/tls/ca.crt https://127.0.0.1:8008${path}`;
