@@ -141,6 +141,10 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     `if ! locked_retry ${pgbackrest(b.stanza, "stanza-create")}; then`,
     '  if grep -q "do not match the database" <<<"$out"; then',
     ...mismatch,
+    // A stanza with backups already exists; the members listed may lack the leader for the moment (its host is being
+    // removed, a member is down): the next backup finds it.
+    `  elif grep -q "unable to find primary cluster" <<<"$out" && ${quote(BACKUP_HELPER)} has-backup ${quote(b.stanza)}; then`,
+    `    ${sayWords(`no member listed for stanza ${b.stanza} leads right now; the stanza and its backups stay as they are`)}`,
     "  else",
     `    ${fail(`error: stanza-create of ${b.stanza} failed: `, { expansion: '"$out"' })}`,
     "  fi",

@@ -18,7 +18,7 @@ const ipOf: Record<string, string> = { "pg-test-1": "10.10.10.11", "pg-test-2": 
 
 /** The pulumi CLI as a user runs it (the Automation API cannot be killed mid-run); output kept short. */
 function cli(args: string[]): { code: number; output: string; stdout: string } {
-  const r = spawnSync(PULUMI, [...args, "--non-interactive"], { cwd: REPO_ROOT, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE }, encoding: "utf8", timeout: 900_000 });
+  const r = spawnSync(PULUMI, [...args, "--non-interactive"], { cwd: REPO_ROOT, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE }, encoding: "utf8", timeout: 900_000, maxBuffer: 256 * 1024 * 1024 });
   return { code: r.status ?? 1, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 
