@@ -8,6 +8,8 @@ import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
 import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
+import { fillSecrets } from "./installFiles";
+import type { Line } from "./lines";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
@@ -18,18 +20,27 @@ const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 
 
 /**
  * Sets `fresh` (yes: this member has no data yet) and refuses a fresh member while another member of
- * its DCS already answers healthy: started with state `new`, it would found a second cluster.
+ * its DCS already answers healthy, unless that running DCS lists this member as not started yet: the
+ * members of a new DCS start one after another, and its first two already answer healthy when the
+ * third starts. Any other fresh member started with state `new` would found a second cluster, or
+ * rejoin with its data lost. The member list is read anonymously (etcd serves it without a user).
  */
-export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib/etcd"): string[] {
+export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib/etcd"): Line[] {
   const me = model.dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
+  const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
+  // One JSON object per member; a member that has not started yet has no "name".
+  const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${model.dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"name"'; }`;
   return [
     `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`,
+    { text: heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())), secrets: [slot.tlsCa()] },
+    `${fillSecrets('"$work/etcd-ca.crt.in"')} >"$work/etcd-ca.crt"`,
+    awaited,
     ...model.dcs.members
       .filter((o) => o !== me)
       .map(
         (o) =>
-          `if [ $fresh = yes ] && ${healthy(o.ip)}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}). Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
+          `if [ $fresh = yes ] && ${healthy(o.ip)} && ! awaited_by ${o.ip}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}) without waiting for it. Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
       ),
   ];
 }
