@@ -31,13 +31,15 @@ export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib
   const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
   // One JSON object per member; a member that has not started yet has no "name".
   const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${model.dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"name"'; }`;
+  const others = model.dcs.members.filter((o) => o !== me);
+  const fresh = `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`;
+  if (others.length === 0) return [fresh];
   return [
-    `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`,
+    fresh,
     { text: heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())), secrets: [slot.tlsCa()] },
     `${fillSecrets('"$work/etcd-ca.crt.in"')} >"$work/etcd-ca.crt"`,
     awaited,
-    ...model.dcs.members
-      .filter((o) => o !== me)
+    ...others
       .map(
         (o) =>
           `if [ $fresh = yes ] && ${healthy(o.ip)} && ! awaited_by ${o.ip}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}) without waiting for it. Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,

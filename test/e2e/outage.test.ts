@@ -1,6 +1,7 @@
 // Write availability through HAProxy's primary service when things fail, measured with a bounded write loop on the
-// sandbox, on one deployment of the dev inventory: the DCS down (failsafe mode), a planned switchover, the DCS down
-// again (Patroni 3.0.2's failsafe defect),
+// sandbox, on one deployment of the dev inventory with a three-member DCS (the infra node and two database hosts):
+// one DCS member lost, the whole DCS down (failsafe mode), a planned switchover, the DCS down again (Patroni 3.0.2's
+// failsafe defect),
 // the leader's node cut off the network (asynchronous, then with the zero-loss profile pg_conf crit), and the leader
 // killed hard. The figures are printed, not asserted (shared machines are noisy); what is asserted is that no
 // acknowledged write is lost where the profile promises it, that no two primaries take writes at once, and who leads.
@@ -12,8 +13,11 @@ import { describeIfRoot, sshOk } from "./helpers/sandbox";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ipOf: Record<string, string> = { "pg-test-1": "10.10.10.11", "pg-test-2": "10.10.10.12", "pg-test-3": "10.10.10.13" };
-/** The DCS (one etcd, on the infra node), by the sandbox node it runs on. */
-const DCS_NODES = ["meta"];
+/** The DCS's three members: the infra node and two database hosts. */
+const DCS_SERVERS: Record<string, string> = { "meta-1": "10.10.10.10", "meta-2": "10.10.10.11", "meta-3": "10.10.10.12" };
+/** The DCS members by the sandbox node they run on. */
+const DCS_NODES = ["meta", "pg-test-1", "pg-test-2"];
+const nodeOfIp: Record<string, string> = { "10.10.10.10": "meta", ...Object.fromEntries(Object.entries(ipOf).map(([n, ip]) => [ip, n])) };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 /** Patroni's ttl in the dev inventory (the default). */
 const TTL = 13;
@@ -78,13 +82,32 @@ async function leaderCutOff(label: string): Promise<{ local: { acked: number; ke
   return { local: { acked: acked.length, kept, lastAckAt: local!.lastAckAt }, promotedAt, newLeader };
 }
 
+/** The address of the DCS member that leads its raft group, from etcd's plain metrics port. */
+async function etcdLeaderIp(): Promise<string> {
+  for (const ip of Object.values(DCS_SERVERS)) {
+    const metrics = await sshOk("meta", `curl -fsS --max-time 3 http://${ip}:2381/metrics`);
+    if (/^etcd_server_is_leader 1$/m.test(metrics)) return ip;
+  }
+  throw new Error("no DCS member reports itself as the raft leader");
+}
+
 describeIfRoot("write outage through 5433 (figures printed)", () => {
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, members);
+    d = await freshDeployment(4, members, (i) => {
+      i.dcs.servers = DCS_SERVERS;
+    });
     await waitMembers(settled(members));
   }, 1_800_000);
+
+  it("a three-member DCS losing one member that is not its leader changes nothing", async () => {
+    const raftLeader = await etcdLeaderIp();
+    // Not the raft leader, and not on the Patroni leader's host: the member whose loss alone must go unnoticed.
+    const lost = Object.values(DCS_SERVERS).find((ip) => ip !== raftLeader && ip !== ipOf["pg-test-1"])!;
+    log(`DCS: raft leader ${raftLeader}, stopping the member on ${lost}`);
+    await dcsOutageKeepsLeader("one DCS member down", "pg-test-1", [nodeOfIp[lost]]);
+  }, 300_000);
 
   it("the DCS down for ttl + 10 s stops no write: failsafe mode keeps the leader", async () => {
     await dcsOutageKeepsLeader("dcs down", "pg-test-1");
