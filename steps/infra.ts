@@ -29,8 +29,9 @@ export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib
   const me = model.dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
   const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
-  // One JSON object per member; a member that has not started yet has no "name".
-  const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${model.dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"name"'; }`;
+  // One JSON object per member; a member that has not started yet has published no client URLs (etcd 3.4 lists
+  // its name, from the initial cluster).
+  const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${model.dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"clientURLs"'; }`;
   const others = model.dcs.members.filter((o) => o !== me);
   const fresh = `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`;
   if (others.length === 0) return [fresh];

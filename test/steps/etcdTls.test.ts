@@ -13,13 +13,13 @@ const raw = rawFixture("pg-test.stack.yaml") as { dcs: { servers: Record<string,
 const { model } = loadInventory(pinHostKeys({ ...raw, dcs: { ...raw.dcs, servers: { "meta-1": "10.10.10.10", "meta-2": "10.10.10.14", "meta-3": "10.10.10.15" } } }));
 const cluster = model.clusters[0];
 
-/** The JSON of `etcdctl member list` on a new DCS whose meta-2 (10.10.10.14) has not started yet, or has. */
+/** The JSON of `etcdctl member list` (etcd 3.4) on a new DCS whose meta-2 (10.10.10.14) has not started yet, or has. */
 const memberList = (meta2Started: boolean) =>
   JSON.stringify({
     header: { cluster_id: 1 },
     members: [
       { ID: 1, name: "meta-1", peerURLs: ["https://10.10.10.10:2380"], clientURLs: ["https://10.10.10.10:2379"] },
-      meta2Started ? { ID: 2, name: "meta-2", peerURLs: ["https://10.10.10.14:2380"], clientURLs: ["https://10.10.10.14:2379"] } : { ID: 2, peerURLs: ["https://10.10.10.14:2380"] },
+      meta2Started ? { ID: 2, name: "meta-2", peerURLs: ["https://10.10.10.14:2380"], clientURLs: ["https://10.10.10.14:2379"] } : { ID: 2, name: "meta-2", peerURLs: ["https://10.10.10.14:2380"] },
       { ID: 3, name: "meta-3", peerURLs: ["https://10.10.10.15:2380"], clientURLs: ["https://10.10.10.15:2379"] },
     ],
   });
