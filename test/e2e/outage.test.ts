@@ -35,7 +35,8 @@ async function dcsOutageKeepsLeader(label: string, leader: string, nodes = DCS_N
     try {
       await sleep((TTL + 10) * 1000);
     } finally {
-      for (const n of nodes) await sshOk(n, "sudo systemctl start etcd");
+      // Without --no-block, the first member's start would wait for a quorum that the others' starts never get to give.
+      for (const n of nodes) await sshOk(n, "sudo systemctl start --no-block etcd");
     }
   }, { afterSeconds: 10 });
   log(describeLoop(label, r));
