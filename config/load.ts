@@ -9,6 +9,7 @@ import { secretsOfCluster, type SecretSlots } from "./secretSlots";
 import { checkHosts, validateCluster } from "./validateCluster";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
 import { validateBackups } from "./validateBackups";
+import { deriveVips } from "./vip";
 import { ClusterVarsSchema } from "./varsSchema";
 
 export { InventoryError } from "./problems";
@@ -97,6 +98,7 @@ export function loadInventory(raw: unknown): LoadResult {
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
   problems.push(...validateBackups(models, paths, (name) => clusters[name].vars.pgbackrest_enabled));
+  problems.push(...deriveVips(models, { hosts: inventoryHosts(infra, dcs, ssh, models), vars: (name) => clusters[name].vars, at: (name) => paths.get(name)!.at }));
   if (dcs && ssh) {
     // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.
     const repoIps = infra ? models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : [])) : [];
@@ -109,6 +111,17 @@ export function loadInventory(raw: unknown): LoadResult {
   if (errors.length > 0 || !infra || !dcs || !ssh) throw new InventoryError(dedupe(errors));
   const inventory: Inventory = { infra, dcs, ssh, vars, clusters };
   return { model: buildModel(inventory, models), warnings, secrets: collectSecrets(inventory, models) };
+}
+
+/** Every host the inventory names, with how a message names it (an address a VIP must not take). */
+function inventoryHosts(infra: Inventory["infra"] | undefined, dcs: Inventory["dcs"] | undefined, ssh: Inventory["ssh"] | undefined, models: ClusterModel[]): { ip: string; name: string }[] {
+  return [
+    ...models.flatMap((c) => c.instances.map((i) => ({ ip: i.ip, name: `member ${i.name}` }))),
+    ...(infra ? [{ ip: infra.ip, name: "the infra node" }] : []),
+    ...Object.entries(dcs?.servers ?? {}).map(([name, ip]) => ({ ip, name: `DCS server ${name}` })),
+    ...models.flatMap((c) => (c.backup ? [{ ip: c.backup.repo.ip, name: `the backup repository of ${c.name}` }] : [])),
+    ...(ssh?.bastion ? [{ ip: ssh.bastion.host, name: "the SSH bastion" }] : []),
+  ];
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -157,6 +157,19 @@ export interface ClusterModel {
   /** Absent with pgbackrest_enabled: false. */
   backup?: BackupModel;
   pitr?: PitrModel;
+  /** The L2 VIP that follows the leader (vip_mode l2); absent without it. */
+  vip?: VipModel;
+}
+
+/** A cluster's L2 VIP: keepalived on every member holds it where Patroni's REST API says this member leads. */
+export interface VipModel {
+  address: string;
+  /** Prefix length, 1-32. */
+  cidrmask: number;
+  /** The members' interface. */
+  interface: string;
+  /** VRRP virtual_router_id, 1-255, unique in the fleet (config/vip.ts). */
+  vrid: number;
 }
 
 export interface ScrapeTarget {

@@ -64,7 +64,7 @@ function clusterVars(vars: Dict): Dict {
       out[name] = value;
     } else if (!isForeign(k)) out[k] = v;
   }
-  // Pigsty reads its VIP settings only with vip_mode l2 (which is refused here): otherwise they are inert, so dropped.
+  // Pigsty reads its VIP settings only with vip_mode l2: otherwise they are inert, so dropped (with l2 they are kept, config/vip.ts).
   if (out.vip_mode !== "l2") for (const k of INERT_WITHOUT_VIP) delete out[k];
   return out;
 }

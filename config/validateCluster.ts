@@ -3,6 +3,7 @@ import type { VarsPath } from "./deriveCluster";
 import { error, warning, type Problem } from "./problems";
 import type { ClusterInput } from "./schema";
 import { CLUSTER_NAME, PG_IDENTIFIER, isIpv4 } from "./schemaKit";
+import { validateVip } from "./vip";
 
 export function validateCluster(name: string, cluster: ClusterInput, at: VarsPath): Problem[] {
   const problems: Problem[] = [];
@@ -16,17 +17,8 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
   }
   problems.push(...checkHosts(base, cluster));
   problems.push(...checkUsersAndDatabases(cluster, at));
-  if (v.vip_mode === "l2") {
-    // Refused rather than rendered and never run: Debian 12's vip-manager (1.0.2) reads etcd's v2 API only, and
-    // Patroni's etcd3 writes the leader key through v3, so the address would never follow the leader.
-    problems.push(
-      error(
-        at("vip_mode"),
-        "l2 is not supported: no vip-manager that reads Patroni's etcd v3 keys is available to install (Debian 12 ships 1.0.2, which reads only etcd v2), so the VIP would never move. " +
-          "Set vip_mode: none and connect through HAProxy on any member (the primary service, port 5433) or a load balancer in front of the members.",
-      ),
-    );
-  }
+  const members = Object.entries(cluster.hosts).map(([ip, h]) => ({ ip, name: `${name}-${h.pg_seq}` }));
+  problems.push(...validateVip(v, members, at));
   const p = v.patroni;
   if (p.loop_wait + 2 * p.retry_timeout > p.ttl) {
     // Patroni's rule: a leader that retries its DCS for retry_timeout, twice, within one loop must still hold the key.

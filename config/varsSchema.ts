@@ -4,7 +4,7 @@ import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
 import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
-import { port, strictObject } from "./schemaKit";
+import { ipv4, port, strictObject } from "./schemaKit";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
 /**
@@ -17,9 +17,10 @@ export const UNSUPPORTED_PGBOUNCER_EXPORTER =
   "(it asks SHOW STATS for total_requests, a column pgbouncer 1.8 renamed) and no other pgbouncer exporter is packaged. " +
   "Remove pgbouncer_exporter_port; the monitor user can read pgbouncer's counters with SHOW STATS and SHOW POOLS on its admin console (database pgbouncer).";
 
-/** Pigsty's VIP settings take effect only with vip_mode l2, which is refused (config/validateCluster.ts). */
-export const NO_VIP =
-  "has no effect: a VIP needs vip_mode: l2, which is not supported (see vip_mode). Remove it; clients reach the primary through HAProxy on any member (the primary service, port 5433).";
+/** A Linux interface name (at most 15 characters, no blanks or slashes): it goes into keepalived.conf and `ip` commands. */
+const interfaceName = z
+  .string()
+  .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an interface name. Write the members' interface as \`ip -br link\` shows it, e.g. eth0.` });
 
 /** A key this program does not support: absent is fine, any value is a problem that says why. */
 const unsupported = (message: string) =>
@@ -147,12 +148,22 @@ export const ClusterVarsSchema = strictObject({
    * reset before its key expires), required refuses to lead without one, off never uses it. Default automatic.
    */
   patroni_watchdog_mode: z.enum(["off", "automatic", "required"]).default("automatic"),
-  /** L2 VIP bound to the primary by vip-manager: none or l2. Default none. */
+  /**
+   * An L2 VIP that follows Patroni's leader (keepalived on every member, config/vip.ts): none or l2. With l2,
+   * vip_address is required. Default none.
+   */
   vip_mode: z.enum(["none", "l2"]).default("none"),
-  /** Not supported without vip_mode l2 (refused): setting any is a problem (see NO_VIP). */
-  vip_address: unsupported(NO_VIP),
-  vip_cidrmask: unsupported(NO_VIP),
-  vip_interface: unsupported(NO_VIP),
+  /** The VIP (vip_mode l2): an unused IPv4 address in the members' subnet, not a host of the inventory. */
+  vip_address: ipv4.optional(),
+  /** The VIP's prefix length, 1-32: vip_address/vip_cidrmask must contain every member's address. Default 24. */
+  vip_cidrmask: z.number().int().min(1).max(32).optional(),
+  /** The members' interface the VIP is added to (the same name on every member). Default eth0. */
+  vip_interface: interfaceName.optional(),
+  /**
+   * The cluster's VRRP virtual_router_id, 1-255, unique in the fleet (our key, not Pigsty's). Default: derived from
+   * the cluster's name (config/vip.ts); set it when another VRRP router on the segment already uses the derived one.
+   */
+  vip_vrid: z.number().int().min(1).max(255).optional(),
   /** pgBackRest backups and WAL archiving into a repository off the members (README, "Backups and restore"). Default true. */
   pgbackrest_enabled: z.boolean().default(true),
   /** The backup repository: host (default the infra node), path, retention_full, cipher. */

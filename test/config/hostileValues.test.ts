@@ -97,7 +97,7 @@ describe("account and object names", () => {
     expect(problems(vars("pg_encoding", "UTF8\n"))[0]).toContain(`${V}.pg_encoding:`);
     expect(problems((inv) => (inv.dcs.name = "../etc"))).toEqual(['dcs.name: "../etc" is not a DCS name. Use letters, digits, _ and -, e.g. pigsty.']);
     expect(problems((inv) => (inv.ssh = { user: "dba -oProxyCommand=x" }))[0]).toMatch(/^ssh\.user: .* is not a user name/);
-    expect(problems(vars("vip_interface", "eth0\nVIP_IP=1.2.3.4"))[0]).toMatch(new RegExp(`^${V}\\.vip_interface: has no effect`));
+    expect(problems(vars("vip_interface", "eth0\nVIP_IP=1.2.3.4"))[0]).toMatch(new RegExp(`^${V}\\.vip_interface: "eth0\\\\nVIP_IP=1.2.3.4" is not an interface name`));
     expect(problems((inv) => (inv.clusters["pg-test"].vars.pg_users[0].expire_at = "2030-01-01'; x"))[0]).toContain(`${V}.pg_users[0].expire_at:`);
   });
 
