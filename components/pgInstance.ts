@@ -1,15 +1,16 @@
-// One Postgres instance on one host: preparation, safety guard, Patroni, pgbouncer, HAProxy, exporters, registration.
+// One Postgres instance on one host: preparation, safety guard, Patroni, pgbouncer, HAProxy, the VIP, exporters, registration.
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { registerStep } from "../steps/infra";
-import { PG_PACKAGES, prepareNode } from "../steps/node";
+import { memberPackages, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
 import { patroniTlsStep } from "../steps/tls";
 import { memberBackupStep } from "../steps/backup";
 import { exportersStep } from "../steps/exporters";
 import { haproxyStep } from "../steps/haproxy";
 import { pgbouncerStep } from "../steps/pgbouncer";
+import { vipStep } from "../steps/vip";
 import { configStep, guardStep, patroniStep } from "../steps/postgres";
 import type { HostStep } from "../steps/step";
 import { instanceFacts, instanceType } from "../config/facts";
@@ -51,7 +52,7 @@ export class PgInstance extends pulumi.ComponentResource {
       return c;
     };
 
-    const prepare = on("prepare", prepareNode(instance.name, PG_PACKAGES, true, cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu));
+    const prepare = on("prepare", prepareNode(instance.name, memberPackages(cluster), true, cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu));
     const guard = on("guard", guardStep(model, cluster, instance));
     on("tls", patroniTlsStep(cluster, instance));
     const config = on("config", configStep(model, cluster, instance));
@@ -60,10 +61,11 @@ export class PgInstance extends pulumi.ComponentResource {
     this.patroni = on("patroni", patroniStep(cluster, instance, args.waitTimeout));
     const pgbouncer = on("pgbouncer", pgbouncerStep(model, cluster, instance));
     const haproxy = on("haproxy", haproxyStep(model, cluster, instance));
+    const vip = cluster.vip ? [on("vip", vipStep(cluster, instance))] : [];
     const exporters = on("exporters", exportersStep(model, cluster, instance));
     const target = model.scrapeTargets.find((t) => t.instance === instance.name) as ScrapeTarget;
     const register = on("register", registerStep(model, target, (actions) => resetBlock(instance, "register", actions)), args.infraAccess, {});
-    this.steps = [prepare, guard, config, ...backup, this.patroni, pgbouncer, haproxy, exporters, register];
+    this.steps = [prepare, guard, config, ...backup, this.patroni, pgbouncer, haproxy, ...vip, exporters, register];
     this.role = instance.role;
     this.registerOutputs({ role: this.role });
   }

@@ -38,7 +38,7 @@ export interface StepEntry<Dependency extends string> {
 /** Host preparation, the same step on every kind of host. */
 const PREPARE = "-prepare";
 
-export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "patroni" | "pgbouncer" | "haproxy" | "exporters" | "register";
+export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
 /**
  * What an instance step may wait for besides its own instance's steps: `cluster.dcs`, `cluster.leader` and
  * `cluster.pitr` (the cluster's steps; `cluster.pitr` is empty unless pg_pitr), `primary.patroni` (the primary's Patroni; a replica waits for it, the primary
@@ -105,6 +105,12 @@ export const INSTANCE_STEPS = {
     host: "the member",
     after: ["prepare", "cluster.leader"],
     resets: [{ key: "haproxy", risk: "risky: connections through this member's HAProxy drop once", effect: "haproxy.cfg rewritten (hand edits lost), HAProxy restarted" }],
+  },
+  vip: {
+    suffix: "-vip",
+    does: "keepalived holding the cluster's L2 VIP where Patroni's REST API says this member leads; its removal stops keepalived and drops the VIP (only with vip_mode l2)",
+    host: "the member",
+    after: ["patroni"],
   },
   exporters: {
     suffix: "-exporters",

@@ -56,3 +56,13 @@ export const BACKUP_HELPER = "/usr/local/bin/pigsty-backup";
 export const NODE_EXPORTER_TEXTFILES = "/var/lib/prometheus/node-exporter";
 /** The names this program adds to /etc/hosts (pgBackRest checks names in certificates): one marked block per step. */
 export const ETC_HOSTS = "/etc/hosts";
+
+/** keepalived's config (Debian's unit reads it) and the drop-in that restarts a killed keepalived (render/keepalived.ts). */
+export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
+export const KEEPALIVED_DROP_IN = "/etc/systemd/system/keepalived.service.d/pigsty.conf";
+/** The unprivileged user keepalived runs the VIP's check as (script_user). */
+export const VIP_SCRIPT_USER = "keepalived_script";
+/** Lets the dbsu's role-change callback remove the VIP from the interface, that one command only. */
+export const VIP_SUDOERS = "/etc/sudoers.d/pigsty-vip";
+/** iproute2's `ip`, as the sudoers rule names it (Debian 12's merged /usr has it at both /usr/sbin/ip and /bin/ip). */
+export const IP_COMMAND = "/usr/sbin/ip";

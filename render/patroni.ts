@@ -122,7 +122,8 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       },
       // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
       parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },
-      callbacks: { on_role_change: ROLE_CHANGE_SCRIPT, on_start: ROLE_CHANGE_SCRIPT },
+      // With a VIP, on_stop too: a leader whose Postgres Patroni stops drops the VIP at once (render/roleChange.ts).
+      callbacks: { on_role_change: ROLE_CHANGE_SCRIPT, on_start: ROLE_CHANGE_SCRIPT, ...(cluster.vip && { on_stop: ROLE_CHANGE_SCRIPT }) },
       ...replicaMethods(cluster),
     },
     // safety_margin: the watchdog fires this many seconds before the leader key would expire.

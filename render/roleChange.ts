@@ -1,7 +1,9 @@
-// Patroni's on_role_change/on_start callback: activates the HBA files (Postgres' and pgbouncer's) of the node's actual role.
+// Patroni's on_role_change/on_start callback (and on_stop with a VIP): activates the HBA files (Postgres' and pgbouncer's)
+// of the node's actual role, and drops the cluster's VIP from a member that no longer leads.
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { LEADER_ROLES } from "../patroni/roles";
 import { quote } from "../steps/shell";
+import { vipCidr, vipReleaseCommand } from "./keepalived";
 import { notLeaderHba, PG_HBA_ACTIVE, PG_SOCKET_DIR, PGBOUNCER_HBA_ACTIVE, PGBOUNCER_PID, pgbouncerHbaForRole, pgHbaForRole } from "./paths";
 
 /**
@@ -32,6 +34,21 @@ pgb=${roleFile(pgbouncerHbaForRole)}
 if [ -f "$pgb" ] && ! cmp -s "$pgb" ${quote(PGBOUNCER_HBA_ACTIVE)}; then
   cat "$pgb" >${quote(PGBOUNCER_HBA_ACTIVE)}
   kill -HUP "$(cat ${quote(PGBOUNCER_PID)} 2>/dev/null)" 2>/dev/null || true
+fi
+${cluster.vip ? vipRelease(cluster) : ""}`;
+}
+
+/**
+ * With a VIP: a member that stops leading (or whose Postgres Patroni stops) removes the VIP from its interface at
+ * once, rather than after keepalived's check fails twice, and also when keepalived is not running (killed: the address
+ * stays behind). The dbsu may run exactly that `ip` command as root (render/keepalived.ts renderVipSudoers).
+ */
+function vipRelease(cluster: ClusterModel): string {
+  const vip = cluster.vip!;
+  return `if [ "$as" != primary ] || [ "\${1:-}" = on_stop ]; then
+  if ip -o -4 addr show dev ${quote(vip.interface)} | grep -qF ${quote(` inet ${vipCidr(vip)} `)}; then
+    sudo -n ${vipReleaseCommand(vip)} || true
+  fi
 fi
 `;
 }

@@ -13,6 +13,10 @@ export const PG_PACKAGES = [
   "prometheus-node-exporter",
   "prometheus-postgres-exporter",
 ];
+/** What a member needs besides PG_PACKAGES: keepalived for a cluster's VIP (sudo, for the role-change callback, is on every host). */
+export function memberPackages(cluster: { vip?: unknown }): string[] {
+  return cluster.vip ? [...PG_PACKAGES, "keepalived"] : PG_PACKAGES;
+}
 /** A DCS server that is not the infra node needs only etcd. */
 export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
 export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];

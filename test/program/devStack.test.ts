@@ -77,7 +77,8 @@ describe("the program under mocks", () => {
       stepName("pg-test", "leader"),
       stepName("pg-test", "patroni-config"),
       stepName("pg-test", "roles"),
-      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).map((s) => stepName(`pg-test-${n}`, s))),
+      // Every instance step but the VIP's: the dev stack has no vip_mode l2, so no keepalived step.
+      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => s !== "vip").map((s) => stepName(`pg-test-${n}`, s))),
     ].sort();
     expect(commands().map((c) => c.name).sort()).toEqual(expected);
   });

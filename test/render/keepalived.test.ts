@@ -1,0 +1,115 @@
+// keepalived for an L2 VIP: the rendered keepalived.conf of a 3-member cluster, the restart drop-in, the callback's
+// release of the VIP and its sudoers rule, and the vip step's scripts.
+import { loadInventory } from "../../config/load";
+import { renderKeepalivedConf, renderKeepalivedDropIn, renderVipSudoers } from "../../render/keepalived";
+import { renderPatroniYml } from "../../render/patroni";
+import { renderRoleChangeScript } from "../../render/roleChange";
+import { memberPackages, PG_PACKAGES } from "../../steps/node";
+import { vipStep } from "../../steps/vip";
+import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
+
+function withVip(vars: Record<string, unknown> = {}) {
+  const raw = rawFixture("pg-test.stack.yaml") as any;
+  raw.clusters["pg-test"].vars = { ...raw.clusters["pg-test"].vars, vip_mode: "l2", vip_address: "10.10.10.99", ...vars };
+  return loadInventory(raw).model;
+}
+
+const model = withVip({ vip_vrid: 42 });
+const cluster = model.clusters[0];
+const [first, second] = cluster.instances;
+const plain = pgTest().model;
+
+/** keepalived.conf's lines, trimmed, without comments. */
+const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+
+test("one VRRP instance per cluster: unicast from the member to the other two, the cluster's router id, BACKUP and nopreempt everywhere", () => {
+  const conf = lines(renderKeepalivedConf(cluster, second));
+  const block = conf.slice(conf.indexOf("vrrp_instance pg-test {"));
+  expect(block.slice(0, 16)).toEqual([
+    "vrrp_instance pg-test {",
+    "state BACKUP",
+    "nopreempt",
+    "interface eth0",
+    "virtual_router_id 42",
+    "priority 100",
+    "advert_int 1",
+    "unicast_src_ip 10.10.10.12",
+    "unicast_peer {",
+    "10.10.10.11",
+    "10.10.10.13",
+    "}",
+    "check_unicast_src",
+    "virtual_ipaddress {",
+    "10.10.10.99/24 dev eth0",
+    "}",
+  ]);
+  // Equal priorities: every member renders the same instance but for its own address and peers.
+  const other = lines(renderKeepalivedConf(cluster, first));
+  expect(other).toContain("priority 100");
+  expect(other).toContain("unicast_src_ip 10.10.10.11");
+  expect(other.filter((l) => /^10\.10\.10\.1\d$/.test(l))).toEqual(["10.10.10.12", "10.10.10.13"]);
+});
+
+test("the check asks this member's Patroni (GET /primary over TLS), runs unprivileged, and a failure means FAULT (weight 0)", () => {
+  const conf = lines(renderKeepalivedConf(cluster, second));
+  expect(conf).toEqual(expect.arrayContaining(["script_user keepalived_script", "enable_script_security"]));
+  const check = conf.slice(conf.indexOf("vrrp_script patroni_leads {"), conf.indexOf("vrrp_script patroni_leads {") + 8);
+  expect(check).toEqual([
+    "vrrp_script patroni_leads {",
+    'script "/usr/bin/curl -fsS -o /dev/null --max-time 1 --cacert /etc/pigsty/tls/ca.crt https://10.10.10.12:8008/primary"',
+    "interval 1",
+    "timeout 2",
+    "fall 2",
+    "rise 1",
+    "weight 0",
+    "}",
+  ]);
+  expect(conf.slice(conf.indexOf("track_script {"), conf.indexOf("track_script {") + 3)).toEqual(["track_script {", "patroni_leads weight 0", "}"]);
+  // Never etcd: the VIP stays through a DCS outage that failsafe mode rides out.
+  expect(renderKeepalivedConf(cluster, second)).not.toMatch(/etcd|2379/);
+});
+
+test("the router id is derived when not given, and the mask and interface are the cluster's", () => {
+  const derived = withVip({ vip_cidrmask: 16, vip_interface: "ens3" }).clusters[0];
+  const conf = lines(renderKeepalivedConf(derived, derived.instances[0]));
+  expect(conf).toContain(`virtual_router_id ${derived.vip!.vrid}`);
+  expect(conf).toEqual(expect.arrayContaining(["interface ens3", "10.10.10.99/16 dev ens3"]));
+});
+
+test("a killed keepalived comes back (Restart=always)", () => {
+  expect(lines(renderKeepalivedDropIn())).toEqual(["[Service]", "Restart=always", "RestartSec=1"]);
+});
+
+test("the role-change callback drops the VIP when the member does not lead or Patroni stops Postgres, through one sudo rule", () => {
+  const script = renderRoleChangeScript(cluster, second);
+  expect(script).toContain(`if [ "$as" != primary ] || [ "\${1:-}" = on_stop ]; then
+  if ip -o -4 addr show dev 'eth0' | grep -qF ' inet 10.10.10.99/24 '; then
+    sudo -n /usr/sbin/ip addr del 10.10.10.99/24 dev eth0 || true
+  fi
+fi
+`);
+  expect(lines(renderVipSudoers(cluster))).toEqual(["postgres ALL=(root) NOPASSWD: /usr/sbin/ip addr del 10.10.10.99/24 dev eth0"]);
+  const callbacks = renderPatroniYml(model, cluster, second).split("callbacks:")[1].split("\n").slice(1, 4).map((l) => l.trim());
+  expect(callbacks).toEqual(["on_role_change: /pg/bin/pg-role-change", "on_start: /pg/bin/pg-role-change", "on_stop: /pg/bin/pg-role-change"]);
+});
+
+test("without a VIP: no keepalived package, no VIP lines in the callback, no on_stop", () => {
+  const c = plain.clusters[0];
+  expect(memberPackages(c)).toEqual(PG_PACKAGES);
+  expect(memberPackages(cluster)).toEqual([...PG_PACKAGES, "keepalived"]);
+  expect(renderRoleChangeScript(c, c.instances[0])).not.toMatch(/ip addr|sudo/);
+  expect(renderPatroniYml(plain, c, c.instances[0])).not.toContain("on_stop");
+  expect(() => vipStep(c, c.instances[0])).toThrow(/no VIP/);
+});
+
+test("the vip step installs the files, reloads keepalived on a change, and its removal stops keepalived and drops the VIP", () => {
+  const step = vipStep(cluster, second);
+  expect(step.secrets).toEqual([]);
+  expect(step.create).toContain("install_file '/etc/keepalived/keepalived.conf' '0644' 'root:root'");
+  expect(step.create).toContain("install_file '/etc/sudoers.d/pigsty-vip' '0440' 'root:root' 'visudo' '-cq' '-f'");
+  expect(step.create).toContain("install_file '/etc/systemd/system/keepalived.service.d/pigsty.conf' '0644' 'root:root'");
+  expect(step.create).toContain("useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin keepalived_script");
+  expect(step.create).toContain("  if systemctl -q is-active keepalived; then\n    systemctl reload keepalived");
+  expect(step.delete).toContain("systemctl disable --now -q keepalived");
+  expect(step.delete).toContain("if ip -o -4 addr show dev 'eth0' 2>/dev/null | grep -qF ' inet 10.10.10.99/24 '; then\n  ip addr del '10.10.10.99/24' dev 'eth0'");
+});
