@@ -119,6 +119,9 @@ export function nspawnArgs(node: PlannedNode, paths: NspawnPaths): string[] {
     "--timezone=off",
     "--link-journal=no",
     "--console=read-only",
+    // An L2 VIP (vip_mode l2): keepalived, and the role-change callback's `ip addr del`, change the node's addresses.
+    // Each node has its own network namespace, so the capability reaches only that node's interfaces.
+    "--capability=CAP_NET_ADMIN",
   ];
 }
 

@@ -57,6 +57,8 @@ describe("sandbox rendering", () => {
     const args = nspawnArgs(meta, { rootDir: "/r/meta/merged" });
     expect(args.slice(0, 5)).toEqual(["-D", "/r/meta/merged", "-b", "-M", "meta"]);
     expect(args).toEqual(expect.arrayContaining(["--network-namespace-path=/run/netns/pgs-meta", "--register=no", "--keep-unit"]));
+    // A VIP needs it (keepalived adds the address); the node's own network namespace confines it to its interfaces.
+    expect(args).toContain("--capability=CAP_NET_ADMIN");
   });
 
   it("hosts.json has the shape the dev stack reads", () => {
