@@ -1,11 +1,15 @@
 // keepalived for an L2 VIP: the rendered keepalived.conf of a 3-member cluster, the restart drop-in, the callback's
 // release of the VIP and its sudoers rule, and the vip step's scripts.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { loadInventory } from "../../config/load";
 import { renderKeepalivedConf, renderKeepalivedDropIn, renderVipSudoers } from "../../render/keepalived";
 import { renderPatroniYml } from "../../render/patroni";
 import { renderRoleChangeScript } from "../../render/roleChange";
 import { memberPackages, PG_PACKAGES } from "../../steps/node";
 import { vipStep } from "../../steps/vip";
+import { CA_CERT } from "../../render/tls";
+import { answer, fakePatroni, selfSignedCert } from "../helpers/fakePatroni";
 import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 
 function withVip(vars: Record<string, unknown> = {}) {
@@ -112,4 +116,29 @@ test("the vip step installs the files, reloads keepalived on a change, and its r
   expect(step.create).toContain("  if systemctl -q is-active keepalived; then\n    systemctl reload keepalived");
   expect(step.delete).toContain("systemctl disable --now -q keepalived");
   expect(step.delete).toContain("if ip -o -4 addr show dev 'eth0' 2>/dev/null | grep -qF ' inet 10.10.10.99/24 '; then\n  ip addr del '10.10.10.99/24' dev 'eth0'");
+});
+
+test("the check command passes on 200 from /primary only: 503, a wrong CA and no answer fail it", async () => {
+  const cert = selfSignedCert();
+  let status = 200;
+  const api = await fakePatroni(cert, (method, url) => (method === "GET" && url === "/primary" ? answer(status) : answer(404)));
+  // The member's address as 127.0.0.1, where the stand-in listens with a certificate for it.
+  const local = { ...second, ip: "127.0.0.1" };
+  const scriptOf = (port: number, ca: string) => /script "([^"]+)"/.exec(renderKeepalivedConf({ ...cluster, ports: { ...cluster.ports, patroni: port } }, local))![1].replace(CA_CERT, ca);
+  const run = (command: string) =>
+    promisify(execFile)("/bin/sh", ["-c", command]).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+  try {
+    expect(await run(scriptOf(api.port, cert.ca))).toBe(0);
+    status = 503;
+    expect(await run(scriptOf(api.port, cert.ca))).toBe(22);
+    status = 200;
+    expect(await run(scriptOf(api.port, "/etc/ssl/certs/ca-certificates.crt"))).not.toBe(0);
+    expect(api.calls.map((c) => [c.method, c.url])).toEqual([["GET", "/primary"], ["GET", "/primary"]]);
+  } finally {
+    await api.close();
+  }
+  expect(await run(scriptOf(api.port, cert.ca))).not.toBe(0);
 });
