@@ -5,6 +5,7 @@ import { slot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/infra";
 import { clusterBackupStep, pitrCheckStep } from "../steps/backup";
+import { restoreBackupStep } from "../steps/restore";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterFacts, clusterType, type DeployedMember } from "../config/facts";
 import { CLUSTER_STEPS, stepName, waitsFor, type ClusterDependency, type ClusterStep } from "../config/stepCatalogue";
@@ -70,6 +71,13 @@ export class PgCluster extends pulumi.ComponentResource {
     const pitr = cluster.pitr && repoAccess ? [on("pitr", repoAccess, pitrCheckStep(cluster))] : [];
     let leaderStepMade: (r: pulumi.Resource) => void = () => undefined;
     const leaderStep = new Promise<pulumi.Resource>((resolve) => (leaderStepMade = resolve));
+    // An in-place restore: the primary stops after the others, which are made after it; they are rebuilt after the
+    // full backup that follows the primary's restore.
+    const others = cluster.instances.filter((i) => i !== cluster.primary);
+    const inPlace = cluster.pitr?.inPlace !== undefined;
+    const stopMade = new Map<string, (r: pulumi.Resource) => void>();
+    const replicaStops = inPlace ? others.map((i) => new Promise<pulumi.Resource>((resolve) => stopMade.set(i.name, resolve))) : [];
+    let restoreBackup: pulumi.Resource[] = [];
     const make = (i: (typeof cluster.instances)[number], primaryPatroni: pulumi.Resource[]) =>
       new PgInstance(i.name, {
         model,
@@ -78,12 +86,26 @@ export class PgCluster extends pulumi.ComponentResource {
         access: args.access(i.ip),
         infraAccess,
         secrets,
-        outside: { "cluster.dcs": [dcsState], "cluster.leader": [leaderStep], "cluster.pitr": pitr, "primary.patroni": primaryPatroni, "infra.monitoring": args.monitoringReady },
+        outside: {
+          "cluster.dcs": [dcsState],
+          "cluster.leader": [leaderStep],
+          "cluster.pitr": pitr,
+          "cluster.restore-backup": restoreBackup,
+          "primary.patroni": primaryPatroni,
+          "replicas.restore-stop": i === cluster.primary ? replicaStops : [],
+          "infra.monitoring": args.monitoringReady,
+        },
         waitTimeout: args.waitTimeout ?? 900,
       }, { parent: this });
 
     const primary = make(cluster.primary, []);
-    const replicas = cluster.instances.filter((i) => i !== cluster.primary).map((i) => make(i, [primary.patroni]));
+    made["primary.restore"] = primary.restore ? [primary.restore] : [];
+    if (inPlace && repoAccess) restoreBackup = [on("restore-backup", repoAccess, restoreBackupStep(cluster))];
+    const replicas = others.map((i) => make(i, [primary.patroni]));
+    for (const [n, i] of others.entries()) {
+      const stop = replicas[n].restoreStop;
+      if (stop) stopMade.get(i.name)?.(stop);
+    }
     this.instances = [primary, ...replicas];
 
     // Cluster-wide steps run on the first member by pg_seq, wherever the leader is: they ask Patroni

@@ -1,5 +1,6 @@
 // Backup and restore keys of a cluster (Pigsty's pgbackrest_* names where Pigsty has one): pgBackRest's repository,
-// schedule and safety switches, and pg_pitr, which creates a cluster from another cluster's backups.
+// schedule and safety switches, and pg_pitr, which creates a cluster from another cluster's backups (or restores a
+// deployed cluster in place from its own).
 import { z } from "zod";
 import { matching, safePath } from "./safeValues";
 import { ipv4, strictObject } from "./schemaKit";
@@ -67,6 +68,13 @@ export const PitrSchema = strictObject({
   name: matching(/^[A-Za-z0-9_.:-]{1,63}$/, "a restore point name", "Use letters, digits, _ . : and -").optional(),
   /** Recover only to the end of the backup (the earliest consistent point). */
   immediate: z.literal(true).optional(),
+  /**
+   * In-place restore only (cluster names this cluster): the restore's number. The restore runs once per number;
+   * raise it to restore again. Required there, refused elsewhere.
+   */
+  restore: z.number().int().min(1).max(999999).optional(),
+  /** In-place restore only: every write after the target is lost. The policy pack refuses the restore without it. */
+  data_loss_acknowledged: z.literal(true).optional(),
 }).superRefine((pitr, ctx) => {
   const given = TARGET_KEYS.filter((k) => pitr[k] !== undefined);
   if (given.length !== 1) {

@@ -119,8 +119,15 @@ function backupOf(name: string, v: ClusterInput["vars"], infraIp: string, instan
   };
 }
 
-function pitrOf(v: ClusterInput["vars"]): PitrModel | undefined {
-  return v.pg_pitr && { source: v.pg_pitr.cluster, ...pitrTarget(v.pg_pitr) };
+/** pg_pitr; restore and data_loss_acknowledged belong to an in-place restore only (validateBackups.ts checks the rest). */
+function pitrOf(name: string, v: ClusterInput["vars"], at: VarsPath, problems: Problem[]): PitrModel | undefined {
+  const p = v.pg_pitr;
+  if (!p) return undefined;
+  if (p.cluster !== name && (p.restore !== undefined || p.data_loss_acknowledged !== undefined)) {
+    problems.push(error(at("pg_pitr"), `restore and data_loss_acknowledged apply only to an in-place restore (pg_pitr.cluster naming ${name} itself); ${name} is created from ${p.cluster}. Remove them.`));
+  }
+  const inPlace = p.cluster === name && p.restore !== undefined ? { number: p.restore, acknowledged: p.data_loss_acknowledged === true } : undefined;
+  return { source: p.cluster, ...pitrTarget(p), ...(inPlace && { inPlace }) };
 }
 
 /** The zero-loss profile (pg_conf crit) turns synchronous mode on, strict; the cluster's own patroni settings win. */
@@ -184,6 +191,6 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },
     flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
     ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
-    ...(v.pg_pitr && { pitr: pitrOf(v) }),
+    ...(v.pg_pitr && { pitr: pitrOf(name, v, at, problems) }),
   };
 }

@@ -56,6 +56,8 @@ export interface ClusterFacts {
   primaryRemoval?: { instance: string; remaining: string[] };
   /** Names of the members deployed by the previous `up` that config no longer lists. */
   removedMembers: string[];
+  /** pg_pitr naming the cluster itself: its restore number, target, and whether the loss of later writes is acknowledged. */
+  inPlaceRestore?: { number: number; target: string; acknowledged: boolean };
 }
 
 /** Props of a `pigsty:pg:Instance` component: its member facts and its cluster. */
@@ -98,6 +100,7 @@ export function clusterFacts(cluster: ClusterModel, deployed: DeployedMember[]):
     maintenance: cluster.flags.maintenance,
     removedMembers: removed.map((d) => d.name),
     ...(removedPrimary && names.size > 0 && { primaryRemoval: { instance: removedPrimary.name, remaining: [...names] } }),
+    ...(cluster.pitr?.inPlace && { inPlaceRestore: { ...cluster.pitr.inPlace, target: [cluster.pitr.type, cluster.pitr.target ?? ""].join(" ").trim() } }),
   };
 }
 

@@ -117,13 +117,27 @@ export interface BackupModel {
   removeWithCluster: boolean;
 }
 
-/** pg_pitr: the cluster is created from another cluster's backups at a target, instead of initdb. */
+/**
+ * pg_pitr: the cluster is created from another cluster's backups at a target, instead of initdb; or, when the source
+ * is the cluster itself, a deployed cluster is restored in place once per restore number.
+ */
 export interface PitrModel {
   /** The source cluster (its stanza). */
   source: string;
   type: PitrTargetKey;
   target?: string;
+  /** Set when the source is the cluster itself (and pg_pitr.restore is given): the in-place restore. */
+  inPlace?: InPlaceRestoreModel;
 }
+
+/** An in-place restore: its number (pg_pitr.restore) and whether the loss of later writes was acknowledged. */
+export interface InPlaceRestoreModel {
+  number: number;
+  acknowledged: boolean;
+}
+
+/** The target as words, for messages: `time 2026-12-02 10:15:00+00`, or `immediate`. */
+export const pitrTargetWords = (p: PitrModel) => (p.target === undefined ? p.type : `${p.type} ${p.target}`);
 
 export interface ClusterModel {
   name: string;

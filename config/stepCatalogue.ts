@@ -38,13 +38,23 @@ export interface StepEntry<Dependency extends string> {
 /** Host preparation, the same step on every kind of host. */
 const PREPARE = "-prepare";
 
-export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
+export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "restore-stop" | "restore" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
 /**
- * What an instance step may wait for besides its own instance's steps: `cluster.dcs`, `cluster.leader` and
- * `cluster.pitr` (the cluster's steps; `cluster.pitr` is empty unless pg_pitr), `primary.patroni` (the primary's Patroni; a replica waits for it, the primary
- * itself does not), `infra.monitoring` (the infra node's).
+ * What an instance step may wait for besides its own instance's steps: `cluster.dcs`, `cluster.leader`,
+ * `cluster.pitr` and `cluster.restore-backup` (the cluster's steps; `cluster.pitr` is empty unless pg_pitr,
+ * `cluster.restore-backup` empty for the primary), `primary.patroni` (the primary's Patroni; a replica waits for it, the
+ * primary itself does not), `replicas.restore-stop` (the other members' stops of an in-place restore; the primary
+ * waits for them, the others do not), `infra.monitoring` (the infra node's).
  */
-export type InstanceDependency = InstanceStep | "cluster.dcs" | "cluster.leader" | "cluster.pitr" | "primary.patroni" | "infra.monitoring";
+export type InstanceDependency =
+  | InstanceStep
+  | "cluster.dcs"
+  | "cluster.leader"
+  | "cluster.pitr"
+  | "cluster.restore-backup"
+  | "primary.patroni"
+  | "replicas.restore-stop"
+  | "infra.monitoring";
 
 /** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
 export const INSTANCE_STEPS = {
@@ -68,11 +78,23 @@ export const INSTANCE_STEPS = {
     host: "the member",
     after: ["prepare", "tls"],
   },
+  "restore-stop": {
+    suffix: "-restore-stop",
+    does: "in-place restore only (pg_pitr naming the cluster itself), once per pg_pitr.restore: stops Patroni and Postgres, the primary after the others",
+    host: "the member",
+    after: ["cluster.pitr", "replicas.restore-stop"],
+  },
+  restore: {
+    suffix: "-restore",
+    does: "in-place restore only, once per pg_pitr.restore: the primary's data aside, the cluster's DCS keys removed, Patroni restores it from the stanza up to the target; the others, after a new full backup, are rebuilt from it",
+    host: "the member",
+    after: ["restore-stop", "config", "pgbackrest", "cluster.restore-backup"],
+  },
   patroni: {
     suffix: "-patroni",
     does: "starts Patroni and waits until the member runs (a replica restores from the repository or clones from the leader; a pg_pitr cluster's first member restores the source's backup)",
     host: "the member",
-    after: ["config", "pgbackrest", "cluster.dcs", "cluster.pitr", "primary.patroni"],
+    after: ["config", "pgbackrest", "restore", "cluster.dcs", "cluster.pitr", "primary.patroni"],
     resets: [
       {
         key: "patroni",
@@ -128,14 +150,14 @@ export const INSTANCE_STEPS = {
   },
 } as const satisfies Record<InstanceStep, StepEntry<InstanceDependency>>;
 
-export type ClusterStep = "dcs" | "pitr" | "patroni-config" | "leader" | "roles" | "databases" | "backup";
+export type ClusterStep = "dcs" | "pitr" | "restore-backup" | "patroni-config" | "leader" | "roles" | "databases" | "backup";
 /**
  * What a cluster step may wait for besides the cluster's own steps: `infra.dcs-auth` (the DCS, ready),
  * `members.patroni` (every member's Patroni), `primary.patroni` (the primary's), `first.patroni` (the Patroni of
  * the member with the lowest pg_seq, where the cluster-wide steps run), `infra.pgbackrest` (the server of the cluster's
- * backup repository host).
+ * backup repository host), `primary.restore` (the primary's in-place restore).
  */
-export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.pgbackrest" | "members.patroni" | "primary.patroni" | "first.patroni";
+export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.pgbackrest" | "members.patroni" | "primary.patroni" | "first.patroni" | "primary.restore";
 
 /** One cluster's steps; prefix: the cluster's name. */
 export const CLUSTER_STEPS = {
@@ -147,9 +169,15 @@ export const CLUSTER_STEPS = {
   },
   pitr: {
     suffix: "-pitr",
-    does: "pg_pitr only: before any member starts, refuses a restore target the source's backups and archived WAL cannot reach",
+    does: "pg_pitr only: before any member starts (or, in place, stops), refuses a restore target the source's backups and archived WAL cannot reach",
     host: "the cluster's backup repository host",
     after: ["infra.pgbackrest"],
+  },
+  "restore-backup": {
+    suffix: "-restore-backup",
+    does: "in-place restore only, once per pg_pitr.restore: a full backup on the restored timeline, before the other members are rebuilt from it",
+    host: "the cluster's backup repository host",
+    after: ["primary.restore", "infra.pgbackrest"],
   },
   "patroni-config": {
     suffix: "-patroni-config",

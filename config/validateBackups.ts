@@ -1,6 +1,6 @@
 // Backup checks across clusters: a repository off the members it keeps, one setting per repository, restore sources.
-import { PGBACKREST_PORT, type ClusterModel } from "./model";
-import { error, type Problem } from "./problems";
+import { PGBACKREST_PORT, pitrTargetWords, type ClusterModel } from "./model";
+import { error, warning, type Problem } from "./problems";
 import type { VarsPath } from "./deriveCluster";
 
 /** Postgres parameters the backups own while pgbackrest_enabled is true (render/patroni.ts). */
@@ -11,6 +11,26 @@ function noBackupsWhy(enabled: boolean): string {
   return !enabled
     ? "pgbackrest_enabled is false"
     : "a member runs on the infra node, where backups go by default: set its pgbackrest_repo.host to a host outside it";
+}
+
+/**
+ * pg_pitr naming the cluster itself restores it in place: destructive, so it needs a number (it runs once per number)
+ * and the preview says what is lost. The acknowledgement is the policy pack's to enforce, not validation's.
+ */
+function inPlaceProblems(c: ClusterModel, at: VarsPath): Problem[] {
+  const p = c.pitr!;
+  const key = at("pg_pitr");
+  if (p.source !== c.name) return [];
+  if (!p.inPlace) {
+    return [error(`${key}.restore`, `is missing: pg_pitr naming ${c.name} itself restores it in place, which runs once per number. Add restore: 1 (raise it for each later restore) and data_loss_acknowledged: true, or name another cluster to create ${c.name} from.`)];
+  }
+  return [
+    warning(
+      key,
+      `restores ${c.name} in place to ${pitrTargetWords(p)}: every write after it is lost (the WAL after it stays in the repository); members stop during the restore. ` +
+        `It runs once for restore number ${p.inPlace.number}: once that has run, a changed target does nothing until restore is raised.`,
+    ),
+  ];
 }
 
 export function validateBackups(clusters: ClusterModel[], paths: Map<string, { at: VarsPath }>, enabled: (cluster: string) => boolean): Problem[] {
@@ -43,8 +63,11 @@ export function validateBackups(clusters: ClusterModel[], paths: Map<string, { a
     if (!c.pitr) continue;
     const source = byName.get(c.pitr.source);
     const key = `${at("pg_pitr")}.cluster`;
-    if (c.pitr.source === c.name) {
-      problems.push(error(key, `restoring ${c.name} in place is not supported yet. Create a new cluster with pg_pitr: { cluster: ${c.name}, ... } on free hosts, check it, then move clients to it.`));
+    problems.push(...inPlaceProblems(c, at));
+    if (c.pitr.source === c.name && !b) {
+      problems.push(error(key, `${c.name} keeps no backups (${noBackupsWhy(enabled(c.name))}), so there is nothing to restore it from.`));
+    } else if (c.pitr.source === c.name) {
+      continue;
     } else if (!source) {
       problems.push(error(key, `${JSON.stringify(c.pitr.source)} is not a cluster of this stack. Name a cluster under clusters whose backups to restore (one of ${clusters.map((x) => x.name).join(", ")}).`));
     } else if (!source.backup) {

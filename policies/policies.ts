@@ -3,6 +3,7 @@ import { Policies } from "@pulumi/policy";
 import { haproxyAdminAuth } from "./haproxyAdminAuth";
 import { hbaNoRemoteTrust } from "./hbaNoRemoteTrust";
 import { hbaScramFromAnywhere } from "./hbaScramFromAnywhere";
+import { inPlaceRestoreAcknowledged } from "./inPlaceRestoreAcknowledged";
 import { minClusterMembers } from "./minClusterMembers";
 import { noPlaintextPassword } from "./noPlaintextPassword";
 import { offlineMemberRequired } from "./offlineMemberRequired";
@@ -26,4 +27,5 @@ export const policies: Policies = [
   minClusterMembers,
   offlineMemberRequired,
   syncModeInPatroni,
+  inPlaceRestoreAcknowledged,
 ];

@@ -29,7 +29,7 @@ function clusterOf(model: Model, name: string): ClusterModel {
 
 /** The stanzas a member may reach: its own, and the source of its cluster's pg_pitr (it restores from there). */
 export function stanzasOf(cluster: ClusterModel): string[] {
-  return [cluster.name, ...(cluster.pitr ? [cluster.pitr.source] : [])];
+  return [cluster.name, ...(cluster.pitr && cluster.pitr.source !== cluster.name ? [cluster.pitr.source] : [])];
 }
 
 /**

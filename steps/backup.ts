@@ -11,7 +11,8 @@ import type { FileSpec } from "./installFiles";
 import { installPackages } from "./node";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
-import { fail, sayWords } from "./words";
+import { fail, reporting, sayWords } from "./words";
+import { inPlaceCheckStep } from "./restore";
 
 const DBSU = "postgres";
 /** pgBackRest as the dbsu, which owns the repository and the spool (Debian's packaging). */
@@ -20,8 +21,6 @@ const pgbackrest = (stanza: string, ...args: string[]) => `runuser -u ${DBSU} --
 const CONF = { owner: `root:${DBSU}`, mode: "0640" };
 /** Debian's packaged unit runs `pgbackrest server` as the dbsu with ExecReload=kill -HUP. */
 const SERVER = "pgbackrest";
-/** A helper command whose output lines reach the engine's output through say (and the step's log). */
-const reporting = (command: string) => `${command} 2>&1 | while IFS= read -r line; do say "$line"; done; [ "\${PIPESTATUS[0]}" -eq 0 ]`;
 
 const dirs = (...paths: string[]) => `install -d -o ${DBSU} -g ${DBSU} -m 0750 ${paths.map(quote).join(" ")}`;
 /** The server re-reads its config, certificates included, on SIGHUP (the unit's ExecReload): no connection is cut. */
@@ -167,10 +166,12 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
 /**
  * Before a pg_pitr cluster's members start: the source's stanza holds a backup the target can be reached from, and
  * (when the source runs) its latest WAL is archived; a bad target is refused before anything is created. Once the
- * cluster has backups of its own it was created, and the step only says that pg_pitr acts at creation.
+ * cluster has backups of its own it was created, and the step only says that pg_pitr acts at creation. An in-place
+ * restore checks its own stanza, once per restore number (steps/restore.ts).
  */
 export function pitrCheckStep(cluster: ClusterModel): HostStep {
   const p = cluster.pitr!;
+  if (p.inPlace) return inPlaceCheckStep(cluster);
   const args = [BACKUP_HELPER, "check-target", p.source, p.type, ...(p.target !== undefined ? [p.target] : [])].map(quote).join(" ");
   return hostStep(`restore target of ${cluster.name} from ${p.source}`, [
     `if ${quote(BACKUP_HELPER)} has-backup ${quote(cluster.name)}; then`,

@@ -7,6 +7,7 @@ import { askPatroni } from "./patroniApi";
 import { SCRAM_FILL } from "./scram";
 import { heredoc, quote } from "./shell";
 import { heredocCarrying } from "./lines";
+import { afterRestoreNote } from "./reset";
 import { hostStep, type HostStep } from "./step";
 import { databasesSql, rolesSql } from "./sql";
 
@@ -21,6 +22,7 @@ function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
   const pgpass = `*:*:*:${cluster.accounts.admin}:${placeholder(slot.admin(cluster.name), "pgpass")}`;
   const port = quote(String(cluster.ports.postgres));
   return hostStep(title, [
+    ...afterRestoreNote(cluster),
     heredocCarrying('cat >"$work/sql.in"', sql),
     heredoc('cat >"$work/scram.py"', SCRAM_FILL),
     { text: heredoc('cat >"$work/pgpass.in"', pgpass), secrets: [slot.admin(cluster.name)] },

@@ -3,6 +3,7 @@ import type { ClusterModel, Model } from "../config/model";
 import { PATRONI_HELPER } from "../render/paths";
 import { patroniDcsConfig } from "../render/patroni";
 import { heredoc, quote } from "./shell";
+import { afterRestoreNote } from "./reset";
 import { hostStep, type HostStep } from "./step";
 
 /**
@@ -28,6 +29,7 @@ export function dynamicConfigStep(model: Model, cluster: ClusterModel): HostStep
     : [];
   return hostStep(`Patroni dynamic configuration of ${cluster.name} in the DCS at ${model.dcs.endpoints.join(",")}`, [
     ...restartNote,
+    ...afterRestoreNote(cluster),
     heredoc('cat >"$work/desired.json"', JSON.stringify(patroniDcsConfig(cluster))),
     reporting(`${askPatroni("apply-config")} "$work/desired.json"`),
   ]);

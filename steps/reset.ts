@@ -1,5 +1,6 @@
 // SOP S11: a per-component reset counter. Raising it re-runs the component's step, which then redeploys it once.
-import { RESET_RISK, type InstanceModel, type ResetComponent } from "../config/model";
+// The in-place restore's counter (pg_pitr.restore) likewise re-runs the cluster steps that follow a restore.
+import { RESET_RISK, type ClusterModel, type InstanceModel, type ResetComponent } from "../config/model";
 import { quote } from "./shell";
 import { sayWords } from "./words";
 
@@ -24,4 +25,13 @@ export function resetBlock(instance: InstanceModel, component: ResetComponent, a
     `  install -d ${quote(RESET_DIR)} && echo ${count} >${record}`,
     "fi",
   ];
+}
+
+/**
+ * A comment for the steps that must run again after an in-place restore (roles, databases, dynamic config): the
+ * restored data holds the roles and databases of its target, and the DCS starts from patroni.yml's bootstrap config.
+ */
+export function afterRestoreNote(cluster: ClusterModel): string[] {
+  const r = cluster.pitr?.inPlace;
+  return r ? [`# runs again after in-place restore ${r.number} of ${cluster.name} (the restored data and DCS state are as of its target)`] : [];
 }

@@ -19,3 +19,6 @@ export const fail = (...parts: (string | Expansion)[]) => `{ echo ${words(...par
 
 /** A `say` line (prologue's function: to the engine's output and the step log). */
 export const sayWords = (...parts: (string | Expansion)[]) => `say ${words(...parts)}`;
+
+/** A helper command whose output lines reach the engine's output through say (and the step's log); fails as it fails. */
+export const reporting = (command: string) => `${command} 2>&1 | while IFS= read -r line; do say "$line"; done; [ "\${PIPESTATUS[0]}" -eq 0 ]`;

@@ -109,9 +109,9 @@ describe("pg_pitr's source", () => {
     ]);
   });
 
-  test("the cluster itself: in-place restore is refused for now", () => {
-    expect(errors(pitrCluster({ cluster: "pg-x", immediate: true }))).toEqual([
-      `${X}.pg_pitr.cluster: restoring pg-x in place is not supported yet. Create a new cluster with pg_pitr: { cluster: pg-x, ... } on free hosts, check it, then move clients to it.`,
+  test("restore and data_loss_acknowledged on a cluster created from another are refused", () => {
+    expect(errors(pitrCluster({ cluster: "pg-test", immediate: true, restore: 1, data_loss_acknowledged: true }))).toEqual([
+      `${X}.pg_pitr: restore and data_loss_acknowledged apply only to an in-place restore (pg_pitr.cluster naming pg-x itself); pg-x is created from pg-test. Remove them.`,
     ]);
   });
 
@@ -144,6 +144,55 @@ describe("pg_pitr's source", () => {
     const x = model.clusters.find((c) => c.name === "pg-x")!;
     expect(x.backup?.stanza).toBe("pg-x");
     expect(x.pitr).toEqual({ source: "pg-test", type: "time", target: "2026-12-02 10:15:00+00" });
+  });
+});
+
+/** pg_pitr on pg-test itself (an in-place restore). */
+const inPlace = (pitr: Vars, vars: Vars = {}) => (inv: Inv) => {
+  Object.assign(inv.clusters["pg-test"].vars, { pg_pitr: { cluster: "pg-test", ...pitr }, ...vars });
+};
+const AT = "2026-12-02 10:15:00+00";
+
+describe("an in-place restore (pg_pitr naming the cluster itself)", () => {
+  test("needs a restore number, named with the fix", () => {
+    expect(errors(inPlace({ time: AT, data_loss_acknowledged: true }))).toEqual([
+      `${T}.pg_pitr.restore: is missing: pg_pitr naming pg-test itself restores it in place, which runs once per number. Add restore: 1 (raise it for each later restore) and data_loss_acknowledged: true, or name another cluster to create pg-test from.`,
+    ]);
+  });
+
+  test.each([0, -1, 1.5, "1"])("refuses the restore number %p", (restore) => {
+    expect(errors(inPlace({ time: AT, restore })).map((e) => e.split(":")[0])).toEqual([`${T}.pg_pitr.restore`]);
+  });
+
+  test("refuses a malformed time as for a new cluster", () => {
+    expect(errors(inPlace({ time: "2026-12-02 10:15", restore: 1 }))).toEqual([
+      `${T}.pg_pitr.time: "2026-12-02 10:15" is not a time with a zone. Write it as YYYY-MM-DD HH:MM:SS+00 (or with Z), e.g. the output of SELECT clock_timestamp().`,
+    ]);
+  });
+
+  test("needs the cluster's own backups", () => {
+    expect(errors(inPlace({ immediate: true, restore: 1 }, { pgbackrest_enabled: false }))).toEqual([
+      `${T}.pg_pitr.cluster: pg-test keeps no backups (pgbackrest_enabled is false), so there is nothing to restore it from.`,
+    ]);
+  });
+
+  test("without the acknowledgement loads (the policy pack refuses it), warning what is lost", () => {
+    const loaded = loads(inPlace({ time: AT, restore: 2 }));
+    const c = loaded.model.clusters.find((x) => x.name === "pg-test")!;
+    expect(c.pitr).toEqual({ source: "pg-test", type: "time", target: AT, inPlace: { number: 2, acknowledged: false } });
+    expect(backupWarnings(loaded).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      `${T}.pg_pitr: restores pg-test in place to time ${AT}: every write after it is lost (the WAL after it stays in the repository); members stop during the restore. ` +
+        "It runs once for restore number 2: once that has run, a changed target does nothing until restore is raised.",
+    ]);
+  });
+
+  test("with the acknowledgement, the model says so", () => {
+    const c = loads(inPlace({ lsn: "0/3000060", restore: 1, data_loss_acknowledged: true })).model.clusters.find((x) => x.name === "pg-test")!;
+    expect(c.pitr?.inPlace).toEqual({ number: 1, acknowledged: true });
+  });
+
+  test("data_loss_acknowledged accepts only true", () => {
+    expect(errors(inPlace({ immediate: true, restore: 1, data_loss_acknowledged: false })).map((e) => e.split(":")[0])).toEqual([`${T}.pg_pitr.data_loss_acknowledged`]);
   });
 });
 
