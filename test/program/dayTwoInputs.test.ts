@@ -58,3 +58,23 @@ test("a bastion in the inventory carries every command's connection, with its ow
   const plain = (await run(devInventory())).registered.filter((r) => r.type === "command:remote:Command");
   for (const c of plain) expect(c.inputs.connection.proxy).toBeUndefined();
 }, 30_000);
+
+test("an in-place restore adds its steps only while pg_pitr names the cluster itself, warns, and gives the policy its fact", async () => {
+  const inv = devInventory();
+  inv.clusters["pg-test"].vars.pg_pitr = { cluster: "pg-test", time: "2026-12-02 10:15:00+00", restore: 1 };
+  const { registered, warnings } = await run(inv);
+  const before = new Set((await run(devInventory())).registered.map((r) => r.name));
+  expect(registered.map((r) => r.name).filter((n) => !before.has(n)).sort()).toEqual([
+    "pg-test-1-restore",
+    "pg-test-1-restore-stop",
+    "pg-test-2-restore",
+    "pg-test-2-restore-stop",
+    "pg-test-3-restore",
+    "pg-test-3-restore-stop",
+    "pg-test-pitr",
+    "pg-test-restore-backup",
+  ]);
+  expect(warnings).toEqual([expect.stringContaining("pg_pitr: restores pg-test in place to time 2026-12-02 10:15:00+00: every write after it is lost")]);
+  const facts = registered.find((r) => r.type === "pigsty:pg:Cluster")!.inputs;
+  expect(facts.inPlaceRestore).toEqual({ number: 1, target: "time 2026-12-02 10:15:00+00", acknowledged: false });
+}, 30_000);
