@@ -1,13 +1,14 @@
 // Write availability through HAProxy's primary service when things fail, measured with a bounded write loop on the
 // sandbox, on one deployment of the dev inventory with a three-member DCS (the infra node and two database hosts):
 // one DCS member lost, the whole DCS down (failsafe mode), a planned switchover, the DCS down again (Patroni 3.0.2's
-// failsafe defect),
+// failsafe defect), with the cluster's L2 VIP (keepalived) watched on every member throughout,
 // the leader's node cut off the network (asynchronous, then with the zero-loss profile pg_conf crit), and the leader
 // killed hard. The figures are printed, not asserted (shared machines are noisy); what is asserted is that no
 // acknowledged write is lost where the profile promises it, that no two primaries take writes at once, and who leads.
 import { curlPatroni, patroniList, psql, settled, sleep, waitMembers, type Member } from "./helpers/cluster";
 import { localWrites, setLink } from "./helpers/partition";
-import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
+import { vipHolders, watchVip } from "./helpers/vip";
+import { describeLoop, duringWrites, duringWritesVia, expectAllKept } from "./helpers/writes";
 import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshOk } from "./helpers/sandbox";
 
@@ -19,6 +20,26 @@ const DCS_SERVERS: Record<string, string> = { "meta-1": "10.10.10.10", "meta-2":
 const DCS_NODES = ["meta", "pg-test-1", "pg-test-2"];
 const nodeOfIp: Record<string, string> = { "10.10.10.10": "meta", ...Object.fromEntries(Object.entries(ipOf).map(([n, ip]) => [ip, n])) };
 const log = (line: string) => process.stdout.write(`${line}\n`);
+/** The cluster's VIP (vip_mode l2), in the sandbox's /24. */
+const VIP = "10.10.10.99";
+/** Where the write loops go during a switch: HAProxy's primary service, and the VIP on Postgres and on pgbouncer. */
+const VIA_ALL = (label: string) => [
+  { label, host: "10.10.10.13", port: 5433 },
+  { label: `${label} vip 5432`, host: VIP, port: 5432 },
+  { label: `${label} vip 6432`, host: VIP, port: 6432 },
+];
+
+/** A switch of leader under the three write loops, with the VIP sampled on every member: figures printed, all kept. */
+async function switchUnderWrites(label: string, action: () => Promise<void>, afterSeconds: number): Promise<{ mostAtOnce: number; holders: string[] }> {
+  const watch = watchVip(VIP, members);
+  const results = await duringWritesVia(VIA_ALL(label), action, { afterSeconds });
+  const vip = await watch.stop();
+  const targets = VIA_ALL(label);
+  for (const [i, r] of results.entries()) log(describeLoop(`${label}, through ${targets[i].host}:${targets[i].port}`, r));
+  log(`${label}: the VIP was held by ${vip.holders.join(" -> ")} (${vip.samples} samples of every member, at most ${vip.mostAtOnce} at once)`);
+  for (const [i, r] of results.entries()) await expectAllKept(r, targets[i].label);
+  return vip;
+}
 /** Patroni's ttl in the dev inventory (the default). */
 const TTL = 13;
 const leaderOf = (ms: Member[]) => ms.find((m) => m.Role === "Leader");
@@ -30,6 +51,7 @@ const currentLeader = async () => leaderOf(await waitMembers(settled(members), 1
 async function dcsOutageKeepsLeader(label: string, leader: string, nodes = DCS_NODES): Promise<void> {
   const before = leaderOf(await waitMembers(settled(members)));
   expect(before?.Member).toBe(leader);
+  const watch = watchVip(VIP, members);
   const r = await duringWrites(label, async () => {
     for (const n of nodes) await sshOk(n, "sudo systemctl stop etcd");
     try {
@@ -39,7 +61,10 @@ async function dcsOutageKeepsLeader(label: string, leader: string, nodes = DCS_N
       for (const n of nodes) await sshOk(n, "sudo systemctl start --no-block etcd");
     }
   }, { afterSeconds: 10 });
+  const vip = await watch.stop();
   log(describeLoop(label, r));
+  // The VIP's check asks the local Patroni only, never the DCS: it stays where it is.
+  expect(vip.holders).toEqual([leader]);
   await expectAllKept(r, label);
   const after = leaderOf(await waitMembers(settled(members), 120));
   expect({ leader: after?.Member, timeline: after?.TL }).toEqual({ leader, timeline: before?.TL });
@@ -74,6 +99,8 @@ async function leaderCutOff(label: string): Promise<{ local: { acked: number; ke
   expect(leaderOf(ms)?.Member).toBe(newLeader);
   // The old leader is back as a replica.
   expect(ms.find((m) => m.Member === leader)?.Role).not.toBe("Leader");
+  // While cut off, the old leader's address is unreachable from the others; after the heal only the new leader has it.
+  expect(await vipHolders(VIP, members)).toEqual([newLeader]);
   const history = JSON.parse(await sshOk(newLeader, curlPatroni("/history"))) as [number, number, string, string, string][];
   const promotedAt = Date.parse(history[history.length - 1][3]) / 1000;
   const acked = local!.ackedRows;
@@ -98,9 +125,17 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
   beforeAll(async () => {
     d = await freshDeployment(4, members, (i) => {
       i.dcs.servers = DCS_SERVERS;
+      Object.assign(i.clusters["pg-test"].vars, { vip_mode: "l2", vip_address: VIP, vip_cidrmask: 24 });
     });
     await waitMembers(settled(members));
   }, 1_800_000);
+
+  it("the VIP is on the leader only, and takes writes on Postgres (5432) and pgbouncer (6432)", async () => {
+    const deadline = Date.now() + 30_000;
+    while ((await vipHolders(VIP, members)).join() !== "pg-test-1" && Date.now() < deadline) await sleep(500);
+    expect(await vipHolders(VIP, members)).toEqual(["pg-test-1"]);
+    for (const port of [5432, 6432]) expect(await psql(VIP, port, "SELECT pg_is_in_recovery()", "pg-test-3")).toBe("f");
+  }, 120_000);
 
   it("a three-member DCS losing one member that is not its leader changes nothing", async () => {
     const raftLeader = await etcdLeaderIp();
@@ -115,14 +150,15 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
   }, 300_000);
 
   it("a planned switchover by config (S10) loses no acknowledged write", async () => {
-    const r = await duringWrites("switchover", async () => {
+    const vip = await switchUnderWrites("switchover", async () => {
       await apply(d, "switchover", (i) => {
         i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "replica";
         i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "primary";
       });
-    }, { afterSeconds: 10 });
-    log(describeLoop("switchover by config", r));
-    await expectAllKept(r, "switchover");
+    }, 10);
+    // Never on two members at once, and it ends on the new leader.
+    expect(vip.mostAtOnce).toBeLessThanOrEqual(1);
+    expect(vip.holders[vip.holders.length - 1]).toBe("pg-test-2");
   }, 600_000);
 
   // Patroni 3.0.2's defect (fixed upstream in 3.1.1): after a DCS outage, a switchover and a second outage, the new
@@ -152,13 +188,13 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
   it("the leader killed hard and kept down (S8) loses no acknowledged write, and nothing fails back", async () => {
     const leader = await currentLeader();
     const other = otherOf(leader);
-    const r = await duringWrites("killed", async () => {
+    const vip = await switchUnderWrites("killed", async () => {
       // Patroni and its Postgres die at once; stopping the dead unit keeps systemd from restarting it (after 5 s),
       // so the member stays down like a crashed host and its leader key has to expire.
       await sshOk(leader, "sudo systemctl kill -s KILL patroni && sudo systemctl stop patroni");
-    }, { afterSeconds: 70 });
-    log(describeLoop("leader killed hard", r));
-    await expectAllKept(r, "killed");
+    }, 70);
+    expect(vip.mostAtOnce).toBeLessThanOrEqual(1);
+    expect(vip.holders[vip.holders.length - 1]).toBe(other);
     const ms = await waitMembers((m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 120, other);
     expect(ms.find((x) => x.Role === "Leader")?.Member).toBe(other);
     // The old leader comes back as a replica: nothing fails back.
@@ -166,4 +202,14 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
     const back = await waitMembers(settled(members), 180, other);
     expect(back.find((x) => x.Role === "Leader")?.Member).toBe(other);
   }, 600_000);
+
+  it("vip_mode back to none takes the VIP off the leader and stops keepalived on every member", async () => {
+    await apply(d, "vip off", (i) => {
+      i.clusters["pg-test"].vars.vip_mode = "none";
+      delete i.clusters["pg-test"].vars.vip_address;
+      delete i.clusters["pg-test"].vars.vip_cidrmask;
+    });
+    expect(await vipHolders(VIP, members)).toEqual([]);
+    for (const m of members) expect((await sshOk(m, "systemctl is-active keepalived || true")).trim()).not.toBe("active");
+  }, 300_000);
 });

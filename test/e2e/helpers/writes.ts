@@ -24,17 +24,31 @@ async function primaryQuery(sql: string): Promise<string> {
   throw last;
 }
 
+/** Where a loop writes: HAProxy's primary service on the writer itself by default. */
+export interface WriteTarget {
+  host: string;
+  port: number;
+}
+
 /**
  * Runs `action` while the loop writes into its own table; keeps writing `afterSeconds` after it (to see the
  * recovery), and at most `maxSeconds` in all.
  */
 export async function duringWrites(label: string, action: () => Promise<void>, opts: { afterSeconds?: number; maxSeconds?: number } = {}): Promise<WriteLoopResult> {
+  const [r] = await duringWritesVia([{ label, ...VIA }], action, opts);
+  return r;
+}
+
+/** The same with one loop per target at once, each into its own table (`label`'s), all stopped together. */
+export async function duringWritesVia(targets: (WriteTarget & { label: string })[], action: () => Promise<void>, opts: { afterSeconds?: number; maxSeconds?: number } = {}): Promise<WriteLoopResult[]> {
   const { afterSeconds = 5, maxSeconds = 600 } = opts;
-  const table = tableOf(label);
-  await primaryQuery(`CREATE TABLE IF NOT EXISTS ${table}(v int PRIMARY KEY)`);
-  const loop = writeLoopScript({ ...VIA, table, everyMs: 50, maxSeconds, stopFile: STOP });
   await sshOk(WRITER, `rm -f ${STOP}`);
-  const running = sshRun(WRITER, `bash -c '${loop.replace(/'/g, `'\\''`)}'`, { input: `${passwords.dbuser_test}\n`, timeoutMs: (maxSeconds + 30) * 1000 });
+  const running: Promise<{ stdout: string }>[] = [];
+  for (const t of targets) {
+    await primaryQuery(`CREATE TABLE IF NOT EXISTS ${tableOf(t.label)}(v int PRIMARY KEY)`);
+    const loop = writeLoopScript({ host: t.host, port: t.port, table: tableOf(t.label), everyMs: 50, maxSeconds, stopFile: STOP });
+    running.push(sshRun(WRITER, `bash -c '${loop.replace(/'/g, `'\\''`)}'`, { input: `${passwords.dbuser_test}\n`, timeoutMs: (maxSeconds + 30) * 1000 }));
+  }
   await sleep(3000);
   try {
     await action();
@@ -42,7 +56,7 @@ export async function duringWrites(label: string, action: () => Promise<void>, o
   } finally {
     await sshOk(WRITER, `touch ${STOP}`);
   }
-  return readWriteLoop((await running).stdout);
+  return (await Promise.all(running)).map((r) => readWriteLoop(r.stdout));
 }
 
 /** One line for the test's output. */
