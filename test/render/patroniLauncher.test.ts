@@ -1,6 +1,7 @@
 // The Patroni launcher (render/host/patroni-launch.py) against Debian's Patroni 3.0.2 (REAL_TOOLS=1: a missing
 // Patroni fails, never skips): its failsafe record, as a replica keeps it after a DCS outage, misleads a later
-// leader without the correction and not with it.
+// leader without the correction and not with it; an etcd member's transport failure, labelled Unknown, drops the
+// leader's lock without the correction and is a DCS outage (retried) with it.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { renderPatroniUnit } from "../../render/systemd";
@@ -38,6 +39,29 @@ print(leader.name if leader else "none")
   return r.stdout.trim();
 }
 
+/**
+ * What Patroni's etcd3 client makes of an etcd gateway's answer: the exception class it raises, and whether its
+ * update_leader would retry it (a DCS outage, where failsafe mode decides) or take it for a lost lock.
+ */
+function etcdAnswer(message: string, corrected: boolean): string {
+  const program = `
+import importlib.util
+from patroni.dcs import etcd3
+spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
+launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
+if ${corrected ? "True" : "False"}:
+    launch.correct_transport_errors(etcd3)
+retried = (etcd3.DeadlineExceeded, etcd3.Unavailable, etcd3.FailedPrecondition)  # Etcd3's retry_exceptions in 3.0.2
+try:
+    etcd3._raise_for_data({"error": ${JSON.stringify(message)}, "code": 2, "message": ${JSON.stringify(message)}}, 200)
+except etcd3.Etcd3ClientError as e:
+    print(type(e).__name__, "retried" if isinstance(e, retried) else "lock lost")
+`;
+  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout.trim();
+}
+
 const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
 
 describeReal("the launcher against Debian's Patroni 3.0.2", () => {
@@ -46,6 +70,14 @@ describeReal("the launcher against Debian's Patroni 3.0.2", () => {
   });
   it("with the correction, the stale record is gone", () => {
     expect(leaderAfterSecondOutage(true)).toBe("none");
+  });
+  it("a transport failure of a member shutting down drops the lock without the correction, and is retried with it", () => {
+    const seen = "OK: HTTP status code 200; transport: missing content-type field";
+    expect(etcdAnswer(seen, false)).toBe("Unknown lock lost");
+    expect(etcdAnswer(seen, true)).toBe("Unavailable retried");
+    expect(etcdAnswer("server closed the stream without sending trailers", true)).toBe("Unavailable retried");
+    // Anything else labelled Unknown stays as Patroni has it.
+    expect(etcdAnswer("some other failure", true)).toBe("Unknown lock lost");
   });
   it("parses and imports Patroni's entry point", () => {
     const r = spawnSync("/usr/bin/python3", ["-c", `import runpy; runpy.run_path(${JSON.stringify(LAUNCHER)}, run_name="check")`], { encoding: "utf8" });
