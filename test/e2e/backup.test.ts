@@ -1,11 +1,13 @@
 // Backups and restore through the real engine on one deployment: the first full backup of a new cluster, the
 // repository's server down under writes, a replica rebuilt from the repository, and the CloudNativePG-style
-// point-in-time restore into a new cluster (pg_pitr) at a time after a switchover. Figures are printed.
+// point-in-time restore into a new cluster (pg_pitr) at a time after a switchover, and the in-place restore of pg-test
+// itself (blocked by the policy pack until acknowledged). Figures are printed.
 import { patroniList, psqlLocal, settled, sleep, waitMembers } from "./helpers/cluster";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk } from "./helpers/sandbox";
-import { setInventory, tryUp } from "./helpers/engine";
+import { DEV_POLICY_CONFIG, POLICY_PACK } from "./helpers/badChanges";
+import { cliUp, plan, setInventory, tryUp } from "./helpers/engine";
 import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
@@ -137,5 +139,44 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     expect(await sshOk("meta", "sudo ls /var/lib/pgbackrest/archive/pg-pitr/15-1/ | grep -c '^00000003.history' || true")).toBe("1");
     // pg-test itself was not touched.
     expect((await patroniList("pg-test-1")).filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-2"]);
+  }, 1_200_000);
+
+  it("an in-place restore of pg-test is blocked by the policy pack without the acknowledgement, and with it holds exactly the rows before its target", async () => {
+    const leader = await leaderOf();
+    await onTest(leader, "CREATE TABLE inplace(v int PRIMARY KEY); INSERT INTO inplace SELECT generate_series(1, 10)");
+    const target = await onTest(leader, "SELECT clock_timestamp()");
+    await sleep(1500);
+    await onTest(leader, "INSERT INTO inplace SELECT generate_series(11, 20)");
+    const timeline = (await waitMembers(settled(members), 60)).find((m) => m.Role === "Leader")!.TL!;
+    const fullBefore = ((await stanzaInfo("pg-test")).backup as { type: string }[]).filter((b) => b.type === "full").length;
+    const withPitr = (acknowledged: boolean) => (i: Inventory) => {
+      i.clusters["pg-test"].vars.pg_pitr = { cluster: "pg-test", time: target, restore: 1, ...(acknowledged && { data_loss_acknowledged: true }) };
+    };
+    const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
+
+    withPitr(false)(d.inventory);
+    await setInventory(d.stack, d.inventory);
+    const blocked = await cliUp(d.stack, pack);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.output).toMatch(/\[mandatory\]\s+in-place-restore-acknowledged\b/);
+    expect(blocked.started).toEqual([]);
+    expect(await onTest(leader, "SELECT count(*) FROM inplace")).toBe("20");
+
+    withPitr(true)(d.inventory);
+    await setInventory(d.stack, d.inventory);
+    const t = Date.now();
+    const run = await cliUp(d.stack, pack);
+    if (run.code !== 0) log(run.output.slice(-6000));
+    expect(run.code).toBe(0);
+    log(`in-place restore of pg-test (3 members) at ${target}: ${((Date.now() - t) / 1000).toFixed(1)} s, ${run.started.length} commands`);
+    // Nothing left to do: the restore ran once for its number.
+    expect(await plan(d.stack, pack)).toEqual({});
+    const after = await waitMembers(settled(members), 180, "pg-test-3");
+    const newLeader = after.find((m) => m.Role === "Leader")!;
+    expect(newLeader.TL).toBeGreaterThan(timeline);
+    for (const m of members) expect(await onTest(m, "SELECT count(*), min(v), max(v) FROM inplace")).toBe("10|1|10");
+    expect(((await stanzaInfo("pg-test")).backup as { type: string }[]).filter((b) => b.type === "full").length).toBe(fullBefore + 1);
+    // Writes go on, on the new timeline.
+    await onTest(newLeader.Member, "INSERT INTO inplace VALUES (100)");
   }, 1_200_000);
 });
