@@ -192,7 +192,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
       // Patroni and its Postgres die at once; stopping the dead unit keeps systemd from restarting it (after 5 s),
       // so the member stays down like a crashed host and its leader key has to expire.
       await sshOk(leader, "sudo systemctl kill -s KILL patroni && sudo systemctl stop patroni");
-    }, 70);
+    }, 40);
     expect(vip.mostAtOnce).toBeLessThanOrEqual(1);
     expect(vip.holders[vip.holders.length - 1]).toBe(other);
     const ms = await waitMembers((m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 120, other);
