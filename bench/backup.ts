@@ -44,10 +44,11 @@ export async function backupBench(leader: string, leaderIp: string, scale = Numb
   const basebackupZstd = await timed(REPO, basebackup("tar", "-Ft --compress=client-zstd"), password);
   log(`  backup: pg_basebackup tar, zstd ${basebackupZstd.toFixed(1)} s`);
   // The repository host restores locally: its own config (the repository and its passphrase) without the stanza's
-  // member list, into a scratch directory.
+  // member list (an empty include directory instead of conf.d: pgBackRest refuses a missing one), into a scratch
+  // directory.
   const restore = await timed(
     REPO,
-    `sudo rm -rf ${SCRATCH} && sudo install -d -o postgres ${SCRATCH} && sudo -u postgres pgbackrest --stanza=pg-test --config-include-path=${SCRATCH}/none --pg1-path=${SCRATCH}/restore --type=immediate restore`,
+    `sudo rm -rf ${SCRATCH} && sudo install -d -o postgres ${SCRATCH} ${SCRATCH}/none && sudo -u postgres pgbackrest --stanza=pg-test --config-include-path=${SCRATCH}/none --pg1-path=${SCRATCH}/restore --type=immediate restore`,
   );
   log(`  backup: restore of our newest full backup ${restore.toFixed(1)} s`);
   await sshOk(REPO, `sudo rm -rf ${SCRATCH}`);
