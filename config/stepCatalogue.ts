@@ -39,6 +39,9 @@ export interface StepEntry<Dependency extends string> {
 const PREPARE = "-prepare";
 
 export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "restore-stop" | "restore" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
+/** Instance steps made only while a feature asks for them: the in-place restore's (pg_pitr on the cluster itself) and the VIP's (vip_mode l2). */
+export const FEATURE_INSTANCE_STEPS: readonly InstanceStep[] = ["restore-stop", "restore", "vip"];
+
 /**
  * What an instance step may wait for besides its own instance's steps: `cluster.dcs`, `cluster.leader`,
  * `cluster.pitr` and `cluster.restore-backup` (the cluster's steps; `cluster.pitr` is empty unless pg_pitr,

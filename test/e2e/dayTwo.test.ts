@@ -9,7 +9,7 @@ import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
-import { INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
+import { FEATURE_INSTANCE_STEPS, INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
 
 const ipOf = (member: string) => `10.10.10.1${member.split("-").pop()}`;
 const mainPid = (node: string, unit: string) => sshOk(node, `systemctl show -p MainPID --value ${unit}`);
@@ -18,6 +18,8 @@ const rows: string[] = [];
 /** What a plan runs on hosts: commands created or updated (replacements included). */
 const ran = (c: ChangeSet) => [...named(c, "create"), ...named(c, "update"), ...named(c, "replace")].sort();
 const removed = (c: ChangeSet) => named(c, "delete");
+/** A member's steps in this inventory: every instance step but those of features it does not ask for (VIP, in-place restore). */
+const everyDaySteps = (member: string) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => !FEATURE_INSTANCE_STEPS.includes(s)).map((s) => stepName(member, s));
 
 /** What a member added or removed changes besides its own steps (sorted as the engine's plan is listed). */
 const MEMBERSHIP_UPDATES = [
@@ -70,7 +72,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-out", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
     });
-    const own = [...(Object.keys(INSTANCE_STEPS) as InstanceStep[]).map((s) => stepName("pg-test-4", s)), "pg-test-4-patroni-certificate"].sort();
+    const own = [...everyDaySteps("pg-test-4"), "pg-test-4-patroni-certificate"].sort();
     expect(named(planned, "create")).toEqual(own);
     // Besides HAProxy and Prometheus: the backup repository's server learns the new member, and the stanza lists it.
     expect(named(planned, "update")).toEqual(MEMBERSHIP_UPDATES);
@@ -256,7 +258,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-in", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.14"];
     });
-    expect(removed(planned)).toEqual([...(Object.keys(INSTANCE_STEPS) as InstanceStep[]).map((s) => stepName("pg-test-4", s)), "pg-test-4-patroni-certificate"].sort());
+    expect(removed(planned)).toEqual([...everyDaySteps("pg-test-4"), "pg-test-4-patroni-certificate"].sort());
     expect(ran(planned)).toEqual(MEMBERSHIP_UPDATES);
     expect(await isActive("pg-test-4", "patroni")).toBe(false);
     // The removed member serves no client any more: its HAProxy and pgbouncer are stopped.

@@ -5,7 +5,7 @@ import { rawInventory } from "../../config/stack";
 import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
 import { resourceArgs, violations } from "../policies/fixtures";
 import { devStackConfig, repoRoot, runProgram, type Registered } from "./harness";
-import { INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
+import { FEATURE_INSTANCE_STEPS, INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
 
 const hostsFixture = "test/fixtures/sandbox/hosts.json";
 const config: Record<string, unknown> = { ...devStackConfig(), "pigsty:sandbox": hostsFixture };
@@ -77,9 +77,8 @@ describe("the program under mocks", () => {
       stepName("pg-test", "leader"),
       stepName("pg-test", "patroni-config"),
       stepName("pg-test", "roles"),
-      // Every instance step but the VIP's (the dev stack has no vip_mode l2) and the in-place restore's (they exist
-      // only while pg_pitr names the cluster itself).
-      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => s !== "vip" && !s.startsWith("restore")).map((s) => stepName(`pg-test-${n}`, s))),
+      // Every instance step but those of features the dev stack does not ask for (the VIP, the in-place restore).
+      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => !FEATURE_INSTANCE_STEPS.includes(s)).map((s) => stepName(`pg-test-${n}`, s))),
     ].sort();
     expect(commands().map((c) => c.name).sort()).toEqual(expected);
   });
