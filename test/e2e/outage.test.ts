@@ -1,5 +1,6 @@
 // Write availability through HAProxy's primary service when things fail, measured with a bounded write loop on the
-// sandbox, on one deployment of the dev inventory with a three-member DCS (the infra node and two database hosts):
+// sandbox, on one deployment of the dev inventory with a three-member DCS (the infra node, the offline member's host and
+// a host of its own, none of them a host that the partition cases cut off):
 // one DCS member lost, the whole DCS down (failsafe mode), a planned switchover, the DCS down again (Patroni 3.0.2's
 // failsafe defect), with the cluster's L2 VIP (keepalived) watched on every member throughout,
 // the leader's node cut off the network (asynchronous, then with the zero-loss profile pg_conf crit), and the leader
@@ -14,11 +15,15 @@ import { describeIfRoot, sshOk } from "./helpers/sandbox";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ipOf: Record<string, string> = { "pg-test-1": "10.10.10.11", "pg-test-2": "10.10.10.12", "pg-test-3": "10.10.10.13" };
-/** The DCS's three members: the infra node and two database hosts. */
-const DCS_SERVERS: Record<string, string> = { "meta-1": "10.10.10.10", "meta-2": "10.10.10.11", "meta-3": "10.10.10.12" };
+/**
+ * The DCS's three members: the infra node, pg-test-3 (the offline member, never cut off) and pg-test-4 (a DCS host
+ * only). With members on pg-test-1 and pg-test-2 instead, one CI run saw no failover when the leader's node (with its
+ * etcd member) was cut off; that layout is an open case, see the README.
+ */
+const DCS_SERVERS: Record<string, string> = { "meta-1": "10.10.10.10", "meta-2": "10.10.10.13", "meta-3": "10.10.10.14" };
 /** The DCS members by the sandbox node they run on. */
-const DCS_NODES = ["meta", "pg-test-1", "pg-test-2"];
-const nodeOfIp: Record<string, string> = { "10.10.10.10": "meta", ...Object.fromEntries(Object.entries(ipOf).map(([n, ip]) => [ip, n])) };
+const DCS_NODES = ["meta", "pg-test-3", "pg-test-4"];
+const nodeOfIp: Record<string, string> = { "10.10.10.10": "meta", "10.10.10.13": "pg-test-3", "10.10.10.14": "pg-test-4" };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 /** The cluster's VIP (vip_mode l2), in the sandbox's /24. */
 const VIP = "10.10.10.99";
@@ -123,7 +128,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, members, (i) => {
+    d = await freshDeployment(5, [...members, "pg-test-4"], (i) => {
       i.dcs.servers = DCS_SERVERS;
       Object.assign(i.clusters["pg-test"].vars, { vip_mode: "l2", vip_address: VIP, vip_cidrmask: 24 });
     });
