@@ -8,6 +8,7 @@ import type { ClusterInput } from "./schema";
 import { parseSelector } from "./selector";
 import type { ServiceInput } from "./serviceSchema";
 import { DEFAULT_PG_PARAMETERS } from "./defaults";
+import { alertThresholdsOf } from "./alertSchema";
 
 /** Maps a cluster var to its path: `vars.<key>` when inherited from the top level, else the cluster's. */
 export type VarsPath = (key: string) => string;
@@ -192,5 +193,6 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
     ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
     ...(v.pg_pitr && { pitr: pitrOf(name, v, at, problems) }),
+    alerts: alertThresholdsOf(v),
   };
 }

@@ -11,6 +11,7 @@ import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from ".
 import { validateBackups } from "./validateBackups";
 import { deriveVips } from "./vip";
 import { ClusterVarsSchema } from "./varsSchema";
+import { alertThresholdsOf, DEFAULT_ALERT_THRESHOLDS } from "./alertSchema";
 
 export { InventoryError } from "./problems";
 export type { Problem } from "./problems";
@@ -185,5 +186,6 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
       })),
     ),
     backupRepos: backupRepos(clusters),
+    alertDefaults: inv.vars ? alertThresholdsOf(inv.vars) : DEFAULT_ALERT_THRESHOLDS,
   };
 }

@@ -2,6 +2,7 @@
 import type { HbaRole, UserInput, DatabaseInput } from "./accessSchema";
 import type { PatroniSettings } from "./varsSchema";
 import type { PitrTargetKey } from "./backupSchema";
+import type { AlertThresholds } from "./alertSchema";
 import { RESETS, type ResetKey } from "./stepCatalogue";
 
 export type PgRole = "primary" | "replica" | "offline";
@@ -173,6 +174,8 @@ export interface ClusterModel {
   pitr?: PitrModel;
   /** The L2 VIP that follows the leader (vip_mode l2); absent without it. */
   vip?: VipModel;
+  /** The alert thresholds this cluster's series are judged by (alert_* vars). */
+  alerts: AlertThresholds;
 }
 
 /** A cluster's L2 VIP: keepalived on every member holds it where Patroni's REST API says this member leads. */
@@ -218,6 +221,8 @@ export interface Model {
   scrapeTargets: ScrapeTarget[];
   /** Every backup repository host, sorted by IP. */
   backupRepos: BackupRepoModel[];
+  /** The fleet's alert thresholds (top-level vars, else the defaults): the rules of every cluster that keeps them. */
+  alertDefaults: AlertThresholds;
 }
 
 /** pgBackRest's TLS server port, on every member and repository host: fixed, not an inventory key. */

@@ -1,5 +1,6 @@
 // Cluster vars (Pigsty's per-cluster `vars:`, also allowed once at top level as fleet-wide defaults).
 import { z } from "zod";
+import { ALERT_THRESHOLD_KEYS } from "./alertSchema";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
@@ -196,6 +197,8 @@ export const ClusterVarsSchema = strictObject({
   pg_safeguard: z.boolean().default(false),
   /** Wipe an existing Postgres/DCS state found on a target when creating (dangerous). Default false. */
   pg_clean: z.boolean().default(false),
+  /** Alert thresholds (config/alertSchema.ts); a cluster's own value renders rules for that cluster alone. */
+  ...ALERT_THRESHOLD_KEYS,
 });
 
 export type ClusterVars = z.infer<typeof ClusterVarsSchema>;

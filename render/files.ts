@@ -1,7 +1,8 @@
 // Every file a node needs, keyed by its path on the node: what the steps install, in one place.
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "./etcd";
-import { renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
+import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
+import { renderAlertRules } from "./alertRules";
 import { renderHaproxyCfg } from "./haproxy";
 import { renderFrontPage } from "./nginx";
 import * as paths from "./paths";
@@ -50,13 +51,14 @@ function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: Inst
     [paths.HAPROXY_CFG]: renderHaproxyCfg(cluster, instance),
     [paths.NODE_EXPORTER_DEFAULTS]: renderNodeExporterEnv(cluster),
     [paths.PG_EXPORTER_DEFAULTS]: renderPgExporterEnv(cluster, instance),
+    [paths.PG_EXPORTER_QUERIES]: PG_EXPORTER_QUERIES_YML,
   };
   return files;
 }
 
-/** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory) and the nginx front page. */
+/** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory), the alert rules and the nginx front page. */
 export function monitoringFiles(model: Model): Record<string, string> {
-  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [FRONT_PAGE]: renderFrontPage(model) };
+  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [paths.ALERT_RULES]: renderAlertRules(model), [FRONT_PAGE]: renderFrontPage(model) };
 }
 
 /** The file-SD target of one instance on the infra node: its registration (SOP S9). */

@@ -40,6 +40,11 @@ export const PG_EXPORTER_DEFAULTS = "/etc/default/prometheus-postgres-exporter";
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 
 export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";
+/** Prometheus reads every rule file here (rule_files); ours is the one below. */
+export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
+export const ALERT_RULES = `${PROMETHEUS_RULES_DIR}/pigsty.yml`;
+/** The postgres exporter's extra queries (--extend.query-path): the metrics the alert rules need beyond its built-in ones. */
+export const PG_EXPORTER_QUERIES = "/etc/prometheus-postgres-exporter/pigsty-queries.yml";
 
 /** The host-side Patroni helper the steps call (render/host/pigsty-patroni.py); root's, as the steps run as root. */
 export const PATRONI_HELPER = "/usr/local/bin/pigsty-patroni";

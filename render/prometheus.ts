@@ -1,6 +1,7 @@
 // Prometheus on the infra node: one file-SD target file per instance, and prometheus.yml reading that directory.
 import { stringify } from "yaml";
 import { ETCD_METRICS_PORT, type Model, type ScrapeTarget } from "../config/model";
+import { PROMETHEUS_RULES_DIR } from "./paths";
 
 /** Debian's node exporter listens here on a repository host (it installs the package). */
 const NODE_EXPORTER_PORT = 9100;
@@ -19,6 +20,7 @@ export function renderFileSdTarget(target: ScrapeTarget): string {
 export function renderPrometheusYml(model: Model, targetsDir: string = pgsqlTargetsDir(model)): string {
   const config = {
     global: { scrape_interval: "10s", evaluation_interval: "10s", scrape_timeout: "8s" },
+    rule_files: [`${PROMETHEUS_RULES_DIR}/*.yml`],
     alerting: { alertmanagers: [{ static_configs: [{ targets: [`${model.infra.ip}:${model.infra.alertmanagerPort}`] }] }] },
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`${model.infra.ip}:${model.infra.prometheusPort}`] }] },

@@ -11,7 +11,11 @@ export function exportersStep(model: Model, cluster: ClusterModel, instance: Ins
     [paths.NODE_EXPORTER_DEFAULTS]: "prometheus-node-exporter",
     [paths.PG_EXPORTER_DEFAULTS]: "prometheus-postgres-exporter",
   };
-  const specs = Object.keys(units).map((p) => ({ path: p, content: files[p], mode: "0640", owner: "root:prometheus" }));
+  const specs = [
+    ...Object.keys(units).map((p) => ({ path: p, content: files[p], mode: "0640", owner: "root:prometheus" })),
+    // No secret in it; a change restarts the postgres exporter with the other files' restart.
+    { path: paths.PG_EXPORTER_QUERIES, content: files[paths.PG_EXPORTER_QUERIES] },
+  ];
   const services = Object.values(units).join(" ");
   // reset-failed first: Debian starts them at install with an empty DSN, so they crash-loop into
   // systemd's start limit before our settings arrive, and a plain restart is then refused.

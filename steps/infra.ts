@@ -3,7 +3,7 @@ import { ETCD_METRICS_PORT, type ClusterModel, type Model, type ScrapeTarget } f
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
-import { PROMETHEUS_YML } from "../render/paths";
+import { ALERT_RULES, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
@@ -106,9 +106,12 @@ export function etcdAuthStep(model: Model): HostStep {
   ]);
 }
 
-/** Prometheus (file SD over a directory), Alertmanager and the nginx front page. */
+/** Each file's install check: a file the check rejects is not installed, the previous one stays. */
+const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules" };
+
+/** Prometheus (file SD over a directory) with the alert rules, Alertmanager and the nginx front page. */
 export function monitoringStep(model: Model): HostStep {
-  const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: path === PROMETHEUS_YML ? "promtool check config" : undefined }));
+  const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path] }));
   const services = "prometheus prometheus-alertmanager nginx";
   return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
     `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,

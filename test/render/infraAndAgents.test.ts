@@ -23,7 +23,7 @@ test("one file-SD target per instance, labelled cls/ins", () => {
     "/etc/prometheus/targets/pgsql/pg-test-2.json",
     "/etc/prometheus/targets/pgsql/pg-test-3.json",
   ]);
-  expect(Object.keys(monitoringFiles(model)).sort()).toEqual(["/etc/prometheus/prometheus.yml", "/var/www/html/index.html"]);
+  expect(Object.keys(monitoringFiles(model)).sort()).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/pigsty.yml", "/var/www/html/index.html"]);
 });
 
 /** The text a step's script installs at `path` (its install_file here-document), or undefined. */
@@ -51,6 +51,9 @@ test("prometheus.yml reads the target directory and scrapes etcd", () => {
   expect(job("pgsql").file_sd_configs[0].files).toEqual(["/etc/prometheus/targets/pgsql/*.json"]);
   // The metrics listener (plain HTTP), not the client port, which speaks TLS only.
   expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2381"]);
+  // The alert rules' directory; the monitoring step checks each rule file with promtool check rules before installing it.
+  expect(yml.rule_files).toEqual(["/etc/prometheus/rules/*.yml"]);
+  expect(unwrapScript(monitoringStep(model).create)).toContain("install_file '/etc/prometheus/rules/pigsty.yml' '0644' 'root:root' 'promtool' 'check' 'rules' <<");
 });
 
 test("etcd member env", () => {
@@ -76,7 +79,7 @@ test("postgres exporter connects as the monitor user with a placeholder password
   expect(parseEnv(renderPgExporterEnv(cluster, cluster.instances[0]))).toMatchObject({
     DATA_SOURCE_USER: "dbuser_monitor",
     DATA_SOURCE_PASS: "{{secret:pg-test/monitor|env}}",
-    ARGS: "--web.listen-address=:9630 --auto-discover-databases",
+    ARGS: "--web.listen-address=:9630 --auto-discover-databases --extend.query-path=/etc/prometheus-postgres-exporter/pigsty-queries.yml",
   });
 });
 
