@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Starts Debian's Patroni with two corrections to its DCS failsafe mode, for Patroni 3.0.2 only.
+"""Starts Debian's Patroni with three corrections to its DCS failsafe mode, for Patroni 3.0.2 only.
 
 1. Patroni 3.0.2 keeps, on a replica, the leader that last called it during a DCS outage (POST /failsafe).
 When that replica later leads (a switchover or a failover) and the DCS goes down again, it renews that
@@ -17,6 +17,12 @@ This launcher relabels such a transport failure as "Unavailable", which Patroni 
 stays away, treats as a DCS outage (failsafe mode then decides). Upstream does the same for another
 mislabeled etcd error ("not a primary lessor").
 
+3. Once every etcd member has failed a request, the next request first reloads the list of members; when none
+answers, that reload raises a plain EtcdException ("Could not get the list of servers"), which Patroni also
+takes for a definite refusal: "failed to update leader lock", immediate demotion, no failsafe. Seen here when
+the DCS members went down one by one under a leader whose own host ran one of them. Patroni 4.1.0 raises
+EtcdConnectionFailed there instead, a DCS outage; this launcher does the same in 3.0.2.
+
 Any other Patroni version starts unchanged.
 
 Installed as /pg/bin/patroni-launch (root's, read-only for the dbsu); the Patroni unit runs it.
@@ -24,7 +30,7 @@ Installed as /pg/bin/patroni-launch (root's, read-only for the dbsu); the Patron
 import sys
 
 from patroni import ha
-from patroni.dcs import etcd3
+from patroni.dcs import etcd, etcd3
 from patroni.__main__ import main
 from patroni.version import __version__
 
@@ -66,9 +72,26 @@ def correct_transport_errors(module):
     module._raise_for_data = raise_for_data
 
 
+def correct_unreachable_members(client_class, errors):
+    original_api_execute = client_class.api_execute
+
+    def api_execute(self, *args, **kwargs):
+        if self._update_machines_cache:
+            try:
+                self._load_machines_cache()
+            except errors.EtcdConnectionFailed:
+                raise
+            except errors.EtcdException as e:
+                raise errors.EtcdConnectionFailed("No more machines in the cluster") from e
+        return original_api_execute(self, *args, **kwargs)
+
+    client_class.api_execute = api_execute
+
+
 if __name__ == "__main__":
     if __version__ == AFFECTED:
         correct_failsafe(ha.Failsafe)
         correct_transport_errors(etcd3)
+        correct_unreachable_members(etcd.AbstractEtcdClientWithFailover, etcd.etcd)
     sys.argv[0] = "patroni"
     sys.exit(main())

@@ -62,6 +62,38 @@ except etcd3.Etcd3ClientError as e:
   return r.stdout.trim();
 }
 
+/**
+ * What Patroni's etcd3 DCS makes of a request made while no etcd member answers the reload of the member list that
+ * follows a failure of every member: a lost lock (the leader demotes at once) or a DCS outage (failsafe decides).
+ */
+function noMemberAnswers(corrected: boolean): string {
+  const program = `
+import importlib.util, logging
+logging.disable(logging.CRITICAL)
+from patroni.dcs import ReturnFalseException, etcd, etcd3
+spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
+launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
+if ${corrected ? "True" : "False"}:
+    launch.correct_unreachable_members(etcd.AbstractEtcdClientWithFailover, etcd.etcd)
+client = etcd3.PatroniEtcd3Client.__new__(etcd3.PatroniEtcd3Client)
+client._update_machines_cache = True  # every member failed the previous request
+def reload_members():  # what 3.0.2's _refresh_machines_cache raises when no member answers
+    raise etcd.etcd.EtcdException("Could not get the list of servers, maybe you provided the wrong host(s) to connect to?")
+client._load_machines_cache = reload_members
+dcs = etcd3.Etcd3.__new__(etcd3.Etcd3)
+dcs._client, dcs._has_failed = client, True
+try:
+    dcs._run_and_handle_exceptions(client.api_execute, "/v3/lease/keepalive", "POST", {}, retry=None)
+except ReturnFalseException:
+    print("lock lost")
+except etcd3.Etcd3Error:
+    print("DCS outage")
+`;
+  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout.trim();
+}
+
 const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
 
 describeReal("the launcher against Debian's Patroni 3.0.2", () => {
@@ -78,6 +110,10 @@ describeReal("the launcher against Debian's Patroni 3.0.2", () => {
     expect(etcdAnswer("server closed the stream without sending trailers", true)).toBe("Unavailable retried");
     // Anything else labelled Unknown stays as Patroni has it.
     expect(etcdAnswer("some other failure", true)).toBe("Unknown lock lost");
+  });
+  it("no etcd member answering the reload of the member list drops the lock without the correction, and is a DCS outage with it", () => {
+    expect(noMemberAnswers(false)).toBe("lock lost");
+    expect(noMemberAnswers(true)).toBe("DCS outage");
   });
   it("parses and imports Patroni's entry point", () => {
     const r = spawnSync("/usr/bin/python3", ["-c", `import runpy; runpy.run_path(${JSON.stringify(LAUNCHER)}, run_name="check")`], { encoding: "utf8" });
