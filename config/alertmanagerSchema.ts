@@ -5,7 +5,7 @@ import { strictObject } from "./schemaKit";
 
 /** What a message shows instead of a receiver's URL (it may carry a token): never the value. */
 const HIDDEN = "the given value (hidden, a secret)";
-const SET_SECRET = "pulumi config set --secret --path 'pigsty:inventory.infra.alertmanager_webhook_url' https://hooks.example.org/alerts";
+const SET_SECRET = "Set the receiver's full URL as a secret: `pulumi config set --secret --path 'pigsty:inventory.infra.alertmanager_webhook_url' https://hooks.example.org/alerts`.";
 
 /** A Prometheus duration such as 30s, 5m, 1h30m (Alertmanager's own format), above zero. */
 const duration = (example: string) =>
@@ -15,15 +15,15 @@ const duration = (example: string) =>
 
 /** Why `text` cannot be a webhook URL (without showing it), or undefined. */
 export function webhookUrlProblem(text: string): string | undefined {
-  if (/[\s\x00-\x1f\x7f]/.test(text)) return `${HIDDEN} has blanks or control characters. Give the receiver's URL on one line: ${SET_SECRET}`;
+  if (/[\s\x00-\x1f\x7f]/.test(text)) return `${HIDDEN} has blanks or control characters. ${SET_SECRET}`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `${HIDDEN} is not a URL. Give the receiver's full URL with http:// or https://: ${SET_SECRET}`;
+    return `${HIDDEN} is not a URL. ${SET_SECRET}`;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `${HIDDEN} is not an http:// or https:// URL (Alertmanager posts JSON to it). Fix it: ${SET_SECRET}`;
-  if (url.hostname === "") return `${HIDDEN} has no host. Fix it: ${SET_SECRET}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `${HIDDEN} is not an http:// or https:// URL (Alertmanager posts JSON to it). ${SET_SECRET}`;
+  if (url.hostname === "") return `${HIDDEN} has no host. ${SET_SECRET}`;
   return undefined;
 }
 
