@@ -61,7 +61,8 @@ void deployedDcs().then((before) => {
 
 // The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs); keys are secrets in state.
 const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
-const infra = new InfraNode("meta", { model, access, tls: pki.secrets });
+const alertmanagerSecrets = Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith("alertmanager/")));
+const infra = new InfraNode("meta", { model, access, tls: pki.secrets, alertmanagerSecrets });
 const buildCluster = (c: (typeof model.clusters)[number]) =>
   new PgCluster(c.name, {
     model,

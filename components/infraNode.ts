@@ -9,7 +9,8 @@ import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
-import { backupCipherPassphrase, etcdRootPassword } from "./passwords";
+import { backupCipherPassphrase, etcdRootPassword, secretValues } from "./passwords";
+import { slot, type SecretSlots } from "../config/secretSlots";
 
 export interface InfraNodeArgs {
   model: Model;
@@ -17,6 +18,8 @@ export interface InfraNodeArgs {
   access: (ip: string) => HostAccess;
   /** The stack's CA and the certificates and keys of the DCS members (components/certificates.ts). */
   tls: SecretValues;
+  /** Alertmanager's receiver secrets given in the inventory (webhook URL, SMTP password), by slot. */
+  alertmanagerSecrets: SecretSlots;
 }
 
 export class InfraNode extends pulumi.ComponentResource {
@@ -55,7 +58,8 @@ export class InfraNode extends pulumi.ComponentResource {
       previous = [on("etcd", m.name, m.ip, etcdStep(model, m.name), made, this.secrets)];
     }
     this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
-    this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] });
+    const monitoringSecrets = { [slot.tlsCa()]: args.tls[slot.tlsCa()], ...secretValues(args.alertmanagerSecrets, this) };
+    this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] }, monitoringSecrets);
     // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time) and the DCS.
     this.backupRepos = Object.fromEntries(
       model.backupRepos.map((r) => {

@@ -9,7 +9,7 @@ const ratio = (example: number) =>
 const amount = (unit: string, example: number) =>
   z.number().refine((n) => Number.isInteger(n) && n > 0, `must be a positive whole number of ${unit}, e.g. ${example}`);
 
-/** Every threshold an alert rule reads; each defaults to the value documented on it (README, "Alert rules"). */
+/** Every threshold an alert rule reads; each defaults to the value documented on it (README, "Monitoring and alerts"). */
 export const ALERT_THRESHOLD_KEYS = {
   /** A replica this many bytes of WAL behind the primary's current position (pg_stat_replication). Default 16777216 (16 MiB). */
   alert_replica_lag_bytes: amount("bytes", 16777216).default(16777216),

@@ -12,6 +12,7 @@ import { validateBackups } from "./validateBackups";
 import { deriveVips } from "./vip";
 import { ClusterVarsSchema } from "./varsSchema";
 import { alertThresholdsOf, DEFAULT_ALERT_THRESHOLDS } from "./alertSchema";
+import { alertmanagerModel, alertmanagerSecrets } from "./alertmanagerModel";
 
 export { InventoryError } from "./problems";
 export type { Problem } from "./problems";
@@ -138,7 +139,7 @@ function dedupe(problems: Problem[]): Problem[] {
 function collectSecrets(inv: Inventory, models: ClusterModel[]): SecretSlots {
   const out: SecretSlots = {};
   for (const c of models) Object.assign(out, secretsOfCluster(c, inv.clusters[c.name].vars));
-  return out;
+  return { ...out, ...alertmanagerSecrets(inv.infra) };
 }
 
 /** The repository hosts, each with the clusters it keeps (validateBackups checks that they agree on its settings). */
@@ -166,6 +167,7 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
       alertmanagerPort: inv.infra.alertmanager_port,
       grafana: inv.infra.grafana,
       prometheusSdDir: inv.infra.prometheus_sd_dir,
+      alertmanager: alertmanagerModel(inv.infra),
     },
     dcs: { name: inv.dcs.name, clientPort: inv.dcs.client_port, peerPort: inv.dcs.peer_port, members, endpoints: members.map((m) => `${m.ip}:${inv.dcs.client_port}`) },
     ssh: {
@@ -182,7 +184,12 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
         instance: i.name,
         ip: i.ip,
         labels: { cls: c.name, ins: i.name },
-        targets: [c.ports.pgExporter, c.ports.nodeExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
+        targets: {
+          pgsql: [c.ports.pgExporter, c.ports.haproxyAdmin].map((p) => `${i.ip}:${p}`),
+          node: [`${i.ip}:${c.ports.nodeExporter}`],
+          patroni: [`${i.ip}:${c.ports.patroni}`],
+          pgbouncer: [`${i.ip}:${c.ports.pgbouncer}`],
+        },
       })),
     ),
     backupRepos: backupRepos(clusters),

@@ -189,13 +189,32 @@ export interface VipModel {
   vrid: number;
 }
 
+/**
+ * Prometheus' jobs per member, each a file-SD directory: `pgsql` the postgres exporter and HAProxy's /metrics, `node`
+ * the node exporter (NodeDown reads its `up`), `patroni` Patroni's REST API /metrics (TLS), `pgbouncer` pgbouncer's port
+ * as the infra node's blackbox exporter probes it (TCP).
+ */
+export const SCRAPE_JOBS = ["pgsql", "node", "patroni", "pgbouncer"] as const;
+export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
+
 export interface ScrapeTarget {
   cluster: string;
   instance: string;
   ip: string;
   labels: { cls: string; ins: string };
-  /** `ip:port` of node and postgres exporters and HAProxy /metrics. */
-  targets: string[];
+  /** `ip:port` per job. */
+  targets: Record<ScrapeJob, string[]>;
+}
+
+/** Alertmanager's routing and receivers, without their secrets (the webhook URL and SMTP password are slots). */
+export interface AlertmanagerModel {
+  groupWait: string;
+  groupInterval: string;
+  repeatInterval: string;
+  /** A webhook receiver is configured (its URL is the slot alertmanager/webhook_url). */
+  webhook: boolean;
+  /** Mail through SMTP; `auth` when a password is given (the slot alertmanager/smtp_password). */
+  email?: { smarthost: string; from: string; to: string; authUsername?: string; auth: boolean; requireTls: boolean };
 }
 
 export interface Model {
@@ -206,6 +225,7 @@ export interface Model {
     alertmanagerPort: number;
     grafana: boolean;
     prometheusSdDir: string;
+    alertmanager: AlertmanagerModel;
   };
   dcs: { name: string; clientPort: number; peerPort: number; members: { name: string; ip: string }[]; endpoints: string[] };
   ssh: {

@@ -1,6 +1,6 @@
 // Problems found in an inventory, and how zod's issues become messages that say where and how to fix.
 import type { z } from "zod";
-import { isPasswordKey } from "./safeValues";
+import { isPasswordKey, isSecretKey } from "./safeValues";
 import { KNOWN_KEYS_MARKER } from "./schemaKit";
 
 export interface Problem {
@@ -74,8 +74,8 @@ const KINDS: Record<string, string> = {
 };
 
 /** What a message shows for a wrong value; a password field's value is never shown (messages end up in CI logs). */
-function show(value: unknown, secret: boolean): string {
-  if (secret) return "the given value (hidden, a password)";
+function show(value: unknown, secret: "a password" | "a secret" | undefined): string {
+  if (secret) return `the given value (hidden, ${secret})`;
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
@@ -84,7 +84,8 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
   const path = joinPath(issue.path);
   const at = (suffix: string) => (path === "" ? suffix : `${path}.${suffix}`);
   const input = (issue as { input?: unknown }).input;
-  const secret = isPasswordKey(issue.path[issue.path.length - 1]);
+  const key = issue.path[issue.path.length - 1];
+  const secret = isPasswordKey(key) ? "a password" : isSecretKey(key) ? "a secret" : undefined;
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = issue.message.startsWith(KNOWN_KEYS_MARKER) ? issue.message.slice(KNOWN_KEYS_MARKER.length).split(",") : [];
@@ -114,7 +115,7 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
     default:
       // zod's own generic messages may quote the input; a password field gets a message of ours (our
       // own refinements of passwords, config/safeValues.ts passwordText, never show the value).
-      if (secret && issue.code !== "custom") return [error(path, `${show(input, secret)} is not accepted. Give the password as a string.`)];
+      if (secret && issue.code !== "custom") return [error(path, `${show(input, secret)} is not accepted. Give the ${secret === "a password" ? "password" : "value"} as a string.`)];
       // Our own refinements already say what to do; zod's generic ones get a nudge.
       return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
   }

@@ -124,6 +124,9 @@ const RESERVED = "{{secret:";
 /** Keys whose values are passwords: never shown in messages, and free to contain anything. */
 export const isPasswordKey = (key: PropertyKey | undefined) => typeof key === "string" && /password$/.test(key);
 
+/** Keys whose values are secrets other than passwords (a receiver's URL may carry a token): never shown in messages either. */
+export const isSecretKey = (key: PropertyKey | undefined) => isPasswordKey(key) || key === "alertmanager_webhook_url";
+
 /** Every string outside password fields that contains the placeholder syntax, with its path. */
 export function reservedPlaceholderPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (typeof value === "string") return value.includes(RESERVED) ? [path] : [];

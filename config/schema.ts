@@ -4,6 +4,7 @@ import { matching, safePath } from "./safeValues";
 import { ipv4, port, strictObject } from "./schemaKit";
 import { RESETS, type ResetKey } from "./stepCatalogue";
 import { ClusterVarsSchema } from "./varsSchema";
+import { ALERTMANAGER_KEYS } from "./alertmanagerSchema";
 
 /** The infra (Pigsty "meta") node: monitoring and admin. */
 export const InfraSchema = strictObject({
@@ -19,6 +20,8 @@ export const InfraSchema = strictObject({
   grafana: z.boolean().default(false),
   /** Directory of Prometheus file-SD targets; one file per instance under pgsql/. Default /etc/prometheus/targets. */
   prometheus_sd_dir: safePath("/etc/prometheus/targets").default("/etc/prometheus/targets"),
+  /** Alertmanager's receivers and timing (config/alertmanagerSchema.ts; README "Monitoring and alerts"). */
+  ...ALERTMANAGER_KEYS,
 });
 
 /** The etcd DCS cluster (Pigsty's `dcs_servers`, name -> IP). */

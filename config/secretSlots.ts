@@ -21,6 +21,9 @@ export const slot = {
   tlsCa: () => "tls/ca",
   /** A backup repository's cipher passphrase, on its host only. */
   backupCipher: (repoName: string) => `backup/${repoName}/cipher`,
+  /** Alertmanager's webhook receiver URL and SMTP password: on the infra node only. */
+  alertmanagerWebhookUrl: () => "alertmanager/webhook_url",
+  alertmanagerSmtpPassword: () => "alertmanager/smtp_password",
   tlsCert: (service: string, host: string) => `tls/${service}/${host}/cert`,
   tlsKey: (service: string, host: string) => `tls/${service}/${host}/key`,
 };

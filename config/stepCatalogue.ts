@@ -146,7 +146,7 @@ export const INSTANCE_STEPS = {
   },
   register: {
     suffix: "-register",
-    does: "the instance's Prometheus target file (S9), removed with the instance",
+    does: "the instance's Prometheus target files, one per job (S9), removed with the instance",
     host: "the infra node",
     after: ["infra.monitoring"],
     resets: [{ key: "register", risk: "safe: the Prometheus target file is rewritten", effect: "the Prometheus target file is written afresh" }],
@@ -224,7 +224,7 @@ export type InfraDependency = InfraStep | "previous.etcd";
  * `monitoring` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
-  prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, nginx)", host: "the infra node and each DCS server", after: [] },
+  prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx)", host: "the infra node and each DCS server", after: [] },
   etcd: {
     suffix: "-etcd",
     does: "one etcd member with TLS, one member after another (refuses a member without data whose DCS already runs)",
@@ -232,7 +232,12 @@ export const INFRA_STEPS = {
     after: ["prepare", "previous.etcd"],
   },
   "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
-  monitoring: { suffix: "-monitoring", does: "Prometheus (file discovery), Alertmanager and the nginx front page", host: "the infra node", after: ["prepare"] },
+  monitoring: {
+    suffix: "-monitoring",
+    does: "Prometheus (file discovery, alert rules), Alertmanager (the stack's receivers), the blackbox exporter and the nginx front page",
+    host: "the infra node",
+    after: ["prepare"],
+  },
   pgbackrest: {
     suffix: "-pgbackrest",
     does: "a backup repository: pgBackRest's TLS server, the repository directory, the members' names; its removal keeps the backups",

@@ -2,7 +2,7 @@
 
 import { BACKUP_TYPES, DEFAULT_BACKUP_TYPE, type BackupType } from "./backups";
 
-export type Command = "list" | "switchover" | "failover" | "restart" | "reload" | "reinit" | "pause" | "resume" | "history" | "backup" | "backups";
+export type Command = "list" | "switchover" | "failover" | "restart" | "reload" | "reinit" | "pause" | "resume" | "history" | "backup" | "backups" | "alerts";
 
 export interface Args {
   command: Command;
@@ -32,6 +32,7 @@ const USAGE = `usage: npm run pg -- <command> [options]      (npm run pg -- <com
   history <cluster>                                timeline history
   backup <cluster> [--type full|diff|incr]         take a backup now (default ${DEFAULT_BACKUP_TYPE})
   backups <cluster>                                the backups and the point-in-time restore window
+  alerts [cluster]                                 what fires in Alertmanager (the infra node's), per cluster
 options: --json (machine output)  --yes (no confirmation)  --stack NAME (default dev)  --help`;
 
 const STACK = "  --stack NAME   the stack whose config names the cluster (default dev)";
@@ -89,6 +90,13 @@ archived WAL. Read-only.
   --json         {cluster, stanza, repository: {host, name}, backups: [...], restoreWindow: {from, toWal} | null}
 ${STACK}
 ${EXITS} (or has no backups configured)`,
+  alerts: `usage: npm run pg -- alerts [cluster] [--json] [--stack NAME]
+The alerts Alertmanager on the infra node holds now (its API v2, read over ssh with the pinned host key): name,
+severity, cluster, member, state (active: told to the receivers; suppressed: inhibited, e.g. by NodeDown of the same
+member, or silenced), since when, summary. Critical first. Read-only.
+  --json         one JSON array of {alert, severity, cluster, instance, state, suppressedBy, since, summary}
+${STACK}
+${EXITS}`,
 };
 
 export class UsageError extends Error {
@@ -137,10 +145,10 @@ export function parseArgs(argv: string[]): Args {
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${command}`);
   if (rest.length > 0) throw new UsageError(`unexpected ${rest.join(" ")}`);
   const c = command as Command;
-  if (c !== "list" && !cluster) throw new UsageError(`${c} needs a cluster name`);
+  if (c !== "list" && c !== "alerts" && !cluster) throw new UsageError(`${c} needs a cluster name`);
   if (c === "failover" && !args.candidate) throw new UsageError("failover needs --candidate <member>: the member that takes over");
   if (c === "reinit" && !member) throw new UsageError("reinit needs the member to rebuild");
-  if (member && (c === "backup" || c === "backups")) {
+  if (member && (c === "backup" || c === "backups" || c === "alerts")) {
     throw new UsageError(c === "backup" && isBackupType(member) ? `backup takes the type as an option: --type ${member}` : `${c} takes one cluster name`);
   }
   if (member && !["restart", "reload", "reinit"].includes(c)) throw new UsageError(`${c} takes no member; did you mean --candidate ${member}?`);

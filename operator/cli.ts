@@ -7,6 +7,7 @@ import { backupListing, helperCommand, hostError, isProgressLine, listingText, n
 import { Patroni } from "../patroni/client";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
+import { alertRows, alertsCommand, alertsText, parseAlerts, unknownCluster } from "./alerts";
 import { repoDir, stackAccess, stackClusters, stackModel, type ClusterAccess } from "./source";
 import { runOnHost } from "./ssh";
 import { membersTable, table } from "./table";
@@ -75,7 +76,7 @@ async function list(args: Args, clusters: ClusterModel[], access: Record<string,
   if (args.json) out(JSON.stringify(result, null, 2));
 }
 
-/** How to reach a repository host; an unpinned host key is refused like an unreachable host. */
+/** How to reach a repository host or the infra node; an unpinned host key is refused like an unreachable host. */
 function repoTarget(model: Model, ip: string): SshTarget {
   try {
     return sshTarget(model.ssh, ip, repoDir);
@@ -87,8 +88,9 @@ function repoTarget(model: Model, ip: string): SshTarget {
 /** backup and backups: pigsty-backup on the cluster's repository host over ssh; no Patroni, no operatorAccess. */
 async function backups(args: Args): Promise<void> {
   const model = stackModel(args.stack);
-  const c = model.clusters.find((x) => x.name === args.cluster);
-  if (!c) throw new Exit(3, `no cluster ${args.cluster} in stack ${args.stack} (clusters: ${model.clusters.map((x) => x.name).join(", ")})`);
+  const unknown = unknownCluster(model, args.cluster as string, args.stack);
+  if (unknown) throw new Exit(3, unknown);
+  const c = model.clusters.find((x) => x.name === args.cluster) as ClusterModel;
   const { backup } = c;
   if (!backup) throw new Exit(3, noBackupsReason(c, model.infra.ip, args.stack));
   const target = repoTarget(model, backup.repo.ip);
@@ -112,8 +114,21 @@ async function backups(args: Args): Promise<void> {
   out(args.json ? JSON.stringify(listing, null, 2) : listingText(listing));
 }
 
+/** alerts: Alertmanager's API on the infra node over ssh (curl on loopback); no Patroni, no operatorAccess. */
+async function alerts(args: Args): Promise<void> {
+  const model = stackModel(args.stack);
+  const unknown = args.cluster === undefined ? undefined : unknownCluster(model, args.cluster, args.stack);
+  if (unknown) throw new Exit(3, unknown);
+  const target = repoTarget(model, model.infra.ip);
+  const r = await runOnHost(target, alertsCommand(model));
+  if (r.code !== 0) throw new Exit(3, `Alertmanager on the infra node does not answer: ${hostError(target, r.code, r.stderr)}`);
+  const rows = alertRows(parseAlerts(r.stdout), args.cluster);
+  out(args.json ? JSON.stringify(rows, null, 2) : alertsText(rows, args.cluster));
+}
+
 async function run(args: Args): Promise<void> {
   if (args.command === "backup" || args.command === "backups") return backups(args);
+  if (args.command === "alerts") return alerts(args);
   const clusters = stackClusters(args.stack);
   const access = stackAccess(args.stack);
   if (args.command === "list") return list(args, clusters, access);

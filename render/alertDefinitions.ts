@@ -1,4 +1,4 @@
-// The alert rules: which series each one reads, its threshold key and how long it must hold (README, "Alert rules").
+// The alert rules: which series each one reads, its threshold key and how long it must hold (README, "Monitoring and alerts").
 import type { AlertThresholdKey, AlertThresholds } from "../config/alertSchema";
 
 /** Builds a vector selector's braces from the rule's cluster matcher plus the given matchers ("" when none). */
@@ -19,18 +19,36 @@ export interface AlertDefinition {
 
 /** The 2^31 XIDs after which Postgres would wrap around (it stops writes well before). */
 const XID_LIMIT = 2147483648;
-/** Filesystems that are memory, not disk. */
-const NOT_DISK = 'fstype!~"tmpfs|ramfs|squashfs|overlay"';
+/**
+ * Filesystems that are memory, not disk. overlay is judged: many hosts' root (the sandbox's, containers') is one, and
+ * /pg lives there (the node exporter is told to report it, render/exporters.ts).
+ */
+const NOT_DISK = 'fstype!~"tmpfs|ramfs|squashfs"';
+/** The member's node exporter is not scraped: Alertmanager silences the member's other alerts meanwhile (render/alertmanager.ts). */
+export const NODE_DOWN = "NodeDown";
 /** HAProxy's own proxies (the admin page and its internals) have no servers: they are not services. */
 const NOT_SERVICE = 'proxy!~"admin|GLOBAL|MASTER"';
-const unitInactive = (unit: string, m: Matcher) => `node_systemd_unit_state${m(`name="${unit}"`, 'state="active"')} == 0`;
+/** 1 per member whose probe (`up`, or the blackbox's `probe_success`) fails or whose unit is not active, else 0; by cls and ins. */
+const downByProbeOrUnit = (probe: string, unit: string, m: Matcher) =>
+  `max by (cls, ins) (${probe} == bool 0 or node_systemd_unit_state${m(`name="${unit}"`, 'state="active"')} == bool 0) > 0`;
 
 export const ALERTS: AlertDefinition[] = [
   { alert: "PostgresDown", scope: "cluster", for: "1m", severity: "critical", summary: "Postgres of {{ $labels.ins }} does not answer its exporter", expr: (_t, m) => `pg_up${m()} == 0` },
-  { alert: "ScrapeTargetDown", scope: "cluster", for: "1m", severity: "warning", summary: "{{ $labels.instance }} of {{ $labels.ins }} (node, postgres exporter or HAProxy) is not scraped", expr: (_t, m) => `up${m('job="pgsql"')} == 0` },
-  { alert: "PatroniDown", scope: "cluster", for: "1m", severity: "critical", summary: "Patroni of {{ $labels.ins }} is not running", expr: (_t, m) => unitInactive("patroni.service", m) },
-  { alert: "PgbouncerDown", scope: "cluster", for: "1m", severity: "critical", summary: "pgbouncer of {{ $labels.ins }} is not running", expr: (_t, m) => unitInactive("pgbouncer.service", m) },
+  { alert: NODE_DOWN, scope: "cluster", for: "1m", severity: "critical", summary: "the node of {{ $labels.ins }} is down or unreachable: its node exporter is not scraped", expr: (_t, m) => `up${m('job="node"')} == 0` },
+  { alert: "ScrapeTargetDown", scope: "cluster", for: "1m", severity: "warning", summary: "{{ $labels.instance }} of {{ $labels.ins }} (postgres exporter or HAProxy) is not scraped", expr: (_t, m) => `up${m('job="pgsql"')} == 0` },
+  {
+    alert: "PatroniDown", scope: "cluster", for: "1m", severity: "critical", summary: "Patroni of {{ $labels.ins }} is not running or its REST API does not answer",
+    expr: (_t, m) => downByProbeOrUnit(`up${m('job="patroni"')}`, "patroni.service", m),
+  },
+  {
+    alert: "PgbouncerDown", scope: "cluster", for: "1m", severity: "critical", summary: "pgbouncer of {{ $labels.ins }} is not running or refuses connections",
+    expr: (_t, m) => downByProbeOrUnit(`probe_success${m('job="pgbouncer"')}`, "pgbouncer.service", m),
+  },
   { alert: "PostgresNoLeader", scope: "cluster", for: "1m", severity: "critical", summary: "no member of {{ $labels.cls }} is a primary", expr: (_t, m) => `min by (cls) (pg_in_recovery${m()}) > 0` },
+  {
+    alert: "PatroniNoLeader", scope: "cluster", for: "1m", severity: "critical", summary: "Patroni of {{ $labels.cls }} has no leader: the leader key in the DCS is free or no member runs as primary",
+    expr: (_t, m) => `max by (cls) (patroni_cluster_unlocked${m()}) > 0 or max by (cls) (patroni_primary${m()}) == 0`,
+  },
   { alert: "PostgresSplitBrain", scope: "cluster", for: "1m", severity: "critical", summary: "more than one member of {{ $labels.cls }} is a primary", expr: (_t, m) => `count by (cls) (pg_in_recovery${m()} == 0) > 1` },
   { alert: "PostgresFailover", scope: "cluster", for: "0s", severity: "warning", summary: "the timeline of {{ $labels.cls }} changed in the last 10 minutes: a failover or switchover happened", expr: (_t, m) => `max by (cls) (pg_timeline_id${m()}) > max by (cls) (pg_timeline_id${m()} offset 10m)` },
   {

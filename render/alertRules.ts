@@ -37,5 +37,5 @@ export function renderAlertRules(model: Model): string {
     .map((c) => ({ name: `pigsty-${c.name}`, rules: ALERTS.filter((a) => overriding(model, a).includes(c.name)).map((a) => rule(a, a.expr(c.alerts, matcher(`cls="${c.name}"`)))) }))
     .filter((g) => g.rules.length > 0);
   const groups = [{ name: "pigsty", rules: defaults }, ...perCluster];
-  return "# Alert rules of the pigsty-pulumi fleet (README, \"Alert rules\"). Rendered by pigsty-pulumi.\n" + stringify({ groups }, { lineWidth: 0, version: "1.1" });
+  return "# Alert rules of the pigsty-pulumi fleet (README, \"Monitoring and alerts\"). Rendered by pigsty-pulumi.\n" + stringify({ groups }, { lineWidth: 0, version: "1.1" });
 }

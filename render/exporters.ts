@@ -10,9 +10,22 @@ import { placeholder } from "./placeholders";
  */
 const WATCHED_UNITS = "(patroni|pgbouncer|haproxy)[.]service";
 
-/** prometheus-node-exporter: the listen port, and the systemd collector for the units the alert rules watch. */
+/**
+ * node_exporter 1.5's default list of filesystem types it leaves out, without overlay: the root filesystem of the
+ * sandbox and of many hosts is one, and /pg lives on it. No `$` anchor: systemd may expand `$` in an EnvironmentFile
+ * (a prefix match leaves out nothing more here).
+ */
+const FS_TYPES_EXCLUDE = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)";
+
+/** prometheus-node-exporter: the listen port, the systemd collector for the units the alert rules watch, overlay reported. */
 export function renderNodeExporterEnv(cluster: ClusterModel): string {
-  return `# node_exporter. Rendered by pigsty-pulumi.\nARGS="--web.listen-address=:${cluster.ports.nodeExporter} --collector.systemd --collector.systemd.unit-include=${WATCHED_UNITS}"\n`;
+  const args = [
+    `--web.listen-address=:${cluster.ports.nodeExporter}`,
+    "--collector.systemd",
+    `--collector.systemd.unit-include=${WATCHED_UNITS}`,
+    `--collector.filesystem.fs-types-exclude=${FS_TYPES_EXCLUDE}`,
+  ];
+  return `# node_exporter. Rendered by pigsty-pulumi.\nARGS="${args.join(" ")}"\n`;
 }
 
 /**

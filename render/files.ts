@@ -3,6 +3,7 @@ import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config
 import { renderEtcdEnv } from "./etcd";
 import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
 import { renderAlertRules } from "./alertRules";
+import { renderAlertmanagerEnv, renderAlertmanagerYml } from "./alertmanager";
 import { renderHaproxyCfg } from "./haproxy";
 import { renderFrontPage } from "./nginx";
 import * as paths from "./paths";
@@ -10,7 +11,7 @@ import { renderPatroniHelper } from "./patroniHelper";
 import { renderPatroniYml } from "./patroni";
 import { renderPgHba } from "./pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from "./pgbouncer";
-import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "./prometheus";
+import { renderPrometheusYml, renderTargetFiles } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
 
 const FRONT_PAGE = "/var/www/html/index.html";
@@ -56,14 +57,23 @@ function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: Inst
   return files;
 }
 
-/** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory), the alert rules and the nginx front page. */
+/**
+ * Files of the monitoring step on the infra node: prometheus.yml (file SD over directories), the alert rules,
+ * Alertmanager's config (receivers as placeholders) and unit settings, and the nginx front page.
+ */
 export function monitoringFiles(model: Model): Record<string, string> {
-  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [paths.ALERT_RULES]: renderAlertRules(model), [FRONT_PAGE]: renderFrontPage(model) };
+  return {
+    [paths.PROMETHEUS_YML]: renderPrometheusYml(model),
+    [paths.ALERT_RULES]: renderAlertRules(model),
+    [paths.ALERTMANAGER_YML]: renderAlertmanagerYml(model),
+    [paths.ALERTMANAGER_DEFAULTS]: renderAlertmanagerEnv(model),
+    [FRONT_PAGE]: renderFrontPage(model),
+  };
 }
 
-/** The file-SD target of one instance on the infra node: its registration (SOP S9). */
+/** The file-SD targets of one instance on the infra node, one per job: its registration (SOP S9). */
 export function targetFiles(model: Model, target: ScrapeTarget): Record<string, string> {
-  return { [fileSdPath(model, target)]: renderFileSdTarget(target) };
+  return renderTargetFiles(model, target);
 }
 
 /** /etc/default/etcd of one DCS member (its TLS files and root credentials are placeholders added by the step). */

@@ -40,6 +40,11 @@ export const PG_EXPORTER_DEFAULTS = "/etc/default/prometheus-postgres-exporter";
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 
 export const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";
+/** The stack's CA for Prometheus (Patroni's /metrics is TLS): its own copy, so no other step writes it. */
+export const PROMETHEUS_CA = "/etc/prometheus/pigsty-ca.crt";
+/** Alertmanager's config (Debian's default --config.file) and its EnvironmentFile. */
+export const ALERTMANAGER_YML = "/etc/prometheus/alertmanager.yml";
+export const ALERTMANAGER_DEFAULTS = "/etc/default/prometheus-alertmanager";
 /** Prometheus reads every rule file here (rule_files); ours is the one below. */
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
 export const ALERT_RULES = `${PROMETHEUS_RULES_DIR}/pigsty.yml`;

@@ -1,14 +1,14 @@
 // Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
-import { ETCD_METRICS_PORT, type ClusterModel, type Model, type ScrapeTarget } from "../config/model";
+import { ETCD_METRICS_PORT, SCRAPE_JOBS, type ClusterModel, type Model, type ScrapeTarget } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
-import { ALERT_RULES, PROMETHEUS_YML } from "../render/paths";
+import { ALERT_RULES, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, PROMETHEUS_CA, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
-import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
+import { targetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
 import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
-import { fillSecrets } from "./installFiles";
+import { fillSecrets, type FileSpec } from "./installFiles";
 import type { Line } from "./lines";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
@@ -107,14 +107,24 @@ export function etcdAuthStep(model: Model): HostStep {
 }
 
 /** Each file's install check: a file the check rejects is not installed, the previous one stays. */
-const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules" };
+const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules", [ALERTMANAGER_YML]: "amtool check-config" };
+/** Files with secrets (the receivers' URL and password): readable by the services' user only. */
+const MONITORING_MODES: Record<string, Pick<FileSpec, "mode" | "owner">> = { [ALERTMANAGER_YML]: { mode: "0640", owner: "root:prometheus" } };
 
-/** Prometheus (file SD over a directory) with the alert rules, Alertmanager and the nginx front page. */
+/**
+ * Prometheus (file SD over directories, Patroni's /metrics with the stack's CA) with the alert rules, Alertmanager
+ * with the stack's receivers, the blackbox exporter that probes pgbouncer, and the nginx front page. A changed unit
+ * setting restarts Alertmanager; a changed config reloads it.
+ */
 export function monitoringStep(model: Model): HostStep {
-  const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path] }));
-  const services = "prometheus prometheus-alertmanager nginx";
-  return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
-    `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
+  const rendered = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path], ...MONITORING_MODES[path] }));
+  const files: FileSpec[] = [...rendered, { path: PROMETHEUS_CA, content: pemPlaceholder(slot.tlsCa()) }];
+  const services = "prometheus prometheus-alertmanager prometheus-blackbox-exporter nginx";
+  return filesStep("monitoring on the infra node", files, [
+    "systemctl reload-or-restart prometheus nginx",
+    `if grep -qxF ${quote(ALERTMANAGER_DEFAULTS)} "$pending"; then systemctl restart prometheus-alertmanager; else systemctl reload-or-restart prometheus-alertmanager; fi`,
+  ], [
+    ...SCRAPE_JOBS.map((job) => `install -d -o prometheus -g prometheus ${quote(targetsDir(model, job))}`),
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || systemctl start ${services}`,
   ]);
@@ -207,11 +217,11 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
 }
 
 /**
- * SOP S9: one target file per instance, created with it and removed with it. `resetLines` (S11,
- * steps/reset.ts) run before the file is written; a reset removes it, so it is written afresh.
+ * SOP S9: one target file per instance and job, created with it and removed with it. `resetLines` (S11,
+ * steps/reset.ts) run before the files are written; a reset removes them, so they are written afresh.
  */
 export function registerStep(model: Model, target: ScrapeTarget, reset: (actions: string[]) => string[] = () => []): HostStep {
-  const path = fileSdPath(model, target);
   const files = Object.entries(targetFiles(model, target)).map(([p, content]) => ({ path: p, content }));
-  return filesStep(`Prometheus registration of ${target.instance}`, files, [], [], [`rm -f ${quote(path)}`], reset([`rm -f ${quote(path)}`]));
+  const remove = [`rm -f ${files.map((f) => quote(f.path)).join(" ")}`];
+  return filesStep(`Prometheus registration of ${target.instance}`, files, [], [], remove, reset(remove));
 }

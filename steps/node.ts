@@ -19,7 +19,7 @@ export function memberPackages(cluster: { vip?: unknown }): string[] {
 }
 /** A DCS server that is not the infra node needs only etcd. */
 export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
-export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "nginx", "prometheus-node-exporter"];
+export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter", "nginx", "prometheus-node-exporter"];
 
 /**
  * Lines that install the packages that are missing; apt's lists are refreshed only when an install fails. A run cut

@@ -1,7 +1,10 @@
 // The alert_* threshold keys: documented defaults, fleet-wide values, a cluster's own value rendered for it alone, wrong values refused.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_ALERT_THRESHOLDS } from "../../config/alertSchema";
 import { loadInventory, InventoryError, type LoadResult } from "../../config/load";
+import { ALERTS } from "../../render/alertDefinitions";
 import { renderAlertRules } from "../../render/alertRules";
 import { pinHostKeys } from "../helpers/inventoryFixtures";
 
@@ -85,4 +88,11 @@ test.each([
 
 test("a wrong fleet-wide value is reported once, under vars", () => {
   expect(errors({ alert_xid_age_ratio: 2 })).toEqual([expect.stringMatching(/^vars\.alert_xid_age_ratio: must be above 0 and below 1 \(a fraction\), e\.g\. 0\.5/)]);
+});
+
+test("the README's alert table lists every alert rule, once", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Monitoring and alerts"), readme.indexOf("## Layout"));
+  const listed = [...section.matchAll(/^\| ([A-Z]\w+) \| /gm)].map((m) => m[1]);
+  expect(listed.sort()).toEqual(ALERTS.map((a) => a.alert).sort());
 });

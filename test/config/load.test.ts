@@ -83,7 +83,7 @@ describe("derived model of pg-test", () => {
       instance: "pg-test-3",
       ip: "10.10.10.13",
       labels: { cls: "pg-test", ins: "pg-test-3" },
-      targets: ["10.10.10.13:9630", "10.10.10.13:9100", "10.10.10.13:9101"],
+      targets: { pgsql: ["10.10.10.13:9630", "10.10.10.13:9101"], node: ["10.10.10.13:9100"], patroni: ["10.10.10.13:8008"], pgbouncer: ["10.10.10.13:6432"] },
     });
   });
 

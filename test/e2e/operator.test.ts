@@ -1,9 +1,11 @@
 // The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
 // reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
+import { ALERTS } from "../../render/alertDefinitions";
+import { alertmanagerAlerts, promQuery, webhookListener, within } from "./helpers/alerts";
 import { curlPatroni, patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
-import { E2E_STACK } from "./helpers/engine";
+import { E2E_STACK, plan, setInventory } from "./helpers/engine";
 import { pg } from "./helpers/operator";
-import { freshDeployment } from "./helpers/scenario";
+import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
 import { describeIfRoot, sshRun } from "./helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
@@ -20,9 +22,14 @@ async function write(label: string) {
   rows.push(token);
 }
 
+/** Prometheus' scrape and evaluation interval (render/prometheus.ts). */
+const SCRAPE_SECONDS = 10;
+const seconds = (d: string) => Number(/^(\d+)([sm])$/.exec(d)![1]) * (d.endsWith("m") ? 60 : 1);
+
 describeIfRoot("operator tool on the sandbox", () => {
+  let d: Deployment;
   beforeAll(async () => {
-    await freshDeployment(4, all);
+    d = await freshDeployment(4, all);
     await waitMembers(settled(all));
   }, 1_800_000);
 
@@ -37,6 +44,81 @@ describeIfRoot("operator tool on the sandbox", () => {
     expect(primaryService.filter((s: { status: string }) => s.status === "UP").map((s: { server: string }) => s.server)).toEqual(["pg-test-1"]);
     const text = await pg("list");
     expect(text.stdout).toContain("| pg-test-1 | 10.10.10.11 | Leader");
+  }, 120_000);
+
+  it("scrapes Patroni's /metrics, probes pgbouncer and sees the overlay filesystem holding /pg, labelled cls/ins", async () => {
+    const labelled = (series: Record<string, string>[]) => series.map((m) => `${m.cls}/${m.ins}`).sort();
+    const members = all.map((i) => `pg-test/${i}`);
+    const leader = await within(60, "Patroni's metrics", async () => {
+      const s = await promQuery('patroni_primary{cls="pg-test"}');
+      return s.length === 3 && s;
+    });
+    expect(labelled(leader.value)).toEqual(members);
+    expect(labelled(await promQuery('probe_success{job="pgbouncer",cls="pg-test"} == 1'))).toEqual(members);
+    expect(labelled(await promQuery('node_filesystem_avail_bytes{cls="pg-test",mountpoint="/",fstype="overlay"}'))).toEqual(members);
+  }, 120_000);
+
+  it("tells a webhook that a replica is missing while its Patroni is stopped, and that it resolved after the restart", async () => {
+    const rule = ALERTS.find((a) => a.alert === "PostgresReplicaMissing")!;
+    const hook = await webhookListener();
+    try {
+      const applied = await apply(d, "alert receiver", (inv) => {
+        Object.assign((inv as unknown as { infra: Record<string, unknown> }).infra, {
+          alertmanager_webhook_url: hook.url,
+          alertmanager_group_wait: "5s",
+          alertmanager_group_interval: "10s",
+          alertmanager_repeat_interval: "1h",
+        });
+      }, true);
+      expect(Object.keys(applied.planned)).toEqual(["meta-monitoring"]);
+      // The URL is a secret: never in the state in plain text.
+      expect(JSON.stringify((await d.stack.exportStack()).deployment)).not.toContain(hook.url.split("/")[2]);
+      const missing = async () => (await alertmanagerAlerts("pg-test")).find((a) => a.alert === rule.alert && a.state === "active");
+      expect(await missing()).toBeUndefined();
+      const told = (status: string) => hook.received.find((n) => n.status === status && n.alerts.some((a) => a.labels.alertname === rule.alert && a.labels.cls === "pg-test" && a.status === status));
+
+      await sshRun("pg-test-3", "sudo systemctl stop patroni");
+      const stopped = Date.now();
+      const after = (t: number) => ((t - stopped) / 1000).toFixed(1);
+      const limit = seconds(rule.for) + 2 * SCRAPE_SECONDS;
+      // Prometheus sends at the evaluation that fires it; 5 s more for that send and this poll.
+      const fired = await within(limit + 5, `${rule.alert} firing in Alertmanager`, missing);
+      const listed = await pg("alerts", "pg-test");
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`\\| ${rule.alert} +\\| warning +\\| pg-test +\\| +\\| active `));
+      const hooked = await within(30, "the webhook told of it", async () => told("firing"));
+
+      await sshRun("pg-test-3", "sudo systemctl start patroni");
+      const restarted = Date.now();
+      await waitMembers(settled(all), 120);
+      await within(90, `${rule.alert} resolved in Alertmanager`, async () => !(await missing()));
+      const resolvedAt = Date.now();
+      const hookedResolved = await within(60, "the webhook told it resolved", async () => told("resolved"));
+      process.stdout.write(
+        `${rule.alert} (for ${rule.for}, scrape ${SCRAPE_SECONDS}s), seconds after Patroni stopped on pg-test-3: firing in Alertmanager ${after(stopped + fired.seconds * 1000)} ` +
+          `(limit ${limit}), at the webhook ${after(hooked.value.at)}; Patroni started again ${after(restarted)}; resolved in Alertmanager ${after(resolvedAt)}, ` +
+          `at the webhook ${after(hookedResolved.value.at)}\n`,
+      );
+    } finally {
+      await sshRun("pg-test-3", "sudo systemctl start patroni");
+      await hook.close();
+    }
+  }, 240_000);
+
+  it("refuses a bad receiver URL and a threshold of the wrong type at preview, naming the keys, never showing the URL", async () => {
+    const inventory = JSON.parse(JSON.stringify(d.inventory));
+    inventory.infra.alertmanager_webhook_url = "ftp://hooks.example.org/T0KEN";
+    inventory.vars = { ...inventory.vars, alert_fs_usage_ratio: "high" };
+    await setInventory(d.stack, inventory, true);
+    try {
+      const refused = await plan(d.stack).then(() => "", (e: Error) => e.message);
+      expect(refused).toContain("infra.alertmanager_webhook_url: the given value (hidden, a secret) is not an http:// or https:// URL");
+      expect(refused).toContain('vars.alert_fs_usage_ratio: "high" is not a number. Write a number.');
+      expect(refused).not.toContain("T0KEN");
+    } finally {
+      await setInventory(d.stack, d.inventory, true);
+    }
+    expect(await plan(d.stack)).toEqual({});
   }, 120_000);
 
   it("switches over with --candidate and says what to change in config", async () => {

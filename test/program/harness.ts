@@ -127,7 +127,7 @@ export async function runIsolated(
     p.runtime.setMocks(
       {
         newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: [] });
+          registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: Object.keys(args.inputs).filter((k) => isSecretInput(args.inputs[k])) });
           return mockState(args);
         },
         call: (args) => args.inputs,

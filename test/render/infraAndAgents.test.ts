@@ -14,16 +14,34 @@ import { unwrapScript } from "../helpers/shellRegions";
 const { model } = pgTest();
 const cluster = model.clusters[0];
 
-test("one file-SD target per instance, labelled cls/ins", () => {
-  expect(JSON.parse(renderFileSdTarget(model.scrapeTargets[0]))).toEqual([
-    { targets: ["10.10.10.11:9630", "10.10.10.11:9100", "10.10.10.11:9101"], labels: { cls: "pg-test", ins: "pg-test-1" } },
-  ]);
-  expect(model.scrapeTargets.flatMap((t) => Object.keys(targetFiles(model, t)))).toEqual([
+test("per instance one file-SD target per job, labelled cls/ins", () => {
+  const t = model.scrapeTargets[0];
+  const labels = { cls: "pg-test", ins: "pg-test-1" };
+  expect(JSON.parse(renderFileSdTarget(t))).toEqual([{ targets: ["10.10.10.11:9630", "10.10.10.11:9101"], labels }]);
+  expect(JSON.parse(renderFileSdTarget(t, "node"))).toEqual([{ targets: ["10.10.10.11:9100"], labels }]);
+  expect(JSON.parse(renderFileSdTarget(t, "patroni"))).toEqual([{ targets: ["10.10.10.11:8008"], labels }]);
+  expect(JSON.parse(renderFileSdTarget(t, "pgbouncer"))).toEqual([{ targets: ["10.10.10.11:6432"], labels }]);
+  expect(Object.keys(targetFiles(model, t))).toEqual(["pgsql", "node", "patroni", "pgbouncer"].map((job) => `/etc/prometheus/targets/${job}/pg-test-1.json`));
+  expect(model.scrapeTargets.flatMap((x) => Object.keys(targetFiles(model, x))).filter((p) => p.includes("/pgsql/"))).toEqual([
     "/etc/prometheus/targets/pgsql/pg-test-1.json",
     "/etc/prometheus/targets/pgsql/pg-test-2.json",
     "/etc/prometheus/targets/pgsql/pg-test-3.json",
   ]);
-  expect(Object.keys(monitoringFiles(model)).sort()).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/pigsty.yml", "/var/www/html/index.html"]);
+  expect(Object.keys(monitoringFiles(model)).sort()).toEqual([
+    "/etc/default/prometheus-alertmanager",
+    "/etc/prometheus/alertmanager.yml",
+    "/etc/prometheus/prometheus.yml",
+    "/etc/prometheus/rules/pigsty.yml",
+    "/var/www/html/index.html",
+  ]);
+});
+
+test("a registration removes every target file of its instance, and writes them afresh on a reset", () => {
+  const t = model.scrapeTargets[0];
+  const paths = Object.keys(targetFiles(model, t)).map((p) => `'${p}'`).join(" ");
+  const step = registerStep(model, t, (actions) => ["# reset", ...actions]);
+  expect(unwrapScript(step.delete as string)).toContain(`rm -f ${paths}`);
+  expect(unwrapScript(step.create)).toContain(`# reset\nrm -f ${paths}`);
 });
 
 /** The text a step's script installs at `path` (its install_file here-document), or undefined. */
@@ -45,12 +63,22 @@ test("the infra steps install exactly the files rendered here", () => {
   }
 });
 
-test("prometheus.yml reads the target directory and scrapes etcd", () => {
+test("prometheus.yml reads each job's target directory and scrapes etcd", () => {
   const yml = parse(renderPrometheusYml(model));
   const job = (n: string) => yml.scrape_configs.find((j: { job_name: string }) => j.job_name === n);
-  expect(job("pgsql").file_sd_configs[0].files).toEqual(["/etc/prometheus/targets/pgsql/*.json"]);
+  for (const n of ["pgsql", "node", "patroni", "pgbouncer"]) expect(job(n).file_sd_configs[0].files).toEqual([`/etc/prometheus/targets/${n}/*.json`]);
   // The metrics listener (plain HTTP), not the client port, which speaks TLS only.
   expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2381"]);
+  // Patroni's REST API is TLS with the stack's CA, which the monitoring step installs for Prometheus.
+  expect(job("patroni")).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/pigsty-ca.crt" } });
+  expect(unwrapScript(monitoringStep(model).create)).toMatch(/^install_file '\/etc\/prometheus\/pigsty-ca.crt' '0644' 'root:root' <<'\w+'\n\{\{secret:tls\/ca\|raw\}\}$/m);
+  // pgbouncer through the infra node's blackbox exporter: the member's port is the probe's target and the instance.
+  expect(job("pgbouncer")).toMatchObject({ metrics_path: "/probe", params: { module: ["tcp_connect"] } });
+  expect(job("pgbouncer").relabel_configs).toEqual([
+    { source_labels: ["__address__"], target_label: "__param_target" },
+    { source_labels: ["__param_target"], target_label: "instance" },
+    { target_label: "__address__", replacement: "10.10.10.10:9115" },
+  ]);
   // The alert rules' directory; the monitoring step checks each rule file with promtool check rules before installing it.
   expect(yml.rule_files).toEqual(["/etc/prometheus/rules/*.yml"]);
   expect(unwrapScript(monitoringStep(model).create)).toContain("install_file '/etc/prometheus/rules/pigsty.yml' '0644' 'root:root' 'promtool' 'check' 'rules' <<");

@@ -329,7 +329,7 @@ describe("Prometheus", () => {
     const inv = raw();
     inv.clusters["pg-test"].vars.pgbackrest_enabled = false;
     const jobs = parse(renderPrometheusYml(load(inv))).scrape_configs as { job_name: string }[];
-    expect(jobs.map((j) => j.job_name)).toEqual(["prometheus", "etcd", "pgsql"]);
+    expect(jobs.map((j) => j.job_name)).toEqual(["prometheus", "etcd", "pgsql", "node", "patroni", "pgbouncer"]);
   });
 });
 

@@ -5,6 +5,7 @@ import { get } from "node:http";
 import { createServer, connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { SCRAPE_JOBS } from "../../config/model";
 import { MAX_PASSWORD_BYTES } from "../../config/safeValues";
 import { renderHaproxyCfg } from "../../render/haproxy";
 import { renderPatroniYml } from "../../render/patroni";
@@ -97,10 +98,12 @@ describeReal("rendered files accepted by the real tools", () => {
     }
   });
 
-  test("promtool check config accepts prometheus.yml with the file-SD targets", () => {
+  test("promtool check config accepts prometheus.yml with the file-SD targets of every job", () => {
     const targets = join(dir, "targets");
-    run("mkdir", ["-p", targets]);
-    for (const t of model.scrapeTargets) writeFileSync(join(targets, `${t.instance}.json`), renderFileSdTarget(t));
+    for (const job of SCRAPE_JOBS) {
+      run("mkdir", ["-p", join(targets, job)]);
+      for (const t of model.scrapeTargets) writeFileSync(join(targets, job, `${t.instance}.json`), renderFileSdTarget(t, job));
+    }
     const file = join(dir, "prometheus.yml");
     writeFileSync(file, renderPrometheusYml(model, targets));
     const out = run(tool("/usr/bin/promtool"), ["check", "config", file]);

@@ -30,26 +30,58 @@ const s = (metric: string, labels: Labels, values: string): Series => ({ metric,
 const clsOf = (cls: string) => ({ cls });
 const severity = (alert: string) => ALERTS.find((a) => a.alert === alert)!.severity;
 
-const unit = (name: string, ins: string, state: string, v: number) => s("node_systemd_unit_state", pg(ins, 9100, { name, state }), `${v}x10`);
+/** A node exporter series (job node) of a member. */
+const nd = (ins: string, extra: Labels = {}, cls = "pg-test"): Labels => ({ ...pg(ins, 9100, extra, cls), job: "node" });
+const unit = (name: string, ins: string, state: string, v: number) => s("node_systemd_unit_state", nd(ins, { name, state }), `${v}x10`);
+const patroni = (ins: string, cls = "pg-test") => ({ ...pg(ins, 8008, { scope: cls }, cls), job: "patroni" });
+const probe = (ins: string) => ({ ...pg(ins, 6432), job: "pgbouncer" });
+const member = (ins: string, cls = "pg-test") => ({ cls, ins });
 const lagBytes = (ins: string, replica: string, cls = "pg-test") => pg(ins, 9630, { application_name: replica, server: "127.0.0.1:5432" }, cls);
 const etcd = (ip: string) => ({ job: "etcd", instance: `${ip}:2381` });
 
 const CASES: Case[] = [
   { alert: "PostgresDown", at: 5, series: [s("pg_up", pg("pg-test-1", 9630), "0x10"), s("pg_up", pg("pg-test-2", 9630), "1x10")], fires: [pg("pg-test-1", 9630)] },
   {
+    alert: "NodeDown", at: 5,
+    series: [s("up", nd("pg-test-1"), "0x10"), s("up", nd("pg-test-2"), "1x10"), s("up", pg("pg-test-3", 9630), "0x10"), s("up", patroni("pg-test-3"), "0x10")],
+    fires: [nd("pg-test-1")],
+  },
+  {
     alert: "ScrapeTargetDown", at: 5,
-    series: [s("up", pg("pg-test-1", 9101), "0x10"), s("up", pg("pg-test-1", 9630), "1x10"), s("up", etcd("10.10.10.10"), "0x10")],
+    series: [s("up", pg("pg-test-1", 9101), "0x10"), s("up", pg("pg-test-1", 9630), "1x10"), s("up", etcd("10.10.10.10"), "0x10"), s("up", nd("pg-test-2"), "0x10")],
     fires: [pg("pg-test-1", 9101)],
   },
   {
     alert: "PatroniDown", at: 5,
-    series: [unit("patroni.service", "pg-test-1", "active", 0), unit("patroni.service", "pg-test-1", "inactive", 1), unit("patroni.service", "pg-test-2", "active", 1), unit("pgbouncer.service", "pg-test-2", "active", 0)],
-    fires: [pg("pg-test-1", 9100, { name: "patroni.service", state: "active" })],
+    series: [
+      // pg-test-1: the unit runs, but the REST API does not answer (hung); pg-test-2: stopped (both say so, one alert).
+      s("up", patroni("pg-test-1"), "0x10"), unit("patroni.service", "pg-test-1", "active", 1),
+      s("up", patroni("pg-test-2"), "0x10"), unit("patroni.service", "pg-test-2", "active", 0), unit("patroni.service", "pg-test-2", "inactive", 1),
+      s("up", patroni("pg-test-3"), "1x10"), unit("patroni.service", "pg-test-3", "active", 1), unit("pgbouncer.service", "pg-test-3", "active", 0),
+    ],
+    fires: [member("pg-test-1"), member("pg-test-2")],
   },
   {
     alert: "PgbouncerDown", at: 5,
-    series: [unit("pgbouncer.service", "pg-test-2", "active", 0), unit("pgbouncer.service", "pg-test-1", "active", 1), unit("patroni.service", "pg-test-1", "active", 0)],
-    fires: [pg("pg-test-2", 9100, { name: "pgbouncer.service", state: "active" })],
+    series: [
+      // pg-test-1: the unit is active but the probe cannot connect; pg-test-2: the unit is down (the probe answers late).
+      s("probe_success", probe("pg-test-1"), "0x10"), unit("pgbouncer.service", "pg-test-1", "active", 1),
+      s("probe_success", probe("pg-test-2"), "1x10"), unit("pgbouncer.service", "pg-test-2", "active", 0),
+      s("probe_success", probe("pg-test-3"), "1x10"), unit("pgbouncer.service", "pg-test-3", "active", 1), unit("patroni.service", "pg-test-3", "active", 0),
+    ],
+    fires: [member("pg-test-1"), member("pg-test-2")],
+  },
+  {
+    alert: "PatroniNoLeader", at: 5,
+    series: [
+      // pg-test: no member runs as primary; pg-b: a member sees the leader key free; pg-c: led.
+      ...["pg-test-1", "pg-test-2"].flatMap((i) => [s("patroni_primary", patroni(i), "0x10"), s("patroni_cluster_unlocked", patroni(i), "0x10")]),
+      s("patroni_primary", patroni("pg-b-1", "pg-b"), "1x10"), s("patroni_cluster_unlocked", patroni("pg-b-1", "pg-b"), "0x10"),
+      s("patroni_primary", patroni("pg-b-2", "pg-b"), "0x10"), s("patroni_cluster_unlocked", patroni("pg-b-2", "pg-b"), "1x10"),
+      s("patroni_primary", patroni("pg-c-1", "pg-c"), "1x10"), s("patroni_primary", patroni("pg-c-2", "pg-c"), "0x10"),
+      ...["pg-c-1", "pg-c-2"].map((i) => s("patroni_cluster_unlocked", patroni(i, "pg-c"), "0x10")),
+    ],
+    fires: [clsOf("pg-test"), clsOf("pg-b")],
   },
   {
     alert: "PostgresNoLeader", at: 5,
@@ -142,31 +174,32 @@ const CASES: Case[] = [
   {
     alert: "NodeFilesystemFull", at: 10,
     series: [
-      ...[["/pg", "ext4", 5], ["/", "ext4", 50], ["/run", "tmpfs", 0]].flatMap(([mountpoint, fstype, avail]) => [
-        s("node_filesystem_avail_bytes", pg("pg-test-1", 9100, { mountpoint: `${mountpoint}`, fstype: `${fstype}`, device: "sda1" }), `${avail}x15`),
-        s("node_filesystem_size_bytes", pg("pg-test-1", 9100, { mountpoint: `${mountpoint}`, fstype: `${fstype}`, device: "sda1" }), "100x15"),
+      // The sandbox's root (overlay, holding /pg) and a disk filesystem fill up; a tmpfs full to the brim is memory.
+      ...[["/", "overlay", 5], ["/data", "ext4", 5], ["/srv", "ext4", 50], ["/run", "tmpfs", 0]].flatMap(([mountpoint, fstype, avail]) => [
+        s("node_filesystem_avail_bytes", nd("pg-test-1", { mountpoint: `${mountpoint}`, fstype: `${fstype}`, device: "sda1" }), `${avail}x15`),
+        s("node_filesystem_size_bytes", nd("pg-test-1", { mountpoint: `${mountpoint}`, fstype: `${fstype}`, device: "sda1" }), "100x15"),
       ]),
     ],
-    fires: [pg("pg-test-1", 9100, { mountpoint: "/pg", fstype: "ext4", device: "sda1" })],
+    fires: [nd("pg-test-1", { mountpoint: "/", fstype: "overlay", device: "sda1" }), nd("pg-test-1", { mountpoint: "/data", fstype: "ext4", device: "sda1" })],
   },
   {
     alert: "NodeLoadHigh", at: 10,
     series: [
-      s("node_load5", pg("pg-test-1", 9100), "3x15"),
-      s("node_load5", pg("pg-test-2", 9100), "1x15"),
-      ...["pg-test-1", "pg-test-2"].flatMap((ins) => ["0", "1"].flatMap((cpu) => ["idle", "user"].map((mode) => s("node_cpu_seconds_total", pg(ins, 9100, { cpu, mode }), "0+60x15")))),
+      s("node_load5", nd("pg-test-1"), "3x15"),
+      s("node_load5", nd("pg-test-2"), "1x15"),
+      ...["pg-test-1", "pg-test-2"].flatMap((ins) => ["0", "1"].flatMap((cpu) => ["idle", "user"].map((mode) => s("node_cpu_seconds_total", nd(ins, { cpu, mode }), "0+60x15")))),
     ],
-    fires: [pg("pg-test-1", 9100)],
+    fires: [nd("pg-test-1")],
   },
   {
     alert: "NodeMemoryLow", at: 10,
     series: [
-      s("node_memory_MemAvailable_bytes", pg("pg-test-1", 9100), "5x15"),
-      s("node_memory_MemTotal_bytes", pg("pg-test-1", 9100), "100x15"),
-      s("node_memory_MemAvailable_bytes", pg("pg-test-2", 9100), "50x15"),
-      s("node_memory_MemTotal_bytes", pg("pg-test-2", 9100), "100x15"),
+      s("node_memory_MemAvailable_bytes", nd("pg-test-1"), "5x15"),
+      s("node_memory_MemTotal_bytes", nd("pg-test-1"), "100x15"),
+      s("node_memory_MemAvailable_bytes", nd("pg-test-2"), "50x15"),
+      s("node_memory_MemTotal_bytes", nd("pg-test-2"), "100x15"),
     ],
-    fires: [pg("pg-test-1", 9100)],
+    fires: [nd("pg-test-1")],
   },
   { alert: "EtcdNoLeader", at: 5, series: [s("etcd_server_has_leader", etcd("10.10.10.10"), "0x10"), s("etcd_server_has_leader", etcd("10.10.10.20"), "1x10")], fires: [etcd("10.10.10.10")] },
   { alert: "EtcdMemberDown", at: 5, series: [s("up", etcd("10.10.10.10"), "0x10"), s("up", etcd("10.10.10.20"), "1x10"), s("up", pg("pg-test-1", 9630), "0x10")], fires: [etcd("10.10.10.10")] },

@@ -46,11 +46,11 @@ export async function freshStack(): Promise<Stack> {
   return Stack.create(E2E_STACK, ws);
 }
 
-/** Sets the stack's inventory (and the sandbox's hosts.json) as config. */
-export async function setInventory(stack: Stack, inventory: unknown): Promise<void> {
+/** Sets the stack's inventory (and the sandbox's hosts.json) as config; `secret`: encrypted, as when it holds a receiver's URL. */
+export async function setInventory(stack: Stack, inventory: unknown, secret = false): Promise<void> {
   await stack.setAllConfig({
     "pigsty:sandbox": { value: ".sandbox/hosts.json" },
-    "pigsty:inventory": { value: JSON.stringify(inventory) },
+    "pigsty:inventory": { value: JSON.stringify(inventory), secret },
   });
 }
 

@@ -52,10 +52,13 @@ export interface Applied {
   result: UpResult;
 }
 
-/** Edits the inventory, asks the engine for its plan, runs `up`, and checks that nothing is left to do. */
-export async function apply(d: Deployment, label: string, edit: (inv: Inventory) => void): Promise<Applied> {
+/**
+ * Edits the inventory, asks the engine for its plan, runs `up`, and checks that nothing is left to do. `secret`: the
+ * inventory is kept as a secret in the stack's config (it holds a secret, e.g. a receiver's URL).
+ */
+export async function apply(d: Deployment, label: string, edit: (inv: Inventory) => void, secret = false): Promise<Applied> {
   edit(d.inventory);
-  await setInventory(d.stack, d.inventory);
+  await setInventory(d.stack, d.inventory, secret);
   const planned = await plan(d.stack);
   const result = await up(d.stack);
   log(`${label}: up ${result.seconds.toFixed(1)}s, ran ${result.steps.map((s) => `${s.name}(${s.op})`).join(" ")}`);
