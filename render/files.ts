@@ -4,7 +4,8 @@ import { renderEtcdEnv } from "./etcd";
 import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
 import { renderAlertRules } from "./alertRules";
 import { renderHaproxyCfg } from "./haproxy";
-import { renderFrontPage } from "./nginx";
+import { DASHBOARD_DIR, WEB_ROOT, renderFleetJson } from "./dashboard";
+import { NGINX_SITE, renderFrontPage, renderNginxSite } from "./nginx";
 import * as paths from "./paths";
 import { renderPatroniHelper } from "./patroniHelper";
 import { renderPatroniYml } from "./patroni";
@@ -13,7 +14,9 @@ import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from 
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
 
-const FRONT_PAGE = "/var/www/html/index.html";
+const FRONT_PAGE = `${WEB_ROOT}/index.html`;
+/** The inventory's clusters and members, for the dashboards (render/dashboard.ts). */
+const FLEET_JSON = `${DASHBOARD_DIR}/fleet.json`;
 
 /** Renders kept per (model, cluster, instance): four steps install an instance's files, and a fleet has thousands. */
 const renderedFiles = new WeakMap<Model, WeakMap<ClusterModel, WeakMap<InstanceModel, Readonly<Record<string, string>>>>>();
@@ -56,9 +59,18 @@ function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: Inst
   return files;
 }
 
-/** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory), the alert rules and the nginx front page. */
+/**
+ * Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory), the alert rules, nginx's
+ * site, the front page and the dashboards' fleet.json (the dashboards' own files come by sftp: steps/dashboard.ts).
+ */
 export function monitoringFiles(model: Model): Record<string, string> {
-  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [paths.ALERT_RULES]: renderAlertRules(model), [FRONT_PAGE]: renderFrontPage(model) };
+  return {
+    [paths.PROMETHEUS_YML]: renderPrometheusYml(model),
+    [paths.ALERT_RULES]: renderAlertRules(model),
+    [NGINX_SITE]: renderNginxSite(model),
+    [FRONT_PAGE]: renderFrontPage(model),
+    [FLEET_JSON]: renderFleetJson(model),
+  };
 }
 
 /** The file-SD target of one instance on the infra node: its registration (SOP S9). */

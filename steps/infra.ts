@@ -3,6 +3,7 @@ import { ETCD_METRICS_PORT, type ClusterModel, type Model, type ScrapeTarget } f
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
+import { NGINX_SITE } from "../render/nginx";
 import { ALERT_RULES, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
@@ -107,17 +108,27 @@ export function etcdAuthStep(model: Model): HostStep {
 }
 
 /** Each file's install check: a file the check rejects is not installed, the previous one stays. */
-const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules" };
+const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules", [NGINX_SITE]: "nginx_site_check" };
 
-/** Prometheus (file SD over a directory) with the alert rules, Alertmanager and the nginx front page. */
+/**
+ * `nginx_site_check FILE`: nginx -t on a configuration that holds only the candidate site, so that a site the
+ * running configuration would reject is never installed.
+ */
+const NGINX_SITE_CHECK = `nginx_site_check() { printf 'events {}\nhttp {\n  include /etc/nginx/mime.types;\n  include %s;\n}\n' "$1" >"$work/nginx-check.conf"; nginx -t -q -c "$work/nginx-check.conf"; }`;
+
+/** Debian's default site serves the same port as ours (default_server on both): it goes. */
+const DEBIAN_DEFAULT_SITE = "/etc/nginx/sites-enabled/default";
+
+/** Prometheus (file SD over a directory) with the alert rules, Alertmanager, nginx's site and the front page. */
 export function monitoringStep(model: Model): HostStep {
   const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path] }));
   const services = "prometheus prometheus-alertmanager nginx";
+  const dropDefault = `if [ -L ${DEBIAN_DEFAULT_SITE} ]; then rm -f ${DEBIAN_DEFAULT_SITE} && echo ${DEBIAN_DEFAULT_SITE} >>"$pending" && say "disabled Debian's default nginx site"; fi`;
   return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
     `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || systemctl start ${services}`,
-  ]);
+  ], undefined, [NGINX_SITE_CHECK, dropDefault]);
 }
 
 const CLAIMED_DIR = "/var/lib/pigsty/dcs";

@@ -23,7 +23,13 @@ test("one file-SD target per instance, labelled cls/ins", () => {
     "/etc/prometheus/targets/pgsql/pg-test-2.json",
     "/etc/prometheus/targets/pgsql/pg-test-3.json",
   ]);
-  expect(Object.keys(monitoringFiles(model)).sort()).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/pigsty.yml", "/var/www/html/index.html"]);
+  expect(Object.keys(monitoringFiles(model)).sort()).toEqual([
+    "/etc/nginx/sites-enabled/pigsty.conf",
+    "/etc/prometheus/prometheus.yml",
+    "/etc/prometheus/rules/pigsty.yml",
+    "/var/www/html/dashboard/fleet.json",
+    "/var/www/html/index.html",
+  ]);
 });
 
 /** The text a step's script installs at `path` (its install_file here-document), or undefined. */
