@@ -1,4 +1,4 @@
-// The infra node (Pigsty's meta node) and the DCS servers: host preparation, etcd, Prometheus, Alertmanager, nginx.
+// The infra node (Pigsty's meta node) and the DCS servers: host preparation, etcd, Prometheus, Alertmanager, nginx, dashboards.
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
@@ -8,7 +8,10 @@ import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
-import { hostCommand, type HostAccess, type SecretValues } from "./remote";
+import { dashboardBundle } from "../render/dashboard";
+import { dashboardStagingDir, dashboardStep } from "../steps/dashboard";
+import { dashboardFolder } from "./dashboardFolder";
+import { hostCommand, hostCopy, type HostAccess, type SecretValues } from "./remote";
 import { backupCipherPassphrase, etcdRootPassword, secretValues } from "./passwords";
 import { slot, type SecretSlots } from "../config/secretSlots";
 
@@ -39,7 +42,7 @@ export class InfraNode extends pulumi.ComponentResource {
     super(infraNodeType, name, infraNodeFacts(model), opts);
 
     // A step's prefix and host vary (config/stepCatalogue.ts); what it waits for is given per host or member.
-    const on = (key: InfraStep, prefix: string, ip: string, step: HostStep, made: Partial<Record<InfraDependency, command.remote.Command[]>>, secrets: SecretValues = {}) =>
+    const on = (key: InfraStep, prefix: string, ip: string, step: HostStep, made: Partial<Record<InfraDependency, pulumi.Resource[]>>, secrets: SecretValues = {}) =>
       hostCommand(stepName(prefix, key), args.access(ip), step, secrets, { parent: this, dependsOn: waitsFor(key, INFRA_STEPS[key], made) });
     const prepared = new Map<string, command.remote.Command>();
     const prepare = (ip: string, hostname: string) => {
@@ -60,6 +63,14 @@ export class InfraNode extends pulumi.ComponentResource {
     this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
     const monitoringSecrets = { [slot.tlsCa()]: args.tls[slot.tlsCa()], ...secretValues(args.alertmanagerSecrets, this) };
     this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] }, monitoringSecrets);
+    // The dashboards' files travel by sftp to a staging directory; a step installs them as root.
+    const bundle = dashboardBundle();
+    const copyName = stepName(name, "dashboard-copy");
+    const copy = hostCopy(copyName, args.access(model.infra.ip), dashboardFolder(bundle), dashboardStagingDir(bundle), {
+      parent: this,
+      dependsOn: waitsFor("dashboard-copy", INFRA_STEPS["dashboard-copy"], { prepare: [infraPrepared] }),
+    });
+    on("dashboard", name, model.infra.ip, dashboardStep(bundle, copyName), { "dashboard-copy": [copy] });
     // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time) and the DCS.
     this.backupRepos = Object.fromEntries(
       model.backupRepos.map((r) => {

@@ -1,4 +1,4 @@
-// The one place that turns a host step into a @pulumi/command remote.Command with a pinned host key.
+// The one place that turns a host step into a @pulumi/command remote.Command, or a folder into a CopyToRemote, with a pinned host key.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostStep } from "../steps/step";
@@ -28,6 +28,22 @@ function stdinFor(step: HostStep, secrets: SecretValues): pulumi.Output<string> 
   return pulumi.secret(pulumi.all(pairs).apply((kv) => JSON.stringify(Object.fromEntries(kv))));
 }
 
+/** The provider's connection for `access`: the pinned host key, and the bastion when there is one. */
+function connectionOf(access: HostAccess): command.types.input.remote.ConnectionArgs {
+  return {
+    host: access.host,
+    port: access.port,
+    user: access.user,
+    privateKey: access.privateKey,
+    hostKey: access.hostKey,
+    dialErrorLimit: 5,
+    perDialTimeout: 10,
+    ...(access.bastion && {
+      proxy: { host: access.bastion.host, port: access.bastion.port, user: access.bastion.user, privateKey: access.privateKey, hostKey: access.bastion.hostKey },
+    }),
+  };
+}
+
 export function hostCommand(
   name: string,
   access: HostAccess,
@@ -38,18 +54,7 @@ export function hostCommand(
   return new command.remote.Command(
     name,
     {
-      connection: {
-        host: access.host,
-        port: access.port,
-        user: access.user,
-        privateKey: access.privateKey,
-        hostKey: access.hostKey,
-        dialErrorLimit: 5,
-        perDialTimeout: 10,
-        ...(access.bastion && {
-          proxy: { host: access.bastion.host, port: access.bastion.port, user: access.bastion.user, privateKey: access.privateKey, hostKey: access.bastion.hostKey },
-        }),
-      },
+      connection: connectionOf(access),
       // No `update`: on any change the provider runs `create` again (every script is idempotent), and the
       // state keeps one copy of each script instead of two.
       create: step.create,
@@ -63,4 +68,12 @@ export function hostCommand(
     // reads secrets keeps its output encrypted in the state: a failing tool may echo what it was given.
     { deleteBeforeReplace: true, ...(step.secrets.length > 0 && { additionalSecretOutputs: ["stdout", "stderr"] }), ...opts },
   );
+}
+
+/**
+ * Copies a local folder to `remotePath` on a host over sftp, as the SSH user: `remotePath/<folder's name>/...`. The
+ * state keeps the folder's path and hash, never its bytes; a new hash (or path) copies again, in place.
+ */
+export function hostCopy(name: string, access: HostAccess, folder: string, remotePath: string, opts: pulumi.CustomResourceOptions): command.remote.CopyToRemote {
+  return new command.remote.CopyToRemote(name, { connection: connectionOf(access), source: new pulumi.asset.FileArchive(folder), remotePath }, opts);
 }

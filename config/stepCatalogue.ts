@@ -214,14 +214,14 @@ export const CLUSTER_STEPS = {
   },
 } as const satisfies Record<ClusterStep, StepEntry<ClusterDependency>>;
 
-export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "pgbackrest";
+export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "dashboard-copy" | "dashboard" | "pgbackrest";
 /** What an infra step may wait for besides the infra node's own steps: `previous.etcd` (the DCS member before it). */
 export type InfraDependency = InfraStep | "previous.etcd";
 
 /**
  * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
  * node, the DCS member's name on another host; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
- * `monitoring` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
+ * `monitoring`, `dashboard-copy` and `dashboard` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
   prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx)", host: "the infra node and each DCS server", after: [] },
@@ -234,10 +234,18 @@ export const INFRA_STEPS = {
   "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
   monitoring: {
     suffix: "-monitoring",
-    does: "Prometheus (file discovery, alert rules), Alertmanager (the stack's receivers), the blackbox exporter and the nginx front page",
+    does: "Prometheus (file discovery, alert rules), Alertmanager (the stack's receivers), the blackbox exporter, nginx's site (the APIs the dashboards read) and the front page",
     host: "the infra node",
     after: ["prepare"],
   },
+  // Not a command: a CopyToRemote (sftp, as the SSH user), so the files' bytes never enter a script or the state.
+  "dashboard-copy": {
+    suffix: "-dashboard-copy",
+    does: "copies the dashboards' files (pages and uPlot) by sftp to a staging directory named by their hash",
+    host: "the infra node",
+    after: ["prepare"],
+  },
+  dashboard: { suffix: "-dashboard", does: "checks the staged dashboards against their manifest and installs them under nginx's root", host: "the infra node", after: ["dashboard-copy"] },
   pgbackrest: {
     suffix: "-pgbackrest",
     does: "a backup repository: pgBackRest's TLS server, the repository directory, the members' names; its removal keeps the backups",

@@ -52,6 +52,12 @@ pg_replica:
   metrics:
     - application_name: { usage: LABEL, description: "The replica's name (its Patroni member name)" }
     - replay_lag_seconds: { usage: GAUGE, description: "Seconds between a commit on the primary and its replay on the replica" }
+# pg_wal_position_bytes: WAL written (primary) or replayed (replica) since 0/0; its rate is the dashboards' WAL rate.
+pg_wal_position:
+  master: true
+  query: "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END, '0/0')::float AS bytes"
+  metrics:
+    - bytes: { usage: COUNTER, description: "Bytes of WAL written on the primary, replayed on a replica" }
 # pg_slot_retained_bytes{slot_name,slot_type}: WAL kept on this instance for each replication slot.
 pg_slot:
   master: true

@@ -5,7 +5,8 @@ import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } f
 import { renderAlertRules } from "./alertRules";
 import { renderAlertmanagerEnv, renderAlertmanagerYml } from "./alertmanager";
 import { renderHaproxyCfg } from "./haproxy";
-import { renderFrontPage } from "./nginx";
+import { DASHBOARD_DIR, WEB_ROOT, renderFleetJson } from "./dashboard";
+import { NGINX_SITE, renderFrontPage, renderNginxSite } from "./nginx";
 import * as paths from "./paths";
 import { renderPatroniHelper } from "./patroniHelper";
 import { renderPatroniYml } from "./patroni";
@@ -14,7 +15,9 @@ import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from 
 import { renderPrometheusYml, renderTargetFiles } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
 
-const FRONT_PAGE = "/var/www/html/index.html";
+const FRONT_PAGE = `${WEB_ROOT}/index.html`;
+/** The inventory's clusters and members, for the dashboards (render/dashboard.ts). */
+const FLEET_JSON = `${DASHBOARD_DIR}/fleet.json`;
 
 /** Renders kept per (model, cluster, instance): four steps install an instance's files, and a fleet has thousands. */
 const renderedFiles = new WeakMap<Model, WeakMap<ClusterModel, WeakMap<InstanceModel, Readonly<Record<string, string>>>>>();
@@ -59,7 +62,8 @@ function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: Inst
 
 /**
  * Files of the monitoring step on the infra node: prometheus.yml (file SD over directories), the alert rules,
- * Alertmanager's config (receivers as placeholders) and unit settings, and the nginx front page.
+ * Alertmanager's config (receivers as placeholders) and unit settings, nginx's site, the front page and the
+ * dashboards' fleet.json (the dashboards' own files come by sftp: steps/dashboard.ts).
  */
 export function monitoringFiles(model: Model): Record<string, string> {
   return {
@@ -67,7 +71,9 @@ export function monitoringFiles(model: Model): Record<string, string> {
     [paths.ALERT_RULES]: renderAlertRules(model),
     [paths.ALERTMANAGER_YML]: renderAlertmanagerYml(model),
     [paths.ALERTMANAGER_DEFAULTS]: renderAlertmanagerEnv(model),
+    [NGINX_SITE]: renderNginxSite(model),
     [FRONT_PAGE]: renderFrontPage(model),
+    [FLEET_JSON]: renderFleetJson(model),
   };
 }
 

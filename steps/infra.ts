@@ -3,6 +3,7 @@ import { ETCD_METRICS_PORT, SCRAPE_JOBS, type ClusterModel, type Model, type Scr
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
+import { NGINX_SITE } from "../render/nginx";
 import { ALERT_RULES, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, PROMETHEUS_CA, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { targetsDir } from "../render/prometheus";
@@ -107,19 +108,34 @@ export function etcdAuthStep(model: Model): HostStep {
 }
 
 /** Each file's install check: a file the check rejects is not installed, the previous one stays. */
-const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool check config", [ALERT_RULES]: "promtool check rules", [ALERTMANAGER_YML]: "amtool check-config" };
+const MONITORING_CHECKS: Record<string, string> = {
+  [PROMETHEUS_YML]: "promtool check config",
+  [ALERT_RULES]: "promtool check rules",
+  [ALERTMANAGER_YML]: "amtool check-config",
+  [NGINX_SITE]: "nginx_site_check",
+};
 /** Files with secrets (the receivers' URL and password): readable by the services' user only. */
 const MONITORING_MODES: Record<string, Pick<FileSpec, "mode" | "owner">> = { [ALERTMANAGER_YML]: { mode: "0640", owner: "root:prometheus" } };
 
 /**
+ * `nginx_site_check FILE`: nginx -t on a configuration that holds only the candidate site, so that a site the
+ * running configuration would reject is never installed.
+ */
+const NGINX_SITE_CHECK = `nginx_site_check() { printf 'events {}\nhttp {\n  include /etc/nginx/mime.types;\n  include %s;\n}\n' "$1" >"$work/nginx-check.conf"; nginx -t -q -c "$work/nginx-check.conf"; }`;
+
+/** Debian's default site serves the same port as ours (default_server on both): it goes. */
+const DEBIAN_DEFAULT_SITE = "/etc/nginx/sites-enabled/default";
+
+/**
  * Prometheus (file SD over directories, Patroni's /metrics with the stack's CA) with the alert rules, Alertmanager
- * with the stack's receivers, the blackbox exporter that probes pgbouncer, and the nginx front page. A changed unit
- * setting restarts Alertmanager; a changed config reloads it.
+ * with the stack's receivers, the blackbox exporter that probes pgbouncer, nginx's site (the APIs the dashboards read)
+ * and the front page. A changed unit setting restarts Alertmanager; a changed config reloads it.
  */
 export function monitoringStep(model: Model): HostStep {
   const rendered = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path], ...MONITORING_MODES[path] }));
   const files: FileSpec[] = [...rendered, { path: PROMETHEUS_CA, content: pemPlaceholder(slot.tlsCa()) }];
   const services = "prometheus prometheus-alertmanager prometheus-blackbox-exporter nginx";
+  const dropDefault = `if [ -L ${DEBIAN_DEFAULT_SITE} ]; then rm -f ${DEBIAN_DEFAULT_SITE} && echo ${DEBIAN_DEFAULT_SITE} >>"$pending" && say "disabled Debian's default nginx site"; fi`;
   return filesStep("monitoring on the infra node", files, [
     "systemctl reload-or-restart prometheus nginx",
     `if grep -qxF ${quote(ALERTMANAGER_DEFAULTS)} "$pending"; then systemctl restart prometheus-alertmanager; else systemctl reload-or-restart prometheus-alertmanager; fi`,
@@ -127,7 +143,7 @@ export function monitoringStep(model: Model): HostStep {
     ...SCRAPE_JOBS.map((job) => `install -d -o prometheus -g prometheus ${quote(targetsDir(model, job))}`),
     `systemctl enable -q ${services}`,
     `systemctl -q is-active ${services} || systemctl start ${services}`,
-  ]);
+  ], undefined, [NGINX_SITE_CHECK, dropDefault]);
 }
 
 const CLAIMED_DIR = "/var/lib/pigsty/dcs";

@@ -1,16 +1,28 @@
 // The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
 // reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
 import { ALERTS } from "../../render/alertDefinitions";
+import { DASHBOARD_PATH, DASHBOARD_REFRESH_SECONDS } from "../../render/dashboard";
+import { DashboardBrowser, type ShownPage } from "../helpers/browser";
 import { alertmanagerAlerts, promQuery, webhookListener, within } from "./helpers/alerts";
-import { curlPatroni, patroniList, psqlLocal, settled, waitMembers, waitRow, writeRow } from "./helpers/cluster";
+import { curlPatroni, patroniList, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
 import { E2E_STACK, plan, setInventory } from "./helpers/engine";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
-import { describeIfRoot, sshRun } from "./helpers/sandbox";
+import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
 const rows: string[] = [];
+
+/** Prometheus' answer on the infra node: the members of pg-test that are primaries (pg_in_recovery 0). */
+async function prometheusLeaders(): Promise<string[]> {
+  const out = await sshOk("meta", `curl -fsS 'http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent('pg_in_recovery{cls="pg-test"} == 0')}'`);
+  return (JSON.parse(out).data.result as { metric: { ins: string } }[]).map((r) => r.metric.ins).sort();
+}
+
+/** The dashboards' view of pg-test: the overview's leader and the cluster page's role per member. */
+const overviewLeader = (p: ShownPage) => p.rows["pg-test"]?.leader;
+const primaries = (p: ShownPage) => Object.keys(p.rows).filter((m) => p.rows[m].role === "primary");
 
 async function noRowLost() {
   for (const ip of ips) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
@@ -180,4 +192,39 @@ describeIfRoot("operator tool on the sandbox", () => {
     expect(u.stderr).toContain(`no cluster pg-nope in stack ${E2E_STACK} (clusters: pg-test)`);
     expect((await patroniList()).length).toBe(3);
   }, 60_000);
+
+  it("the dashboards show every member and the leader Prometheus knows, and the new leader within one refresh of a switchover", async () => {
+    const browser = await DashboardBrowser.launch(["10.10.10.10"]);
+    try {
+      const overview = await browser.open(`http://10.10.10.10${DASHBOARD_PATH}`);
+      const cluster = await browser.open(`http://10.10.10.10${DASHBOARD_PATH}cluster.html?cls=pg-test`);
+      expect(await prometheusLeaders()).toEqual(["pg-test-1"]);
+      const before = await overview.waitUntil((p) => overviewLeader(p) === "pg-test-1", 3 * DASHBOARD_REFRESH_SECONDS * 1000);
+      expect(before.members["pg-test"]).toEqual(all);
+      expect(before.rows["pg-test"].members).toBe(`3/3 up: ${all.join("")}`);
+      expect(Number(before.rows["pg-test"].replicas)).toBe(2);
+      const members = await cluster.waitUntil((p) => primaries(p).length === 1, 3 * DASHBOARD_REFRESH_SECONDS * 1000);
+      expect(Object.keys(members.rows)).toEqual(all);
+      expect(primaries(members)).toEqual(await prometheusLeaders());
+      expect(all.filter((m) => members.rows[m].role === "replica")).toEqual(["pg-test-2", "pg-test-3"]);
+      await overview.screenshot("e2e-overview-before-switchover");
+      await cluster.screenshot("e2e-pg-test-before-switchover");
+
+      expect((await pg("switchover", "pg-test", "--candidate", "pg-test-2", "--yes")).code).toBe(0);
+      // Prometheus learns it at its next scrape (10 s); from then on the pages must show it within one refresh.
+      for (let i = 0; i < 30 && (await prometheusLeaders()).join() !== "pg-test-2"; i++) await sleep(1000);
+      expect(await prometheusLeaders()).toEqual(["pg-test-2"]);
+      const oneRefresh = DASHBOARD_REFRESH_SECONDS * 1000 + 2000; // the period, and the time one refresh takes
+      await overview.waitUntil((p) => overviewLeader(p) === "pg-test-2", oneRefresh);
+      const after = await cluster.waitUntil((p) => primaries(p).join() === "pg-test-2", oneRefresh);
+      expect(after.rows["pg-test-1"].role).toBe("replica");
+      await overview.screenshot("e2e-overview-after-switchover");
+      await cluster.screenshot("e2e-pg-test-after-switchover");
+    } finally {
+      await browser.close();
+    }
+    // Back to the configured primary, as the other cases of this file leave it.
+    expect((await pg("switchover", "pg-test", "--candidate", "pg-test-1", "--yes")).code).toBe(0);
+    await waitMembers(settled(all), 60);
+  }, 120_000);
 });

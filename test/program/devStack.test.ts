@@ -1,5 +1,9 @@
 // The dev stack's program under mocks: exact resources, pinned host keys, ordering and no secret in any command.
 import * as command from "@pulumi/command";
+import type * as pulumi from "@pulumi/pulumi";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dashboardBundle } from "../../render/dashboard";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
@@ -55,8 +59,15 @@ describe("the program under mocks", () => {
       rawDependsOn.set(name, (opts?.dependsOn ?? []) as unknown[]);
       return new original(name, args, opts);
     }) as any);
+    const originalCopy = command.remote.CopyToRemote;
+    jest.spyOn(command.remote, "CopyToRemote").mockImplementation(((name: string, args: any, opts: any) => {
+      dependsOn.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => (r as any).__name));
+      copyArgs.set(name, args);
+      return new originalCopy(name, args, opts);
+    }) as any);
     ({ registered } = await runProgram(config));
   });
+  const copyArgs = new Map<string, command.remote.CopyToRemoteArgs>();
 
   const commands = () => registered.filter((r) => r.type === "command:remote:Command");
 
@@ -71,6 +82,7 @@ describe("the program under mocks", () => {
       stepName("meta-1", "etcd"),
       stepName("pigsty", "dcs-auth"),
       stepName("meta", "monitoring"),
+      stepName("meta", "dashboard"),
       stepName("meta", "prepare"),
       stepName("pg-test", "databases"),
       stepName("pg-test", "dcs"),
@@ -127,6 +139,28 @@ describe("the program under mocks", () => {
       const deps = await Promise.all((rawDependsOn.get(stepName(`pg-test-${n}`, "haproxy")) ?? []).map((d) => Promise.resolve(d)));
       expect(deps.map((r) => (r as any).__name)).toEqual([stepName(`pg-test-${n}`, "prepare"), stepName("pg-test", "leader")]);
     }
+  });
+
+  it("copies the dashboards by sftp from a folder holding exactly the bundle, and installs them after the copy", async () => {
+    const bundle = dashboardBundle();
+    const copies = registered.filter((r) => r.type === "command:remote:CopyToRemote");
+    expect(copies.map((c) => c.name)).toEqual([stepName("meta", "dashboard-copy")]);
+    const [copy] = copies;
+    expect(copy.inputs.remotePath).toBe(`/var/tmp/pigsty-dashboard-${bundle.hash}`);
+    expect([copy.inputs.connection.host, copy.inputs.connection.user]).toEqual(["10.10.10.10", "dba"]);
+    expect(copy.inputs.connection.hostKey).toMatch(/^ssh-ed25519 /);
+    expect(copy.secretInputs).toContain("connection");
+    const source = copyArgs.get(copy.name)?.source as pulumi.asset.FileArchive;
+    const folder = await source.path;
+    expect(readdirSync(folder).sort()).toEqual(["cluster.html", "dashboard.css", "dashboard.js", "index.html", "uPlot.iife.min.js", "uPlot.min.css"]);
+    for (const f of bundle.files) expect(readFileSync(join(folder, f.name))).toEqual(f.content);
+    expect(dependsOn.get(copy.name)).toEqual([stepName("meta", "prepare")]);
+    expect(dependsOn.get(stepName("meta", "dashboard"))).toEqual([copy.name]);
+    // No script carries the files' bytes (every script byte is kept twice in the state): only their manifest.
+    const uplot = bundle.files.find((f) => f.name === "uPlot.iife.min.js") as { content: Buffer };
+    const install = commands().find((c) => c.name === stepName("meta", "dashboard")) as Registered;
+    expect(install.inputs.create).toContain(bundle.manifest);
+    for (const c of commands()) expect(String(c.inputs.create)).not.toContain(uplot.content.toString("utf8").slice(0, 200));
   });
 
   it("keeps passwords out of every command text and sends them only on stdin", async () => {

@@ -29,9 +29,11 @@ test("per instance one file-SD target per job, labelled cls/ins", () => {
   ]);
   expect(Object.keys(monitoringFiles(model)).sort()).toEqual([
     "/etc/default/prometheus-alertmanager",
+    "/etc/nginx/sites-enabled/pigsty.conf",
     "/etc/prometheus/alertmanager.yml",
     "/etc/prometheus/prometheus.yml",
     "/etc/prometheus/rules/pigsty.yml",
+    "/var/www/html/dashboard/fleet.json",
     "/var/www/html/index.html",
   ]);
 });

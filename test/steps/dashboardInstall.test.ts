@@ -1,0 +1,61 @@
+// The dashboards' install step run by bash on a staged copy laid out as the sftp copy lays it out (components/
+// dashboardFolder.ts writes the same folder locally), with its host paths moved under a test directory.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dashboardFolder } from "../../components/dashboardFolder";
+import { DASHBOARD_DIR, dashboardBundle } from "../../render/dashboard";
+import { dashboardStagingDir, dashboardStep } from "../../steps/dashboard";
+
+const bundle = dashboardBundle();
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "dashboard-step-"));
+  // The script runs as `sudo -n /bin/bash -c ...`: a stand-in sudo runs it as the current user.
+  writeFileSync(join(dir, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n');
+  chmodSync(join(dir, "sudo"), 0o755);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const www = () => join(dir, "www");
+const staging = () => dashboardStagingDir(bundle).replace("/var/tmp", dir);
+
+function run(): { code: number; stdout: string; stderr: string } {
+  const script = dashboardStep(bundle, "meta-dashboard-copy")
+    .create.split(DASHBOARD_DIR).join(www())
+    .split("/var/tmp").join(dir)
+    .split("/var/log/pigsty").join(join(dir, "log"));
+  const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("installs the staged files, removes the staging directory, and a re-run needs none", () => {
+  expect(dashboardFolder(bundle, dir)).toBe(join(staging(), "dashboard"));
+  const first = run();
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain(`installed the dashboards ${bundle.hash} in`);
+  for (const f of bundle.files) expect(readFileSync(join(www(), f.name))).toEqual(f.content);
+  expect(existsSync(staging())).toBe(false);
+  const again = run();
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain(`the dashboards ${bundle.hash} are in place`);
+});
+
+test("refuses staged files that differ from the manifest, and installs nothing", () => {
+  const folder = dashboardFolder(bundle, dir);
+  writeFileSync(join(folder, "dashboard.js"), "alert('not ours')\n");
+  const r = run();
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain(`differ from the dashboards ${bundle.hash} this stack ships; nothing was installed`);
+  expect(existsSync(join(www(), "dashboard.js"))).toBe(false);
+});
+
+test("says how to copy again when the installed files changed and nothing is staged", () => {
+  dashboardFolder(bundle, dir);
+  expect(run().code).toBe(0);
+  writeFileSync(join(www(), "index.html"), "changed by hand\n");
+  const r = run();
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("pulumi up --replace <the URN of meta-dashboard-copy>");
+});
