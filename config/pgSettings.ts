@@ -85,6 +85,6 @@ function numberProblem(s: CatalogueSetting, value: string | number | boolean, pa
     return `${shown(value)} is not ${kind}. ${s.name} takes a plain number of${unit} (${range}), or a number with one of the units ${units.join(", ")} (case matters), e.g. ${units.includes("min") ? "5min" : "1GB"}.`;
   }
   if (parsed >= Number(s.min_val) && parsed <= Number(s.max_val)) return undefined;
-  const converted = typeof value === "string" && String(parsed) !== value.trim() ? ` (${parsed}${unit})` : "";
+  const converted = typeof value === "string" && Number.isFinite(parsed) && String(parsed) !== value.trim() ? ` (${parsed}${unit})` : "";
   return `${shown(value)}${converted} is out of range for ${s.name}. Use ${range}.`;
 }

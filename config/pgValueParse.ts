@@ -81,12 +81,13 @@ export function rint(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** parse_int / parse_real: the value in the setting's own unit, or undefined when Postgres would not read it as a number. */
+/** parse_int / parse_real: the value in the setting's own unit (an integer beyond a C int: ±Infinity), or undefined when Postgres would not read it as a number. */
 export function parseNumber(text: string, vartype: "integer" | "real", unit: string | null): number | undefined {
   const lead = leadingNumber(text, vartype === "integer");
   if (!lead || Number.isNaN(lead.value)) return undefined;
   const value = inBaseUnit(lead.value, lead.rest, unit);
   if (value === undefined || vartype === "real") return value;
+  // Beyond a C int Postgres refuses it as out of range: so does any range check of an infinite value.
   const whole = rint(value);
-  return whole > 2 ** 31 - 1 || whole < -(2 ** 31) ? undefined : whole;
+  return whole > 2 ** 31 - 1 ? Infinity : whole < -(2 ** 31) ? -Infinity : whole;
 }

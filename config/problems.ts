@@ -93,7 +93,7 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
       // own refinements of passwords, config/safeValues.ts passwordText, never show the value).
       if (secret && issue.code !== "custom") return [error(path, `${show(input, secret)} is not accepted. Give the password as a string.`)];
       // Our own refinements already say what to do; zod's generic ones get a nudge.
-      return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
+      return [error(path, /[.?]$/.test(issue.message) ? issue.message : `${issue.message}. Fix the value.`)];
   }
 }
 

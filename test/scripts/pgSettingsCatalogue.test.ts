@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { CATALOGUE, type CatalogueSetting } from "../../config/pgCatalogue";
 import { settingProblem, type SettingScope } from "../../config/pgSettings";
+import { parseNumber } from "../../config/pgValueParse";
 import { CATALOGUE_FILE, catalogueText, readCatalogue, startCataloguePostgres } from "../../scripts/pgSettingsCatalogue";
 import type { TempPostgres } from "../../scripts/tempPostgres";
 
@@ -80,6 +81,18 @@ describeReal("PostgreSQL 15's settings catalogue", () => {
     const samples = [...names, ...CATALOGUE.settings.filter((s) => !HOOKED.has(s.name)).flatMap((s) => samplesOf(s).map((v) => [s.name, v] as [string, string]))];
     expect(samples.length).toBeGreaterThan(3000);
     expect(disagreements(pg, samples, "cluster", (n, v) => `ALTER SYSTEM SET ${n} = ${v}`)).toEqual(SUM_LIMITED);
+  });
+
+  test("a value converts to the setting's own unit as the server converts it", () => {
+    const samples = ["work_mem", "temp_buffers", "statement_timeout", "vacuum_cost_delay"].flatMap((n) =>
+      ["1.001GB", "1536B", "2560B", "64kB", "2MB", "3.5", "0.25", "100", "0x40", "5min", "1500us", "2.5ms", "0.5s", "30s", "1h"].map((v) => [n, v] as [string, string]),
+    );
+    const taken = samples.filter(([n, v]) => settingProblem(n, v, "cluster") === undefined);
+    expect(taken.length).toBeGreaterThan(20); // the others are out of range for the setting
+    const script = taken.map(([n, v]) => `SET "${n}" = '${v}'; SELECT setting FROM pg_settings WHERE name = '${n}';`).join("\n");
+    const server = pg.psql(script).trim().split("\n").map(Number);
+    const setting = (n: string) => CATALOGUE.settings.find((s) => s.name === n)!;
+    expect(taken.map(([n, v]) => `${n}=${v}: ${parseNumber(v, setting(n).vartype as "integer" | "real", setting(n).unit)}`)).toEqual(taken.map(([n, v], i) => `${n}=${v}: ${server[i]}`));
   });
 
   test.each(["role", "database"] as const)("a setting is refused per %s exactly when ALTER ... SET refuses it", (scope) => {
