@@ -37,7 +37,7 @@ export const UserSchema = strictObject({
   /** Roles granted to this user; each must be a user/role of the cluster or a built-in pg_* role. Default []. */
   roles: z.array(z.string()).default([]),
   /** Role-level settings (ALTER ROLE ... SET); keys are setting names. Default {}. */
-  parameters: gucRecord().default({}),
+  parameters: gucRecord("role").default({}),
   /** Expose through pgbouncer (adds it to the userlist). Default false. */
   pgbouncer: z.boolean().default(false),
   /** pgbouncer pool mode override for this user. */
@@ -78,7 +78,7 @@ export const DatabaseSchema = strictObject({
   /** Schemas to create. Default []. */
   schemas: z.array(accountName("schema")).default([]),
   /** Database-level settings (ALTER DATABASE ... SET); keys are setting names. Default {}. */
-  parameters: gucRecord().default({}),
+  parameters: gucRecord("database").default({}),
   /** Expose through pgbouncer ([databases] entry). Default true, as in Pigsty. */
   pgbouncer: z.boolean().default(true),
   /** COMMENT ON DATABASE. */

@@ -6,6 +6,9 @@ import { matching, safePath } from "./safeValues";
 import { ipv4, strictObject } from "./schemaKit";
 
 /** A systemd calendar expression (`man systemd.time`), checked by `systemd-analyze calendar` on the repository host. */
+/** Postgres parameters the backups own while pgbackrest_enabled is true (render/patroni.ts); lowercase. */
+export const ARCHIVE_PARAMETERS = ["archive_mode", "archive_command", "restore_command"];
+
 const calendar = matching(/^[A-Za-z0-9 *:,./~-]{1,64}$/, "a systemd calendar expression", "Write it as systemd timers do, e.g. Sun *-*-* 01:00:00 or daily");
 
 /** The repository: where backups and archived WAL are kept, never on a member of the cluster it serves. */

@@ -2,6 +2,9 @@
 import type { z } from "zod";
 import { isPasswordKey, isSecretKey } from "./safeValues";
 import { KNOWN_KEYS_MARKER } from "./schemaKit";
+import { closest } from "./didYouMean";
+
+export { closest } from "./didYouMean";
 
 export interface Problem {
   /** Dotted path, e.g. clusters.pg-test.hosts.10.10.10.12.pg_seq; array indexes as [i]. */
@@ -36,32 +39,6 @@ export function joinPath(segments: readonly PropertyKey[]): string {
 
 export const error = (path: string, message: string): Problem => ({ path, message, severity: "error" });
 export const warning = (path: string, message: string): Problem => ({ path, message, severity: "warning" });
-
-/** Levenshtein distance, for did-you-mean hints. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest known key, if it is close enough to be a plausible typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestScore) [best, bestScore] = [c, d];
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 const KINDS: Record<string, string> = {
   object: "a mapping",
@@ -117,7 +94,7 @@ export function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
       // own refinements of passwords, config/safeValues.ts passwordText, never show the value).
       if (secret && issue.code !== "custom") return [error(path, `${show(input, secret)} is not accepted. Give the ${secret === "a password" ? "password" : "value"} as a string.`)];
       // Our own refinements already say what to do; zod's generic ones get a nudge.
-      return [error(path, issue.message.endsWith(".") ? issue.message : `${issue.message}. Fix the value.`)];
+      return [error(path, /[.?]$/.test(issue.message) ? issue.message : `${issue.message}. Fix the value.`)];
   }
 }
 

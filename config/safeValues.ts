@@ -2,6 +2,7 @@
 // Validation proves these values harmless; steps still quote them (steps/shell.ts `quote`), so a
 // rule that is too loose one day is not at once a hole.
 import { z } from "zod";
+import { settingProblem, type SettingScope } from "./pgSettings";
 import { PG_IDENTIFIER } from "./schemaKit";
 
 /** Line breaks, NUL and the other ASCII control characters. */
@@ -83,13 +84,22 @@ const settingValue = z.custom<string | number | boolean>().superRefine((value, c
   }
 });
 
-/** Settings keyed by GUC name (pg_parameters, role and database parameters): names and values checked, values quoted where they land. */
-export const gucRecord = () =>
+/**
+ * Settings keyed by GUC name (pg_parameters, role and database parameters): names and values checked against
+ * PostgreSQL 15 (config/pgSettings.ts), values quoted where they land. `checkedElsewhere`: names (lowercase) whose
+ * check belongs to a later stage, e.g. the archive settings, which the backups own while they run (config/validateBackups.ts).
+ */
+export const gucRecord = (scope: SettingScope, checkedElsewhere: readonly string[] = []) =>
   z.record(z.string(), settingValue).superRefine((record, ctx) => {
-    for (const key of Object.keys(record)) {
+    for (const [key, value] of Object.entries(record)) {
       if (!GUC_NAME.test(key)) {
         ctx.addIssue({ code: "custom", path: [key], message: `${JSON.stringify(key)} is not a setting name. Use the parameter's name as Postgres spells it, e.g. work_mem or auto_explain.log_min_duration.` });
+        continue;
       }
+      // A value that is no scalar or holds a line break has its own message (settingValue).
+      if (checkedElsewhere.includes(key.toLowerCase()) || notScalar(value) || (typeof value === "string" && CONTROL_CHAR.test(value))) continue;
+      const problem = settingProblem(key, value, scope);
+      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
     }
   });
 

@@ -2,9 +2,11 @@
 import { PGBACKREST_PORT, pitrTargetWords, type ClusterModel } from "./model";
 import { error, warning, type Problem } from "./problems";
 import type { VarsPath } from "./deriveCluster";
+import { ARCHIVE_PARAMETERS } from "./backupSchema";
+import { settingProblem } from "./pgSettings";
 
-/** Postgres parameters the backups own while pgbackrest_enabled is true (render/patroni.ts). */
-const ARCHIVE_PARAMETERS = ["archive_mode", "archive_command", "restore_command"];
+
+const ownedMessage = "is set by the cluster's backups (pgBackRest archives WAL through it). Remove it from pg_parameters, or set pgbackrest_enabled: false to archive your own way.";
 
 /** Why a cluster has no backups: pgbackrest_enabled is false, or it has a member on the infra node and no repository host. */
 function noBackupsWhy(enabled: boolean): string {
@@ -42,9 +44,10 @@ export function validateBackups(clusters: ClusterModel[], paths: Map<string, { a
   for (const c of clusters) {
     const at = paths.get(c.name)!.at;
     const b = c.backup;
-    const owned = b ? ARCHIVE_PARAMETERS.filter((k) => k in c.parameters) : [];
-    for (const k of owned) {
-      problems.push(error(`${at("pg_parameters")}.${k}`, `is set by the cluster's backups (pgBackRest archives WAL through it). Remove it from pg_parameters, or set pgbackrest_enabled: false to archive your own way.`));
+    for (const k of ARCHIVE_PARAMETERS.flatMap((owned) => Object.keys(c.parameters).filter((p) => p.toLowerCase() === owned))) {
+      // Without backups the archive settings are the user's, checked like any other (config/safeValues.ts gucRecord leaves them here).
+      const problem = b ? ownedMessage : settingProblem(k, c.parameters[k], "cluster");
+      if (problem) problems.push(error(`${at("pg_parameters")}.${k}`, problem));
     }
     if (b) {
       const member = c.instances.find((i) => i.ip === b.repo.ip);

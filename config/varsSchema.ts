@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ALERT_THRESHOLD_KEYS } from "./alertSchema";
 import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
-import { BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
+import { ARCHIVE_PARAMETERS, BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
 import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
 import { ipv4, port, strictObject } from "./schemaKit";
@@ -135,7 +135,7 @@ export const ClusterVarsSchema = strictObject({
   /** Services added to pg_services (same name replaces). Default []. */
   pg_services_extra: z.array(ServiceSchema).default([]),
   /** Postgres parameters merged over the defaults (cluster-wide, in Patroni's DCS config). Default {}. */
-  pg_parameters: gucRecord().default({}),
+  pg_parameters: gucRecord("cluster", ARCHIVE_PARAMETERS).default({}),
   /** Patroni cluster settings. */
   patroni: PatroniSettingsSchema.prefault({}),
   /**

@@ -339,6 +339,14 @@ describe("archive parameters", () => {
     );
   });
 
+  test("while the backups own them, their message stands whatever the value; without backups the value is checked like any other", () => {
+    const owned = `${T}.pg_parameters.ARCHIVE_MODE: is set by the cluster's backups (pgBackRest archives WAL through it). Remove it from pg_parameters, or set pgbackrest_enabled: false to archive your own way.`;
+    expect(errors((inv) => (inv.clusters["pg-test"].vars.pg_parameters = { ARCHIVE_MODE: "sometimes" }))).toEqual([owned]);
+    expect(errors((inv) => Object.assign(inv.clusters["pg-test"].vars, { pgbackrest_enabled: false, pg_parameters: { archive_mode: "sometimes" } }))).toEqual([
+      `${T}.pg_parameters.archive_mode: "sometimes" is not a value of archive_mode. Use one of: always, on, off.`,
+    ]);
+  });
+
   test("without backups they are the cluster's own", () => {
     const { model } = loads((inv) => Object.assign(inv.clusters["pg-test"].vars, { pgbackrest_enabled: false, pg_parameters: { archive_mode: "on", archive_command: "/bin/true" } }));
     expect(model.clusters[0].parameters).toMatchObject({ archive_mode: "on", archive_command: "/bin/true" });

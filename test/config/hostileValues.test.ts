@@ -1,7 +1,7 @@
 // The loader refuses values that could run code, inject lines or leak a password, naming the field and the fix.
 import { loadInventory, InventoryError } from "../../config/load";
 import { formatProblem } from "../../config/problems";
-import { pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Edit = (inv: any) => void;
 
@@ -23,15 +23,7 @@ function inventory(edit: Edit): unknown {
 const vars = (key: string, value: unknown): Edit => (inv) => (inv.clusters["pg-test"].vars[key] = value);
 
 /** The problems loading reports, one `<path>: <message>` line each (empty when it loads). */
-function problems(edit: Edit): string[] {
-  try {
-    loadInventory(inventory(edit));
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map(formatProblem);
-  }
-}
+const problems = (edit: Edit): string[] => loadProblems(inventory(edit));
 
 const V = "clusters.pg-test.vars";
 

@@ -81,7 +81,7 @@ export function hostileInventory(flags: { clean?: boolean; safeguard?: boolean; 
               pool_mode: "session",
               roles: ["dbrole_readwrite", "pg_monitor"],
               expire_at: "2030-12-31",
-              parameters: { search_path: FREE, "auto_explain.log_min_duration": FREE, work_mem: 64 },
+              parameters: { search_path: FREE, "hx.role_setting": FREE, work_mem: 64 },
               comment: FREE_LINES,
             },
             { name: "hx_gone", state: "absent" },

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { inventoryFromPigstyYaml, loadInventory, type LoadResult } from "../../config/load";
+import { InventoryError, inventoryFromPigstyYaml, loadInventory, type LoadResult } from "../../config/load";
+import { formatProblem } from "../../config/problems";
 
 export const FIXTURES = join(__dirname, "..", "fixtures");
 
@@ -28,4 +29,15 @@ export function pinHostKeys<T extends RawInventory>(raw: T): T & { ssh: Record<s
   const keys = Object.fromEntries(ips.filter((ip): ip is string => typeof ip === "string").map((ip) => [ip, FAKE_HOST_KEY]));
   const ssh = (raw as { ssh?: Record<string, unknown> }).ssh ?? {};
   return { ...raw, ssh: { ...ssh, host_keys: { ...keys, ...((ssh.host_keys as Record<string, string>) ?? {}) } } };
+}
+
+/** The problems loading `raw` reports, one `<path>: <message>` line each (empty when it loads). */
+export function loadProblems(raw: unknown): string[] {
+  try {
+    loadInventory(raw);
+    return [];
+  } catch (e) {
+    if (!(e instanceof InventoryError)) throw e;
+    return e.problems.map(formatProblem);
+  }
 }

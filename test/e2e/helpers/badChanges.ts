@@ -59,5 +59,11 @@ export const BAD_CHANGES: BadChange[] = [
   { policy: "protected-stack-data-removal", config: STRICT_POLICY_CONFIG, edit: (i) => (pgTest(i).vars.rm_pgdata = true) },
   { policy: "min-cluster-members", config: STRICT_POLICY_CONFIG, edit: (i) => delete pgTest(i).hosts["10.10.10.12"] },
   { policy: "offline-member-required", config: STRICT_POLICY_CONFIG, edit: (i) => (pgTest(i).hosts["10.10.10.13"] = { pg_seq: 3, pg_role: "replica" }) },
-  { policy: "synchronous-mode-in-patroni", config: DEV_POLICY_CONFIG, edit: (i) => (pgTest(i).vars.pg_parameters = { synchronous_mode: "on" }) },
+  {
+    policy: "synchronous-mode-in-patroni",
+    config: DEV_POLICY_CONFIG,
+    edit: (i) => (pgTest(i).vars.pg_parameters = { synchronous_mode: "on" }),
+    // Postgres settings are checked against PostgreSQL 15's catalogue (config/pgSettings.ts), which names Patroni's own.
+    refusedByValidation: "synchronous_mode is Patroni's setting, not a Postgres parameter",
+  },
 ];
