@@ -77,7 +77,7 @@ export function etcdStep(model: Model, member: string): HostStep {
   else always.push(`if [ $fresh = no ]; then`, ...waitHealthy.map((l) => `  ${l}`), "fi");
   // Debian starts etcd at install with its own config; a fresh member of a new DCS does not wait for a majority here.
   const restart = "if [ $fresh = yes ]; then systemctl restart --no-block etcd; else systemctl restart etcd; fi";
-  return filesStep(`etcd member ${member}`, files, [restart], always, undefined, before);
+  return filesStep(`etcd member ${member}`, { before, files, onChange: [restart], always });
 }
 
 /**
@@ -113,11 +113,15 @@ const MONITORING_CHECKS: Record<string, string> = { [PROMETHEUS_YML]: "promtool 
 export function monitoringStep(model: Model): HostStep {
   const files = Object.entries(monitoringFiles(model)).map(([path, content]) => ({ path, content, check: MONITORING_CHECKS[path] }));
   const services = "prometheus prometheus-alertmanager nginx";
-  return filesStep("monitoring on the infra node", files, ["systemctl reload-or-restart prometheus nginx"], [
-    `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
-    `systemctl enable -q ${services}`,
-    `systemctl -q is-active ${services} || systemctl start ${services}`,
-  ]);
+  return filesStep("monitoring on the infra node", {
+    files,
+    onChange: ["systemctl reload-or-restart prometheus nginx"],
+    always: [
+      `install -d -o prometheus -g prometheus ${quote(pgsqlTargetsDir(model))}`,
+      `systemctl enable -q ${services}`,
+      `systemctl -q is-active ${services} || systemctl start ${services}`,
+    ],
+  });
 }
 
 const CLAIMED_DIR = "/var/lib/pigsty/dcs";
@@ -177,7 +181,7 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   const onFound = cluster.flags.clean && !cluster.flags.safeguard
     ? [`  ${sayWords(`pg_clean is set: clearing ${prefix} in the DCS`)}`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
     : [`  ${fail(`error: the DCS at ${endpoints} already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}.`)}`];
-  return filesStep(`DCS state of ${cluster.name}`, etcdRootFiles(), [], [
+  const always = [
     etcdRootFunction,
     `${etcdctl} endpoint health`,
     `was=$(cat ${record} 2>/dev/null || true)`,
@@ -196,14 +200,19 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
     `if ${etcdctl} user get ${user} >/dev/null 2>&1; then ${etcdctl} user passwd ${user} <"$work/etcd.pw" >/dev/null; else ${etcdctl} user add ${user} <"$work/etcd.pw" >/dev/null; fi`,
     `${etcdctl} user grant-role ${user} ${user} >/dev/null`,
     `install -d ${quote(CLAIMED_DIR)} && echo ${quote(endpoints)} >${record}`,
-  ], [
-    etcdRootFunction,
-    `${etcdctl} del --prefix ${quote(prefix)} >/dev/null`,
-    `${etcdctl} user delete ${user} >/dev/null 2>&1 || true`,
-    `${etcdctl} role delete ${user} >/dev/null 2>&1 || true`,
-    `rm -f ${record}`,
-    sayWords(`cleared ${prefix} and the user ${etcdUserOf(cluster.name)} in the DCS`),
-  ]);
+  ];
+  return filesStep(`DCS state of ${cluster.name}`, {
+    files: etcdRootFiles(),
+    always,
+    removal: [
+      etcdRootFunction,
+      `${etcdctl} del --prefix ${quote(prefix)} >/dev/null`,
+      `${etcdctl} user delete ${user} >/dev/null 2>&1 || true`,
+      `${etcdctl} role delete ${user} >/dev/null 2>&1 || true`,
+      `rm -f ${record}`,
+      sayWords(`cleared ${prefix} and the user ${etcdUserOf(cluster.name)} in the DCS`),
+    ],
+  });
 }
 
 /**
@@ -213,5 +222,6 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
 export function registerStep(model: Model, target: ScrapeTarget, reset: (actions: string[]) => string[] = () => []): HostStep {
   const path = fileSdPath(model, target);
   const files = Object.entries(targetFiles(model, target)).map(([p, content]) => ({ path: p, content }));
-  return filesStep(`Prometheus registration of ${target.instance}`, files, [], [], [`rm -f ${quote(path)}`], reset([`rm -f ${quote(path)}`]));
+  const remove = `rm -f ${quote(path)}`;
+  return filesStep(`Prometheus registration of ${target.instance}`, { before: reset([remove]), files, removal: [remove] });
 }

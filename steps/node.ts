@@ -38,11 +38,19 @@ export function installPackages(packages: string[]): string[] {
   ];
 }
 
+/** What a host gets besides its name, its sysctl settings and the packages' apt lists. */
+export interface NodeParts {
+  packages: string[];
+  /** A PostgreSQL member: no Debian `main` cluster, the /pg layout, the `pt` alias. */
+  postgres?: boolean;
+  /** The account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode); undefined = none. */
+  watchdogOwner?: string;
+}
+
 /**
  * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
- * `watchdogOwner`: the account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode).
  */
-export function prepareNode(hostname: string, packages: string[], postgres: boolean, watchdogOwner?: string): HostStep {
+export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner }: NodeParts): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
   if (postgres) {
     // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.

@@ -111,17 +111,22 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollbac
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const indent = (l: Line) => indentLine(l, "    ");
   const hba = keepAside([paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance)), paths.PG_HBA_ACTIVE]);
-  return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
-    "if systemctl -q is-active patroni; then",
-    `  if ${dcsChanged(model)}; then`,
-    ...moveToNewDcs(model, cluster, instance).map(indent),
-    "  else",
-    ...activateActualRole(cluster).map(indent),
-    "    systemctl reload patroni",
-    "  fi",
-    ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
-    "fi",
-  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs, ...hba.before]);
+  return filesStep(`Patroni config and HBA of ${instance.name}`, {
+    before: [rememberDcs, ...hba.before],
+    files: postgresFiles(model, cluster, instance),
+    onChange: [
+      "if systemctl -q is-active patroni; then",
+      `  if ${dcsChanged(model)}; then`,
+      ...moveToNewDcs(model, cluster, instance).map(indent),
+      "  else",
+      ...activateActualRole(cluster).map(indent),
+      "    systemctl reload patroni",
+      "  fi",
+      ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
+      "fi",
+    ],
+    always: [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")],
+  });
 }
 
 /**
@@ -155,7 +160,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const leads = askPatroni("is-leader");
-  return filesStep(`Patroni service of ${instance.name}`, [fence, launcher, unit], ["systemctl daemon-reload"], [
+  const always = [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
     "wait_running() {",
@@ -187,5 +192,6 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "  wait_running",
       "fi",
     ]),
-  ], deleteBody);
+  ];
+  return filesStep(`Patroni service of ${instance.name}`, { files: [fence, launcher, unit], onChange: ["systemctl daemon-reload"], always, removal: deleteBody });
 }

@@ -38,13 +38,27 @@ export function hostStep(title: string, body: Line[], deleteBody?: Line[]): Host
   };
 }
 
+/** What a files step does, in the order it runs. */
+export interface FilesStepParts {
+  /** Lines run before the files are installed. */
+  before?: Line[];
+  /** The files installed, in path order. */
+  files: FileSpec[];
+  /** Lines run when a file changed (now, or in an earlier attempt whose actions did not finish). */
+  onChange?: Line[];
+  /** Lines run every time, after the files and the actions on change. */
+  always?: Line[];
+  /** The removal's body; undefined = nothing to undo. */
+  removal?: Line[];
+}
+
 /**
  * Runs `before`, installs files, then runs `onChange` when one of them changed (now, or in an earlier
  * attempt whose `onChange` did not finish) and `always` every time.
  */
-export function filesStep(title: string, files: FileSpec[], onChange: Line[], always: Line[] = [], deleteBody?: Line[], before: Line[] = []): HostStep {
+export function filesStep(title: string, { before = [], files, onChange = [], always = [], removal }: FilesStepParts): HostStep {
   const body: Line[] = [...installFileFunction, ...pendingLines(title), ...before, ...installFileLines(files)];
   if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => indentLine(l, "  ")), "fi");
   body.push('rm -f "$pending" "$pending".*');
-  return hostStep(title, [...body, ...always], deleteBody);
+  return hostStep(title, [...body, ...always], removal);
 }

@@ -24,8 +24,8 @@ import { exposedOccurrences, unwrapScript } from "../helpers/shellRegions";
 /** Every step of one model, named as the program names its commands. */
 function allSteps(model: Model): Record<string, HostStep> {
   const out: Record<string, HostStep> = {
-    "infra-prepare": nodeSteps.prepareNode("hx-infra", nodeSteps.INFRA_PACKAGES, false),
-    "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, nodeSteps.DCS_PACKAGES, false),
+    "infra-prepare": nodeSteps.prepareNode("hx-infra", { packages: nodeSteps.INFRA_PACKAGES }),
+    "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, { packages: nodeSteps.DCS_PACKAGES }),
     "infra-monitoring": infraSteps.monitoringStep(model),
   };
   for (const m of model.dcs.members) out[stepName(m.name, "etcd")] = infraSteps.etcdStep(model, m.name);
@@ -37,7 +37,7 @@ function allSteps(model: Model): Record<string, HostStep> {
     out[stepName(c.name, "patroni-config")] = patroniApiSteps.dynamicConfigStep(model, c);
     out[stepName(c.name, "leader")] = patroniApiSteps.intendedLeaderStep(c);
     for (const i of c.instances) {
-      out[stepName(i.name, "prepare")] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
+      out[stepName(i.name, "prepare")] = nodeSteps.prepareNode(i.name, { packages: nodeSteps.PG_PACKAGES, postgres: true });
       out[stepName(i.name, "guard")] = postgresSteps.guardStep(model, c, i);
       out[stepName(i.name, "tls")] = tlsSteps.patroniTlsStep(c, i);
       out[stepName(i.name, "config")] = postgresSteps.configStep(model, c, i);
