@@ -13,8 +13,6 @@ import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from 
 import { fileSdPath, renderFileSdTarget, renderPrometheusYml } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
 
-const FRONT_PAGE = "/var/www/html/index.html";
-
 /** Renders kept per (model, cluster, instance): four steps install an instance's files, and a fleet has thousands. */
 const renderedFiles = new WeakMap<Model, WeakMap<ClusterModel, WeakMap<InstanceModel, Readonly<Record<string, string>>>>>();
 
@@ -58,7 +56,7 @@ function renderInstanceFiles(model: Model, cluster: ClusterModel, instance: Inst
 
 /** Files of the monitoring step on the infra node: prometheus.yml (file SD over a directory), the alert rules and the nginx front page. */
 export function monitoringFiles(model: Model): Record<string, string> {
-  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [paths.ALERT_RULES]: renderAlertRules(model), [FRONT_PAGE]: renderFrontPage(model) };
+  return { [paths.PROMETHEUS_YML]: renderPrometheusYml(model), [paths.ALERT_RULES]: renderAlertRules(model), [paths.FRONT_PAGE]: renderFrontPage(model) };
 }
 
 /** The file-SD target of one instance on the infra node: its registration (SOP S9). */

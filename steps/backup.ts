@@ -2,7 +2,7 @@
 // timers on the repository host, and the check of a restore's target before a pg_pitr cluster is created.
 import type { BackupRepoModel, ClusterModel, InstanceModel, Model } from "../config/model";
 import { slot } from "../config/secretSlots";
-import { BACKUP_HELPER, PGBACKREST_CONF, PGBACKREST_CONF_D, PGBACKREST_LOG, PGBACKREST_SPOOL } from "../render/paths";
+import { BACKUP_HELPER, PGBACKREST_CONF, PGBACKREST_CONF_D, PGBACKREST_DIR, PGBACKREST_LOG, PGBACKREST_SPOOL, SYSTEMD_UNIT_DIR } from "../render/paths";
 import { backupUnit, renderBackupHelper, renderBackupService, renderBackupTimer, renderMemberConf, renderRepoConf, renderStanzaConf } from "../render/pgbackrest";
 import { CA_CERT, serverCert } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
@@ -48,7 +48,7 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
       "export DEBIAN_FRONTEND=noninteractive",
       ...installPackages(["pgbackrest", "python3", "prometheus-node-exporter"]),
       dirs(repo.path, PGBACKREST_SPOOL, PGBACKREST_LOG),
-      "install -d -m 0755 /etc/pgbackrest /etc/pgbackrest/conf.d",
+      `install -d -m 0755 ${PGBACKREST_DIR} ${PGBACKREST_CONF_D}`,
     ],
     files,
     onChange: [reloadServer],
@@ -75,7 +75,7 @@ export function memberBackupStep(cluster: ClusterModel, instance: InstanceModel)
       "export DEBIAN_FRONTEND=noninteractive",
       ...installPackages(["pgbackrest"]),
       dirs(PGBACKREST_SPOOL, PGBACKREST_LOG),
-      "install -d -m 0755 /etc/pgbackrest /etc/pgbackrest/conf.d",
+      `install -d -m 0755 ${PGBACKREST_DIR} ${PGBACKREST_CONF_D}`,
     ],
     files,
     onChange: [reloadServer],
@@ -100,7 +100,7 @@ const lockedRetry = [
 ];
 
 const stanzaConfPath = (stanza: string) => `${PGBACKREST_CONF_D}/${stanza}.conf`;
-const unitPath = (name: string) => `/etc/systemd/system/${name}`;
+const unitPath = (name: string) => `${SYSTEMD_UNIT_DIR}/${name}`;
 
 /**
  * On the repository host, once every member runs: the stanza's config, `stanza-create` (a stanza of another database

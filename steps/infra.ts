@@ -3,11 +3,11 @@ import { ETCD_METRICS_PORT, type ClusterModel, type Model, type ScrapeTarget } f
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
 import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
-import { ALERT_RULES, PROMETHEUS_YML } from "../render/paths";
+import { ALERT_RULES, DCS_CLAIMS_DIR, ETCD_DATA_ROOT, ETCD_ROOT_ENV, PROMETHEUS_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { fileSdPath, pgsqlTargetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
-import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
+import { etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
 import { fillSecrets } from "./installFiles";
 import type { Line } from "./lines";
 import { heredoc, quote } from "./shell";
@@ -25,7 +25,7 @@ const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 
  * third starts. Any other fresh member started with state `new` would found a second cluster, or
  * rejoin with its data lost. The member list is read anonymously (etcd serves it without a user).
  */
-export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib/etcd"): Line[] {
+export function refuseJoining(model: Model, member: string, dataRoot = ETCD_DATA_ROOT): Line[] {
   const me = model.dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
   const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
@@ -124,8 +124,6 @@ export function monitoringStep(model: Model): HostStep {
   });
 }
 
-const CLAIMED_DIR = "/var/lib/pigsty/dcs";
-
 /**
  * SOP S12, first half, on the infra node: pauses the cluster through the DCS it leaves (so no member
  * fails over while they move one by one) and waits until every member reports the pause. The
@@ -173,7 +171,7 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
   const endpoints = model.dcs.endpoints.join(",");
   const etcdctl = `etcd_root ${quote(`--endpoints=${etcdUrls(model)}`)}`;
   const prefix = `${PATRONI_NAMESPACE}${cluster.name}/`;
-  const record = quote(`${CLAIMED_DIR}/${cluster.name}`);
+  const record = quote(`${DCS_CLAIMS_DIR}/${cluster.name}`);
   const user = quote(etcdUserOf(cluster.name));
   const refuse = cluster.flags.safeguard
     ? "pg_safeguard is on, so it is never cleaned"
@@ -199,7 +197,7 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
     `${etcdctl} role grant-permission ${user} --prefix=true readwrite ${quote(prefix)} >/dev/null`,
     `if ${etcdctl} user get ${user} >/dev/null 2>&1; then ${etcdctl} user passwd ${user} <"$work/etcd.pw" >/dev/null; else ${etcdctl} user add ${user} <"$work/etcd.pw" >/dev/null; fi`,
     `${etcdctl} user grant-role ${user} ${user} >/dev/null`,
-    `install -d ${quote(CLAIMED_DIR)} && echo ${quote(endpoints)} >${record}`,
+    `install -d ${quote(DCS_CLAIMS_DIR)} && echo ${quote(endpoints)} >${record}`,
   ];
   return filesStep(`DCS state of ${cluster.name}`, {
     files: etcdRootFiles(),

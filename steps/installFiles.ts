@@ -1,4 +1,5 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
+import { PENDING_DIR } from "../render/paths";
 import { FILL_PROGRAM } from "../render/placeholders";
 import { heredocCarrying, type SecretText } from "./lines";
 import { quote } from "./shell";
@@ -52,7 +53,7 @@ export const installFileFunction: string[] = [
 
 /** Where a step records, on its host, the files it replaced whose follow-up actions have not yet succeeded. */
 export function pendingRecord(title: string): string {
-  return `/var/lib/pigsty/pending/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}`;
+  return `${PENDING_DIR}/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}`;
 }
 
 /** Sets "$pending" for `installFileFunction` and reports what an earlier, failed attempt left to do. */

@@ -1,5 +1,5 @@
 // Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
-import { PATRONI_YML, WATCHDOG_DEVICE } from "../render/paths";
+import { PATRONI_YML, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR, PG_ROOT, WATCHDOG_DEVICE } from "../render/paths";
 import { quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 
@@ -65,7 +65,7 @@ export function prepareNode(hostname: string, { packages, postgres = false, watc
   );
   if (postgres) {
     body.push(
-      "install -d -o postgres -g postgres -m 0750 /pg /pg/bin /pg/conf /pg/conf/hba",
+      `install -d -o postgres -g postgres -m 0750 ${[PG_ROOT, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR].join(" ")}`,
       `echo ${quote(`alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'`)} >/etc/profile.d/pigsty.sh`,
     );
   }

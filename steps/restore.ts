@@ -3,7 +3,7 @@
 // stanza up to the target (the pg_pitr bootstrap method, render/patroni.ts), a full backup on the new timeline
 // follows, then the other members are rebuilt from it.
 import { pitrTargetWords, type ClusterModel, type InstanceModel, type Model } from "../config/model";
-import { BACKUP_HELPER } from "../render/paths";
+import { BACKUP_HELPER, RESTORE_DIR } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { etcdPatroniLines } from "./etcdClient";
 import { indentLine, type Line } from "./lines";
@@ -12,7 +12,6 @@ import { quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 import { expand, fail, reporting, sayWords } from "./words";
 
-const RESTORE_DIR = "/var/lib/pigsty/restore";
 
 /** The restore number a host finished last for the cluster (0 when none): one file per cluster and host. */
 const record = (cluster: ClusterModel, suffix = "") => quote(`${RESTORE_DIR}/${cluster.name}${suffix}`);

@@ -1,5 +1,6 @@
 // Shell building blocks for host scripts: quoting, here-documents and the common script prologue.
 import { createHash } from "node:crypto";
+import { STEP_LOG_DIR } from "../render/paths";
 
 /** Single-quotes a word for POSIX sh. */
 export function quote(word: string): string {
@@ -22,7 +23,7 @@ export function heredoc(command: string, text: string): string {
 
 /** Where a step's full output stays on its host (root only): one file per step title, appended per run. */
 export function stepLogPath(title: string): string {
-  return `/var/log/pigsty/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}.log`;
+  return `${STEP_LOG_DIR}/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}.log`;
 }
 
 /**
@@ -40,7 +41,7 @@ export function prologue(title: string, readsSecrets: boolean): string[] {
     "set -euo pipefail",
     "umask 022",
     `log=${quote(log)}`,
-    'install -d -m 0750 /var/log/pigsty && exec 3>&1 4>&2 >>"$log" 2>&1 && chmod 0600 "$log"',
+    `install -d -m 0750 ${STEP_LOG_DIR} && exec 3>&1 4>&2 >>"$log" 2>&1 && chmod 0600 "$log"`,
     `echo "=== $(date -Is) "${quote(title)}`,
     'say() { echo "[$(hostname)] $*" >&3; echo "$*"; }',
     "finish() {",
