@@ -1,5 +1,5 @@
 // Strict rules for inventory strings that reach a root shell, SQL or a config file on a host.
-// Validation proves these values harmless; steps still quote them (steps/shell.ts `quote`), so a
+// Validation proves these values harmless; steps still quote them (render/quote.ts), so a
 // rule that is too loose one day is not at once a hole.
 import { z } from "zod";
 import { OWN_DIRS } from "../render/paths";

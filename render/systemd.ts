@@ -1,7 +1,7 @@
 // systemd unit for Patroni, pointing at Pigsty's config path (replaces the unit Debian's package ships),
 // and the fence it runs when Patroni dies.
 import type { ClusterModel, InstanceModel } from "../config/model";
-import { quote } from "../steps/shell";
+import { quote } from "./quote";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PATRONI_FENCE_SCRIPT, PATRONI_LAUNCHER, PATRONI_YML } from "./paths";

@@ -1,11 +1,9 @@
 // Shell building blocks for host scripts: quoting, here-documents and the common script prologue.
 import { createHash } from "node:crypto";
 import { STEP_LOG_DIR } from "../render/paths";
+import { quote } from "../render/quote";
 
-/** Single-quotes a word for POSIX sh. */
-export function quote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { quote };
 
 /** A quoted here-document delimiter that does not occur in `text`, stable for the same text. */
 export function heredocDelimiter(text: string): string {
