@@ -12,7 +12,7 @@ import { renderPgHba } from "../../render/pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from "../../render/pgbouncer";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
 import { renderPgExporterEnv } from "../../render/exporters";
-import { fillPlaceholders } from "../../render/placeholders";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { rolesStep } from "../../steps/cluster";
 import { fillSecrets } from "../../steps/installFiles";
 import { SCRAM_FILL } from "../../steps/scram";
