@@ -1,6 +1,7 @@
 // Secret placeholders: rendered text names a slot and a format ({{secret:<slot>|<format>}}) instead of
 // holding a password. The host fills each one with the password escaped for the place it stands in.
 import { Scalar } from "yaml";
+import { hostProgram } from "./hostProgram";
 
 /**
  * How a password can be written where its placeholder stands: each format escapes it for one kind of file. The
@@ -15,33 +16,12 @@ export type SecretFormat = (typeof SECRET_FORMATS)[number];
 /** In SQL only: steps/scram.ts replaces the placeholder with a SCRAM verifier of the password, never the text. */
 export const SCRAM_FORMAT = "scram";
 
-/** python3 program run on the host: argv[1] secrets JSON (slot -> password), argv[2] text; prints the text filled. */
-export const FILL_PROGRAM = String.raw`import json, re, sys
-from urllib.parse import quote
-def yaml(v):
-    return "".join("\\" + c if c in "\\\"" else c if " " <= c <= "~" else "\\u%04x" % ord(c) if ord(c) < 0x10000 else "\\U%08x" % ord(c) for c in v)
-FORMATS = {
-    "yaml": yaml,
-    "userlist": lambda v: v.replace("\"", "\"\""),
-    "haproxy": lambda v: v.replace(chr(39), chr(39) + "\\" + chr(39) + chr(39)),
-    "env": lambda v: "".join("\\" + c if c in "\\\"$" + chr(96) else c for c in v),
-    "pgpass": lambda v: v.replace("\\", "\\\\").replace(":", "\\:"),
-    "url": lambda v: quote(v, safe=""),
-    "raw": lambda v: v,
-}
-secrets = json.load(open(sys.argv[1], encoding="utf-8"))
-def fill(m):
-    slot, form = m.group(1), m.group(2)
-    if form is None:
-        sys.exit("error: secret slot %s has no format, so it cannot be written safely into a file" % slot)
-    if form not in FORMATS:
-        sys.exit("error: secret slot %s has an unknown format %s (known: %s)" % (slot, form, ", ".join(FORMATS)))
-    if slot not in secrets:
-        sys.exit("error: no value for secret slot %s on stdin" % slot)
-    return FORMATS[form](secrets[slot])
-text = open(sys.argv[2], encoding="utf-8").read()
-sys.stdout.buffer.write(re.sub(r"\{\{secret:([A-Za-z0-9_./-]+)(?:\|([a-z]+))?\}\}", fill, text).encode("utf-8"))
-`;
+/**
+ * python3 program run on the host (render/host/fill-placeholders.py): argv[1] secrets JSON (slot -> password),
+ * argv[2] text; prints the text filled. It holds no single quote, so a script can pass it as `python3 -c '...'`.
+ */
+export const FILL_PROGRAM = hostProgram("fill-placeholders.py");
+if (FILL_PROGRAM.includes("'")) throw new Error("render/host/fill-placeholders.py holds a single quote, which would end python3 -c '...' on the host; write chr(39)");
 
 const SLOT = "[A-Za-z0-9_./-]+";
 const PLACEHOLDER = new RegExp(`\\{\\{secret:(${SLOT})(?:\\|([a-z]+))?\\}\\}`, "g");
