@@ -2,7 +2,7 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
-import { registerStep } from "../steps/infra";
+import { registerStep } from "../steps/register";
 import { memberPackages, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
 import { patroniTlsStep } from "../steps/tls";
