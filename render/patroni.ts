@@ -7,7 +7,7 @@ import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } fro
 import { yamlPlaceholder } from "./placeholders";
 import { CA_CERT, serverCert } from "./tls";
 import { archiveCommand, restoreCommand } from "./pgbackrest";
-import { quote } from "../steps/shell";
+import { quote } from "./quote";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
 export const PATRONI_NAMESPACE = "/pg/";

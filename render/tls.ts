@@ -1,5 +1,6 @@
 // Where certificates live on a host. Host scripts reach Patroni's REST API through the helper (render/host/pigsty-patroni.py).
-export const TLS_DIR = "/etc/pigsty/tls";
+import { TLS_DIR } from "./paths";
+
 /** The stack's CA certificate, on every host that serves or calls TLS. */
 export const CA_CERT = `${TLS_DIR}/ca.crt`;
 

@@ -15,16 +15,21 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
   const specs = own.map((p) => ({ path: p, content: files[p], owner: "postgres:postgres", mode: "0640" }));
   const seed = seedActive(paths.PGBOUNCER_HBA_ACTIVE, paths.pgbouncerHbaForRole("primary"), "0640");
   // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
-  return filesStep(`pgbouncer of ${instance.name}`, specs, [
-    seed,
-    `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$pending" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
-  ], [
-    seed,
-    ...activateActualRole(cluster),
-    "systemctl enable -q pgbouncer",
-    // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
-    `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
-    ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
-    waitListening([cluster.ports.pgbouncer], "pgbouncer"),
-  ], stopService("pgbouncer"));
+  return filesStep(`pgbouncer of ${instance.name}`, {
+    files: specs,
+    onChange: [
+      seed,
+      `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$pending" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
+    ],
+    always: [
+      seed,
+      ...activateActualRole(cluster),
+      "systemctl enable -q pgbouncer",
+      // Debian starts pgbouncer with its own config at install; one not on our address gets a restart.
+      `[ -n "$(ss -Hltn ${quote(`src 0.0.0.0 and sport = :${cluster.ports.pgbouncer}`)})" ] || systemctl restart pgbouncer`,
+      ...resetBlock(instance, "pgbouncer", ["systemctl restart pgbouncer"]),
+      waitListening([cluster.ports.pgbouncer], "pgbouncer"),
+    ],
+    removal: stopService("pgbouncer"),
+  });
 }

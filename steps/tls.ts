@@ -13,5 +13,5 @@ export function patroniTlsStep(cluster: ClusterModel, instance: InstanceModel): 
     { path: tls.cert, content: pemPlaceholder(slot.tlsCert("patroni", instance.name)), owner: "postgres:postgres" },
     { path: tls.key, content: pemPlaceholder(slot.tlsKey("patroni", instance.name)), owner: "postgres:postgres", mode: "0600" },
   ];
-  return filesStep(`TLS files of ${instance.name} (cluster ${cluster.name})`, files, ["if systemctl -q is-active patroni; then systemctl reload patroni; fi"]);
+  return filesStep(`TLS files of ${instance.name} (cluster ${cluster.name})`, { files, onChange: ["if systemctl -q is-active patroni; then systemctl reload patroni; fi"] });
 }

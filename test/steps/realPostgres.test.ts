@@ -1,19 +1,17 @@
 // Against a real local Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the databases SQL runs twice in
 // a row with allowconn: false databases, and an accepted setting value reads back unchanged through Patroni's writer.
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../config/load";
 import { databasesSql } from "../../steps/sql";
 import { rawFixture } from "../helpers/inventoryFixtures";
+import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
 const enabled = process.env.REAL_TOOLS === "1";
 const PG_BIN = "/usr/lib/postgresql/15/bin";
-const isRoot = userInfo().uid === 0;
-/** Postgres refuses to run as root: run it as the postgres user then. */
-const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
 
 function run(cmd: string, args: string[]): string {
   if (!existsSync(cmd) && cmd.startsWith("/")) throw new Error(`REAL_TOOLS=1 but ${cmd} is missing: install postgresql-15 and patroni`);
@@ -40,7 +38,7 @@ describeReal("a real Postgres 15", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pigsty-pg-"));
     chmodSync(dir, 0o755);
-    if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    chownToPostgres(dir);
     run(...asPostgres(`${PG_BIN}/initdb`, ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres"]));
     port = await freePort();
     const opts = `-c listen_addresses='' -c port=${port} -c unix_socket_directories=${dir}`;
