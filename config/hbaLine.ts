@@ -35,6 +35,9 @@ export function tokenProblem(column: "db" | "user", token: string): string | und
 const OPTION = /^[a-z_]+=[A-Za-z0-9_.,:/@+-]*$/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+\/\d+|::1\/128|samehost)$/;
 
+/** True for an HBA address that only this host connects from: loopback CIDRs and samehost. */
+export const isLoopbackAddr = (addr: string) => LOOPBACK.test(addr);
+
 /** Checks a raw HBA line: one line, known type, safe tokens, a CIDR, a whitelisted method, key=value options. */
 export function checkRawLine(line: string, forPgbouncer: boolean): HbaIssue[] {
   if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) {
@@ -66,7 +69,7 @@ export function checkRawLine(line: string, forPgbouncer: boolean): HbaIssue[] {
 export function methodIssues(method: string, addr: string): HbaIssue[] {
   if (addr === "local") return [];
   if (method === "peer") return [{ message: "peer works only on local (unix socket) lines; Postgres refuses to load it on a host line. Use addr local, or scram-sha-256 (pwd) for TCP" }];
-  if (method === "ident" && !LOOPBACK.test(addr)) {
+  if (method === "ident" && !isLoopbackAddr(addr)) {
     return [{ warning: true, message: `ident over TCP from ${addr} believes whatever identd runs on the client host. Prefer scram-sha-256 (pwd), or ident only on local lines` }];
   }
   return [];
