@@ -4,8 +4,7 @@
 // and a renewed certificate served after a reload, without a restart.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { loadInventory } from "../../config/load";
@@ -14,27 +13,10 @@ import { renderPgHba } from "../../render/pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni } from "../../render/pgbouncer";
 import { CA_CERT, serverCert } from "../../render/tls";
 import { rawFixture } from "../helpers/inventoryFixtures";
+import { asPostgres, freePort, isRoot, PG_BIN, run } from "../helpers/realPostgres";
 import { issuePostgresCert, throwawayCa, type PkiFiles } from "../helpers/throwawayPki";
 
 const enabled = process.env.REAL_TOOLS === "1";
-const PG_BIN = "/usr/lib/postgresql/15/bin";
-const isRoot = userInfo().uid === 0;
-const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
-
-function run(cmd: string, args: string[], input?: string): string {
-  if (cmd.startsWith("/") && !existsSync(cmd)) throw new Error(`REAL_TOOLS=1 but ${cmd} is missing: install postgresql-15, pgbouncer and patroni`);
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, input });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** pg-test whose HBA lets the replicator and the business user in over loopback only with TLS (Pigsty's auth: ssl). */
 function tlsCluster() {

@@ -1,0 +1,27 @@
+// What the REAL_TOOLS tests against a temporary Postgres 15 share: its binaries, running them as postgres when root, a free port.
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { userInfo } from "node:os";
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+export const isRoot = userInfo().uid === 0;
+/** Postgres (and pgbouncer) refuse to run as root: run them as the postgres user then. */
+export const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
+
+/** Runs a program, failing (never skipping) when it is missing or exits non-zero; its stdout. */
+export function run(cmd: string, args: string[], input?: string): string {
+  if (!existsSync(cmd) && cmd.startsWith("/")) throw new Error(`REAL_TOOLS=1 but ${cmd} is missing: install postgresql-15, pgbouncer and patroni`);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** A TCP port nothing listens on at the moment, on loopback. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
