@@ -1,5 +1,6 @@
-// Against a real Postgres 15 and pgbouncer (REAL_TOOLS=1; a missing tool fails, never skips), on loopback: the rendered
-// ssl settings with a certificate from the stack's own openssl scripts, clients verifying with sslmode=verify-full,
+// Against a real Postgres 15 and pgbouncer (REAL_TOOLS=1; a missing tool fails, never skips), on loopback: a running
+// Postgres taking the rendered ssl settings with a reload, a certificate from the stack's own openssl scripts, clients
+// verifying with sslmode=verify-full,
 // hostssl lines refusing clients without TLS, Patroni's replication conninfo (built by Patroni's own code) over TLS,
 // and a renewed certificate served after a reload, without a restart.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -58,6 +59,7 @@ describeReal("TLS on a real Postgres 15 and pgbouncer", () => {
   let port = 0;
   let pgbPort = 0;
   const data = () => join(dir, "data");
+  const hba = () => join(dir, "pg_hba.conf");
   const verifyFull = (host: string, p = port, extra = "") => `host=${host} hostaddr=127.0.0.1 port=${p} user=dbuser_test password=t dbname=postgres sslmode=verify-full sslrootcert=${pki.ca} ${extra}`;
   const reload = () => run(...asPostgres(`${PG_BIN}/pg_ctl`, ["-D", data(), "reload"]));
   const startTime = () => run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-At", "-h", dir, "-p", String(port), "-d", "postgres", "-c", "select pg_postmaster_start_time()"])).trim();
@@ -68,13 +70,10 @@ describeReal("TLS on a real Postgres 15 and pgbouncer", () => {
     if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
     pki = issuePostgresCert(dir, ca, cluster, member, new Date("2026-12-02T10:00:00Z"));
     run(...asPostgres(`${PG_BIN}/initdb`, ["-D", data(), "-A", "trust", "-U", "postgres"]));
-    const hba = join(dir, "pg_hba.conf");
-    writeFileSync(hba, renderPgHba(cluster, "primary", false), { mode: 0o644 });
-    // The settings Patroni writes from patroni.yml, with the member's paths pointing at this directory.
-    const paths: Record<string, string> = { [serverCert("postgres").cert]: pki.cert, [serverCert("postgres").key]: pki.key, [CA_CERT]: pki.ca };
-    const ssl = Object.entries(postgresSsl(cluster)).map(([k, v]) => `-c ${k}=${paths[v] ?? v}`);
+    // As a member deployed before TLS: no ssl, plain HBA (the first test turns TLS on).
+    writeFileSync(hba(), "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n", { mode: 0o644 });
     port = await freePort();
-    const opts = [`-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c hba_file=${hba}`, ...ssl].join(" ");
+    const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c hba_file=${hba()}`;
     run(...asPostgres(`${PG_BIN}/pg_ctl`, ["-D", data(), "-o", opts, "-l", join(dir, "pg.log"), "-w", "start"]));
     run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-q", "-h", dir, "-p", String(port), "-d", "postgres", "-c", "CREATE ROLE replicator LOGIN REPLICATION PASSWORD 'r'; CREATE ROLE dbuser_test LOGIN PASSWORD 't'"]));
     // pgbouncer as rendered, with the same certificate, its pooled database on Postgres' socket here.
@@ -96,6 +95,24 @@ describeReal("TLS on a real Postgres 15 and pgbouncer", () => {
     }
     if (port) spawnSync(...asPostgres(`${PG_BIN}/pg_ctl`, ["-D", data(), "-m", "fast", "-w", "stop"]));
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a running Postgres without TLS takes the rendered settings and hostssl lines with a reload, not a restart", async () => {
+    const before = psql(`host=127.0.0.1 port=${port} user=dbuser_test password=t dbname=postgres sslmode=require`, "select 1");
+    expect(before.out).toContain("server does not support SSL");
+    const started = startTime();
+    // What the next `up` does on an existing member: Patroni writes the settings from patroni.yml into postgresql.conf
+    // (the member's paths here point at this directory), the config step the new HBA; then a reload.
+    const paths: Record<string, string> = { [serverCert("postgres").cert]: pki.cert, [serverCert("postgres").key]: pki.key, [CA_CERT]: pki.ca };
+    const settings = Object.entries(postgresSsl(cluster)).map(([k, v]) => `${k} = '${paths[v] ?? v}'\n`);
+    writeFileSync(join(data(), "postgresql.conf"), `${readFileSync(join(data(), "postgresql.conf"), "utf8")}${settings.join("")}`);
+    writeFileSync(hba(), renderPgHba(cluster, "primary", false));
+    reload();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(psql(verifyFull("127.0.0.1"), "select 1")).toEqual({ ok: true, out: "1" });
+    expect(startTime()).toBe(started);
+    const pendingRestart = run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-At", "-h", dir, "-p", String(port), "-d", "postgres", "-c", "select count(*) from pg_settings where pending_restart"])).trim();
+    expect(pendingRestart).toBe("0");
   });
 
   test("a client verifying with sslmode=verify-full and the CA gets TLS 1.2 or newer", () => {
