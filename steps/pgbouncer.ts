@@ -14,12 +14,14 @@ export function pgbouncerStep(model: Model, cluster: ClusterModel, instance: Ins
   const own = [`${dir}/pgbouncer.ini`, `${dir}/userlist.txt`, paths.pgbouncerHbaForRole("primary"), paths.pgbouncerHbaForRole(paths.notLeaderHba(instance))];
   const specs = own.map((p) => ({ path: p, content: files[p], owner: "postgres:postgres", mode: "0640" }));
   const seed = seedActive(paths.PGBOUNCER_HBA_ACTIVE, paths.pgbouncerHbaForRole("primary"), "0640");
-  // listen_addr/port changes need a restart (a brief interruption); users and HBA only a reload.
+  // Where pgbouncer listens needs a restart (a brief interruption); everything else, TLS included, only a reload.
+  const listening = `grep -E '^(listen_addr|listen_port|unix_socket_dir|pidfile) ' ${quote(`${dir}/pgbouncer.ini`)} 2>/dev/null || true`;
   return filesStep(`pgbouncer of ${instance.name}`, {
+    before: [`listening_before=$(${listening})`],
     files: specs,
     onChange: [
       seed,
-      `if grep -qxF ${quote(`${dir}/pgbouncer.ini`)} "$pending" || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
+      `if [ "$(${listening})" != "$listening_before" ] || ! systemctl -q is-active pgbouncer; then systemctl restart pgbouncer; else systemctl reload pgbouncer; fi`,
     ],
     always: [
       seed,

@@ -78,6 +78,17 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
   ];
 }
 
+/** psql as the dbsu through the member's socket: `-c SQL` follows. */
+const localPsql = (cluster: ClusterModel) => `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+
+/**
+ * Patroni applies new settings (ssl on, when an existing member gets TLS) on its next loop after the reload; HBA
+ * lines of type hostssl are errors while ssl is off, so the check below waits for it (at most 15 s; not at all while
+ * Postgres does not answer).
+ */
+export const waitSslOn = (cluster: ClusterModel) =>
+  `for i in $(seq 1 30); do ssl=$(runuser -u postgres -- ${localPsql(cluster)} -c 'show ssl' 2>/dev/null) || break; [ "$ssl" = on ] && break; sleep 0.5; done`;
+
 /**
  * Fails the step when the running Postgres finds errors in its active HBA file (pg_hba_file_rules
  * parses the file on disk). Validation refuses what it can; this catches what only Postgres knows,
@@ -87,7 +98,7 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
  * Postgres is down.
  */
 export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollback: string[] = []): string[] {
-  const psql = `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+  const psql = localPsql(cluster);
   const query = quote("select 'line ' || line_number || ': ' || error from pg_hba_file_rules where error is not null");
   const kept = rollback.length > 0 ? "the previous HBA files are back in place" : "it keeps the rules it had";
   return [
@@ -118,6 +129,7 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
       ...activateActualRole(cluster).map(indent),
       "    systemctl reload patroni",
       "  fi",
+      `  ${waitSslOn(cluster)}`,
       ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
       "fi",
     ],

@@ -64,7 +64,7 @@ describe("hba-scram-from-anywhere", () => {
   it("reports a non-SSL rule from anywhere when SSL is required", async () => {
     const facts = withRules(rule({ addr: "::/0", auth: "scram-sha-256" }));
     expect(await violations(hbaScramFromAnywhere, clusterArgs(facts, strict))).toEqual([
-      'Cluster pg-test: HBA rule "app" accepts host connections from ::/0 but this stack requires SSL; set type: hostssl.',
+      'Cluster pg-test: HBA rule "app" accepts host connections from ::/0 but this stack requires SSL; use auth: ssl in the rule, or pg_hba_require_ssl: true for every remote rule.',
     ]);
   });
 

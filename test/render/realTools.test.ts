@@ -19,6 +19,7 @@ import { fillSecrets } from "../../steps/installFiles";
 import { SCRAM_FILL } from "../../steps/scram";
 import { rolesSql } from "../../steps/sql";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { issuePostgresCert, throwawayCa } from "../helpers/throwawayPki";
 import { unwrapScript } from "../helpers/shellRegions";
 import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
@@ -110,7 +111,8 @@ describeReal("rendered files accepted by the real tools", () => {
 
   test("pgbouncer starts with the rendered ini, userlist and hba", async () => {
     const port = await freePort();
-    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port };
+    const tls = issuePostgresCert(dir, throwawayCa(), cluster, cluster.instances[0]);
+    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port, tls };
     const ini = join(dir, "pgbouncer.ini");
     writeFileSync(ini, renderPgbouncerIni(cluster, cluster.instances[0], layout));
     writeFileSync(join(dir, "userlist.txt"), fill(renderPgbouncerUserlist(cluster)));
@@ -227,7 +229,8 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
   test("pgbouncer authenticates users through userlist.txt and logs in to Postgres with the same password", async () => {
     const port = await freePort();
     const c = { ...cluster, ports: { ...cluster.ports, postgres: pgPort, pgbouncer: port } };
-    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port };
+    const tls = issuePostgresCert(dir, throwawayCa(), c, c.instances[0]);
+    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port, tls };
     const ini = write("pgbouncer.ini", renderPgbouncerIni(c, c.instances[0], layout));
     write("userlist.txt", hostFill(renderPgbouncerUserlist(c)));
     write("pgb_hba.conf", renderPgbouncerHba(c, "primary", false));
