@@ -59,7 +59,7 @@ void deployedDcs().then((before) => {
   if (problems.length > 0) throw new pulumi.RunError(`the DCS cannot change this way:\n${problems.join("\n")}`);
 });
 
-// The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs); keys are secrets in state.
+// The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs, Postgres and pgbouncer); keys are secrets in state.
 const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
 const alertmanagerSecrets = Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith("alertmanager/")));
 const infra = new InfraNode("meta", { model, access, tls: pki.secrets, alertmanagerSecrets });
@@ -99,7 +99,7 @@ export const passwords = pulumi.secret(byCluster((c) => c.userPasswords));
 // Not an output: its value would differ between preview and up, so every preview would show a change.
 // The CA is known in a preview once it exists; before that no cluster runs, so there is nothing to compare.
 pki.caCert.apply((ca) => reportDrift(model.clusters, (c) => leaderOf(c, ca)));
-/** The stack's CA certificate (public): `curl --cacert` for etcd and Patroni's REST API. */
+/** The stack's CA certificate (public): `sslrootcert` for Postgres, pgbouncer and HAProxy's services (verify-full), `curl --cacert` for etcd and Patroni's REST API. */
 export const tlsCa = pki.caCert;
 /** Credentials the operator tool (`npm run pg`) reads: Patroni REST API and HAProxy admin, and the CA; secret. */
 export const operatorAccess = pulumi.secret(byCluster((c) => pulumi.all([c.operatorAccess, pki.caCert]).apply(([a, ca]) => ({ ...(a as object), ca }))));

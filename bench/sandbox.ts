@@ -11,7 +11,7 @@ import { ensureSandbox, readHosts, REPO_ROOT, resetNode, sshRun, sshOk } from ".
 import { devInventory, loadPasswords, type Inventory } from "../test/e2e/helpers/scenario";
 import { changeCounts, commandRuns, commandsStarted, serialWorkByHost, slowestHost, type TimedEvent } from "./engineEvents";
 import { programUnderMocks } from "./mocks";
-import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "./writeLoop";
+import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "../test/e2e/helpers/writeLoop";
 import { backupBench, backupLines, type BackupFigures } from "./backup";
 
 /** The bench's stack (Pulumi.bench-sandbox.yaml, ignored by git); its passphrase protects sandbox data only. */

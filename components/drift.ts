@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel } from "../config/model";
 import { Patroni } from "../patroni/client";
+import { followLeader, patroniApis } from "../patroni/members";
 import { deployedInstances, deployedPrimary, type DeployedInstance } from "./deployed";
 
 export interface ClusterDrift {
@@ -31,9 +32,8 @@ export interface DriftMessage {
  * the first member that names a leader decides. No leader when none answers or none names one.
  */
 export async function leaderOf(cluster: ClusterModel, ca: string, timeoutMs = 2000): Promise<ClusterView> {
-  const apis = cluster.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${cluster.ports.patroni}` }));
   // Not deployed yet, or down: no leader to compare with.
-  const view = await new Patroni(apis, { ca, timeoutMs }).leaderView().catch(() => undefined);
+  const view = await new Patroni(patroniApis(cluster), { ca, timeoutMs }).leaderView().catch(() => undefined);
   return { leader: view?.leader, states: Object.fromEntries((view?.members ?? []).map((m) => [m.name, m.state])) };
 }
 
@@ -57,15 +57,15 @@ export function driftMessages(drift: ClusterDrift[], clusters: ClusterModel[]): 
         const sync = cluster?.patroni.synchronous_mode ? ` Synchronous mode is on: ${d.intended} is made a synchronous standby first (every replica synchronous for the moment), then the count is put back.` : "";
         return { level: "info", text: `${d.cluster}: \`pulumi up\` will switch over from ${d.actual} to ${d.intended} (pg_role: primary moved to ${ipOf(d.intended)}).${sync}` };
       }
-      const actualIp = ipOf(d.actual as string);
+      const follow = cluster && followLeader(cluster, d.actual as string);
       // A switchover needs a running candidate: never suggest one whose Patroni is down or that is not listed.
       const intendedDown = d.intendedState === undefined || !RUNNING_STATES.has(d.intendedState);
       const intendedNow = d.intendedState === undefined ? "not listed by Patroni (down?)" : `${d.intendedState}`;
       const returnTo = intendedDown
         ? `${d.intended} is ${intendedNow}: bring it back first (journalctl -u patroni on ${ipOf(d.intended)}), then \`${switchover}\` returns to it.`
         : `to return to ${d.intended}, run \`${switchover}\`.`;
-      const keep = actualIp
-        ? `To keep ${d.actual} as primary, set pg_role: primary on ${actualIp} and pg_role: replica on ${ipOf(d.intended)}; ${returnTo}`
+      const keep = follow
+        ? `To keep ${d.actual} as primary, ${follow}; ${returnTo}`
         : `${d.actual} is no longer in this stack's config: switch over to a configured member first (${intendedDown ? returnTo : `\`${switchover}\``}).`;
       return { level: "warn", text: `${d.cluster}: Patroni's leader is ${d.actual}, but config names ${d.intended} as primary (a failover happened). Nothing will fail back. ${keep}` };
     });

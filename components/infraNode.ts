@@ -48,7 +48,7 @@ export class InfraNode extends pulumi.ComponentResource {
     const prepare = (ip: string, hostname: string) => {
       if (!prepared.has(ip)) {
         const packages = ip === model.infra.ip ? INFRA_PACKAGES : DCS_PACKAGES;
-        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, packages, false), {}));
+        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, { packages }), {}));
       }
       return prepared.get(ip) as command.remote.Command;
     };

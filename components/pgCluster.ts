@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, Model } from "../config/model";
 import { slot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
-import { dcsStateStep } from "../steps/infra";
+import { dcsStateStep } from "../steps/dcsState";
 import { clusterBackupStep, pitrCheckStep } from "../steps/backup";
 import { restoreBackupStep } from "../steps/restore";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";

@@ -2,7 +2,7 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
-import { registerStep } from "../steps/infra";
+import { registerStep } from "../steps/register";
 import { memberPackages, prepareNode } from "../steps/node";
 import { resetBlock } from "../steps/reset";
 import { patroniTlsStep } from "../steps/tls";
@@ -57,7 +57,7 @@ export class PgInstance extends pulumi.ComponentResource {
       return c;
     };
 
-    const prepare = on("prepare", prepareNode(instance.name, memberPackages(cluster), true, cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu));
+    const prepare = on("prepare", prepareNode(instance.name, { packages: memberPackages(cluster), postgres: true, watchdogOwner: cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu }));
     const guard = on("guard", guardStep(model, cluster, instance));
     on("tls", patroniTlsStep(cluster, instance));
     const config = on("config", configStep(model, cluster, instance));

@@ -93,9 +93,9 @@ export const HbaRoleSchema = z.enum(["common", "primary", "replica", "offline"])
  * raw `{title, role, rules: ["host all all 10.0.0.0/8 md5", ...]}` (Pigsty v1, the SOP's form), or
  * structured `{user, db, addr, auth, title, role}` (later Pigsty) where addr may be an alias
  * (local, localhost, infra, cluster, intra, world) or a CIDR and auth one of
- * trust, deny, reject, pwd, scram, sha, md5, ident, peer, cert (config/hbaRules.ts). Pigsty's `ssl`
- * (a hostssl line) is not offered: Postgres refuses hostssl lines while ssl is off. Raw lines are
- * checked too: one line, a known type, method and tokens (config/hbaLine.ts).
+ * trust, deny, reject, pwd, scram, sha, md5, ident, peer, or Pigsty's TLS-only ssl, ssl-sha, ssl-md5 and
+ * cert, whose TCP lines are hostssl (config/hbaRules.ts). Raw lines are checked too: one line, a known type,
+ * method and tokens (config/hbaLine.ts).
  */
 export const HbaRuleSchema = strictObject({
   /** Comment line written above the rule (one line). */

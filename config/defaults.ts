@@ -10,7 +10,8 @@ export const DEFAULT_ROLES = [
 
 /**
  * Default Postgres HBA rules (Pigsty's `pg_hba_rules`, structured form). Passwords use `pwd`
- * (scram-sha-256). `hostssl` is avoided on purpose: Postgres rejects such lines while ssl is off.
+ * (scram-sha-256) over TLS or not, so existing clients keep working; `pg_hba_require_ssl` makes the
+ * remote ones hostssl.
  */
 export const DEFAULT_PG_HBA_RULES = [
   { user: "${dbsu}", db: "all", addr: "local", auth: "ident", title: "dbsu access via local os user ident" },

@@ -1,6 +1,6 @@
 // Builds one ClusterModel from a parsed cluster: instances, users, HBA lines, services with members.
 import type { HbaRuleInput } from "./accessSchema";
-import { normalizeHbaRule, type HbaContext } from "./hbaRules";
+import { normalizeHbaRule, requiringSsl, type HbaContext } from "./hbaRules";
 import { backupRepoName, type BackupModel, type ClusterModel, type HbaRuleModel, type InstanceModel, type PitrModel, type ServiceModel } from "./model";
 import { pitrTarget } from "./backupSchema";
 import { error, warning, type Problem } from "./problems";
@@ -37,7 +37,7 @@ function normalizeRules(list: HbaRuleInput[], key: string, ctx: HbaContext, pgbo
   list.forEach((input, i) => {
     const r = normalizeHbaRule(input, ctx, pgbouncer);
     for (const p of r.problems) problems.push((p.warning ? warning : error)(`${at(key)}[${i}].${p.field}`, `${p.message}.`));
-    if (r.rule) out.push(r.rule);
+    if (r.rule) out.push(ctx.requireSsl ? requiringSsl(r.rule) : r.rule);
   });
   return out;
 }
@@ -149,7 +149,7 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     patroniApi: v.patroni_username,
     haproxyAdmin: v.haproxy_admin_username,
   };
-  const ctx: HbaContext = { accounts, infraIp, memberIps: instances.map((i) => i.ip) };
+  const ctx: HbaContext = { accounts, infraIp, memberIps: instances.map((i) => i.ip), requireSsl: v.pg_hba_require_ssl };
   const services = resolveServices(instances, v, at, problems);
   for (const i of instances) i.services = services.filter((s) => s.members.some((m) => m.instance === i.name && !m.backup)).map((s) => s.name);
   const parameters = { ...DEFAULT_PG_PARAMETERS, ...v.pg_parameters };
@@ -194,5 +194,6 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
     ...(v.pg_pitr && { pitr: pitrOf(name, v, at, problems) }),
     alerts: alertThresholdsOf(v),
+    tls: { certValidityDays: v.cert_validity, requireSsl: v.pg_hba_require_ssl },
   };
 }

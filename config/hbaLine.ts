@@ -1,7 +1,7 @@
 // What a pg_hba.conf / pgbouncer HBA line may contain: known connection types and methods, one line,
 // tokens without whitespace or quotes. A bad line is refused here, because on the host Postgres would
 // refuse to reload HBA (and the next start would fail) while the step still reported success.
-import { isCidr } from "./schemaKit";
+import { isCidr, isIpv4 } from "./schemaKit";
 
 /** A problem in an HBA rule; warnings do not stop a deploy. */
 export interface HbaIssue {
@@ -33,7 +33,6 @@ export function tokenProblem(column: "db" | "user", token: string): string | und
 }
 
 const OPTION = /^[a-z_]+=[A-Za-z0-9_.,:/@+-]*$/;
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+\/\d+|::1\/128|samehost)$/;
 
 /** Checks a raw HBA line: one line, known type, safe tokens, a CIDR, a whitelisted method, key=value options. */
 export function checkRawLine(line: string, forPgbouncer: boolean): HbaIssue[] {
@@ -62,11 +61,18 @@ export function checkRawLine(line: string, forPgbouncer: boolean): HbaIssue[] {
   return methodIssues(method, local ? "local" : f[3]);
 }
 
+/** True for an HBA address that matches only the host itself: samehost, a CIDR inside 127.0.0.0/8, or ::1/128. */
+export function isLoopback(addr: string): boolean {
+  if (addr === "samehost" || addr === "::1/128") return true;
+  const [ip, bits] = addr.split("/");
+  return isCidr(addr) && isIpv4(ip) && ip.startsWith("127.") && Number(bits) >= 8;
+}
+
 /** Methods that only make sense on some connections: peer only on the socket, ident over TCP trusts the client's identd. */
 export function methodIssues(method: string, addr: string): HbaIssue[] {
   if (addr === "local") return [];
   if (method === "peer") return [{ message: "peer works only on local (unix socket) lines; Postgres refuses to load it on a host line. Use addr local, or scram-sha-256 (pwd) for TCP" }];
-  if (method === "ident" && !LOOPBACK.test(addr)) {
+  if (method === "ident" && !isLoopback(addr)) {
     return [{ warning: true, message: `ident over TCP from ${addr} believes whatever identd runs on the client host. Prefer scram-sha-256 (pwd), or ident only on local lines` }];
   }
   return [];

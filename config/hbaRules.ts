@@ -1,7 +1,7 @@
 // Normalizes both HBA rule forms (raw lines, structured {user, db, addr, auth}) into concrete lines.
 import type { HbaRuleInput } from "./accessSchema";
 import type { HbaEntry, HbaRuleModel } from "./model";
-import { checkRawLine, methodIssues, tokenProblem } from "./hbaLine";
+import { checkRawLine, isLoopback, methodIssues, tokenProblem } from "./hbaLine";
 import { isCidr } from "./schemaKit";
 
 /** What structured rules may refer to; filled from the inventory. */
@@ -9,6 +9,8 @@ export interface HbaContext {
   accounts: { dbsu: string; replication: string; monitor: string; admin: string };
   infraIp: string;
   memberIps: string[];
+  /** pg_hba_require_ssl: remote lines become hostssl (requiringSsl). */
+  requireSsl?: boolean;
 }
 
 const INTRANET = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
@@ -45,8 +47,14 @@ const AUTH: Record<string, string> = {
   md5: "md5",
   ident: "ident",
   peer: "peer",
+  ssl: "scram-sha-256",
+  "ssl-sha": "scram-sha-256",
+  "ssl-md5": "md5",
   cert: "cert",
 };
+
+/** Pigsty's aliases whose TCP lines are hostssl: the password (or client certificate) only over TLS. */
+const OVER_TLS = new Set(["ssl", "ssl-sha", "ssl-md5", "cert"]);
 
 function resolveUser(user: string, ctx: HbaContext): string {
   const vars: Record<string, string> = {
@@ -66,10 +74,21 @@ function parseRawLine(line: string): HbaEntry {
   return { type, db, user, addr, auth, options };
 }
 
+const lineOf = (e: HbaEntry) => [e.type, e.db, e.user, e.addr, e.auth, ...e.options].filter((f) => f !== "").join(" ");
+
 /** The rule with its entries, and the entries as HBA lines. */
 function ruleOf(input: HbaRuleInput, entries: HbaEntry[]): HbaRuleModel {
-  const lines = entries.map((e) => [e.type, e.db, e.user, e.addr, e.auth, ...e.options].filter((f) => f !== "").join(" "));
-  return { title: input.title ?? "", role: input.role, entries, lines };
+  return { title: input.title ?? "", role: input.role, entries, lines: entries.map(lineOf) };
+}
+
+/**
+ * pg_hba_require_ssl: every `host` line for addresses beyond this host becomes `hostssl`, so a client elsewhere gets
+ * in only over TLS. The unix socket, loopback and `samehost` stay as they are (the exporter and pgbouncer connect
+ * there without TLS), and so do lines written hostnossl, hostssl or hostgssenc.
+ */
+export function requiringSsl(rule: HbaRuleModel): HbaRuleModel {
+  const entries = rule.entries.map((e) => (e.type === "host" && !isLoopback(e.addr) ? { ...e, type: "hostssl" } : e));
+  return { ...rule, entries, lines: entries.map(lineOf) };
 }
 
 /** Result of normalizing one rule: lines, or problems (and warnings) relative to the rule's path. */
@@ -109,6 +128,7 @@ export function normalizeHbaRule(input: HbaRuleInput, ctx: HbaContext, forPgboun
   const issues = [...new Set(addrs!)].flatMap((a) => methodIssues(method, a));
   for (const issue of issues.slice(0, 1)) problems.push({ field: "auth", ...issue });
   if (problems.some((p) => !p.warning)) return { problems };
-  const entries = addrs!.map((a) => ({ type: a === "local" ? "local" : "host", db: input.db!, user, addr: a === "local" ? "" : a, auth: method, options: [] }));
+  const tcp = OVER_TLS.has(input.auth!) ? "hostssl" : "host";
+  const entries = addrs!.map((a) => ({ type: a === "local" ? "local" : tcp, db: input.db!, user, addr: a === "local" ? "" : a, auth: method, options: [] }));
   return { rule: ruleOf(input, entries), problems };
 }

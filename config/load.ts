@@ -11,6 +11,7 @@ import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from ".
 import { validateBackups } from "./validateBackups";
 import { deriveVips } from "./vip";
 import { ClusterVarsSchema } from "./varsSchema";
+import { isRecord } from "./schemaKit";
 import { alertThresholdsOf, DEFAULT_ALERT_THRESHOLDS } from "./alertSchema";
 import { alertmanagerModel, alertmanagerSecrets } from "./alertmanagerModel";
 
@@ -28,7 +29,6 @@ export interface LoadResult {
   secrets: SecretSlots;
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** Parses one section, prefixing issue paths; returns undefined when it has errors. */
 function parseSection<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[], problems: Problem[], drop?: (path: PropertyKey[]) => boolean): z.infer<S> | undefined {

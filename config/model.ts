@@ -176,6 +176,8 @@ export interface ClusterModel {
   vip?: VipModel;
   /** The alert thresholds this cluster's series are judged by (alert_* vars). */
   alerts: AlertThresholds;
+  /** Postgres' and pgbouncer's TLS: the members' certificates live this many days (cert_validity); remote HBA rules are hostssl (pg_hba_require_ssl). */
+  tls: { certValidityDays: number; requireSsl: boolean };
 }
 
 /** A cluster's L2 VIP: keepalived on every member holds it where Patroni's REST API says this member leads. */

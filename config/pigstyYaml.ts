@@ -1,9 +1,9 @@
 // Converts a Pigsty pigsty.yml (Ansible all.children/all.vars) into the stack-config shape of `pigsty:inventory`.
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { isRecord } from "./schemaKit";
 
 type Dict = Record<string, unknown>;
-const isDict = (x: unknown): x is Dict => typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** Pigsty vars we map to our own sections. */
 const INFRA_VARS: Record<string, string> = {
@@ -78,7 +78,7 @@ function pick(vars: Dict, mapping: Record<string, string>): Dict {
 /** Host vars: pg_* instance vars stay, `ssh_host_key` (our extension) pins the host key. */
 function hostVars(ip: string, vars: unknown, hostKeys: Dict): Dict {
   const out: Dict = {};
-  if (!isDict(vars)) return out;
+  if (!isRecord(vars)) return out;
   for (const [k, v] of Object.entries(vars)) {
     if (k === "ssh_host_key") hostKeys[ip] = v;
     else if (!isForeign(k)) out[k] = v;
@@ -93,27 +93,27 @@ function hostVars(ip: string, vars: unknown, hostKeys: Dict): Dict {
  */
 export function inventoryFromPigstyYaml(text: string): unknown {
   const doc: unknown = parse(text);
-  const all = isDict(doc) && isDict(doc.all) ? doc.all : {};
-  const children = isDict(all.children) ? all.children : {};
-  const allVars = isDict(all.vars) ? all.vars : {};
+  const all = isRecord(doc) && isRecord(doc.all) ? doc.all : {};
+  const children = isRecord(all.children) ? all.children : {};
+  const allVars = isRecord(all.vars) ? all.vars : {};
   const hostKeys: Dict = {};
   const infra: Dict = pick(allVars, INFRA_VARS);
   const dcs: Dict = pick(allVars, DCS_VARS);
   const ssh: Dict = pick(allVars, SSH_VARS);
   const clusters: Dict = {};
   for (const [group, body] of Object.entries(children)) {
-    if (!isDict(body)) continue;
-    const hosts = isDict(body.hosts) ? body.hosts : {};
-    const vars = isDict(body.vars) ? body.vars : {};
+    if (!isRecord(body)) continue;
+    const hosts = isRecord(body.hosts) ? body.hosts : {};
+    const vars = isRecord(body.vars) ? body.vars : {};
     const hostList = Object.entries(hosts);
     if (group === "meta" || group === "infra") {
       if (hostList.length > 0) infra.ip = hostList[0][0];
       for (const [ip, hv] of hostList) hostVars(ip, hv, hostKeys);
     } else if (group === "etcd") {
-      dcs.servers = Object.fromEntries(hostList.map(([ip, hv]) => [`etcd-${isDict(hv) ? String(hv.etcd_seq) : ip}`, ip]));
+      dcs.servers = Object.fromEntries(hostList.map(([ip, hv]) => [`etcd-${isRecord(hv) ? String(hv.etcd_seq) : ip}`, ip]));
       if (typeof vars.etcd_cluster === "string") dcs.name = vars.etcd_cluster;
       for (const [ip, hv] of hostList) hostVars(ip, hv, hostKeys);
-    } else if (vars.pg_cluster !== undefined || hostList.some(([, hv]) => isDict(hv) && hv.pg_seq !== undefined)) {
+    } else if (vars.pg_cluster !== undefined || hostList.some(([, hv]) => isRecord(hv) && hv.pg_seq !== undefined)) {
       const name = typeof vars.pg_cluster === "string" ? vars.pg_cluster : group;
       clusters[name] = {
         hosts: Object.fromEntries(hostList.map(([ip, hv]) => [ip, hostVars(ip, hv, hostKeys)])),
@@ -134,9 +134,9 @@ export function inventoryFromPigstyYaml(text: string): unknown {
  * naming a pigsty.yml whose conversion is used, with any other given sections (e.g. ssh) laid over it.
  */
 export function inventoryFromStackConfig(value: unknown, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): unknown {
-  if (!isDict(value) || typeof value.pigsty_yml !== "string") return value;
+  if (!isRecord(value) || typeof value.pigsty_yml !== "string") return value;
   const { pigsty_yml: path, ...overlay } = value;
   const base = inventoryFromPigstyYaml(readFile(path)) as Dict;
-  for (const [k, v] of Object.entries(overlay)) base[k] = isDict(v) && isDict(base[k]) ? { ...base[k], ...v } : v;
+  for (const [k, v] of Object.entries(overlay)) base[k] = isRecord(v) && isRecord(base[k]) ? { ...base[k], ...v } : v;
   return base;
 }

@@ -1,8 +1,9 @@
 // Strict rules for inventory strings that reach a root shell, SQL or a config file on a host.
-// Validation proves these values harmless; steps still quote them (steps/shell.ts `quote`), so a
+// Validation proves these values harmless; steps still quote them (render/quote.ts), so a
 // rule that is too loose one day is not at once a hole.
 import { z } from "zod";
 import { settingProblem, type SettingScope } from "./pgSettings";
+import { OWN_DIRS } from "../render/paths";
 import { PG_IDENTIFIER } from "./schemaKit";
 
 /** Line breaks, NUL and the other ASCII control characters. */
@@ -21,15 +22,15 @@ export const SYSTEM_DIRS = new Set([
   "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/var/lib", "/var/log", "/var/run", "/var/tmp",
 ]);
 
-/** Directories of this program's own layout (render/paths.ts): wiping one as pg_data would take Patroni's config with it. */
-const OWN_DIRS = new Set(["/pg", "/pg/bin", "/pg/conf", "/pg/conf/hba", "/etc/pgbouncer", "/etc/pgbouncer/hba", "/var/lib/pigsty", "/var/log/pigsty"]);
+/** Directories of this program's own layout: wiping one as pg_data would take Patroni's config with it. */
+const OWN = new Set(OWN_DIRS);
 
 /** Why `text` is not a safe absolute path, or undefined when it is. */
 export function pathProblem(text: string, example: string): string | undefined {
   const shown = JSON.stringify(text);
   if (!text.startsWith("/")) return `${shown} is not an absolute path. Start it with /, e.g. ${example}`;
   if (SYSTEM_DIRS.has(text)) return `${shown} is a system directory, which host scripts would create, chown or remove as root. Use a directory of its own, e.g. ${example}`;
-  if (OWN_DIRS.has(text)) return `${shown} holds files this program renders. Use a directory of its own, e.g. ${example}`;
+  if (OWN.has(text)) return `${shown} holds files this program renders. Use a directory of its own, e.g. ${example}`;
   const segments = text.slice(1).split("/");
   if (segments.some((s) => !PATH_SEGMENT.test(s))) {
     return `${shown} is not a plain path. Use only letters, digits, ., _ and - between single slashes (no spaces, quotes, globs, $ or trailing /), e.g. ${example}`;

@@ -116,7 +116,5 @@ export const InventorySchema = strictObject({
 });
 
 export type Inventory = z.infer<typeof InventorySchema>;
-export type InventoryInput = z.input<typeof InventorySchema>;
 export type ClusterInput = z.infer<typeof ClusterSchema>;
-export type HostInput = z.infer<typeof HostSchema>;
 export type { ClusterVars, PatroniSettings } from "./varsSchema";

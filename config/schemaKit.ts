@@ -1,5 +1,8 @@
-// Small zod helpers shared by the inventory schemas: strict objects that remember their keys, address checks.
+// Small helpers shared by the inventory's checks: strict objects that remember their keys, address checks, mappings.
 import { z } from "zod";
+
+/** True for a mapping (a plain object, not a list or null): what YAML and stack config give for `key: value` blocks. */
+export const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** Marker that lets problems.ts turn zod's "unrecognized key" issue into a did-you-mean hint. */
 export const KNOWN_KEYS_MARKER = "known-keys:";
@@ -15,20 +18,14 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV4 = z.ipv4();
+const CIDR = z.union([z.cidrv4(), z.cidrv6()]);
 
 /** True for a dotted-quad IPv4 address such as 10.10.10.11 (hosts are plain Debian nodes on IPv4). */
-export function isIpv4(text: string): boolean {
-  return IPV4.test(text);
-}
+export const isIpv4 = (text: string): boolean => IPV4.safeParse(text).success;
 
 /** True for an IPv4 CIDR such as 10.0.0.0/8, or an IPv6 CIDR such as ::1/128 (HBA rules may use both). */
-export function isCidr(text: string): boolean {
-  const [addr, bits, ...rest] = text.split("/");
-  if (rest.length > 0 || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  if (isIpv4(addr)) return Number(bits) <= 32;
-  return /^[0-9a-fA-F:]+$/.test(addr) && addr.includes(":") && Number(bits) <= 128;
-}
+export const isCidr = (text: string): boolean => CIDR.safeParse(text).success;
 
 /** An IPv4 address field with a message that says what is expected. */
 export const ipv4 = z.string().refine(isIpv4, { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.10.10.11.` });

@@ -3,16 +3,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { inventoryFromStackConfig } from "./pigstyYaml";
+import { isRecord } from "./schemaKit";
 
-/** What `npm run sandbox -- up` writes to .sandbox/hosts.json. */
+/** What `npm run sandbox -- up` writes to .sandbox/hosts.json (sandbox/render.ts), which the program and the e2e tests read. */
 export interface SandboxHosts {
   admin_user: string;
   key_path: string;
   port: number;
-  nodes: { name: string; ip: string; host_key: string }[];
+  nodes: SandboxNode[];
 }
 
-const isDict = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+/** One sandbox node: its name, address and host key (pinned). */
+export interface SandboxNode {
+  name: string;
+  ip: string;
+  host_key: string;
+}
 
 /** `~/x` and project-relative paths made absolute. */
 export function expandPath(path: string, base: string): string {
@@ -22,8 +28,8 @@ export function expandPath(path: string, base: string): string {
 
 /** The sandbox supplies SSH access (user, key, port, pinned host keys) wherever the inventory is silent. */
 export function withSandbox(raw: unknown, sandbox: SandboxHosts): unknown {
-  if (!isDict(raw)) return raw;
-  const ssh = isDict(raw.ssh) ? raw.ssh : {};
+  if (!isRecord(raw)) return raw;
+  const ssh = isRecord(raw.ssh) ? raw.ssh : {};
   const hostKeys = Object.fromEntries(sandbox.nodes.map((n) => [n.ip, n.host_key]));
   return {
     ...raw,
@@ -32,7 +38,7 @@ export function withSandbox(raw: unknown, sandbox: SandboxHosts): unknown {
       key_path: sandbox.key_path,
       port: sandbox.port,
       ...ssh,
-      host_keys: { ...hostKeys, ...(isDict(ssh.host_keys) ? ssh.host_keys : {}) },
+      host_keys: { ...hostKeys, ...(isRecord(ssh.host_keys) ? ssh.host_keys : {}) },
     },
   };
 }

@@ -68,7 +68,12 @@ export const INSTANCE_STEPS = {
     host: "the member",
     after: ["prepare", "cluster.dcs", "primary.patroni"],
   },
-  tls: { suffix: "-tls", does: "installs the stack's CA and the member's Patroni REST API certificate", host: "the member", after: ["prepare"] },
+  tls: {
+    suffix: "-tls",
+    does: "installs the stack's CA and the member's certificates (Patroni's REST API; Postgres and pgbouncer), reloads on a new one (renewal, membership); its removal deletes the member's keys",
+    host: "the member",
+    after: ["prepare"],
+  },
   config: {
     suffix: "-config",
     does: "patroni.yml and the role's HBA files; reloads, or restarts Patroni onto new DCS servers (S12)",

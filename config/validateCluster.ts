@@ -3,6 +3,7 @@ import type { VarsPath } from "./deriveCluster";
 import { error, warning, type Problem } from "./problems";
 import type { ClusterInput } from "./schema";
 import { CLUSTER_NAME, PG_IDENTIFIER, isIpv4 } from "./schemaKit";
+import { STACK_SSL_PARAMETERS } from "./tlsSchema";
 import { validateVip } from "./vip";
 
 export function validateCluster(name: string, cluster: ClusterInput, at: VarsPath): Problem[] {
@@ -28,6 +29,9 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
         `${p.ttl} is below loop_wait + 2 × retry_timeout (${p.loop_wait} + 2 × ${p.retry_timeout} = ${p.loop_wait + 2 * p.retry_timeout}): a short DCS hiccup would then cost the leader its key (a failover). Raise ttl or lower loop_wait/retry_timeout.`,
       ),
     );
+  }
+  for (const key of STACK_SSL_PARAMETERS.filter((k) => k in v.pg_parameters)) {
+    problems.push(error(at(`pg_parameters.${key}`), "is set by the stack on every member: TLS is on, with the member's certificate from the stack's CA (README, Security model). Remove it; ssl_min_protocol_version and ssl_ciphers may be set here."));
   }
   if (v.pg_conf === "olap" || v.pg_conf === "tiny") {
     problems.push(warning(at("pg_conf"), `${v.pg_conf}: only crit changes settings here, so the cluster runs with the oltp defaults (Pigsty's memory tuning for ${v.pg_conf} is not applied). Set parameters in pg_parameters.`));

@@ -6,6 +6,7 @@ import { ARCHIVE_PARAMETERS, BackupRepoSchema, BackupScheduleSchema, backupSize,
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
 import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
 import { ipv4, port, strictObject } from "./schemaKit";
+import { certValidity, DEFAULT_CERT_VALIDITY } from "./tlsSchema";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
 /**
@@ -130,6 +131,17 @@ export const ClusterVarsSchema = strictObject({
   pgbouncer_hba_rules: z.array(HbaRuleSchema).prefault(DEFAULT_PGBOUNCER_HBA_RULES),
   /** Extra pgbouncer HBA rules. Default []. */
   pgbouncer_hba_rules_extra: z.array(HbaRuleSchema).default([]),
+  /**
+   * Every HBA rule over the network (not the unix socket, not loopback) becomes hostssl, in Postgres' HBA and
+   * pgbouncer's: clients elsewhere must use TLS. Lines written hostnossl stay as written. Our key (Pigsty has none).
+   * Default false, so existing clients keep working.
+   */
+  pg_hba_require_ssl: z.boolean().default(false),
+  /**
+   * Pigsty's cert_validity, in days (`365d`): the lifetime of each member's Postgres certificate. The first `up` in
+   * each period of half that many days issues it again and reloads Postgres and pgbouncer. Default 7300d.
+   */
+  cert_validity: certValidity.prefault(DEFAULT_CERT_VALIDITY),
   /** Services on every member's HAProxy. Default primary 5433, replica 5434, default 5436, offline 5438. */
   pg_services: z.array(ServiceSchema).prefault([...DEFAULT_SERVICES]),
   /** Services added to pg_services (same name replaces). Default []. */

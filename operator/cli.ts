@@ -5,6 +5,7 @@ import type { ClusterModel, Model } from "../config/model";
 import { DISRUPTIVE, helpFor, parseArgs, UsageError, type Args } from "./args";
 import { backupListing, helperCommand, hostError, isProgressLine, listingText, noBackupsReason, parseStanzaInfo, sshTarget, stanzaNotes, stanzaProblem, type SshTarget } from "./backups";
 import { Patroni } from "../patroni/client";
+import { followLeader, patroniApis } from "../patroni/members";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
 import { alertRows, alertsCommand, alertsText, parseAlerts, unknownCluster } from "./alerts";
@@ -27,7 +28,7 @@ class Exit extends Error {
 }
 
 function patroniOf(c: ClusterModel, access: ClusterAccess): Patroni {
-  return new Patroni(c.instances.map((i) => ({ name: i.name, url: `https://${i.ip}:${c.ports.patroni}` })), { auth: access.patroniApi, ca: access.ca });
+  return new Patroni(patroniApis(c), { auth: access.patroniApi, ca: access.ca });
 }
 
 async function confirm(args: Args, what: string): Promise<void> {
@@ -51,8 +52,9 @@ async function waitFor(what: string, test: () => Promise<boolean>, seconds = 120
 /** After a leader change: does config's pg_role still name the member that leads? */
 function intentAdvice(c: ClusterModel, leader: string): string {
   if (c.primary.name === leader) return `config already names ${leader} as primary: nothing to change.`;
-  const ip = c.instances.find((i) => i.name === leader)?.ip;
-  return `config still names ${c.primary.name} as primary. To keep ${leader}, set pg_role: primary on ${ip} and pg_role: replica on ${c.primary.ip} in the stack config; leaving it makes \`pulumi preview\` report the drift (it never fails back by itself).`;
+  const follow = followLeader(c, leader);
+  if (follow === undefined) return `config still names ${c.primary.name} as primary, and ${leader} is not in the stack config: switch over to a configured member.`;
+  return `config still names ${c.primary.name} as primary. To keep ${leader}, ${follow} in the stack config; leaving it makes \`pulumi preview\` report the drift (it never fails back by itself).`;
 }
 
 async function list(args: Args, clusters: ClusterModel[], access: Record<string, ClusterAccess>) {

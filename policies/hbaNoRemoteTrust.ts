@@ -1,12 +1,13 @@
 // hba-no-remote-trust: `trust` lets anyone who reaches the port in as any role, acceptable only on the host itself.
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { HbaRuleFact } from "../config/facts";
+import { isLoopback } from "../config/hbaLine";
 import { Maybe, forClusters } from "./lib";
 
 /** True for rules that only match connections from the host itself: unix sockets and loopback addresses. */
 export function isLocalRule(rule: Maybe<HbaRuleFact>): boolean {
   const addr = (rule.addr ?? "").trim();
-  return rule.type === "local" || addr === "" || addr === "samehost" || /^127\./.test(addr) || /^::1(\/128)?$/.test(addr);
+  return rule.type === "local" || addr === "" || isLoopback(addr);
 }
 
 export const hbaNoRemoteTrust: ResourceValidationPolicy = {

@@ -32,7 +32,7 @@ export const hbaScramFromAnywhere: ResourceValidationPolicy = {
       if (config.requireSsl && rule.type !== undefined && rule.type !== "hostssl") {
         report(
           `Cluster ${facts.cluster}: HBA rule "${rule.title ?? "?"}" accepts ${rule.type} connections from ${rule.addr} ` +
-            "but this stack requires SSL; set type: hostssl.",
+            "but this stack requires SSL; use auth: ssl in the rule, or pg_hba_require_ssl: true for every remote rule.",
         );
       }
     }

@@ -79,8 +79,3 @@ export function forRemoteCommands<C extends object = object>(check: Check<Comman
     check(plain(args.props) as Maybe<CommandProps>, args.getConfig<C>(), args, report);
   };
 }
-
-/** Names of the given members, for messages; unknown names show as "?". */
-export function names(members: (Maybe<{ name: string }> | undefined)[]): string {
-  return members.map((m) => m?.name ?? "?").join(", ");
-}

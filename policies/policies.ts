@@ -10,13 +10,8 @@ import { offlineMemberRequired } from "./offlineMemberRequired";
 import { pinnedHostKey } from "./pinnedHostKey";
 import { primaryRemoval } from "./primaryRemoval";
 import { protectedStackRemoval } from "./protectedStackRemoval";
-import { singlePrimary } from "./singlePrimary";
-import { syncModeInPatroni } from "./syncModeInPatroni";
-import { uniquePgSeq } from "./uniquePgSeq";
 
 export const policies: Policies = [
-  singlePrimary,
-  uniquePgSeq,
   primaryRemoval,
   hbaNoRemoteTrust,
   hbaScramFromAnywhere,
@@ -26,6 +21,5 @@ export const policies: Policies = [
   protectedStackRemoval,
   minClusterMembers,
   offlineMemberRequired,
-  syncModeInPatroni,
   inPlaceRestoreAcknowledged,
 ];

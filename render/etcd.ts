@@ -1,7 +1,7 @@
 // etcd member config as Debian's /etc/default/etcd environment file (read by the packaged etcd unit).
 import { ETCD_METRICS_PORT, type Model } from "../config/model";
+import { etcdDataDir } from "./paths";
 import { CA_CERT, serverCert } from "./tls";
-
 
 /** The etcd user (and its role, of the same name) of a cluster's Patroni: read-write on the cluster's prefix only. */
 export const etcdUserOf = (cluster: string) => `patroni-${cluster}`;
@@ -21,7 +21,7 @@ export function renderEtcdEnv(model: Model, memberName: string, state: "new" | "
   const lines = [
     `# etcd member ${member.name} of DCS cluster ${model.dcs.name}. Rendered by pigsty-pulumi.`,
     `ETCD_NAME="${member.name}"`,
-    `ETCD_DATA_DIR="/var/lib/etcd/${model.dcs.name}"`,
+    `ETCD_DATA_DIR="${etcdDataDir(model.dcs.name)}"`,
     `ETCD_LISTEN_PEER_URLS="${peer(member.ip)}"`,
     // Loopback too, so local tools (etcdctl) work without the address.
     `ETCD_LISTEN_CLIENT_URLS="${client(member.ip)},https://127.0.0.1:${model.dcs.clientPort}"`,

@@ -5,7 +5,7 @@ import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } f
 import { renderAlertRules } from "./alertRules";
 import { renderAlertmanagerEnv, renderAlertmanagerYml } from "./alertmanager";
 import { renderHaproxyCfg } from "./haproxy";
-import { DASHBOARD_DIR, WEB_ROOT, renderFleetJson } from "./dashboard";
+import { DASHBOARD_DIR, renderFleetJson } from "./dashboard";
 import { NGINX_SITE, renderFrontPage, renderNginxSite } from "./nginx";
 import * as paths from "./paths";
 import { renderPatroniHelper } from "./patroniHelper";
@@ -15,7 +15,6 @@ import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from 
 import { renderPrometheusYml, renderTargetFiles } from "./prometheus";
 import { renderRoleChangeScript } from "./roleChange";
 
-const FRONT_PAGE = `${WEB_ROOT}/index.html`;
 /** The inventory's clusters and members, for the dashboards (render/dashboard.ts). */
 const FLEET_JSON = `${DASHBOARD_DIR}/fleet.json`;
 
@@ -72,7 +71,7 @@ export function monitoringFiles(model: Model): Record<string, string> {
     [paths.ALERTMANAGER_YML]: renderAlertmanagerYml(model),
     [paths.ALERTMANAGER_DEFAULTS]: renderAlertmanagerEnv(model),
     [NGINX_SITE]: renderNginxSite(model),
-    [FRONT_PAGE]: renderFrontPage(model),
+    [paths.FRONT_PAGE]: renderFrontPage(model),
     [FLEET_JSON]: renderFleetJson(model),
   };
 }

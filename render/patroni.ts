@@ -5,9 +5,9 @@ import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
 import { yamlPlaceholder } from "./placeholders";
-import { CA_CERT, serverCert } from "./tls";
+import { CA_CERT, MEMBER_SSL, serverCert } from "./tls";
 import { archiveCommand, restoreCommand } from "./pgbackrest";
-import { quote } from "../steps/shell";
+import { quote } from "./quote";
 
 /** Patroni's namespace; the leader key is `<namespace><cluster>/leader` (vip-manager watches it). */
 export const PATRONI_NAMESPACE = "/pg/";
@@ -78,6 +78,17 @@ function initdbOptions(cluster: ClusterModel): unknown[] {
   return opts;
 }
 
+/**
+ * Postgres' TLS: the member's certificate from the stack's CA; the CA also checks client certificates (auth cert). TLS
+ * 1.2 or newer unless pg_parameters sets ssl_min_protocol_version (local settings would override the DCS's).
+ */
+export function postgresSsl(cluster: ClusterModel): Record<string, string> {
+  const tls = serverCert("postgres");
+  const settings: Record<string, string> = { ssl: "on", ssl_cert_file: tls.cert, ssl_key_file: tls.key, ssl_ca_file: CA_CERT };
+  if (!("ssl_min_protocol_version" in cluster.parameters)) settings.ssl_min_protocol_version = "TLSv1.2";
+  return settings;
+}
+
 export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: InstanceModel): string {
   const { pause: _pause, ...bootstrapDcs } = patroniDcsConfig(cluster);
   const config = {
@@ -113,15 +124,19 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       // only by ident on local connections (render/pgHba.ts), never by password over TCP.
       use_unix_socket: true,
       use_unix_socket_repl: true,
+      // Connections to other members (replication, basebackup, pg_rewind) use TLS, verified by the CA and the address
+      // (render/tls.ts); on the unix socket (the superuser's, local replication checks) libpq ignores sslmode.
       authentication: {
-        superuser: { username: cluster.accounts.dbsu, password: yamlPlaceholder(slot.superuser(cluster.name)) },
-        replication: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)) },
+        superuser: { username: cluster.accounts.dbsu, password: yamlPlaceholder(slot.superuser(cluster.name)), ...MEMBER_SSL },
+        replication: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)), ...MEMBER_SSL },
         // pg_rewind connects to the new leader over the network, where HBA admits the replicator (not
         // the dbsu, which is ident-only); steps/sql.ts grants it the functions pg_rewind needs.
-        rewind: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)) },
+        rewind: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)), ...MEMBER_SSL },
       },
-      // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts).
-      parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR },
+      // A non-default hba_file makes Patroni leave HBA alone: we render it per role (render/pgHba.ts). TLS settings are
+      // local, not in the DCS, so a member turns ssl on only once its own certificate is in place (the tls step runs
+      // first); all are reloadable in Postgres 15, so an existing member takes them with a reload.
+      parameters: { hba_file: PG_HBA_ACTIVE, unix_socket_directories: PG_SOCKET_DIR, ...postgresSsl(cluster) },
       // With a VIP, on_stop too: a leader whose Postgres Patroni stops drops the VIP at once (render/roleChange.ts).
       callbacks: { on_role_change: ROLE_CHANGE_SCRIPT, on_start: ROLE_CHANGE_SCRIPT, ...(cluster.vip && { on_stop: ROLE_CHANGE_SCRIPT }) },
       ...replicaMethods(cluster),

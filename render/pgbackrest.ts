@@ -140,11 +140,6 @@ WantedBy=timers.target
 `;
 }
 
-/** `ip name` lines for /etc/hosts: the names pgBackRest connects to, as its certificates carry them. */
-export function hostsLines(entries: { ip: string; name: string }[]): string[] {
-  return entries.map((e) => `${e.ip} ${e.name}`);
-}
-
 /** The backup helper of a repository host (render/host/pigsty-backup.py). */
 export function renderBackupHelper(dbsu = "postgres"): string {
   return renderHostProgram("pigsty-backup.py", { dbsu, textfiles: NODE_EXPORTER_TEXTFILES });

@@ -4,6 +4,7 @@ import { slot } from "../config/secretSlots";
 import { PG_SOCKET_DIR, PGBOUNCER_DIR, PGBOUNCER_PID } from "./paths";
 import { hbaRulesFor, hbaText } from "./pgHba";
 import { placeholder } from "./placeholders";
+import { CA_CERT, serverCert } from "./tls";
 
 /** Where pgbouncer reads and writes; tests point these at a temp dir. */
 export interface PgbouncerLayout {
@@ -14,6 +15,8 @@ export interface PgbouncerLayout {
   listenAddr: string;
   /** Defaults to the cluster's pgbouncer_port. */
   port?: number;
+  /** The member's Postgres certificate and key (pgbouncer runs as the dbsu, which owns them) and the stack's CA. */
+  tls: { cert: string; key: string; ca: string };
 }
 
 export const DEBIAN_PGBOUNCER_LAYOUT: PgbouncerLayout = {
@@ -22,6 +25,7 @@ export const DEBIAN_PGBOUNCER_LAYOUT: PgbouncerLayout = {
   logFile: "/var/log/postgresql/pgbouncer.log",
   pidFile: PGBOUNCER_PID,
   listenAddr: "0.0.0.0",
+  tls: { ...serverCert("postgres"), ca: CA_CERT },
 };
 
 /** Users listed in the userlist: pool users plus the admin and monitor accounts pgbouncer itself needs. */
@@ -61,6 +65,17 @@ export function renderPgbouncerIni(cluster: ClusterModel, instance: InstanceMode
     // for this long before it tries again: its default 15 s outlasted the restart itself (e2e, S3 under writes).
     "server_login_retry = 1",
     "ignore_startup_parameters = extra_float_digits",
+    // Clients may use TLS (Postgres' certificate); the HBA file decides who must (hostssl). All reloadable.
+    "client_tls_sslmode = prefer",
+    `client_tls_cert_file = ${layout.tls.cert}`,
+    `client_tls_key_file = ${layout.tls.key}`,
+    `client_tls_ca_file = ${layout.tls.ca}`,
+    "client_tls_protocols = tlsv1.2,tlsv1.3",
+    // Towards Postgres: verified by the CA and by name. The databases above go through the unix socket, where
+    // pgbouncer uses no TLS (nothing leaves the host); a database given by address would get verify-full.
+    "server_tls_sslmode = verify-full",
+    `server_tls_ca_file = ${layout.tls.ca}`,
+    "server_tls_protocols = tlsv1.2,tlsv1.3",
     "",
   ];
   return lines.join("\n");

@@ -2,7 +2,7 @@
 // of the node's actual role, and drops the cluster's VIP from a member that no longer leads.
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { LEADER_ROLES } from "../patroni/roles";
-import { quote } from "../steps/shell";
+import { quote } from "./quote";
 import { vipCidr, vipReleaseCommand } from "./keepalived";
 import { notLeaderHba, PG_HBA_ACTIVE, PG_SOCKET_DIR, PGBOUNCER_HBA_ACTIVE, PGBOUNCER_PID, pgbouncerHbaForRole, pgHbaForRole } from "./paths";
 

@@ -1,9 +1,8 @@
 // systemd unit for Patroni, pointing at Pigsty's config path (replaces the unit Debian's package ships),
 // and the fence it runs when Patroni dies.
 import type { ClusterModel, InstanceModel } from "../config/model";
-import { quote } from "../steps/shell";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { hostProgram } from "./hostProgram";
+import { quote } from "./quote";
 import { PATRONI_FENCE_SCRIPT, PATRONI_LAUNCHER, PATRONI_YML } from "./paths";
 
 export function renderPatroniUnit(cluster: ClusterModel, instance: InstanceModel): string {
@@ -61,9 +60,7 @@ exit 0
 `;
 }
 
-let launcher: string | undefined;
 /** The Patroni launcher as installed (render/host/patroni-launch.py, unchanged). */
 export function renderPatroniLauncher(): string {
-  launcher ??= readFileSync(join(__dirname, "host", "patroni-launch.py"), "utf8");
-  return launcher;
+  return hostProgram("patroni-launch.py");
 }

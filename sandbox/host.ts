@@ -141,15 +141,6 @@ export function pssKiB(pid: number): number {
   }
 }
 
-export function rssKiB(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+([0-9]+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 export async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, intervalMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

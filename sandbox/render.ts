@@ -1,4 +1,5 @@
 // Pure: every file and argument list the sandbox writes or runs, rendered from the plan.
+import type { SandboxHosts } from "../config/stack";
 import type { Plan, PlannedNode } from "./plan";
 
 export const ADMIN_USER = "dba";
@@ -125,15 +126,8 @@ export function nspawnArgs(node: PlannedNode, paths: NspawnPaths): string[] {
   ];
 }
 
-export interface HostsJson {
-  admin_user: string;
-  key_path: string;
-  port: number;
-  nodes: { name: string; ip: string; host_key: string }[];
-}
-
 export function renderHostsJson(keyPath: string, nodes: { name: string; ip: string; hostKey: string }[]): string {
-  const doc: HostsJson = {
+  const doc: SandboxHosts = {
     admin_user: ADMIN_USER,
     key_path: keyPath,
     port: SSH_PORT,

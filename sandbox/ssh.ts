@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RunResult, run, tryRun } from "./host";
+import { RunResult, run } from "./host";
 import { ADMIN_USER, SSH_PORT } from "./render";
 import { paths } from "./state";
 
@@ -20,10 +20,6 @@ export function sshArgs(ip: string, knownHosts: string = paths.knownHosts, key: 
     "-o", "LogLevel=ERROR",
     `${ADMIN_USER}@${ip}`,
   ];
-}
-
-export function ssh(ip: string, command: string, timeoutMs = 30_000, knownHosts?: string): RunResult {
-  return tryRun("ssh", [...sshArgs(ip, knownHosts), command], { timeout: timeoutMs });
 }
 
 /** The admin key: one per machine (so every clone can reach the same nodes), copied into the clone. */
@@ -44,12 +40,7 @@ export function ensureAdminKey(): string {
   return fs.readFileSync(`${paths.machineKey}.pub`, "utf8").trim();
 }
 
-/** What `systemctl is-system-running` says over SSH, or why we could not ask. */
-export function systemState(ip: string, knownHosts?: string): { state: string; detail?: string } {
-  return classify(ssh(ip, "systemctl is-system-running", 10_000, knownHosts));
-}
-
-/** Async variant (for polling many nodes at once). */
+/** Runs a command on a node over SSH (async, for polling many nodes at once); never rejects. */
 export function sshAsync(ip: string, command: string, timeoutMs = 10_000, knownHosts?: string): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile("ssh", [...sshArgs(ip, knownHosts), command], { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
@@ -59,6 +50,7 @@ export function sshAsync(ip: string, command: string, timeoutMs = 10_000, knownH
   });
 }
 
+/** What `systemctl is-system-running` says over SSH, or why we could not ask. */
 export async function systemStateAsync(ip: string, knownHosts?: string): Promise<{ state: string; detail?: string }> {
   const r = await sshAsync(ip, "systemctl is-system-running", 10_000, knownHosts);
   return classify(r);

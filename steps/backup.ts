@@ -2,7 +2,7 @@
 // timers on the repository host, and the check of a restore's target before a pg_pitr cluster is created.
 import type { BackupRepoModel, ClusterModel, InstanceModel, Model } from "../config/model";
 import { slot } from "../config/secretSlots";
-import { BACKUP_HELPER, PGBACKREST_CONF, PGBACKREST_CONF_D, PGBACKREST_LOG, PGBACKREST_SPOOL } from "../render/paths";
+import { BACKUP_HELPER, PGBACKREST_CONF, PGBACKREST_CONF_D, PGBACKREST_DIR, PGBACKREST_LOG, PGBACKREST_SPOOL, SYSTEMD_UNIT_DIR } from "../render/paths";
 import { backupUnit, renderBackupHelper, renderBackupService, renderBackupTimer, renderMemberConf, renderRepoConf, renderStanzaConf } from "../render/pgbackrest";
 import { CA_CERT, serverCert } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
@@ -43,21 +43,23 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
     { path: BACKUP_HELPER, content: renderBackupHelper(DBSU), mode: "0755" },
   ];
   const members = model.clusters.filter((c) => repo.clusters.includes(c.name)).flatMap((c) => c.instances.map((i) => `${i.ip} ${i.name}`));
-  return filesStep(`backup repository on ${repo.name}`, files, [reloadServer], [
-    ...hostsBlockFunction,
-    hostsBlock("pgbackrest-repo", members),
-    ...serverUp,
-  ], [
-    ...hostsBlockFunction,
-    hostsBlock("pgbackrest-repo", []),
-    ...serverGone,
-    sayWords(`pgBackRest's server stopped; the repository ${repo.path} and its backups are kept`),
-  ], [
-    "export DEBIAN_FRONTEND=noninteractive",
-    ...installPackages(["pgbackrest", "python3", "prometheus-node-exporter"]),
-    dirs(repo.path, PGBACKREST_SPOOL, PGBACKREST_LOG),
-    "install -d -m 0755 /etc/pgbackrest /etc/pgbackrest/conf.d",
-  ]);
+  return filesStep(`backup repository on ${repo.name}`, {
+    before: [
+      "export DEBIAN_FRONTEND=noninteractive",
+      ...installPackages(["pgbackrest", "python3", "prometheus-node-exporter"]),
+      dirs(repo.path, PGBACKREST_SPOOL, PGBACKREST_LOG),
+      `install -d -m 0755 ${PGBACKREST_DIR} ${PGBACKREST_CONF_D}`,
+    ],
+    files,
+    onChange: [reloadServer],
+    always: [...hostsBlockFunction, hostsBlock("pgbackrest-repo", members), ...serverUp],
+    removal: [
+      ...hostsBlockFunction,
+      hostsBlock("pgbackrest-repo", []),
+      ...serverGone,
+      sayWords(`pgBackRest's server stopped; the repository ${repo.path} and its backups are kept`),
+    ],
+  });
 }
 
 /**
@@ -68,20 +70,18 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
 export function memberBackupStep(cluster: ClusterModel, instance: InstanceModel): HostStep {
   const repo = cluster.backup!.repo;
   const files: FileSpec[] = [{ path: PGBACKREST_CONF, content: renderMemberConf(cluster, instance), ...CONF }];
-  return filesStep(`pgBackRest of ${instance.name} (cluster ${cluster.name})`, files, [reloadServer], [
-    ...hostsBlockFunction,
-    hostsBlock("pgbackrest", [`${repo.ip} ${repo.name}`]),
-    ...serverUp,
-  ], [
-    ...hostsBlockFunction,
-    hostsBlock("pgbackrest", []),
-    ...serverGone,
-  ], [
-    "export DEBIAN_FRONTEND=noninteractive",
-    ...installPackages(["pgbackrest"]),
-    dirs(PGBACKREST_SPOOL, PGBACKREST_LOG),
-    "install -d -m 0755 /etc/pgbackrest /etc/pgbackrest/conf.d",
-  ]);
+  return filesStep(`pgBackRest of ${instance.name} (cluster ${cluster.name})`, {
+    before: [
+      "export DEBIAN_FRONTEND=noninteractive",
+      ...installPackages(["pgbackrest"]),
+      dirs(PGBACKREST_SPOOL, PGBACKREST_LOG),
+      `install -d -m 0755 ${PGBACKREST_DIR} ${PGBACKREST_CONF_D}`,
+    ],
+    files,
+    onChange: [reloadServer],
+    always: [...hostsBlockFunction, hostsBlock("pgbackrest", [`${repo.ip} ${repo.name}`]), ...serverUp],
+    removal: [...hostsBlockFunction, hostsBlock("pgbackrest", []), ...serverGone],
+  });
 }
 
 /**
@@ -100,7 +100,7 @@ const lockedRetry = [
 ];
 
 const stanzaConfPath = (stanza: string) => `${PGBACKREST_CONF_D}/${stanza}.conf`;
-const unitPath = (name: string) => `/etc/systemd/system/${name}`;
+const unitPath = (name: string) => `${SYSTEMD_UNIT_DIR}/${name}`;
 
 /**
  * On the repository host, once every member runs: the stanza's config, `stanza-create` (a stanza of another database
@@ -135,7 +135,7 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
       sayWords(`rm_backup is set: deleted stanza ${b.stanza} and its backups`),
     ]
     : [sayWords(`kept stanza ${b.stanza} and its backups in ${b.repo.path} (README: "Backups and restore" says how to delete them)`)];
-  return filesStep(`backups of ${cluster.name}`, files, ["systemctl daemon-reload"], [
+  const always = [
     ...lockedRetry,
     `if ! locked_retry ${pgbackrest(b.stanza, "stanza-create")}; then`,
     '  if grep -q "do not match the database" <<<"$out"; then',
@@ -154,13 +154,19 @@ export function clusterBackupStep(cluster: ClusterModel): HostStep {
     reporting(`${quote(BACKUP_HELPER)} first ${quote(b.stanza)}`),
     `systemctl enable -q --now ${timers.map((t) => quote(`${t}.timer`)).join(" ")}`,
     `${quote(BACKUP_HELPER)} metrics ${quote(b.stanza)} || true`,
-  ], [
-    `systemctl disable --now ${timers.map((t) => quote(`${t}.timer`)).join(" ")} 2>/dev/null || true`,
-    // While the stanza's file still gives pgBackRest its pg1-path: stanza-delete needs it.
-    ...removal,
-    `rm -f ${[...timers.flatMap((t) => [`${t}.service`, `${t}.timer`].map(unitPath)), stanzaConfPath(b.stanza)].map(quote).join(" ")}`,
-    "systemctl daemon-reload",
-  ]);
+  ];
+  return filesStep(`backups of ${cluster.name}`, {
+    files,
+    onChange: ["systemctl daemon-reload"],
+    always,
+    removal: [
+      `systemctl disable --now ${timers.map((t) => quote(`${t}.timer`)).join(" ")} 2>/dev/null || true`,
+      // While the stanza's file still gives pgBackRest its pg1-path: stanza-delete needs it.
+      ...removal,
+      `rm -f ${[...timers.flatMap((t) => [`${t}.service`, `${t}.timer`].map(unitPath)), stanzaConfPath(b.stanza)].map(quote).join(" ")}`,
+      "systemctl daemon-reload",
+    ],
+  });
 }
 
 /**

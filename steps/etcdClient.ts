@@ -2,14 +2,12 @@
 import type { Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
+import { ETCD_ROOT_ENV } from "../render/paths";
 import { placeholder } from "../render/placeholders";
 import { CA_CERT } from "../render/tls";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import { heredoc, quote } from "./shell";
 import type { Line } from "./lines";
-
-/** etcd's root credentials on the DCS members and the infra node, readable by root only: `set -a; . FILE` before etcdctl. */
-export const ETCD_ROOT_ENV = "/etc/pigsty/etcd-root.env";
 
 /** The client URLs of every DCS member. */
 export const etcdUrls = (model: Model) => model.dcs.endpoints.map((e) => `https://${e}`).join(",");

@@ -20,9 +20,13 @@ export function exportersStep(model: Model, cluster: ClusterModel, instance: Ins
   // reset-failed first: Debian starts them at install with an empty DSN, so they crash-loop into
   // systemd's start limit before our settings arrive, and a plain restart is then refused.
   const restart = `{ systemctl reset-failed ${services} 2>/dev/null || true; systemctl restart ${services}; }`;
-  return filesStep(`exporters of ${instance.name}`, specs, [restart], [
-    `systemctl enable -q ${services}`,
-    `systemctl -q is-active ${services} || ${restart}`,
-    ...resetBlock(instance, "monitor", [restart]),
-  ]);
+  return filesStep(`exporters of ${instance.name}`, {
+    files: specs,
+    onChange: [restart],
+    always: [
+      `systemctl enable -q ${services}`,
+      `systemctl -q is-active ${services} || ${restart}`,
+      ...resetBlock(instance, "monitor", [restart]),
+    ],
+  });
 }

@@ -34,17 +34,23 @@ function reloadHaproxy(instance: InstanceModel, restore: string[]): string[] {
 export function haproxyStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const content = instanceFiles(model, cluster, instance)[paths.HAPROXY_CFG];
   const cfg = keepAside([paths.HAPROXY_CFG]);
-  return filesStep(`HAProxy of ${instance.name}`, [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }], [
-    "if systemctl -q is-active haproxy; then",
-    ...reloadHaproxy(instance, cfg.restore).map((l) => `  ${l}`),
-    "else",
-    "  systemctl restart haproxy",
-    "fi",
-  ], [
-    "systemctl enable -q haproxy",
-    "systemctl -q is-active haproxy || systemctl start haproxy",
-    ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
-    // A reload that fails to load keeps the old process running, so only open ports prove success.
-    waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
-  ], stopService("haproxy"), cfg.before);
+  return filesStep(`HAProxy of ${instance.name}`, {
+    before: cfg.before,
+    files: [{ path: paths.HAPROXY_CFG, content, mode: "0640", owner: "root:haproxy", check: "haproxy -c -q -f" }],
+    onChange: [
+      "if systemctl -q is-active haproxy; then",
+      ...reloadHaproxy(instance, cfg.restore).map((l) => `  ${l}`),
+      "else",
+      "  systemctl restart haproxy",
+      "fi",
+    ],
+    always: [
+      "systemctl enable -q haproxy",
+      "systemctl -q is-active haproxy || systemctl start haproxy",
+      ...resetBlock(instance, "haproxy", ["systemctl restart haproxy"]),
+      // A reload that fails to load keeps the old process running, so only open ports prove success.
+      waitListening([...cluster.services.map((s) => s.port), cluster.ports.haproxyAdmin], "haproxy"),
+    ],
+    removal: stopService("haproxy"),
+  });
 }

@@ -1,19 +1,17 @@
-// Host steps of the infra node and the DCS servers: etcd, Prometheus/Alertmanager/nginx, per-instance registration.
-import { ETCD_METRICS_PORT, SCRAPE_JOBS, type ClusterModel, type Model, type ScrapeTarget } from "../config/model";
+// Host steps of the infra scope: each etcd member, the DCS's client authentication, and monitoring on the infra node.
+import { ETCD_METRICS_PORT, SCRAPE_JOBS, type Model } from "../config/model";
 import { slot } from "../config/secretSlots";
-import { etcdUserOf } from "../render/etcd";
-import { etcdFiles, monitoringFiles, targetFiles } from "../render/files";
+import { etcdFiles, monitoringFiles } from "../render/files";
 import { NGINX_SITE } from "../render/nginx";
-import { ALERT_RULES, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, PROMETHEUS_CA, PROMETHEUS_YML } from "../render/paths";
-import { PATRONI_NAMESPACE } from "../render/patroni";
+import { ALERT_RULES, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ETCD_DATA_ROOT, PROMETHEUS_CA, PROMETHEUS_YML } from "../render/paths";
 import { targetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
-import { ETCD_ROOT_ENV, etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, pemPlaceholder } from "./etcdClient";
+import { etcdRootFiles, etcdRootFunction, passwordFileLines, pemPlaceholder } from "./etcdClient";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import type { Line } from "./lines";
 import { heredoc, quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
-import { expand, fail, sayWords } from "./words";
+import { fail, sayWords } from "./words";
 
 /** Every other member's health URL (plain HTTP on the metrics port; no keys there). */
 const healthUrl = (ip: string) => `http://${ip}:${ETCD_METRICS_PORT}/health`;
@@ -26,7 +24,7 @@ const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 
  * third starts. Any other fresh member started with state `new` would found a second cluster, or
  * rejoin with its data lost. The member list is read anonymously (etcd serves it without a user).
  */
-export function refuseJoining(model: Model, member: string, dataRoot = "/var/lib/etcd"): Line[] {
+export function refuseJoining(model: Model, member: string, dataRoot = ETCD_DATA_ROOT): Line[] {
   const me = model.dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
   const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
@@ -78,7 +76,7 @@ export function etcdStep(model: Model, member: string): HostStep {
   else always.push(`if [ $fresh = no ]; then`, ...waitHealthy.map((l) => `  ${l}`), "fi");
   // Debian starts etcd at install with its own config; a fresh member of a new DCS does not wait for a majority here.
   const restart = "if [ $fresh = yes ]; then systemctl restart --no-block etcd; else systemctl restart etcd; fi";
-  return filesStep(`etcd member ${member}`, files, [restart], always, undefined, before);
+  return filesStep(`etcd member ${member}`, { before, files, onChange: [restart], always });
 }
 
 /**
@@ -136,108 +134,17 @@ export function monitoringStep(model: Model): HostStep {
   const files: FileSpec[] = [...rendered, { path: PROMETHEUS_CA, content: pemPlaceholder(slot.tlsCa()) }];
   const services = "prometheus prometheus-alertmanager prometheus-blackbox-exporter nginx";
   const dropDefault = `if [ -L ${DEBIAN_DEFAULT_SITE} ]; then rm -f ${DEBIAN_DEFAULT_SITE} && echo ${DEBIAN_DEFAULT_SITE} >>"$pending" && say "disabled Debian's default nginx site"; fi`;
-  return filesStep("monitoring on the infra node", files, [
-    "systemctl reload-or-restart prometheus nginx",
-    `if grep -qxF ${quote(ALERTMANAGER_DEFAULTS)} "$pending"; then systemctl restart prometheus-alertmanager; else systemctl reload-or-restart prometheus-alertmanager; fi`,
-  ], [
-    ...SCRAPE_JOBS.map((job) => `install -d -o prometheus -g prometheus ${quote(targetsDir(model, job))}`),
-    `systemctl enable -q ${services}`,
-    `systemctl -q is-active ${services} || systemctl start ${services}`,
-  ], undefined, [NGINX_SITE_CHECK, dropDefault]);
-}
-
-const CLAIMED_DIR = "/var/lib/pigsty/dcs";
-
-/**
- * SOP S12, first half, on the infra node: pauses the cluster through the DCS it leaves (so no member
- * fails over while they move one by one) and waits until every member reports the pause. The
- * members' config steps then restart Patroni onto the new DCS, leader first (steps/postgres.ts).
- */
-const PAUSE_IN_OLD_DCS = `import json, os, ssl, subprocess, sys, time, urllib.request
-old, prefix, cafile = sys.argv[1], sys.argv[2], sys.argv[3]
-tls = ssl.create_default_context(cafile=cafile)
-def etcd(*args):
-    # etcd's root credentials come in the environment (the caller sources them), never as arguments.
-    endpoints = ",".join("https://" + e for e in old.split(","))
-    r = subprocess.run(["etcdctl", "--endpoints=" + endpoints, "--command-timeout=5s", *args], env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit("error: the DCS being left (%s) does not answer: %s. Without it the cluster cannot be paused for the move; if it is gone for good, Patroni has already demoted the leader: see the README (S12)." % (old, r.stderr.strip()))
-    return r.stdout
-config = json.loads(etcd("get", prefix + "config", "--print-value-only") or "{}")
-if not config.get("pause"):
-    config["pause"] = True
-    etcd("put", prefix + "config", json.dumps(config, separators=(",", ":")))
-    print("paused the cluster in the DCS being left")
-urls = [json.loads(v)["api_url"] for v in etcd("get", "--prefix", prefix + "members/", "--print-value-only").splitlines() if v.strip()]
-deadline = time.time() + 60
-for url in urls:
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5, context=tls) as r:
-                if json.load(r).get("pause"):
-                    break
-        except OSError:
-            pass
-        if time.time() > deadline:
-            sys.exit("error: %s did not report the pause within 60s; nothing was moved yet, run pulumi up again" % url)
-        time.sleep(1)
-print("%d members paused" % len(urls))
-`;
-
-/**
- * The cluster's state in the DCS. Creating it checks that the DCS answers and that no cluster of
- * that name already lives there which this stack did not create (SOP S1's guard for the DCS key);
- * a record on the infra node holds the DCS servers the cluster lives on, so later runs pass, and a
- * change of servers (S12) pauses the cluster in the old DCS first. Removing it (after every
- * member's Patroni is gone, since they depend on it) clears the cluster's keys: SOP S2 "last".
- */
-export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
-  const endpoints = model.dcs.endpoints.join(",");
-  const etcdctl = `etcd_root ${quote(`--endpoints=${etcdUrls(model)}`)}`;
-  const prefix = `${PATRONI_NAMESPACE}${cluster.name}/`;
-  const record = quote(`${CLAIMED_DIR}/${cluster.name}`);
-  const user = quote(etcdUserOf(cluster.name));
-  const refuse = cluster.flags.safeguard
-    ? "pg_safeguard is on, so it is never cleaned"
-    : `set clusters.${cluster.name}.vars.pg_clean: true to clear it (dangerous: that cluster's HA state is lost), then run pulumi up again`;
-  const onFound = cluster.flags.clean && !cluster.flags.safeguard
-    ? [`  ${sayWords(`pg_clean is set: clearing ${prefix} in the DCS`)}`, `  ${etcdctl} del --prefix ${quote(prefix)} >/dev/null`]
-    : [`  ${fail(`error: the DCS at ${endpoints} already holds a cluster ${cluster.name} (keys under ${prefix}), which this stack did not create; nothing was changed. ${refuse}.`)}`];
-  return filesStep(`DCS state of ${cluster.name}`, etcdRootFiles(), [], [
-    etcdRootFunction,
-    `${etcdctl} endpoint health`,
-    `was=$(cat ${record} 2>/dev/null || true)`,
-    `if [ "$was" != ${quote(endpoints)} ] && [ -n "$(${etcdctl} get --prefix --keys-only ${quote(prefix)})" ]; then`,
-    ...onFound,
-    "fi",
-    `if [ -n "$was" ] && [ "$was" != ${quote(endpoints)} ]; then`,
-    `  ${sayWords(`moving ${cluster.name} from the DCS at `, expand('"$was"'), ` to ${endpoints}: pausing it first`)}`,
-    heredoc('  cat >"$work/pause.py"', PAUSE_IN_OLD_DCS),
-    `  (set -a; . ${quote(ETCD_ROOT_ENV)}; set +a; python3 "$work/pause.py" "$was" ${quote(prefix)} ${quote(CA_CERT)})`,
-    "fi",
-    // The cluster's Patroni gets its own etcd user, whose role reads and writes the cluster's keys only.
-    ...passwordFileLines(slot.patroniEtcd(cluster.name), '"$work/etcd.pw"'),
-    `${etcdctl} role get ${user} >/dev/null 2>&1 || ${etcdctl} role add ${user} >/dev/null`,
-    `${etcdctl} role grant-permission ${user} --prefix=true readwrite ${quote(prefix)} >/dev/null`,
-    `if ${etcdctl} user get ${user} >/dev/null 2>&1; then ${etcdctl} user passwd ${user} <"$work/etcd.pw" >/dev/null; else ${etcdctl} user add ${user} <"$work/etcd.pw" >/dev/null; fi`,
-    `${etcdctl} user grant-role ${user} ${user} >/dev/null`,
-    `install -d ${quote(CLAIMED_DIR)} && echo ${quote(endpoints)} >${record}`,
-  ], [
-    etcdRootFunction,
-    `${etcdctl} del --prefix ${quote(prefix)} >/dev/null`,
-    `${etcdctl} user delete ${user} >/dev/null 2>&1 || true`,
-    `${etcdctl} role delete ${user} >/dev/null 2>&1 || true`,
-    `rm -f ${record}`,
-    sayWords(`cleared ${prefix} and the user ${etcdUserOf(cluster.name)} in the DCS`),
-  ]);
-}
-
-/**
- * SOP S9: one target file per instance and job, created with it and removed with it. `resetLines` (S11,
- * steps/reset.ts) run before the files are written; a reset removes them, so they are written afresh.
- */
-export function registerStep(model: Model, target: ScrapeTarget, reset: (actions: string[]) => string[] = () => []): HostStep {
-  const files = Object.entries(targetFiles(model, target)).map(([p, content]) => ({ path: p, content }));
-  const remove = [`rm -f ${files.map((f) => quote(f.path)).join(" ")}`];
-  return filesStep(`Prometheus registration of ${target.instance}`, files, [], [], remove, reset(remove));
+  return filesStep("monitoring on the infra node", {
+    before: [NGINX_SITE_CHECK, dropDefault],
+    files,
+    onChange: [
+      "systemctl reload-or-restart prometheus nginx",
+      `if grep -qxF ${quote(ALERTMANAGER_DEFAULTS)} "$pending"; then systemctl restart prometheus-alertmanager; else systemctl reload-or-restart prometheus-alertmanager; fi`,
+    ],
+    always: [
+      ...SCRAPE_JOBS.map((job) => `install -d -o prometheus -g prometheus ${quote(targetsDir(model, job))}`),
+      `systemctl enable -q ${services}`,
+      `systemctl -q is-active ${services} || systemctl start ${services}`,
+    ],
+  });
 }

@@ -1,7 +1,8 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
+import { PENDING_DIR } from "../render/paths";
 import { FILL_PROGRAM } from "../render/placeholders";
 import { heredocCarrying, type SecretText } from "./lines";
-import { quote } from "./shell";
+import { hostFileName, quote } from "./shell";
 
 export interface FileSpec {
   path: string;
@@ -51,14 +52,14 @@ export const installFileFunction: string[] = [
 ];
 
 /** Where a step records, on its host, the files it replaced whose follow-up actions have not yet succeeded. */
-export function pendingRecord(title: string): string {
-  return `/var/lib/pigsty/pending/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}`;
+export function pendingRecord(id: string): string {
+  return `${PENDING_DIR}/${hostFileName(id)}`;
 }
 
 /** Sets "$pending" for `installFileFunction` and reports what an earlier, failed attempt left to do. */
-export function pendingLines(title: string): string[] {
+export function pendingLines(id: string): string[] {
   return [
-    `pending=${quote(pendingRecord(title))}`,
+    `pending=${quote(pendingRecord(id))}`,
     'install -d -m 0700 "$(dirname "$pending")"',
     'if [ -s "$pending" ]; then say "an earlier attempt changed $(paste -sd, "$pending") but did not finish: acting on it now"; fi',
   ];

@@ -1,5 +1,5 @@
 // Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
-import { PATRONI_YML, WATCHDOG_DEVICE } from "../render/paths";
+import { PATRONI_YML, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR, PG_ROOT, WATCHDOG_DEVICE } from "../render/paths";
 import { quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 
@@ -38,11 +38,19 @@ export function installPackages(packages: string[]): string[] {
   ];
 }
 
+/** What a host gets besides its name, its sysctl settings and the packages' apt lists. */
+export interface NodeParts {
+  packages: string[];
+  /** A PostgreSQL member: no Debian `main` cluster, the /pg layout, the `pt` alias. */
+  postgres?: boolean;
+  /** The account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode); undefined = none. */
+  watchdogOwner?: string;
+}
+
 /**
  * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
- * `watchdogOwner`: the account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode).
  */
-export function prepareNode(hostname: string, packages: string[], postgres: boolean, watchdogOwner?: string): HostStep {
+export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner }: NodeParts): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
   if (postgres) {
     // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.
@@ -57,7 +65,7 @@ export function prepareNode(hostname: string, packages: string[], postgres: bool
   );
   if (postgres) {
     body.push(
-      "install -d -o postgres -g postgres -m 0750 /pg /pg/bin /pg/conf /pg/conf/hba",
+      `install -d -o postgres -g postgres -m 0750 ${[PG_ROOT, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR].join(" ")}`,
       `echo ${quote(`alias pt='sudo -iu postgres patronictl -c ${PATRONI_YML}'`)} >/etc/profile.d/pigsty.sh`,
     );
   }

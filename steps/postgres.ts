@@ -15,11 +15,7 @@ import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
 import { activateActualRole, keepAside, seedActive } from "./services";
 
-const OWNER_MARKER = "/pg/.pigsty-cluster";
-/** Written on removal in place of the owner marker: the data left behind belonged to that cluster. */
-const REMOVED_MARKER = "/pg/.pigsty-cluster-removed";
 const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
-
 
 /**
  * SOP S1 safety guard: a host that already has Postgres which this system did not create is never
@@ -28,7 +24,7 @@ const PG_FILE = { owner: "postgres:postgres", mode: "0600" };
  */
 export function guardStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const want = quote(cluster.name);
-  const marker = quote(OWNER_MARKER);
+  const marker = quote(paths.CLUSTER_MARKER);
   const flag = `clusters.${cluster.name}.vars.pg_clean`;
   const found = expand('"$(IFS=,; echo "${found[*]}")"');
   const body: Line[] = [
@@ -41,7 +37,7 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   const alive = `[ -n "$(${etcdctl} get --print-value-only ${quote(`${PATRONI_NAMESPACE}${cluster.name}/initialize`)} 2>/dev/null)" ]`;
   body.push(
     ...etcdPatroniLines(model, cluster.name),
-    `if [ "$(cat ${quote(REMOVED_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ] && ${alive}; then`,
+    `if [ "$(cat ${quote(paths.REMOVED_CLUSTER_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ] && ${alive}; then`,
     `  aside=${quote(`${cluster.dataDir}.removed-`)}"$(date +%Y%m%dT%H%M%S)"`,
     `  mv -- ${quote(cluster.dataDir)} "$aside"`,
     `  ${sayWords(`re-added to ${cluster.name}: the data it had when removed is kept at `, expand('"$aside"'), "; it is cloned again from the leader")}`,
@@ -65,7 +61,7 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
     const why = cluster.flags.safeguard ? "pg_safeguard is on, so it is never cleaned" : `set ${flag}: true to wipe it (dangerous: the data is lost), then run pulumi up again`;
     body.push(`  ${fail(`error: ${instance.ip} (${instance.name}) already has `, found, `, which this stack did not create; nothing was changed. ${why}.`)}`);
   }
-  body.push("fi", `rm -f ${quote(REMOVED_MARKER)}`, `echo ${want} >${marker}`);
+  body.push("fi", `rm -f ${quote(paths.REMOVED_CLUSTER_MARKER)}`, `echo ${want} >${marker}`);
   return hostStep(`safety guard of ${instance.name}`, body);
 }
 
@@ -82,6 +78,17 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
   ];
 }
 
+/** psql as the dbsu through the member's socket: `-c SQL` follows. */
+const localPsql = (cluster: ClusterModel) => `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+
+/**
+ * Patroni applies new settings (ssl on, when an existing member gets TLS) on its next loop after the reload; HBA
+ * lines of type hostssl are errors while ssl is off, so the check below waits for it (at most 15 s; not at all while
+ * Postgres does not answer).
+ */
+export const waitSslOn = (cluster: ClusterModel) =>
+  `for i in $(seq 1 30); do ssl=$(runuser -u postgres -- ${localPsql(cluster)} -c 'show ssl' 2>/dev/null) || break; [ "$ssl" = on ] && break; sleep 0.5; done`;
+
 /**
  * Fails the step when the running Postgres finds errors in its active HBA file (pg_hba_file_rules
  * parses the file on disk). Validation refuses what it can; this catches what only Postgres knows,
@@ -91,7 +98,7 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
  * Postgres is down.
  */
 export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollback: string[] = []): string[] {
-  const psql = `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+  const psql = localPsql(cluster);
   const query = quote("select 'line ' || line_number || ': ' || error from pg_hba_file_rules where error is not null");
   const kept = rollback.length > 0 ? "the previous HBA files are back in place" : "it keeps the rules it had";
   return [
@@ -111,17 +118,23 @@ export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollbac
 export function configStep(model: Model, cluster: ClusterModel, instance: InstanceModel): HostStep {
   const indent = (l: Line) => indentLine(l, "    ");
   const hba = keepAside([paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance)), paths.PG_HBA_ACTIVE]);
-  return filesStep(`Patroni config and HBA of ${instance.name}`, postgresFiles(model, cluster, instance), [
-    "if systemctl -q is-active patroni; then",
-    `  if ${dcsChanged(model)}; then`,
-    ...moveToNewDcs(model, cluster, instance).map(indent),
-    "  else",
-    ...activateActualRole(cluster).map(indent),
-    "    systemctl reload patroni",
-    "  fi",
-    ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
-    "fi",
-  ], [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")], undefined, [rememberDcs, ...hba.before]);
+  return filesStep(`Patroni config and HBA of ${instance.name}`, {
+    before: [rememberDcs, ...hba.before],
+    files: postgresFiles(model, cluster, instance),
+    onChange: [
+      "if systemctl -q is-active patroni; then",
+      `  if ${dcsChanged(model)}; then`,
+      ...moveToNewDcs(model, cluster, instance).map(indent),
+      "  else",
+      ...activateActualRole(cluster).map(indent),
+      "    systemctl reload patroni",
+      "  fi",
+      `  ${waitSslOn(cluster)}`,
+      ...hbaCheck(cluster, instance, [...hba.restore, ...activateActualRole(cluster)]).map((l) => `  ${l}`),
+      "fi",
+    ],
+    always: [seedActive(paths.PG_HBA_ACTIVE, paths.pgHbaForRole("primary"), "0600")],
+  });
 }
 
 /**
@@ -140,7 +153,7 @@ const refuseRemovingLeader = askPatroni("check-removal");
  * leader outside maintenance, which would fail over) or re-cloning a replica from the leader.
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
-  const unit = { path: "/etc/systemd/system/patroni.service", content: renderPatroniUnit(cluster, instance) };
+  const unit = { path: paths.PATRONI_UNIT, content: renderPatroniUnit(cluster, instance) };
   // Run by the unit (ExecStopPost) as the dbsu when Patroni exits.
   const fence = { path: paths.PATRONI_FENCE_SCRIPT, content: renderPatroniFence(cluster), mode: "0755" };
   // A new launcher reaches a running Patroni at its next restart (a rolling restart, S3); nothing restarts it here.
@@ -150,12 +163,12 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     "systemctl disable --now patroni 2>/dev/null || true",
     // A paused Patroni (maintenance) leaves Postgres running when it stops: a removed member must not serve.
     `if [ -s ${quote(`${cluster.dataDir}/postmaster.pid`)} ]; then runuser -u postgres -- ${quote(`${cluster.binDir}/pg_ctl`)} -D ${quote(cluster.dataDir)} stop -m fast -w >/dev/null || true; fi`,
-    `mv -f ${quote(OWNER_MARKER)} ${quote(REMOVED_MARKER)} 2>/dev/null || true`,
+    `mv -f ${quote(paths.CLUSTER_MARKER)} ${quote(paths.REMOVED_CLUSTER_MARKER)} 2>/dev/null || true`,
   ];
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const leads = askPatroni("is-leader");
-  return filesStep(`Patroni service of ${instance.name}`, [fence, launcher, unit], ["systemctl daemon-reload"], [
+  const always = [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
     "wait_running() {",
@@ -187,5 +200,6 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "  wait_running",
       "fi",
     ]),
-  ], deleteBody);
+  ];
+  return filesStep(`Patroni service of ${instance.name}`, { files: [fence, launcher, unit], onChange: ["systemctl daemon-reload"], always, removal: deleteBody });
 }

@@ -1,10 +1,10 @@
 // SOP S11: a per-component reset counter. Raising it re-runs the component's step, which then redeploys it once.
 // The in-place restore's counter (pg_pitr.restore) likewise re-runs the cluster steps that follow a restore.
 import { RESET_RISK, type ClusterModel, type InstanceModel, type ResetComponent } from "../config/model";
+import { RESET_DIR } from "../render/paths";
 import { quote } from "./shell";
 import { sayWords } from "./words";
 
-const RESET_DIR = "/var/lib/pigsty/reset";
 
 /**
  * Lines that perform `actions` once per raised counter: the host records the last number it

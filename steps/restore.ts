@@ -3,7 +3,7 @@
 // stanza up to the target (the pg_pitr bootstrap method, render/patroni.ts), a full backup on the new timeline
 // follows, then the other members are rebuilt from it.
 import { pitrTargetWords, type ClusterModel, type InstanceModel, type Model } from "../config/model";
-import { BACKUP_HELPER } from "../render/paths";
+import { BACKUP_HELPER, RESTORE_DIR } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { etcdPatroniLines } from "./etcdClient";
 import { indentLine, type Line } from "./lines";
@@ -12,7 +12,6 @@ import { quote } from "./shell";
 import { hostStep, type HostStep } from "./step";
 import { expand, fail, reporting, sayWords } from "./words";
 
-const RESTORE_DIR = "/var/lib/pigsty/restore";
 
 /** The restore number a host finished last for the cluster (0 when none): one file per cluster and host. */
 const record = (cluster: ClusterModel, suffix = "") => quote(`${RESTORE_DIR}/${cluster.name}${suffix}`);
@@ -119,7 +118,7 @@ function waitLines(instance: InstanceModel, timeoutSeconds: number, leads: boole
  * The member's part of the restore: once per number (the `.started` record) it stops, clears its data and runs
  * `first`; then Patroni starts and the step waits. A re-run after Patroni started (a timeout) only waits again.
  */
-function memberPart(cluster: ClusterModel, instance: InstanceModel, restored: boolean, first: Line[], timeoutSeconds: number): Line[] {
+function memberPart(cluster: ClusterModel, instance: InstanceModel, { restored, first = [], timeoutSeconds }: { restored: boolean; first?: Line[]; timeoutSeconds: number }): Line[] {
   const r = inPlace(cluster);
   const started = record(cluster, ".started");
   return [
@@ -147,7 +146,7 @@ export function restoreLeaderStep(model: Model, cluster: ClusterModel, instance:
   return hostStep(`in-place restore ${r.number} of ${cluster.name} on ${instance.name}`, [
     ...once(cluster, `the restore on ${instance.name}`),
     ...etcdPatroniLines(model, cluster.name),
-    ...memberPart(cluster, instance, true, forget, timeoutSeconds),
+    ...memberPart(cluster, instance, { restored: true, first: forget, timeoutSeconds }),
     sayWords(`${cluster.name} restored in place to ${r.target} on ${instance.name}, on a new timeline`),
   ]);
 }
@@ -157,7 +156,7 @@ export function restoreReplicaStep(cluster: ClusterModel, instance: InstanceMode
   const r = inPlace(cluster);
   return hostStep(`rebuild of ${instance.name} after in-place restore ${r.number} of ${cluster.name}`, [
     ...once(cluster, `the rebuild of ${instance.name}`),
-    ...memberPart(cluster, instance, false, [], timeoutSeconds),
+    ...memberPart(cluster, instance, { restored: false, timeoutSeconds }),
     sayWords(`${instance.name} rebuilt after in-place restore ${r.number} of ${cluster.name}`),
   ]);
 }

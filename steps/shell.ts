@@ -1,10 +1,9 @@
 // Shell building blocks for host scripts: quoting, here-documents and the common script prologue.
 import { createHash } from "node:crypto";
+import { STEP_LOG_DIR } from "../render/paths";
+import { quote } from "../render/quote";
 
-/** Single-quotes a word for POSIX sh. */
-export function quote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { quote };
 
 /** A quoted here-document delimiter that does not occur in `text`, stable for the same text. */
 export function heredocDelimiter(text: string): string {
@@ -20,9 +19,12 @@ export function heredoc(command: string, text: string): string {
   return `${command} <<'${tag}'\n${body}${tag}`;
 }
 
-/** Where a step's full output stays on its host (root only): one file per step title, appended per run. */
-export function stepLogPath(title: string): string {
-  return `/var/log/pigsty/${title.replace(/[^A-Za-z0-9_.-]+/g, "-")}.log`;
+/** A step id as a file name on its host (its log, its pending record). */
+export const hostFileName = (id: string) => id.replace(/[^A-Za-z0-9_.-]+/g, "-");
+
+/** Where a step's full output stays on its host (root only): one file per step id, appended per run. */
+export function stepLogPath(id: string): string {
+  return `${STEP_LOG_DIR}/${hostFileName(id)}.log`;
 }
 
 /**
@@ -32,16 +34,16 @@ export function stepLogPath(title: string): string {
  * final line reach the command's stdout, so `pulumi up` stays readable and the state small. On a
  * failure the last lines of the log go to stderr, so the error is in the engine's output too.
  */
-export function prologue(title: string, readsSecrets: boolean): string[] {
-  const log = stepLogPath(title);
+export function prologue(id: string, readsSecrets: boolean): string[] {
+  const log = stepLogPath(id);
   const lines = [
     "#!/bin/bash",
-    `# ${title}`,
+    `# ${id}`,
     "set -euo pipefail",
     "umask 022",
     `log=${quote(log)}`,
-    'install -d -m 0750 /var/log/pigsty && exec 3>&1 4>&2 >>"$log" 2>&1 && chmod 0600 "$log"',
-    `echo "=== $(date -Is) "${quote(title)}`,
+    `install -d -m 0750 ${STEP_LOG_DIR} && exec 3>&1 4>&2 >>"$log" 2>&1 && chmod 0600 "$log"`,
+    `echo "=== $(date -Is) "${quote(id)}`,
     'say() { echo "[$(hostname)] $*" >&3; echo "$*"; }',
     "finish() {",
     '  local rc=$?; rm -rf "$work"',

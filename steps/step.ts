@@ -13,6 +13,17 @@ export interface HostStep {
   secrets: string[];
 }
 
+/**
+ * A step's name. Its id is what its hosts know it by: its scripts' header and log file and its pending record
+ * derive from it, so a changed id re-runs the step on every host and leaves its pending record behind; never
+ * change one. Its title is prose for the program's own messages, free to reword. A plain string is both: every
+ * step's id is the title it had before the two were told apart, so nothing on any host changed.
+ */
+export type StepName = string | { id: string; title: string };
+
+export const stepId = (name: StepName) => (typeof name === "string" ? name : name.id);
+export const stepTitle = (name: StepName) => (typeof name === "string" ? name : name.title);
+
 /** The lines' text and the slots they declare. Refuses a script whose placeholders differ from them: a slot missing
  * from stdin fails on the host, a slot no placeholder names sends a secret for nothing. */
 function assemble(title: string, lines: Line[]): { lines: string[]; secrets: string[] } {
@@ -27,24 +38,39 @@ function assemble(title: string, lines: Line[]): { lines: string[]; secrets: str
 }
 
 /** Builds a step from body lines; its secret slots are those the lines declare (files, SecretText). */
-export function hostStep(title: string, body: Line[], deleteBody?: Line[]): HostStep {
+export function hostStep(name: StepName, body: Line[], deleteBody?: Line[]): HostStep {
+  const [id, title] = [stepId(name), stepTitle(name)];
   const create = assemble(title, body);
   // The provider sends the same stdin to the removal (from the state), so a removal can read secrets too.
   const removal = deleteBody && assemble(`${title} (removal)`, deleteBody);
   return {
-    create: script([...prologue(title, create.secrets.length > 0), ...create.lines]),
-    delete: removal && script([...prologue(`${title} (removal)`, removal.secrets.length > 0), ...removal.lines]),
+    create: script([...prologue(id, create.secrets.length > 0), ...create.lines]),
+    delete: removal && script([...prologue(`${id} (removal)`, removal.secrets.length > 0), ...removal.lines]),
     secrets: [...new Set([...create.secrets, ...(removal?.secrets ?? [])])],
   };
+}
+
+/** What a files step does, in the order it runs. */
+export interface FilesStepParts {
+  /** Lines run before the files are installed. */
+  before?: Line[];
+  /** The files installed, in path order. */
+  files: FileSpec[];
+  /** Lines run when a file changed (now, or in an earlier attempt whose actions did not finish). */
+  onChange?: Line[];
+  /** Lines run every time, after the files and the actions on change. */
+  always?: Line[];
+  /** The removal's body; undefined = nothing to undo. */
+  removal?: Line[];
 }
 
 /**
  * Runs `before`, installs files, then runs `onChange` when one of them changed (now, or in an earlier
  * attempt whose `onChange` did not finish) and `always` every time.
  */
-export function filesStep(title: string, files: FileSpec[], onChange: Line[], always: Line[] = [], deleteBody?: Line[], before: Line[] = []): HostStep {
-  const body: Line[] = [...installFileFunction, ...pendingLines(title), ...before, ...installFileLines(files)];
+export function filesStep(name: StepName, { before = [], files, onChange = [], always = [], removal }: FilesStepParts): HostStep {
+  const body: Line[] = [...installFileFunction, ...pendingLines(stepId(name)), ...before, ...installFileLines(files)];
   if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => indentLine(l, "  ")), "fi");
   body.push('rm -f "$pending" "$pending".*');
-  return hostStep(title, [...body, ...always], deleteBody);
+  return hostStep(name, [...body, ...always], removal);
 }

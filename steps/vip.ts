@@ -32,14 +32,14 @@ export function vipStep(cluster: ClusterModel, instance: InstanceModel): HostSte
     // keepalived runs the check as this user (enable_script_security): it can read the CA, and nothing else of ours.
     `id -u ${VIP_SCRIPT_USER} >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${VIP_SCRIPT_USER}`,
   ];
-  return filesStep(
-    `VIP of ${instance.name}`,
-    [
+  return filesStep(`VIP of ${instance.name}`, {
+    before,
+    files: [
       { path: KEEPALIVED_CONF, content: renderKeepalivedConf(cluster, instance) },
       { path: KEEPALIVED_DROP_IN, content: renderKeepalivedDropIn() },
       { path: VIP_SUDOERS, content: renderVipSudoers(cluster), mode: "0440", check: "visudo -cq -f" },
     ],
-    [
+    onChange: [
       "systemctl daemon-reload",
       "if systemctl -q is-active keepalived; then",
       `  systemctl reload keepalived && ${sayWords("keepalived reloaded")}`,
@@ -47,13 +47,12 @@ export function vipStep(cluster: ClusterModel, instance: InstanceModel): HostSte
       "  systemctl restart keepalived",
       "fi",
     ],
-    ["systemctl enable -q keepalived", "systemctl -q is-active keepalived || systemctl start keepalived"],
-    [
+    always: ["systemctl enable -q keepalived", "systemctl -q is-active keepalived || systemctl start keepalived"],
+    removal: [
       ...stopService("keepalived"),
       ...dropVipLines(cluster),
       `rm -f ${[KEEPALIVED_CONF, KEEPALIVED_DROP_IN, VIP_SUDOERS].map(quote).join(" ")}`,
       "systemctl daemon-reload",
     ],
-    before,
-  );
+  });
 }

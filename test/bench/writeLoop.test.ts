@@ -1,4 +1,4 @@
-import { readWriteLoop, writeLoopScript } from "../../bench/writeLoop";
+import { readWriteLoop, writeLoopScript } from "../e2e/helpers/writeLoop";
 
 const loop = (lines: string[]) => lines.join("\n") + "\n";
 

@@ -45,6 +45,9 @@ describe("paths", () => {
     ["/home", "is a system directory"],
     ["/pg", "holds files this program renders"],
     ["/pg/conf", "holds files this program renders"],
+    ["/etc/pigsty", "holds files this program renders"],
+    ["/etc/pigsty/tls", "holds files this program renders"],
+    ["/var/lib/pigsty/pending", "holds files this program renders"],
   ])("pg_data %j is refused: %s", (value, why) => {
     const found = problems(vars("pg_data", value));
     expect(found).toHaveLength(1);

@@ -21,15 +21,21 @@ const removed = (c: ChangeSet) => named(c, "delete");
 /** A member's steps in this inventory: every instance step but those of features it does not ask for (VIP, in-place restore). */
 const everyDaySteps = (member: string) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => !FEATURE_INSTANCE_STEPS.includes(s)).map((s) => stepName(member, s));
 
-/** What a member added or removed changes besides its own steps (sorted as the engine's plan is listed). */
+/**
+ * What a member added or removed changes besides its own steps (sorted as the engine's plan is listed). Every other
+ * member's Postgres certificate names the members' addresses (HAProxy passes TLS through), so it is issued again and
+ * installed with a reload.
+ */
 const MEMBERSHIP_UPDATES = [
   stepName("backup-10-10-10-10", "pgbackrest"),
   stepName("meta", "monitoring"),
-  stepName("pg-test-1", "haproxy"),
-  stepName("pg-test-2", "haproxy"),
-  stepName("pg-test-3", "haproxy"),
+  ...[1, 2, 3].flatMap((n) => [stepName(`pg-test-${n}`, "haproxy"), `pg-test-${n}-postgres-certificate`, stepName(`pg-test-${n}`, "tls")]),
   stepName("pg-test", "backup"),
-];
+].sort();
+/** The member's own certificates, made on the laptop with its steps. */
+const certificatesOf = (member: string) => [`${member}-patroni-certificate`, `${member}-postgres-certificate`];
+/** Where a client keeps the stack's CA (the `tlsCa` output) on a node. */
+const CLIENT_CA = "/tmp/e2e-stack-ca.crt";
 
 describeIfRoot("day-2 operations on the sandbox", () => {
   let d: Deployment;
@@ -63,6 +69,12 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     for (const ip of members) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
   }
 
+  /** psql on `client` as the business user with a libpq connection string (the password on stdin); never rejects. */
+  const psqlWith = (client: string, conninfo: string, sql = "select 1") =>
+    sshRun(client, `PGPASSWORD="$(cat)" psql -X -At -U dbuser_test -d ${JSON.stringify(`dbname=test ${conninfo}`)} -c ${JSON.stringify(sql)}`, { input: passwords.dbuser_test });
+  /** A client that verifies the server by the stack's CA and by `host` (it dials `hostaddr` when given). */
+  const verifyFull = (host: string, port: number, hostaddr?: string) => `host=${host} ${hostaddr ? `hostaddr=${hostaddr} ` : ""}port=${port} sslmode=verify-full sslrootcert=${CLIENT_CA}`;
+
   beforeAll(async () => {
     d = await freshDeployment(5, ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]);
     await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]));
@@ -72,7 +84,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-out", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.14"] = { pg_seq: 4, pg_role: "replica" };
     });
-    const own = [...everyDaySteps("pg-test-4"), "pg-test-4-patroni-certificate"].sort();
+    const own = [...everyDaySteps("pg-test-4"), ...certificatesOf("pg-test-4")].sort();
     expect(named(planned, "create")).toEqual(own);
     // Besides HAProxy and Prometheus: the backup repository's server learns the new member, and the stanza lists it.
     expect(named(planned, "update")).toEqual(MEMBERSHIP_UPDATES);
@@ -87,6 +99,57 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const exporters = ["9100", "9630", "9101"].map((port) => `10.10.10.14:${port}`);
     await waitTargets((ts) => [...allUp(ts), ...exporters.filter((a) => !ts.some((t) => t.scrapeUrl.includes(a))).map((a) => `${a} not scraped`)]);
   }, 600_000);
+
+  it("TLS: clients verify Postgres, pgbouncer and HAProxy's services by the stack's CA; every replica streams over TLS", async () => {
+    const ca = await output<string>(d.stack, "tlsCa");
+    for (const n of ["pg-test-3", "pg-test-4"]) await sshOk(n, `cat >${CLIENT_CA}`, { input: ca });
+    // Direct (5432), pooled (6432) and through HAProxy (5433, to the leader's pgbouncer: by any member's address, or by
+    // the service's name). Postgres shows its session encrypted; behind pgbouncer, Postgres sees pgbouncer's socket
+    // connection (f), and pgbouncer's log shows the client's TLS.
+    const cases: [string, string, string][] = [
+      ["5432 by address", verifyFull("10.10.10.11", 5432), "t"],
+      ["6432 by address", verifyFull("10.10.10.11", 6432), "f"],
+      ["5433 by another member's address", verifyFull("10.10.10.13", 5433), "f"],
+      ["5433 by the service's name", verifyFull("pg-test-primary", 5433, "10.10.10.12"), "f"],
+    ];
+    for (const [label, conninfo, ssl] of cases) {
+      const r = await psqlWith("pg-test-4", conninfo, "select ssl from pg_stat_ssl where pid = pg_backend_pid()");
+      expect(`${label}: ${r.code} ${r.stdout.trim()}${r.stderr.trim()}`).toBe(`${label}: 0 ${ssl}`);
+    }
+    expect(await sshOk("pg-test-1", "sudo grep -c 'user=dbuser_test tls=TLSv1' /var/log/postgresql/pgbouncer.log")).not.toBe("0");
+    // A certificate the stack's CA did not sign, or a name the member's certificate does not carry, is refused.
+    const wrongName = await psqlWith("pg-test-4", verifyFull("10.10.10.99", 5432, "10.10.10.11"));
+    expect(wrongName.stderr).toContain('does not match host name "10.10.10.99"');
+    // A name of the member that is about to leave (scale-in below) is still trusted: pg-test-1's certificate names it.
+    expect((await psqlWith("pg-test-3", verifyFull("10.10.10.14", 5432, "10.10.10.11"))).code).toBe(0);
+    // Replication and Patroni's connections: every replica's walsender on the leader is encrypted.
+    const walsenders = await psqlLocal("pg-test-1", "select string_agg(r.application_name || '=' || s.ssl, ',' order by r.application_name) from pg_stat_replication r join pg_stat_ssl s using (pid)");
+    expect(walsenders).toBe("pg-test-2=t,pg-test-3=t,pg-test-4=t");
+    for (const n of ["pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "select count(*) from pg_stat_wal_receiver where conninfo like '%sslmode=verify-full%'")).toBe("1");
+  }, 180_000);
+
+  it("TLS: with pg_hba_require_ssl a remote login without TLS is refused, a local one works; turned off again", async () => {
+    const planned = await step("require-ssl", (i) => {
+      i.clusters["pg-test"].vars.pg_hba_require_ssl = true;
+    });
+    const members = ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"];
+    expect(ran(planned)).toEqual(members.flatMap((n) => [stepName(n, "config"), stepName(n, "pgbouncer")]).sort());
+    for (const port of [5432, 6432]) {
+      const plain = await psqlWith("pg-test-3", `host=10.10.10.11 port=${port} sslmode=disable`);
+      expect(`${port}: ${plain.code === 0 ? "let in" : "refused"}`).toBe(`${port}: refused`);
+      expect((await psqlWith("pg-test-3", `host=10.10.10.11 port=${port} sslmode=require`)).code).toBe(0);
+      // The same user on the member itself, over loopback without TLS.
+      expect((await psqlWith("pg-test-1", `host=127.0.0.1 port=${port} sslmode=disable`)).code).toBe(0);
+    }
+    expect((await psqlWith("pg-test-3", "host=10.10.10.11 port=5432 sslmode=disable")).stderr).toContain("no encryption");
+    // Replicas (TLS) keep streaming, the exporter (loopback) keeps scraping.
+    await waitMembers(settled(members), 60, "pg-test-2");
+    await waitTargets(allUp);
+    await step("require-ssl-off", (i) => {
+      delete i.clusters["pg-test"].vars.pg_hba_require_ssl;
+    });
+    expect((await psqlWith("pg-test-3", "host=10.10.10.11 port=5432 sslmode=disable")).code).toBe(0);
+  }, 300_000);
 
   it("an HBA rule (S6) reaches every member without restarting Postgres", async () => {
     const started = await Promise.all(["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"].map((n) => psqlLocal(n, "SELECT pg_postmaster_start_time()")));
@@ -258,7 +321,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     const planned = await step("scale-in", (i) => {
       delete i.clusters["pg-test"].hosts["10.10.10.14"];
     });
-    expect(removed(planned)).toEqual([...everyDaySteps("pg-test-4"), "pg-test-4-patroni-certificate"].sort());
+    expect(removed(planned)).toEqual([...everyDaySteps("pg-test-4"), ...certificatesOf("pg-test-4")].sort());
     expect(ran(planned)).toEqual(MEMBERSHIP_UPDATES);
     expect(await isActive("pg-test-4", "patroni")).toBe(false);
     // The removed member serves no client any more: its HAProxy and pgbouncer are stopped.
@@ -268,6 +331,13 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect(await sshOk("meta", "ls /etc/prometheus/targets/pgsql")).not.toContain("pg-test-4");
     await waitTargets((ts) => [...allUp(ts), ...ts.filter((t) => t.scrapeUrl.includes("10.10.10.14:")).map((t) => `${t.scrapeUrl} still scraped`)]);
     expect(await sshOk("pg-test-1", "sudo grep -c 'pg-test-4' /etc/haproxy/haproxy.cfg || true")).toBe("0");
+    // Its certificate is no longer trusted by name: no remaining member's certificate names its address, so a client
+    // that dials it and reaches a remaining member (an address taken over, a stale DNS record) is refused; and its
+    // own key and certificate are gone from its host.
+    const byRemovedName = await psqlWith("pg-test-3", verifyFull("10.10.10.14", 5432, "10.10.10.11"));
+    expect(byRemovedName.stderr).toContain('does not match host name "10.10.10.14"');
+    expect((await psqlWith("pg-test-3", verifyFull("10.10.10.11", 5432))).code).toBe(0);
+    expect(await sshOk("pg-test-4", "sudo ls /etc/pigsty/tls/postgres.key /etc/pigsty/tls/postgres.crt /etc/pigsty/tls/patroni.key 2>/dev/null | wc -l")).toBe("0");
     await waitMembers((ms) => ms.length === 3 && !ms.some((m) => m.Member === "pg-test-4"), 60, "pg-test-2");
     await everyRowEverywhere(["10.10.10.11", "10.10.10.12", "10.10.10.13"]);
   }, 600_000);

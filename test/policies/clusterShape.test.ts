@@ -1,7 +1,6 @@
-// min-cluster-members, offline-member-required and synchronous-mode-in-patroni on pg-test.
+// min-cluster-members and offline-member-required on pg-test.
 import { minClusterMembers } from "../../policies/minClusterMembers";
 import { offlineMemberRequired } from "../../policies/offlineMemberRequired";
-import { syncModeInPatroni } from "../../policies/syncModeInPatroni";
 import { UNKNOWN, clusterArgs, pgTest, pgTestMembers, violations } from "./fixtures";
 
 const [m1, m2, m3] = pgTestMembers();
@@ -49,25 +48,5 @@ describe("offline-member-required", () => {
   it("does not judge when a member is unknown", async () => {
     const facts = { ...noOffline, members: [m1, m2, { ...m3, role: "replica", offlineQuery: UNKNOWN }] };
     expect(await violations(offlineMemberRequired, clusterArgs(facts, required))).toEqual([]);
-  });
-});
-
-describe("synchronous-mode-in-patroni", () => {
-  it("passes pg-test, which sets it in Patroni", async () => {
-    expect(await violations(syncModeInPatroni, clusterArgs(pgTest()))).toEqual([]);
-  });
-
-  it("reports synchronous_mode and synchronous_mode_strict among Postgres parameters", async () => {
-    const facts = pgTest({ pgParameters: { synchronous_mode: true, synchronous_mode_strict: "on" } });
-    expect(await violations(syncModeInPatroni, clusterArgs(facts))).toEqual([
-      "Cluster pg-test sets synchronous_mode as a Postgres parameter; it is a Patroni setting: move it from the cluster's Postgres parameters to its Patroni settings (patroni.synchronous_mode).",
-      "Cluster pg-test sets synchronous_mode_strict as a Postgres parameter; it is a Patroni setting: move it from the cluster's Postgres parameters to its Patroni settings (patroni.synchronous_mode_strict).",
-    ]);
-  });
-
-  it("still sees the key when its value is unknown, and skips an unknown map", async () => {
-    const unknownValue = { ...pgTest(), pgParameters: { synchronous_mode: UNKNOWN } };
-    expect(await violations(syncModeInPatroni, clusterArgs(unknownValue))).toHaveLength(1);
-    expect(await violations(syncModeInPatroni, clusterArgs({ ...pgTest(), pgParameters: UNKNOWN }))).toEqual([]);
   });
 });

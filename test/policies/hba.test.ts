@@ -1,5 +1,6 @@
 // hba-no-remote-trust and hba-scram-from-anywhere on pg-test's HBA rules.
 import { HbaRuleFact } from "../../config/facts";
+import { methodIssues } from "../../config/hbaLine";
 import { hbaNoRemoteTrust } from "../../policies/hbaNoRemoteTrust";
 import { hbaScramFromAnywhere } from "../../policies/hbaScramFromAnywhere";
 import { UNKNOWN, clusterArgs, pgTest, violations } from "./fixtures";
@@ -25,6 +26,16 @@ describe("hba-no-remote-trust", () => {
   it("allows trust on unix sockets and ::1", async () => {
     const facts = withRules(rule({ type: "local", addr: "", auth: "trust" }), rule({ addr: "::1/128", auth: "trust" }));
     expect(await violations(hbaNoRemoteTrust, clusterArgs(facts))).toEqual([]);
+  });
+
+  it("judges loopback as inventory validation does: a CIDR inside 127.0.0.0/8 is local, one that only starts with 127 is not", async () => {
+    const facts = withRules(rule({ title: "lo", addr: "127.0.0.0/8", auth: "trust" }), rule({ title: "half the internet", addr: "127.0.0.0/1", auth: "trust" }));
+    expect(await violations(hbaNoRemoteTrust, clusterArgs(facts))).toEqual([
+      'Cluster pg-test: HBA rule "half the internet" trusts 127.0.0.0/1; use scram-sha-256 for network addresses (trust is only acceptable on local sockets and loopback).',
+    ]);
+    // The same address decides whether ident over TCP draws a warning when the inventory is loaded.
+    expect(methodIssues("ident", "127.0.0.0/8")).toEqual([]);
+    expect(methodIssues("ident", "127.0.0.0/1")).toHaveLength(1);
   });
 
   it("does not judge a rule whose address or the rule list is unknown", async () => {
@@ -53,7 +64,7 @@ describe("hba-scram-from-anywhere", () => {
   it("reports a non-SSL rule from anywhere when SSL is required", async () => {
     const facts = withRules(rule({ addr: "::/0", auth: "scram-sha-256" }));
     expect(await violations(hbaScramFromAnywhere, clusterArgs(facts, strict))).toEqual([
-      'Cluster pg-test: HBA rule "app" accepts host connections from ::/0 but this stack requires SSL; set type: hostssl.',
+      'Cluster pg-test: HBA rule "app" accepts host connections from ::/0 but this stack requires SSL; use auth: ssl in the rule, or pg_hba_require_ssl: true for every remote rule.',
     ]);
   });
 

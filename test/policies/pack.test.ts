@@ -2,9 +2,9 @@
 import { policies } from "../../policies/policies";
 
 describe("pigsty-pulumi policy pack", () => {
-  it("has thirteen uniquely named kebab-case policies", () => {
+  it("has ten uniquely named kebab-case policies", () => {
     const names = policies.map((p) => p.name);
-    expect(new Set(names).size).toBe(13);
+    expect(new Set(names).size).toBe(10);
     for (const name of names) expect(name).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
   });
 

@@ -21,7 +21,7 @@ test("etcd members restart one at a time, and client auth waits for the last", a
   expect(deps.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
 });
 
-test("one CA, one certificate per etcd member, per Patroni member and per backup repository host; no key on a command line", async () => {
+test("one CA, one certificate per etcd member, per Patroni member, per Postgres member and per backup repository host; no key on a command line", async () => {
   const { registered } = await run();
   const local = registered.filter((r) => r.type === "command:local:Command");
   expect(local.map((r) => r.name).sort()).toEqual([
@@ -30,8 +30,11 @@ test("one CA, one certificate per etcd member, per Patroni member and per backup
     "meta-2-etcd-certificate",
     "meta-3-etcd-certificate",
     "pg-test-1-patroni-certificate",
+    "pg-test-1-postgres-certificate",
     "pg-test-2-patroni-certificate",
+    "pg-test-2-postgres-certificate",
     "pg-test-3-patroni-certificate",
+    "pg-test-3-postgres-certificate",
     "pki-ca",
   ]);
   for (const c of local) expect(c.inputs.create).not.toContain("PRIVATE KEY");
@@ -42,4 +45,10 @@ test("one CA, one certificate per etcd member, per Patroni member and per backup
   // Each etcd member's step carries its own key and the root password, nothing of another member.
   const meta2 = registered.find((r) => r.name === stepName("meta-2", "etcd")) as Registered;
   expect(Object.keys(JSON.parse(meta2.inputs.stdin)).sort()).toEqual(["dcs/etcd_root", "tls/ca", "tls/etcd/meta-2/cert", "tls/etcd/meta-2/key"]);
+  // A member's TLS step carries its own REST API and Postgres certificates and keys, and the CA; its removal deletes them.
+  const tls2 = registered.find((r) => r.name === stepName("pg-test-2", "tls")) as Registered;
+  expect(Object.keys(JSON.parse(tls2.inputs.stdin)).sort()).toEqual(["tls/ca", "tls/patroni/pg-test-2/cert", "tls/patroni/pg-test-2/key", "tls/postgres/pg-test-2/cert", "tls/postgres/pg-test-2/key"]);
+  expect(tls2.inputs.delete).toContain("rm -f '/etc/pigsty/tls/patroni.crt' '/etc/pigsty/tls/patroni.key' '/etc/pigsty/tls/postgres.crt' '/etc/pigsty/tls/postgres.key'");
+  // The Postgres certificate's lifetime (cert_validity, default 7300d) and its renewal period are in its script.
+  expect(local.find((r) => r.name === "pg-test-2-postgres-certificate")?.inputs.create).toMatch(/^# renewal period \d+: issued again every 3650 days, valid 7300 days\n[\s\S]*-days 7300 /);
 });

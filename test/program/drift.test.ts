@@ -2,6 +2,7 @@
 import { driftMessages, leaderOf } from "../../components/drift";
 import { fakePatroni, selfSignedCert } from "../helpers/fakePatroni";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { followLeader, patroniApis } from "../../patroni/members";
 
 const clusters = pgTest().model.clusters;
 
@@ -66,4 +67,11 @@ describe("leaderOf asks the members' Patroni over TLS", () => {
   test("nobody answers: no leader to compare with", async () => {
     expect(await leaderOf(at(9), cert.pem, 500)).toEqual({ leader: undefined, states: {} });
   });
+});
+
+test("the drift warning and the operator's advice take the members' APIs and the pg_role change from one place", () => {
+  const c = clusters[0];
+  expect(patroniApis(c)[1]).toEqual({ name: "pg-test-2", url: "https://10.10.10.12:8008" });
+  expect(followLeader(c, "pg-test-2")).toBe("set pg_role: primary on 10.10.10.12 and pg_role: replica on 10.10.10.11");
+  expect(followLeader(c, "pg-gone-9")).toBeUndefined();
 });

@@ -1,16 +1,15 @@
 // Against a real Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the fence systemd runs after
 // Patroni exits stops Postgres only when Patroni died outside maintenance mode.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderPatroniFence, renderPatroniUnit } from "../../render/systemd";
 import { PATRONI_FENCE_SCRIPT } from "../../render/paths";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
-const isRoot = userInfo().uid === 0;
-const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
 const cluster = pgTest().model.clusters[0];
 
 test("Patroni's unit runs the fence after it exits, and stops only Patroni itself", () => {
@@ -50,7 +49,7 @@ describeReal("the fence against a real Postgres 15", () => {
     if (!existsSync(`${PG_BIN}/initdb`)) throw new Error(`REAL_TOOLS=1 but ${PG_BIN}/initdb is missing: install postgresql-15`);
     dir = mkdtempSync(join(tmpdir(), "pigsty-fence-"));
     chmodSync(dir, 0o755);
-    if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    chownToPostgres(dir);
     data = join(dir, "data");
     execFileSync(...asPostgres(`${PG_BIN}/initdb`, ["-D", data, "-A", "trust", "-U", "postgres"]));
     fence = join(dir, "patroni-fence");

@@ -1,6 +1,7 @@
 // Placeholders stand in for every password: listed, filled on demand, and no secret ever rendered.
 import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
-import { fillPlaceholders, placeholdersIn } from "../../render/placeholders";
+import { placeholdersIn } from "../../render/placeholders";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 test("placeholdersIn lists unique slots in order; fillPlaceholders substitutes them", () => {

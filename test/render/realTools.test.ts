@@ -1,9 +1,9 @@
 // The rendered pg-test files checked by the real programs (REAL_TOOLS=1; a missing tool fails, never skips).
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { createServer, connect } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SCRAPE_JOBS } from "../../config/model";
 import { MAX_PASSWORD_BYTES } from "../../config/safeValues";
@@ -13,13 +13,15 @@ import { renderPgHba } from "../../render/pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from "../../render/pgbouncer";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
 import { renderPgExporterEnv } from "../../render/exporters";
-import { fillPlaceholders } from "../../render/placeholders";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { rolesStep } from "../../steps/cluster";
 import { fillSecrets } from "../../steps/installFiles";
 import { SCRAM_FILL } from "../../steps/scram";
 import { rolesSql } from "../../steps/sql";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { issuePostgresCert, throwawayCa } from "../helpers/throwawayPki";
 import { unwrapScript } from "../helpers/shellRegions";
+import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
 const enabled = process.env.REAL_TOOLS === "1";
 const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -27,9 +29,6 @@ const { model, secrets } = pgTest();
 const cluster = model.clusters[0];
 const values = Object.fromEntries(Object.keys(secrets).map((s) => [s, `test-${s.replace(/\W/g, "-")}`]));
 const fill = (text: string) => fillPlaceholders(text, values);
-const isRoot = userInfo().uid === 0;
-/** Postgres and pgbouncer refuse to run as root: run them as the postgres user then. */
-const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
 
 function tool(path: string): string {
   if (!existsSync(path)) throw new Error(`REAL_TOOLS=1 but ${path} is missing: install haproxy patroni pgbouncer prometheus postgresql-15`);
@@ -71,7 +70,7 @@ describeReal("rendered files accepted by the real tools", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "pigsty-render-"));
     chmodSync(dir, 0o755);
-    if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    chownToPostgres(dir);
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -112,7 +111,8 @@ describeReal("rendered files accepted by the real tools", () => {
 
   test("pgbouncer starts with the rendered ini, userlist and hba", async () => {
     const port = await freePort();
-    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port };
+    const tls = issuePostgresCert(dir, throwawayCa(), cluster, cluster.instances[0]);
+    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port, tls };
     const ini = join(dir, "pgbouncer.ini");
     writeFileSync(ini, renderPgbouncerIni(cluster, cluster.instances[0], layout));
     writeFileSync(join(dir, "userlist.txt"), fill(renderPgbouncerUserlist(cluster)));
@@ -178,7 +178,7 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
     const file = join(dir, name);
     writeFileSync(file, text);
     chmodSync(file, mode);
-    if (isRoot) chownSync(file, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    chownToPostgres(file);
     return file;
   }
   /** psql as `user` over TCP with the given environment; prints current_user. */
@@ -194,7 +194,7 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pigsty-hostile-"));
     chmodSync(dir, 0o755);
-    if (isRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), Number(execFileSync("id", ["-g", "postgres"]).toString()));
+    chownToPostgres(dir);
     writeFileSync(join(dir, "secrets.json"), JSON.stringify(hostile), { mode: 0o600 });
     // Postgres with the roles as the roles step makes them: SQL whose placeholders the host turned into verifiers.
     run(...asPostgres(tool(`${PG_BIN}/initdb`), ["-D", data(), "-A", "trust", "-U", "postgres"]));
@@ -229,7 +229,8 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
   test("pgbouncer authenticates users through userlist.txt and logs in to Postgres with the same password", async () => {
     const port = await freePort();
     const c = { ...cluster, ports: { ...cluster.ports, postgres: pgPort, pgbouncer: port } };
-    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port };
+    const tls = issuePostgresCert(dir, throwawayCa(), c, c.instances[0]);
+    const layout = { confDir: dir, socketDir: dir, logFile: join(dir, "pgbouncer.log"), pidFile: join(dir, "pgbouncer.pid"), listenAddr: "127.0.0.1", port, tls };
     const ini = write("pgbouncer.ini", renderPgbouncerIni(c, c.instances[0], layout));
     write("userlist.txt", hostFill(renderPgbouncerUserlist(c)));
     write("pgb_hba.conf", renderPgbouncerHba(c, "primary", false));

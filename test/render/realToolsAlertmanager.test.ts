@@ -10,7 +10,7 @@ import { loadInventory } from "../../config/load";
 import type { Model } from "../../config/model";
 import { alertRows, parseAlerts } from "../../operator/alerts";
 import { renderAlertmanagerYml } from "../../render/alertmanager";
-import { fillPlaceholders } from "../../render/placeholders";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { rawFixture } from "../helpers/inventoryFixtures";
 
 const enabled = process.env.REAL_TOOLS === "1";

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { fillPlaceholders, isPlaceholder, placeholder, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/placeholders";
+import { isPlaceholder, placeholder, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/placeholders";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { fillSecrets } from "../../steps/installFiles";
 import { HOSTILE_PASSWORDS } from "../helpers/hostilePasswords";
 
-const FORMATS = Object.keys(SECRET_FORMATS) as SecretFormat[];
+const FORMATS: readonly SecretFormat[] = SECRET_FORMATS;
 
 test("a placeholder names its slot and format; placeholdersIn finds the slot with or without a format", () => {
   expect(placeholder("pg-test/monitor", "yaml")).toBe("{{secret:pg-test/monitor|yaml}}");

@@ -1,6 +1,6 @@
 // After HBA is written and reloaded, errors that only Postgres finds (pg_hba_file_rules) fail the step.
 import { spawnSync } from "node:child_process";
-import { configStep, hbaCheck, patroniStep } from "../../steps/postgres";
+import { configStep, hbaCheck, patroniStep, waitSslOn } from "../../steps/postgres";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();
@@ -42,4 +42,34 @@ test("the config step puts the previous HBA files back and re-activates them bef
   expect(keep).toBeLessThan(script.indexOf("install_file '/pg/conf/hba/"));
   expect(restore).toBeGreaterThan(script.indexOf("from pg_hba_file_rules"));
   expect(script.slice(restore, error)).toContain("on_role_change");
+});
+
+describe("before the check, the config step waits for Patroni to turn ssl on (hostssl lines are errors until then)", () => {
+  /** Runs the wait with `runuser` answering `answers` in turn (a missing answer: Postgres does not answer); returns how often it asked. */
+  function wait(answers: string[]): number {
+    const stub = [
+      // Each call runs in a command substitution (a subshell): the count lives in a file.
+      'n=$(mktemp); echo 0 >"$n"',
+      'runuser() { local k; k=$(($(cat "$n") + 1)); echo "$k" >"$n"; local a; a=$(sed -n "${k}p" <<<"$ANSWERS"); [ -n "$a" ] || return 2; printf "%s" "$a"; }',
+      "sleep() { :; }",
+    ];
+    const r = spawnSync("/bin/bash", ["-c", [...stub, waitSslOn(cluster), 'cat "$n"; rm -f "$n"'].join("\n")], { encoding: "utf8", env: { ...process.env, ANSWERS: answers.join("\n") } });
+    return Number(r.stdout.trim());
+  }
+
+  test("until Postgres says on", () => {
+    expect(wait(["off", "off", "on", "on"])).toBe(3);
+    expect(wait(["on"])).toBe(1);
+  });
+
+  test("not while Postgres does not answer, and at most 30 times", () => {
+    expect(wait([])).toBe(1);
+    expect(wait(Array(40).fill("off"))).toBe(30);
+  });
+
+  test("after Patroni's reload, before the check", () => {
+    const script = configStep(model, cluster, member).create;
+    expect(script.indexOf("-c 'show ssl'")).toBeGreaterThan(script.indexOf("systemctl reload patroni"));
+    expect(script.indexOf("-c 'show ssl'")).toBeLessThan(script.indexOf("from pg_hba_file_rules"));
+  });
 });

@@ -8,7 +8,9 @@ import type { Model } from "../../config/model";
 import { instanceFiles } from "../../render/files";
 import { PATRONI_HELPER, ROLE_CHANGE_SCRIPT } from "../../render/paths";
 import * as clusterSteps from "../../steps/cluster";
+import { dcsStateStep } from "../../steps/dcsState";
 import * as infraSteps from "../../steps/infra";
+import { registerStep } from "../../steps/register";
 import * as nodeSteps from "../../steps/node";
 import * as patroniApiSteps from "../../steps/patroniApi";
 import * as exporterSteps from "../../steps/exporters";
@@ -24,20 +26,20 @@ import { exposedOccurrences, unwrapScript } from "../helpers/shellRegions";
 /** Every step of one model, named as the program names its commands. */
 function allSteps(model: Model): Record<string, HostStep> {
   const out: Record<string, HostStep> = {
-    "infra-prepare": nodeSteps.prepareNode("hx-infra", nodeSteps.INFRA_PACKAGES, false),
-    "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, nodeSteps.DCS_PACKAGES, false),
+    "infra-prepare": nodeSteps.prepareNode("hx-infra", { packages: nodeSteps.INFRA_PACKAGES }),
+    "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, { packages: nodeSteps.DCS_PACKAGES }),
     "infra-monitoring": infraSteps.monitoringStep(model),
   };
   for (const m of model.dcs.members) out[stepName(m.name, "etcd")] = infraSteps.etcdStep(model, m.name);
   out["dcs-auth"] = infraSteps.etcdAuthStep(model);
   for (const c of model.clusters) {
-    out[stepName(c.name, "dcs")] = infraSteps.dcsStateStep(model, c);
+    out[stepName(c.name, "dcs")] = dcsStateStep(model, c);
     out[stepName(c.name, "roles")] = clusterSteps.rolesStep(c);
     out[stepName(c.name, "databases")] = clusterSteps.databasesStep(c);
     out[stepName(c.name, "patroni-config")] = patroniApiSteps.dynamicConfigStep(model, c);
     out[stepName(c.name, "leader")] = patroniApiSteps.intendedLeaderStep(c);
     for (const i of c.instances) {
-      out[stepName(i.name, "prepare")] = nodeSteps.prepareNode(i.name, nodeSteps.PG_PACKAGES, true);
+      out[stepName(i.name, "prepare")] = nodeSteps.prepareNode(i.name, { packages: nodeSteps.PG_PACKAGES, postgres: true });
       out[stepName(i.name, "guard")] = postgresSteps.guardStep(model, c, i);
       out[stepName(i.name, "tls")] = tlsSteps.patroniTlsStep(c, i);
       out[stepName(i.name, "config")] = postgresSteps.configStep(model, c, i);
@@ -46,7 +48,7 @@ function allSteps(model: Model): Record<string, HostStep> {
       out[stepName(i.name, "haproxy")] = haproxySteps.haproxyStep(model, c, i);
       out[stepName(i.name, "exporters")] = exporterSteps.exportersStep(model, c, i);
       const target = model.scrapeTargets.find((t) => t.instance === i.name)!;
-      out[stepName(i.name, "register")] = infraSteps.registerStep(model, target, (actions) => resetBlock(i, "register", actions));
+      out[stepName(i.name, "register")] = registerStep(model, target, (actions) => resetBlock(i, "register", actions));
     }
   }
   return out;

@@ -25,10 +25,10 @@ test("actions that failed after the files were written run again on the next att
   const me = userInfo();
   const actions = join(dir, "actions");
   const step = (content: string) =>
-    filesStep("pending check", [{ path: join(dir, "etc", "app.conf"), content, owner: `${me.username}:${me.gid}` }], [
-      `echo ran >>${actions}`,
-      '[ -z "$FAIL" ]',
-    ]).create;
+    filesStep("pending check", {
+      files: [{ path: join(dir, "etc", "app.conf"), content, owner: `${me.username}:${me.gid}` }],
+      onChange: [`echo ran >>${actions}`, '[ -z "$FAIL" ]'],
+    }).create;
   const ran = () => (existsSync(actions) ? readFileSync(actions, "utf8").split("\n").filter(Boolean).length : 0);
 
   expect(run(step("v1"), true)).not.toBe(0); // the reload fails after the file was replaced

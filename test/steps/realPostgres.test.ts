@@ -1,34 +1,15 @@
 // Against a real local Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the databases SQL runs twice in
 // a row with allowconn: false databases, and an accepted setting value reads back unchanged through Patroni's writer.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../config/load";
 import { databasesSql } from "../../steps/sql";
 import { rawFixture } from "../helpers/inventoryFixtures";
+import { asPostgres, freePort, isRoot, PG_BIN, run } from "../helpers/realPostgres";
 
 const enabled = process.env.REAL_TOOLS === "1";
-const PG_BIN = "/usr/lib/postgresql/15/bin";
-const isRoot = userInfo().uid === 0;
-/** Postgres refuses to run as root: run it as the postgres user then. */
-const asPostgres = (cmd: string, args: string[]) => (isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
-
-function run(cmd: string, args: string[]): string {
-  if (!existsSync(cmd) && cmd.startsWith("/")) throw new Error(`REAL_TOOLS=1 but ${cmd} is missing: install postgresql-15 and patroni`);
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 const describeReal = enabled ? describe : describe.skip;
 

@@ -26,7 +26,7 @@ test("a text that declares a slot its placeholders do not name is refused (a sec
 });
 
 test("the slots are the ones files and texts declare; the removal's reach its stdin too", () => {
-  const step = filesStep("t", [{ path: "/etc/x.yml", content: `a: "${api}"\nb: "${api}"` }], [], [], [heredocCarrying('cat >"$work/y"', placeholder("c/admin", "pgpass"))]);
+  const step = filesStep("t", { files: [{ path: "/etc/x.yml", content: `a: "${api}"\nb: "${api}"` }], removal: [heredocCarrying('cat >"$work/y"', placeholder("c/admin", "pgpass"))] });
   expect(step.secrets).toEqual(["c/patroni_api", "c/admin"]);
   expect(step.create).toContain(readsStdin);
   expect(step.delete).toContain(readsStdin);

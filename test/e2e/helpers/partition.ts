@@ -2,7 +2,7 @@
 // own network namespace, which still reaches the node's own address while the link is down.
 import { execFileSync, spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "../../../bench/writeLoop";
+import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "./writeLoop";
 import { loadState } from "../../../sandbox/state";
 import { passwords } from "./cluster";
 

@@ -3,6 +3,8 @@
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { SandboxHosts, SandboxNode } from "../../../config/stack";
+import { isRoot } from "../../../sandbox/host";
 
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
 export const SANDBOX_DIR = process.env.PIGSTY_SANDBOX_REPO_DIR ?? path.join(REPO_ROOT, ".sandbox");
@@ -11,19 +13,7 @@ export const KNOWN_HOSTS = path.join(SANDBOX_DIR, "known_hosts");
 const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const CLI = path.join(REPO_ROOT, "sandbox", "cli.ts");
 
-/** `.sandbox/hosts.json`, as written by `npm run sandbox -- up`. */
-export interface SandboxHosts {
-  admin_user: string;
-  key_path: string;
-  port: number;
-  nodes: SandboxNode[];
-}
-
-export interface SandboxNode {
-  name: string;
-  ip: string;
-  host_key: string;
-}
+export type { SandboxHosts, SandboxNode };
 
 /** What to bring up: like the CLI's --count / --nodes (default: meta + pg-test-1..3). */
 export interface SandboxPlan {
@@ -37,9 +27,7 @@ export interface CmdResult {
   stderr: string;
 }
 
-export function isRoot(): boolean {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
+export { isRoot };
 
 /** `describe` when root (the sandbox needs it), `describe.skip` otherwise; undefined outside jest (npm run bench). */
 export const describeIfRoot = (typeof describe === "undefined" ? undefined : isRoot() ? describe : describe.skip) as jest.Describe;

@@ -1,7 +1,7 @@
-// A bounded write loop on the sandbox during a disruptive step (bench/writeLoop.ts's loop): one row every 50 ms
+// A bounded write loop on the sandbox during a disruptive step (writeLoop.ts): one row every 50 ms
 // through pg-test-3's own HAProxy (5433, the primary service), each write bounded by a 3 s timeout. An acknowledged
 // row must never be lost; the longest stretch without an acknowledgement is the outage.
-import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "../../../bench/writeLoop";
+import { readWriteLoop, writeLoopScript, type WriteLoopResult } from "./writeLoop";
 import { passwords, psql, sleep } from "./cluster";
 import { sshOk, sshRun } from "./sandbox";
 

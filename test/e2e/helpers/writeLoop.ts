@@ -1,5 +1,6 @@
-// A bounded write loop for the switchover figure: the bash that a sandbox member runs (one INSERT, then a pause,
-// until a stop file appears or the time is up), and the longest gap between acknowledged writes in its output.
+// A bounded write loop, for the switchover figure (npm run bench) and the e2e outage cases: the bash that a sandbox
+// member runs (one INSERT, then a pause, until a stop file appears or the time is up), and the longest gap between
+// acknowledged writes in its output.
 
 export interface WriteLoopOptions {
   /** Where the writes go: a member's HAProxy primary service. */
