@@ -26,6 +26,26 @@ export interface AlertRow {
 /** The remote command on the infra node: Alertmanager's own API over loopback, through curl (the infra node has it). */
 export const alertsCommand = (model: Model): string[] => ["curl", "-fsS", "--max-time", "10", `http://127.0.0.1:${model.infra.alertmanagerPort}/api/v2/alerts`];
 
+/** The alert rules Prometheus has loaded (GET /api/v1/rules?type=alert), through curl on the infra node. */
+export const rulesCommand = (model: Model): string[] => ["curl", "-fsS", "--max-time", "10", `http://${model.infra.ip}:${model.infra.prometheusPort}/api/v1/rules?type=alert`];
+
+/** How many alert rules in how many groups Prometheus' answer holds; a changed format fails here. */
+export function ruleCount(text: string): { rules: number; groups: number } {
+  let data: { status?: string; data?: { groups?: { rules?: unknown[] }[] } };
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`Prometheus' answer is not JSON: ${text.trim().slice(0, 200) || "(empty)"}`);
+  }
+  const groups = data.data?.groups;
+  if (data.status !== "success" || !Array.isArray(groups)) throw new Error(`Prometheus' answer is not a list of rule groups: ${text.trim().slice(0, 200)}`);
+  return { groups: groups.length, rules: groups.reduce((n, g) => n + (Array.isArray(g.rules) ? g.rules.length : 0), 0) };
+}
+
+/** The line above the listing: what Prometheus evaluates, so "no alerts" is never mistaken for "no rules". */
+export const rulesLine = (count: { rules: number; groups: number }) =>
+  count.rules === 0 ? "Prometheus has no alert rules loaded: nothing can fire (see /etc/prometheus/rules/ on the infra node)" : `Prometheus has ${count.rules} alert rules loaded (${count.groups} groups)`;
+
 /** Alertmanager's answer, checked enough that a changed format fails here and not as `undefined` in a table. */
 export function parseAlerts(text: string): ApiAlert[] {
   let data: unknown;

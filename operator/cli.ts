@@ -8,7 +8,7 @@ import { Patroni } from "../patroni/client";
 import { followLeader, patroniApis } from "../patroni/members";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
-import { alertRows, alertsCommand, alertsText, parseAlerts, unknownCluster } from "./alerts";
+import { alertRows, alertsCommand, alertsText, parseAlerts, ruleCount, rulesCommand, rulesLine, unknownCluster } from "./alerts";
 import { repoDir, stackAccess, stackClusters, stackModel, type ClusterAccess } from "./source";
 import { runOnHost } from "./ssh";
 import { membersTable, table } from "./table";
@@ -125,7 +125,10 @@ async function alerts(args: Args): Promise<void> {
   const r = await runOnHost(target, alertsCommand(model));
   if (r.code !== 0) throw new Exit(3, `Alertmanager on the infra node does not answer: ${hostError(target, r.code, r.stderr)}`);
   const rows = alertRows(parseAlerts(r.stdout), args.cluster);
-  out(args.json ? JSON.stringify(rows, null, 2) : alertsText(rows, args.cluster));
+  if (args.json) return out(JSON.stringify(rows, null, 2));
+  const rules = await runOnHost(target, rulesCommand(model));
+  if (rules.code !== 0) throw new Exit(3, `Prometheus on the infra node does not answer: ${hostError(target, rules.code, rules.stderr)}`);
+  out(`${rulesLine(ruleCount(rules.stdout))}\n${alertsText(rows, args.cluster)}`);
 }
 
 async function run(args: Args): Promise<void> {

@@ -30,7 +30,7 @@ $pulumi stack select dev --create --non-interactive
 # Preview first, with the policy pack: a mandatory violation stops everything before any command runs.
 $pulumi up --stack dev --yes --non-interactive --suppress-progress --policy-pack policies --policy-pack-config policies/config/dev.json
 
-say "4/5 the cluster, as Patroni and each HAProxy see it, and its backups"
+say "4/5 the cluster, as Patroni and each HAProxy see it, its backups, and the alerts (rules loaded, what fires)"
 # A fresh replica may still be catching up: wait (at most 2 minutes) until every member streams.
 for _ in $(seq 60); do
   npm run --silent pg -- list pg-test --json --stack dev >.toolchain/demo-list.json 2>/dev/null &&
@@ -40,11 +40,14 @@ done
 npm run --silent pg -- list pg-test --stack dev
 echo
 npm run --silent pg -- backups pg-test --stack dev
+echo
+npm run --silent pg -- alerts --stack dev
 
 say "5/5 what you have"
 $pulumi stack output --stack dev
 primary=$($pulumi stack output --stack dev services --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)["pg-test"].primary[0]))')
 echo
+echo "Dashboards: http://10.10.10.10/dashboard/ (fleet) and http://10.10.10.10/dashboard/cluster.html?cls=pg-test"
 echo "Try: ssh -i .sandbox/id_ed25519 dba@10.10.10.11 'psql -h ${primary%:*} -p ${primary#*:} -U dbuser_test test'"
 echo "     (password: $pulumi stack output --stack dev passwords --show-secrets)"
 echo "Done in $((SECONDS - start))s."

@@ -1,5 +1,5 @@
 // `npm run pg -- alerts`: Alertmanager's API v2 answer as rows (filtered by cluster), its table, the arguments.
-import { alertRows, alertsCommand, alertsText, parseAlerts, unknownCluster, type ApiAlert } from "../../operator/alerts";
+import { alertRows, alertsCommand, alertsText, parseAlerts, ruleCount, rulesLine, unknownCluster, type ApiAlert } from "../../operator/alerts";
 import { parseArgs, helpFor } from "../../operator/args";
 import { pgTest } from "../helpers/inventoryFixtures";
 
@@ -59,4 +59,14 @@ test("alerts takes an optional cluster and --json, no member", () => {
   expect(() => parseArgs(["alerts", "pg-test", "pg-test-1"])).toThrow("alerts takes one cluster name");
   expect(helpFor(["alerts", "--help"])).toContain("usage: npm run pg -- alerts [cluster] [--json] [--stack NAME]");
   expect(helpFor(["--help"])).toContain("alerts [cluster]");
+});
+
+test("counts the alert rules Prometheus has loaded, and says so plainly when there are none", () => {
+  const answer = { status: "success", data: { groups: [{ name: "pigsty", rules: [{}, {}, {}] }, { name: "pigsty-pg-test", rules: [{}] }] } };
+  const count = ruleCount(JSON.stringify(answer));
+  expect(count).toEqual({ rules: 4, groups: 2 });
+  expect(rulesLine(count)).toBe("Prometheus has 4 alert rules loaded (2 groups)");
+  expect(rulesLine(ruleCount(JSON.stringify({ status: "success", data: { groups: [] } })))).toMatch(/^Prometheus has no alert rules loaded/);
+  expect(() => ruleCount("<html>")).toThrow("Prometheus' answer is not JSON: <html>");
+  expect(() => ruleCount(JSON.stringify({ status: "error" }))).toThrow("not a list of rule groups");
 });
