@@ -209,7 +209,8 @@ describeIfRoot("operator tool on the sandbox", () => {
       expect(before.members["pg-test"]).toEqual(all);
       expect(before.rows["pg-test"].members).toBe(`3/3 up: ${all.join("")}`);
       expect(Number(before.rows["pg-test"].replicas)).toBe(2);
-      const members = await cluster.waitUntil((p) => primaries(p).length === 1, 3 * DASHBOARD_REFRESH_SECONDS * 1000);
+      const everyRoleKnown = (p: ShownPage) => primaries(p).length === 1 && all.every((m) => ["primary", "replica"].includes(p.rows[m]?.role));
+      const members = await cluster.waitUntil(everyRoleKnown, 3 * DASHBOARD_REFRESH_SECONDS * 1000);
       expect(Object.keys(members.rows)).toEqual(all);
       expect(primaries(members)).toEqual(await prometheusLeaders());
       expect(all.filter((m) => members.rows[m].role === "replica")).toEqual(["pg-test-2", "pg-test-3"]);
