@@ -226,6 +226,18 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
     expect(back.find((x) => x.Role === "Leader")?.Member).toBe(other);
   }, 600_000);
 
+  it("a removed member gives up the VIP, even an address a killed keepalived left on it", async () => {
+    const leader = await currentLeader();
+    // What a keepalived killed while master leaves behind: the address, with nothing left to take it off.
+    await sshOk("pg-test-3", `sudo ip addr add ${VIP}/24 dev eth0`);
+    expect((await vipHolders(VIP, members)).sort()).toEqual([leader, "pg-test-3"].sort());
+    await apply(d, "remove pg-test-3", (i) => {
+      delete i.clusters["pg-test"].hosts["10.10.10.13"];
+    });
+    expect(await vipHolders(VIP, members)).toEqual([leader]);
+    expect((await sshOk("pg-test-3", "systemctl is-active keepalived || true")).trim()).not.toBe("active");
+  }, 300_000);
+
   it("vip_mode back to none takes the VIP off the leader and stops keepalived on every member", async () => {
     await apply(d, "vip off", (i) => {
       i.clusters["pg-test"].vars.vip_mode = "none";
