@@ -61,7 +61,7 @@ export function renderFleetJson(model: Model): string {
     refreshSeconds: DASHBOARD_REFRESH_SECONDS,
     prometheusApi: PROMETHEUS_API_PATH,
     alertmanagerApi: ALERTMANAGER_API_PATH,
-    clusters: model.clusters.map((c) => ({ name: c.name, members: c.instances.map((i) => ({ name: i.name, ip: i.ip, role: i.role })) })),
+    clusters: model.clusters.map((c) => ({ name: c.name, members: c.instances.map((i) => ({ name: i.name, ip: i.ip })) })),
   };
   return JSON.stringify(fleet, null, 2) + "\n";
 }

@@ -124,7 +124,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     expect((await psqlWith("pg-test-3", verifyFull("10.10.10.14", 5432, "10.10.10.11"))).code).toBe(0);
     // Replication and Patroni's connections: every replica's walsender on the leader is encrypted.
     const walsenders = await psqlLocal("pg-test-1", "select string_agg(r.application_name || '=' || s.ssl, ',' order by r.application_name) from pg_stat_replication r join pg_stat_ssl s using (pid)");
-    expect(walsenders).toBe("pg-test-2=t,pg-test-3=t,pg-test-4=t");
+    expect(walsenders).toBe("pg-test-2=true,pg-test-3=true,pg-test-4=true");
     for (const n of ["pg-test-2", "pg-test-3", "pg-test-4"]) expect(await psqlLocal(n, "select count(*) from pg_stat_wal_receiver where conninfo like '%sslmode=verify-full%'")).toBe("1");
   }, 180_000);
 

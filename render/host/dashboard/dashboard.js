@@ -233,7 +233,6 @@
           cell("member", m.name),
           cell("ip", m.ip),
           cell("role", role, "role-" + role),
-          cell("configured", m.role),
           cell("lag", role === "primary" ? "–" : fmtBytes(lag[m.name]), "num"),
           cell("replay-lag", role === "primary" ? "–" : fmtSeconds(replay[m.name]), "num"),
           cell("tps", fmtNumber(t[m.name]), "num"),
