@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Starts Debian's Patroni with three corrections to its DCS failsafe mode, for Patroni 3.0.2 only.
+"""Starts Debian's Patroni with four corrections to its use of the DCS, for Patroni 3.0.2 only.
 
 1. Patroni 3.0.2 keeps, on a replica, the leader that last called it during a DCS outage (POST /failsafe).
 When that replica later leads (a switchover or a failover) and the DCS goes down again, it renews that
@@ -23,13 +23,22 @@ takes for a definite refusal: "failed to update leader lock", immediate demotion
 the DCS members went down one by one under a leader whose own host ran one of them. Patroni 4.1.0 raises
 EtcdConnectionFailed there instead, a DCS outage; this launcher does the same in 3.0.2.
 
+4. A leader whose lease expired (cut off longer than ttl) gets a new lease at its next lock update and then
+writes the leader key unconditionally with it. When it comes back after another member took the lock, it
+takes the lock from the new leader: seen here after a partition healed, the demoted old leader held the lock
+on a timeline the others had left, could not start, and the cluster had no primary. Patroni 3.1.0 updates
+the key in a transaction: only while it holds this member's name, or when no key exists. This launcher does
+the same in 3.0.2.
+
 Any other Patroni version starts unchanged.
 
 Installed as /pg/bin/patroni-launch (root's, read-only for the dbsu); the Patroni unit runs it.
 """
 import sys
+import time
 
 from patroni import ha
+from patroni.dcs import Leader, catch_return_false_exception
 from patroni.dcs import etcd, etcd3
 from patroni.__main__ import main
 from patroni.version import __version__
@@ -88,10 +97,41 @@ def correct_unreachable_members(client_class, errors):
     client_class.api_execute = api_execute
 
 
+def correct_leader_update(module):
+    def update_leader(self):
+        retry = self._retry.copy()
+
+        def with_retry(*args, **kwargs):
+            kwargs["retry"] = retry
+            return retry(*args, **kwargs)
+
+        self._run_and_handle_exceptions(self._do_refresh_lease, True, retry=with_retry)
+        if not self._lease:
+            return False
+        cluster = self.cluster
+        leader_lease = cluster and isinstance(cluster.leader, Leader) and cluster.leader.session
+        if leader_lease == self._lease:
+            return True
+        retry.deadline = retry.stoptime - time.time()
+        if retry.deadline < 1:
+            raise module.Etcd3Error("update_leader timeout")
+        key = module.base64_encode(self.leader_path)
+        put = {"request_put": {"key": key, "value": module.base64_encode(self._name), "lease": self._lease}}
+        ours = {"key": key, "target": "VALUE", "value": put["request_put"]["value"]}
+        absent = {"key": key, "target": "CREATE", "create_revision": "0"}
+        fields = {"compare": [ours], "success": [put], "failure": [{"request_txn": {"compare": [absent], "success": [put]}}]}
+        ret = self._run_and_handle_exceptions(self._client.call_rpc, "/kv/txn", fields, retry=with_retry)
+        nested = (ret.get("responses") or [{}])[0].get("response_txn", {})
+        return bool(ret.get("succeeded") or nested.get("succeeded"))
+
+    module.Etcd3._update_leader = catch_return_false_exception(update_leader)
+
+
 if __name__ == "__main__":
     if __version__ == AFFECTED:
         correct_failsafe(ha.Failsafe)
         correct_transport_errors(etcd3)
         correct_unreachable_members(etcd.AbstractEtcdClientWithFailover, etcd.etcd)
+        correct_leader_update(etcd3)
     sys.argv[0] = "patroni"
     sys.exit(main())

@@ -94,6 +94,43 @@ except etcd3.Etcd3Error:
   return r.stdout.trim();
 }
 
+/**
+ * What a leader whose lease expired while it was cut off does at its next lock update, when another member has taken
+ * the lock meanwhile: whether it holds the lock afterwards, and the etcd requests it made.
+ */
+function oldLeaderUpdatesLock(corrected: boolean): string {
+  const program = `
+import importlib.util, logging
+logging.disable(logging.CRITICAL)
+from patroni.dcs import etcd3
+from patroni.utils import Retry
+spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
+launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
+if ${corrected ? "True" : "False"}:
+    launch.correct_leader_update(etcd3)
+class Etcd:  # answers as etcd does when another member holds the leader key
+    calls = []
+    def put(self, key, value, lease=None, *args, **kwargs):
+        self.calls.append("put " + key)
+        return {}
+    def call_rpc(self, method, fields, retry=None):
+        nested = fields.get("failure", [{}])[0].get("request_txn", {}).get("compare", [])
+        self.calls.append(method + " if " + ",".join(c["target"] for c in fields["compare"]) + " else if " + ",".join(c["target"] for c in nested))
+        return {"succeeded": False, "responses": [{"response_txn": {"succeeded": False}}]}
+class OldLeader(etcd3.Etcd3):
+    cluster = None  # its view from before the cut
+    leader_path = "/service/pg-test/leader"
+dcs = OldLeader.__new__(OldLeader)
+dcs._client, dcs._name, dcs._lease, dcs._has_failed = Etcd(), "pg-test-1", "granted-after-the-cut", True
+dcs._retry = Retry(deadline=5, max_delay=1, max_tries=-1, retry_exceptions=(etcd3.Unavailable,))
+dcs._do_refresh_lease = lambda *args, **kwargs: True  # the old lease expired during the cut: a new one was granted
+print("holds the lock" if etcd3.Etcd3._update_leader(dcs) else "lock lost", "|", "; ".join(Etcd.calls))
+`;
+  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout.trim();
+}
+
 const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
 
 describeReal("the launcher against Debian's Patroni 3.0.2", () => {
@@ -114,6 +151,10 @@ describeReal("the launcher against Debian's Patroni 3.0.2", () => {
   it("no etcd member answering the reload of the member list drops the lock without the correction, and is a DCS outage with it", () => {
     expect(noMemberAnswers(false)).toBe("lock lost");
     expect(noMemberAnswers(true)).toBe("DCS outage");
+  });
+  it("an old leader with a new lease overwrites the new leader's key without the correction, and loses the lock with it", () => {
+    expect(oldLeaderUpdatesLock(false)).toBe("holds the lock | put /service/pg-test/leader");
+    expect(oldLeaderUpdatesLock(true)).toBe("lock lost | /kv/txn if VALUE else if CREATE");
   });
   it("parses and imports Patroni's entry point", () => {
     const r = spawnSync("/usr/bin/python3", ["-c", `import runpy; runpy.run_path(${JSON.stringify(LAUNCHER)}, run_name="check")`], { encoding: "utf8" });
