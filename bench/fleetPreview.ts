@@ -2,12 +2,14 @@
 // same number of trivial resources in a throw-away program), measured in one run. Hosts are loopback addresses,
 // so nothing but loopback is contacted. Beside each preview, the program alone under mocks (bench/mocks.ts): the part
 // of the time that is ours. Then `pulumi up` of the same fleets against loopback hosts served by the bench's own
-// sshd, beside its floor (bench/fleetUp.ts). Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
-// BENCH_SIZES picks the fleets (clusters x 3), BENCH_PARTS=preview,up the parts. Prints a table and writes
+// sshd, beside its floor (bench/fleetUp.ts), and the dev inventory deployed the same way, its state split by where
+// the bytes go (bench/devState.ts). Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
+// BENCH_SIZES picks the fleets (clusters x 3), BENCH_PARTS=preview,up,dev-state the parts. Prints a table and writes
 // bench/results/<date>.json.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { devStateBench } from "./devState";
 import { fleetInventory, projectStack } from "./fleetStacks";
 import { upBench, upLines, type UpRow } from "./fleetUp";
 import { programUnderMocks } from "./mocks";
@@ -17,8 +19,8 @@ import { breakdownLines, type StateBreakdown } from "./stateBytes";
 import { previewTargets, sandboxTargets, upTargets, type PreviewRow } from "./targets";
 
 const sizes = (process.env.BENCH_SIZES ?? "10,30,100").split(",").map(Number);
-/** Which parts run: BENCH_PARTS=preview,up (the default: both). */
-const parts = new Set((process.env.BENCH_PARTS ?? "preview,up").split(","));
+/** Which parts run: BENCH_PARTS=preview,up,dev-state (the default: all three). */
+const parts = new Set((process.env.BENCH_PARTS ?? "preview,up,dev-state").split(","));
 const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJlbmNoSG9zdEtleU9ubHlOb3RSZWFs";
 
 interface Run {
@@ -120,6 +122,12 @@ async function main() {
     }
     upTargets(up.rows).forEach((l) => console.log(l));
   }
+  let devState: Awaited<ReturnType<typeof devStateBench>> | undefined;
+  if (parts.has("dev-state")) {
+    devState = await devStateBench();
+    console.log(`the dev inventory on loopback hosts: cold up ${devState.seconds.toFixed(1)} s; where its state's bytes go:`);
+    breakdownLines(devState.breakdown, 100).forEach((l) => console.log(l));
+  }
   const skip = sandboxSkipReason();
   let sandbox: SandboxFigures | undefined;
   if (skip) console.log(skip);
@@ -133,7 +141,7 @@ async function main() {
   const day = new Date().toISOString().slice(0, 10);
   let file = join(repo, "bench", "results", `${day}.json`);
   for (let k = 2; existsSync(file); k++) file = join(repo, "bench", "results", `${day}-${k}.json`);
-  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows, ...(up && { up: up.rows, stateBytes: up.state }), ...(sandbox && { sandbox }) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows, ...(up && { up: up.rows, stateBytes: up.state }), ...(devState && { devState }), ...(sandbox && { sandbox }) }, null, 2)}\n`);
   console.log(`written ${file}`);
 }
 

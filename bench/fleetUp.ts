@@ -4,7 +4,7 @@
 // Per size: a cold `up`, a fleet-wide change (every member's pg_weight: every `-haproxy` step runs again) and a
 // one-cluster change, each with and without PULUMI_SKIP_CHECKPOINTS (the engine writes the state once at the end
 // instead of after every step); the state's size and where its bytes go (bench/stateBytes.ts).
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileBytes, fleetAddresses, fleetInventory, lastChanges, projectStack, stateFile, type FleetSsh } from "./fleetStacks";
@@ -23,6 +23,8 @@ export interface UpRun {
   providersMb: number;
   /** Resources the update created, updated or replaced. */
   changed: number;
+  /** Of those, remote commands (ours: from the state's inputs before and after; the floor's: as asked). */
+  changedRemote: number;
   /** The state file after this update, bytes. */
   stateBytes: number;
 }
@@ -46,10 +48,30 @@ const UP = ["up", "--yes", "--skip-preview", "--non-interactive", "--suppress-pr
 const skipEnv = { ...benchEnv, PULUMI_SKIP_CHECKPOINTS: "true" };
 const changedOf = (c: Record<string, number>) => (c.create ?? 0) + (c.update ?? 0) + (c.replace ?? 0) + (c["create-replacement"] ?? 0);
 
-/** One `up` of `stack` (in `cwd`, project `project`), with what it changed and the state's size after it. */
-async function timedUp(cwd: string, project: string, stack: string, skip: boolean): Promise<UpRun> {
+const REMOTE = "command:remote:Command";
+
+/** Each resource's type and inputs (as JSON) in a state file, by URN. */
+function inputsByUrn(file: string): Map<string, { type: string; inputs: string }> {
+  if (!existsSync(file)) return new Map();
+  const resources = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint: { latest?: { resources?: { urn: string; type: string; inputs?: unknown }[] } } }).checkpoint.latest?.resources ?? [];
+  return new Map(resources.map((r) => [r.urn, { type: r.type, inputs: JSON.stringify(r.inputs ?? {}) }]));
+}
+
+/** The remote commands whose inputs differ between two states (or that are new). */
+export function changedRemoteCommands(before: Map<string, { type: string; inputs: string }>, after: Map<string, { type: string; inputs: string }>): number {
+  return [...after].filter(([urn, r]) => r.type === REMOTE && before.get(urn)?.inputs !== r.inputs).length;
+}
+
+/**
+ * One `up` of `stack` (in `cwd`, project `project`), with what it changed and the state's size after it; the remote
+ * commands it changed are counted from the state when `remote` is not given.
+ */
+async function timedUp(cwd: string, project: string, stack: string, skip: boolean, remote?: number): Promise<UpRun> {
+  const file = stateFile(project, stack);
+  const before = remote === undefined ? inputsByUrn(file) : undefined;
   const { seconds, cliMb, programMb, providersMb } = await sampledPulumi([...UP, "--stack", stack], cwd, skip ? skipEnv : benchEnv);
-  return { seconds, cliMb, programMb, providersMb, changed: changedOf(lastChanges(project, stack)), stateBytes: fileBytes(stateFile(project, stack)) };
+  const changedRemote = remote ?? changedRemoteCommands(before as Map<string, { type: string; inputs: string }>, inputsByUrn(file));
+  return { seconds, cliMb, programMb, providersMb, changed: changedOf(lastChanges(project, stack)), changedRemote, stateBytes: fileBytes(file) };
 }
 
 /** pg_weight per cluster in each phase: none, then 90 everywhere, then 80 on the first cluster only. */
@@ -84,8 +106,9 @@ export interface FloorShape {
   local: number;
   hosts: string[];
   ssh: Required<FleetSsh>;
-  /** Per change so far, how many remote commands it changed (the first n): command i runs `true <changes above i>`. */
-  changes: number[];
+  /** Per change so far, how many remote and local commands it changed (the first n of each): command i runs
+   * `true <number of changes that reached i>`. */
+  changes: { remote: number; local: number }[];
 }
 
 /** The floor's program: plain JavaScript, reading its shape from floor.json beside it. */
@@ -95,20 +118,24 @@ const pulumi = require("@pulumi/pulumi");
 const command = require("@pulumi/command");
 const p = JSON.parse(fs.readFileSync(__dirname + "/floor.json", "utf8"));
 const privateKey = pulumi.secret(fs.readFileSync(p.ssh.keyPath, "utf8"));
+const round = (i, kind) => p.changes.filter((c) => i < c[kind]).length;
 for (let i = 0; i < p.remote; i++) {
-  const round = p.changes.filter((n) => i < n).length;
   new command.remote.Command("r" + i, {
     connection: { host: p.hosts[i % p.hosts.length], port: p.ssh.port, user: p.ssh.user, privateKey, hostKey: p.ssh.hostKey, dialErrorLimit: 5, perDialTimeout: 10 },
-    create: round === 0 ? "true" : "true " + round,
+    create: "true " + round(i, "remote"),
     logging: "stdoutAndStderr",
     addPreviousOutputInEnv: false,
   });
 }
-for (let i = 0; i < p.local; i++) new command.local.Command("l" + i, { create: "true" });
+for (let i = 0; i < p.local; i++) new command.local.Command("l" + i, { create: "true " + round(i, "local") });
 `;
 
-/** The floor's three `up`s: the same number of resources and remote commands, and of changes, as ours. */
-async function floorSeries(shape: Omit<FloorShape, "changes">, changes: Record<Phase, number>, skip: boolean): Promise<Series> {
+/**
+ * The floor's three `up`s: the same number of resources and remote commands as ours, and in each change as many
+ * remote commands changed as ours, and as many local commands as ours changed other resources (components, whose
+ * facts hold the members' weights, update too).
+ */
+async function floorSeries(shape: Omit<FloorShape, "changes">, ours: Series, skip: boolean): Promise<Series> {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-up-floor-"));
   const stack = "floor-up";
   writeFileSync(join(dir, "Pulumi.yaml"), "name: pigsty-floor\nruntime: nodejs\n");
@@ -119,13 +146,14 @@ async function floorSeries(shape: Omit<FloorShape, "changes">, changes: Record<P
   await runPulumi(["stack", "init", stack, "--non-interactive"], dir);
   try {
     const series: Partial<Series> = {};
-    const made: number[] = [];
+    const made: FloorShape["changes"] = [];
     for (const phase of PHASES) {
-      if (phase !== "cold") made.push(changes[phase]);
+      const change = { remote: ours[phase].changedRemote, local: ours[phase].changed - ours[phase].changedRemote };
+      if (phase !== "cold") made.push(change);
       writeFileSync(join(dir, "floor.json"), JSON.stringify({ ...shape, changes: made } satisfies FloorShape));
-      series[phase] = await timedUp(dir, "pigsty-floor", stack, skip);
-      if (phase !== "cold" && series[phase].changed !== changes[phase]) {
-        throw new Error(`the floor's ${phase} up changed ${series[phase].changed} resources, ours ${changes[phase]}`);
+      series[phase] = await timedUp(dir, "pigsty-floor", stack, skip, phase === "cold" ? shape.remote : change.remote);
+      if (phase !== "cold" && series[phase].changed !== ours[phase].changed) {
+        throw new Error(`the floor's ${phase} up changed ${series[phase].changed} resources, ours ${ours[phase].changed}`);
       }
     }
     return series as Series;
@@ -158,13 +186,12 @@ export async function upBench(sizes: number[], withSkip: boolean): Promise<{ row
       log(`  ${n} x 3 ours: ${PHASES.map((p) => `${p} ${ours[p].seconds.toFixed(1)} s`).join(", ")}`);
       // The floor has the same resources as the state (its own stack and default providers stand for ours).
       const shape = { remote: remoteCommands, local: resources - remoteCommands - 4, hosts: addresses, ssh };
-      const changes = { cold: 0, fleet: ours.fleet.changed, one: ours.one.changed };
-      const floor = await floorSeries(shape, changes, false);
+      const floor = await floorSeries(shape, ours, false);
       log(`  ${n} x 3 floor: ${PHASES.map((p) => `${p} ${floor[p].seconds.toFixed(1)} s`).join(", ")}`);
       const row: UpRow = { clusters: n, instances: 3 * n, resources, remoteCommands, ours, floor };
       if (withSkip) {
         row.oursSkip = await oursSeries(n, ssh, true);
-        row.floorSkip = await floorSeries(shape, changes, true);
+        row.floorSkip = await floorSeries(shape, ours, true);
         log(`  ${n} x 3 skip checkpoints: ours ${PHASES.map((p) => row.oursSkip![p].seconds.toFixed(1)).join("/")} s, floor ${PHASES.map((p) => row.floorSkip![p].seconds.toFixed(1)).join("/")} s`);
       }
       rows.push(row);
@@ -181,7 +208,7 @@ const s = (x: number) => `${x.toFixed(1)} s`;
 /** The table: per size and phase, ours beside the floor, the ratio, and the same with checkpoints skipped. */
 export function upLines(rows: UpRow[]): string[] {
   const lines = [
-    "fleet     phase               changed  ours      floor     ratio  | skip checkpoints: ours   floor     ratio  | ours CLI/program/providers MB  floor's",
+    "fleet     phase               changed (remote)  ours      floor     ratio  | skip checkpoints: ours   floor     ratio  | ours CLI/program/providers MB  floor's",
   ];
   for (const r of rows) {
     for (const p of PHASES) {
@@ -189,7 +216,7 @@ export function upLines(rows: UpRow[]): string[] {
       const f = r.floor[p];
       const skip = r.oursSkip && r.floorSkip ? `${s(r.oursSkip[p].seconds).padStart(8)} ${s(r.floorSkip[p].seconds).padStart(8)}  ${(r.oursSkip[p].seconds / r.floorSkip[p].seconds).toFixed(2).padStart(5)}` : "   (not measured)        ";
       lines.push(
-        `${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} ${String(o.changed).padStart(7)} ${s(o.seconds).padStart(8)} ${s(f.seconds).padStart(8)}  ${(o.seconds / f.seconds).toFixed(2).padStart(5)}  |                  ${skip}  | ` +
+        `${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} ${String(o.changed).padStart(7)} ${`(${o.changedRemote})`.padStart(8)}  ${s(o.seconds).padStart(8)} ${s(f.seconds).padStart(8)}  ${(o.seconds / f.seconds).toFixed(2).padStart(5)}  |                  ${skip}  | ` +
           `${o.cliMb.toFixed(0)}/${o.programMb.toFixed(0)}/${o.providersMb.toFixed(0)}  ${f.cliMb.toFixed(0)}/${f.programMb.toFixed(0)}/${f.providersMb.toFixed(0)}`,
       );
     }

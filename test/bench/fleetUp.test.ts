@@ -1,7 +1,7 @@
 // The `up` bench's table (bench/fleetUp.ts): ours beside the floor with the ratio, and how each grows with the fleet.
-import { growthLines, upLines, type Series, type UpRow } from "../../bench/fleetUp";
+import { changedRemoteCommands, growthLines, upLines, type Series, type UpRow } from "../../bench/fleetUp";
 
-const run = (seconds: number, stateBytes = 1024 * 1024) => ({ seconds, cliMb: 100, programMb: 200, providersMb: 50, changed: 30, stateBytes });
+const run = (seconds: number, stateBytes = 1024 * 1024) => ({ seconds, cliMb: 100, programMb: 200, providersMb: 50, changed: 30, changedRemote: 20, stateBytes });
 const series = (cold: number, fleet: number, one: number, stateBytes?: number): Series => ({ cold: run(cold, stateBytes), fleet: run(fleet, stateBytes), one: run(one, stateBytes) });
 const row = (clusters: number, ours: Series, floor: Series, skip?: [Series, Series]): UpRow => ({
   clusters, instances: 3 * clusters, resources: 47 * clusters, remoteCommands: 32 * clusters, ours, floor, ...(skip && { oursSkip: skip[0], floorSkip: skip[1] }),
@@ -9,9 +9,16 @@ const row = (clusters: number, ours: Series, floor: Series, skip?: [Series, Seri
 
 test("each phase shows ours, the floor and their ratio, with and without checkpoints", () => {
   const lines = upLines([row(10, series(100, 50, 20), series(50, 25, 10), [series(40, 20, 8), series(20, 10, 4)])]);
-  expect(lines[1]).toMatch(/^10 x 3 +cold up +30 +100\.0 s +50\.0 s +2\.00 +\| +40\.0 s +20\.0 s +2\.00 +\| 100\/200\/50 +100\/200\/50$/);
+  expect(lines[1]).toMatch(/^10 x 3 +cold up +30 +\(20\) +100\.0 s +50\.0 s +2\.00 +\| +40\.0 s +20\.0 s +2\.00 +\| 100\/200\/50 +100\/200\/50$/);
   expect(lines[2]).toMatch(/fleet-wide change .* 50\.0 s +25\.0 s +2\.00/);
   expect(lines[4]).toBe("10 x 3    state after cold up: ours 1.0 MB, floor 1.0 MB (470 resources, 320 remote commands)");
+});
+
+test("the remote commands an update changed: new ones and those whose inputs differ", () => {
+  const state = (entries: [string, string, string][]) => new Map(entries.map(([urn, type, inputs]) => [urn, { type, inputs }]));
+  const before = state([["a", "command:remote:Command", "1"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "1"]]);
+  const after = state([["a", "command:remote:Command", "2"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "2"], ["d", "command:remote:Command", "1"]]);
+  expect(changedRemoteCommands(before, after)).toBe(2);
 });
 
 test("growth: the factor from one size to the next and its exponent (1 is linear, 2 quadratic)", () => {

@@ -47,9 +47,9 @@ test("the backup figures are printed as ratios side by side", () => {
 });
 
 const series = (cold: number, fleet: number) => ({
-  cold: { seconds: cold, cliMb: 1, programMb: 1, providersMb: 1, changed: 4700, stateBytes: 1 },
-  fleet: { seconds: fleet, cliMb: 1, programMb: 1, providersMb: 1, changed: 300, stateBytes: 1 },
-  one: { seconds: 1, cliMb: 1, programMb: 1, providersMb: 1, changed: 3, stateBytes: 1 },
+  cold: { seconds: cold, cliMb: 1, programMb: 1, providersMb: 1, changed: 4700, changedRemote: 3200, stateBytes: 1 },
+  fleet: { seconds: fleet, cliMb: 1, programMb: 1, providersMb: 1, changed: 300, changedRemote: 300, stateBytes: 1 },
+  one: { seconds: 1, cliMb: 1, programMb: 1, providersMb: 1, changed: 3, changedRemote: 3, stateBytes: 1 },
 });
 
 test("the up targets are judged on the 100 x 3 row: ours within 2 x the floor", () => {
