@@ -49,12 +49,16 @@ const skipEnv = { ...benchEnv, PULUMI_SKIP_CHECKPOINTS: "true" };
 const changedOf = (c: Record<string, number>) => (c.create ?? 0) + (c.update ?? 0) + (c.replace ?? 0) + (c["create-replacement"] ?? 0);
 
 const REMOTE = "command:remote:Command";
+/** The key that marks a secret value in a Pulumi state. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Each resource's type and inputs (as JSON) in a state file, by URN. */
-function inputsByUrn(file: string): Map<string, { type: string; inputs: string }> {
+export function inputsByUrn(file: string): Map<string, { type: string; inputs: string }> {
   if (!existsSync(file)) return new Map();
   const resources = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint: { latest?: { resources?: { urn: string; type: string; inputs?: unknown }[] } } }).checkpoint.latest?.resources ?? [];
-  return new Map(resources.map((r) => [r.urn, { type: r.type, inputs: JSON.stringify(r.inputs ?? {}) }]));
+  // A secret's ciphertext changes with every write of the state (a fresh nonce), so secrets compare as equal.
+  const plain = (_: string, v: unknown) => (v !== null && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v);
+  return new Map(resources.map((r) => [r.urn, { type: r.type, inputs: JSON.stringify(r.inputs ?? {}, plain) }]));
 }
 
 /** The remote commands whose inputs differ between two states (or that are new). */

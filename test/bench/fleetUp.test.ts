@@ -1,5 +1,8 @@
 // The `up` bench's table (bench/fleetUp.ts): ours beside the floor with the ratio, and how each grows with the fleet.
-import { changedRemoteCommands, growthLines, upLines, type Series, type UpRow } from "../../bench/fleetUp";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { changedRemoteCommands, growthLines, inputsByUrn, upLines, type Series, type UpRow } from "../../bench/fleetUp";
 
 const run = (seconds: number, stateBytes = 1024 * 1024) => ({ seconds, cliMb: 100, programMb: 200, providersMb: 50, changed: 30, changedRemote: 20, stateBytes });
 const series = (cold: number, fleet: number, one: number, stateBytes?: number): Series => ({ cold: run(cold, stateBytes), fleet: run(fleet, stateBytes), one: run(one, stateBytes) });
@@ -19,6 +22,23 @@ test("the remote commands an update changed: new ones and those whose inputs dif
   const before = state([["a", "command:remote:Command", "1"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "1"]]);
   const after = state([["a", "command:remote:Command", "2"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "2"], ["d", "command:remote:Command", "1"]]);
   expect(changedRemoteCommands(before, after)).toBe(2);
+});
+
+test("a secret whose ciphertext changed (a new nonce on every write) is no change; a changed script is", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pigsty-state-"));
+  const write = (ciphertext: string, create: string) => {
+    const file = join(dir, `${ciphertext}${create}.json`);
+    const connection = { host: "127.1.1.1", privateKey: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext } };
+    writeFileSync(file, JSON.stringify({ checkpoint: { latest: { resources: [{ urn: "u", type: "command:remote:Command", inputs: { connection, create } }] } } }));
+    return inputsByUrn(file);
+  };
+  try {
+    expect(changedRemoteCommands(write("a", "true"), write("b", "true"))).toBe(0);
+    expect(changedRemoteCommands(write("a", "true"), write("b", "true 1"))).toBe(1);
+    expect(inputsByUrn(join(dir, "none.json")).size).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("growth: the factor from one size to the next and its exponent (1 is linear, 2 quadratic)", () => {
