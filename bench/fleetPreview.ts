@@ -1,21 +1,28 @@
 // npm run bench: `pulumi preview` of fleets of N clusters x 3 instances, side by side with the engine floor (the
 // same number of trivial resources in a throw-away program), measured in one run. Hosts are loopback addresses,
 // so nothing but loopback is contacted. Beside each preview, the program alone under mocks (bench/mocks.ts): the part
-// of the time that is ours. Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
-// Prints a table and writes bench/results/<date>.json.
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// of the time that is ours. Then `pulumi up` of the same fleets against loopback hosts served by the bench's own
+// sshd, beside its floor (bench/fleetUp.ts), and the dev inventory deployed the same way, its state split by where
+// the bytes go (bench/devState.ts). Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
+// BENCH_SIZES picks the fleets (clusters x 3; BENCH_UP_SIZES the up part's), BENCH_PARTS=preview,up,dev-state the parts. Prints a table and writes
+// bench/results/<date>.json.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { devStateBench } from "./devState";
+import { fleetInventory, projectStack } from "./fleetStacks";
+import { upBench, upLines, type UpRow } from "./fleetUp";
 import { programUnderMocks } from "./mocks";
-import { descendants, rssMb } from "./processes";
+import { pulumi, repo, runPulumi as run, sampledPulumi } from "./pulumiRun";
 import { sandboxBench, sandboxLines, sandboxSkipReason, type SandboxFigures } from "./sandbox";
-import { previewTargets, sandboxTargets, type PreviewRow } from "./targets";
+import { breakdownLines, type StateBreakdown } from "./stateBytes";
+import { previewTargets, sandboxTargets, upTargets, type PreviewRow } from "./targets";
 
-const repo = resolve(__dirname, "..");
-const pulumi = join(repo, ".toolchain", "bin", "pulumi");
-const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: "bench-only" };
 const sizes = (process.env.BENCH_SIZES ?? "10,30,100").split(",").map(Number);
+/** The `up` part's fleets: BENCH_UP_SIZES, else BENCH_SIZES when set, else 10 and 30 (100 x 3 takes hours here). */
+const upSizes = (process.env.BENCH_UP_SIZES ?? process.env.BENCH_SIZES ?? "10,30").split(",").map(Number);
+/** Which parts run: BENCH_PARTS=preview,up,dev-state (the default: all three). */
+const parts = new Set((process.env.BENCH_PARTS ?? "preview,up,dev-state").split(","));
 const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJlbmNoSG9zdEtleU9ubHlOb3RSZWFs";
 
 interface Run {
@@ -27,79 +34,11 @@ interface Run {
   resources: number;
 }
 
-function inventory(clusters: number, keyPath: string): object {
-  const ips: string[] = ["127.1.0.1"];
-  const fleet: Record<string, object> = {};
-  for (let k = 1; k <= clusters; k++) {
-    const hosts: Record<string, object> = {};
-    for (let s = 1; s <= 3; s++) {
-      const ip = `127.1.${k}.${s}`;
-      ips.push(ip);
-      hosts[ip] = { pg_seq: s, pg_role: s === 1 ? "primary" : s === 3 ? "offline" : "replica" };
-    }
-    fleet[`pg-b${k}`] = {
-      hosts,
-      vars: {
-        pg_users: [{ name: "dbuser_app", pgbouncer: true, roles: ["dbrole_readwrite"] }],
-        pg_databases: [{ name: "app", owner: "dbuser_app" }],
-        haproxy_admin_auth_enabled: true,
-      },
-    };
-  }
-  return {
-    infra: { ip: "127.1.0.1" },
-    dcs: { servers: { "meta-1": "127.1.0.1" } },
-    ssh: { user: "dba", key_path: keyPath, host_keys: Object.fromEntries(ips.map((ip) => [ip, FAKE_HOST_KEY])) },
-    clusters: fleet,
-  };
-}
-
 /** `pulumi preview --json` in `cwd`, sampling the memory of the CLI and of the program every 100 ms. */
-function preview(cwd: string, stack: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const started = Date.now();
-    const child = spawn(pulumi, ["preview", "--stack", stack, "--non-interactive", "--json"], { cwd, env });
-    let out = "";
-    let err = "";
-    let cliMb = 0;
-    let programMb = 0;
-    const timer = setInterval(() => {
-      // The wrapper execs the CLI, so the child is the CLI itself.
-      const tree = descendants(child.pid as number);
-      cliMb = Math.max(cliMb, rssMb(child.pid as number));
-      programMb = Math.max(programMb, tree.filter((p) => p.comm === "node").reduce((sum, p) => sum + rssMb(p.pid), 0));
-    }, 100);
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => {
-      clearInterval(timer);
-      if (code !== 0) return fail(new Error(`preview of ${stack} failed (exit ${code}):\n${err.slice(-2000)}${out.slice(-2000)}`));
-      const summary = JSON.parse(out).changeSummary as Record<string, number>;
-      done({ seconds: (Date.now() - started) / 1000, cliMb, programMb, resources: Object.values(summary).reduce((a, b) => a + b, 0) });
-    });
-  });
-}
-
-function run(args: string[], cwd: string): Promise<void> {
-  return new Promise((done, fail) => {
-    const child = spawn(pulumi, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => (code === 0 ? done() : fail(new Error(`pulumi ${args.join(" ")}: ${err}`))));
-  });
-}
-
-/** A fresh stack of this project with `config`, removed again by the returned function. */
-async function projectStack(name: string, config: Record<string, string>): Promise<() => Promise<void>> {
-  const file = join(repo, `Pulumi.${name}.yaml`);
-  await run(["stack", "rm", name, "--yes", "--force", "--non-interactive"], repo).catch(() => undefined);
-  await run(["stack", "init", name, "--non-interactive"], repo);
-  const salt = /encryptionsalt: .*/.exec(readFileSync(file, "utf8"))?.[0] ?? "";
-  writeFileSync(file, `${salt}\nconfig:\n${Object.entries(config).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
-  return async () => {
-    await run(["stack", "rm", name, "--yes", "--force", "--non-interactive"], repo);
-    rmSync(file, { force: true });
-  };
+async function preview(cwd: string, stack: string): Promise<Run> {
+  const r = await sampledPulumi(["preview", "--stack", stack, "--non-interactive", "--json"], cwd);
+  const summary = JSON.parse(r.stdout).changeSummary as Record<string, number>;
+  return { seconds: r.seconds, cliMb: r.cliMb, programMb: r.programMb, resources: Object.values(summary).reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -126,16 +65,16 @@ async function floorProgram(count: number): Promise<{ dir: string; remove: () =>
   };
 }
 
-async function main() {
-  if (!existsSync(pulumi)) throw new Error("no toolchain: run `npm run toolchain` first");
+/** The preview part: ours beside the floor and beside the program alone, at each size. */
+async function previewBench(): Promise<PreviewRow[]> {
   const keyDir = mkdtempSync(join(tmpdir(), "pigsty-bench-key-"));
   const keyPath = join(keyDir, "not-a-key");
   writeFileSync(keyPath, "bench: never used to connect\n", { mode: 0o600 });
   const rows: (PreviewRow & Record<string, unknown>)[] = [];
   for (const n of sizes) {
     const stack = `bench-${n}`;
-    const config = { "pigsty:inventory": JSON.stringify(inventory(n, keyPath)) };
-    const remove = await projectStack(stack, config);
+    const config = { "pigsty:inventory": JSON.stringify(fleetInventory(n, { user: "dba", keyPath, hostKey: FAKE_HOST_KEY })) };
+    const { remove } = await projectStack(stack, config);
     try {
       const ours = await preview(repo, stack);
       const mocks = await programUnderMocks(stack, config);
@@ -168,6 +107,29 @@ async function main() {
   }
   previewTargets(rows).forEach((l) => console.log(l));
   rmSync(keyDir, { recursive: true, force: true });
+  return rows;
+}
+
+async function main() {
+  if (!existsSync(pulumi)) throw new Error("no toolchain: run `npm run toolchain` first");
+  const rows = parts.has("preview") ? await previewBench() : [];
+  let up: { rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } } | undefined;
+  if (parts.has("up")) {
+    console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true"}`);
+    up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0");
+    upLines(up.rows).forEach((l) => console.log(l));
+    if (up.state) {
+      console.log(`where the state's bytes go, ${up.state.clusters} x 3 after the cold up:`);
+      breakdownLines(up.state.breakdown).forEach((l) => console.log(l));
+    }
+    upTargets(up.rows).forEach((l) => console.log(l));
+  }
+  let devState: Awaited<ReturnType<typeof devStateBench>> | undefined;
+  if (parts.has("dev-state")) {
+    devState = await devStateBench();
+    console.log(`the dev inventory on loopback hosts: cold up ${devState.seconds.toFixed(1)} s; where its state's bytes go:`);
+    breakdownLines(devState.breakdown, 100).forEach((l) => console.log(l));
+  }
   const skip = sandboxSkipReason();
   let sandbox: SandboxFigures | undefined;
   if (skip) console.log(skip);
@@ -181,7 +143,7 @@ async function main() {
   const day = new Date().toISOString().slice(0, 10);
   let file = join(repo, "bench", "results", `${day}.json`);
   for (let k = 2; existsSync(file); k++) file = join(repo, "bench", "results", `${day}-${k}.json`);
-  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows, ...(sandbox && { sandbox }) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), preview: rows, ...(up && { up: up.rows, stateBytes: up.state }), ...(devState && { devState }), ...(sandbox && { sandbox }) }, null, 2)}\n`);
   console.log(`written ${file}`);
 }
 

@@ -1,4 +1,5 @@
 // The issue's targets for `npm run bench`, each said as met or not with the figure beside it.
+import type { UpRow } from "./fleetUp";
 import type { SandboxFigures } from "./sandbox";
 
 /** One row of the preview table (bench/fleetPreview.ts). */
@@ -42,4 +43,15 @@ export function sandboxTargets(f: SandboxFigures): string[] {
     { what: "no-op up <= 5 s", met: f.noopUp.seconds <= 5, figure: `${f.noopUp.seconds.toFixed(1)} s` },
     { what: "planned switchover: writes unavailable <= 5 s", met: f.switchover.writes.longestGapSeconds <= 5, figure: `${f.switchover.writes.longestGapSeconds.toFixed(2)} s` },
   ].map(line);
+}
+
+/** The `up` targets of issue 25, judged on the 100 x 3 row (none without it). */
+export function upTargets(rows: UpRow[]): string[] {
+  const r = rows.find((x) => x.clusters === 100);
+  if (!r) return ["up targets: judged at 100 x 3, which this run did not measure (BENCH_SIZES)"];
+  const within = (what: string, phase: "cold" | "fleet") => {
+    const ratio = r.ours[phase].seconds / r.floor[phase].seconds;
+    return { what, met: ratio <= 2, figure: `${ratio.toFixed(2)} (${r.ours[phase].seconds.toFixed(0)} s vs ${r.floor[phase].seconds.toFixed(0)} s)` };
+  };
+  return [within("fleet-wide change at 100 x 3 <= 2 x its floor", "fleet"), within("cold up at 100 x 3 <= 2 x its floor", "cold")].map(line);
 }

@@ -1,5 +1,5 @@
 // The bench says each target of issue 15 as met or not, with its figure (bench/targets.ts).
-import { previewTargets, sandboxTargets, type PreviewRow } from "../../bench/targets";
+import { previewTargets, sandboxTargets, upTargets, type PreviewRow } from "../../bench/targets";
 import type { SandboxFigures } from "../../bench/sandbox";
 import { backupLines } from "../../bench/backup";
 
@@ -44,4 +44,19 @@ test("the backup figures are printed as ratios side by side", () => {
     "backup of 2.30 GB (pgbench -s 150) to the infra node: ours 60.0 s, pg_basebackup plain 40.0 s (ours 1.50 x), pg_basebackup zstd tar 50.0 s (ours 1.20 x)",
     "restore of that backup on the repository host 30.0 s: 0.50 x the backup's time",
   ]);
+});
+
+const series = (cold: number, fleet: number) => ({
+  cold: { seconds: cold, cliMb: 1, programMb: 1, providersMb: 1, changed: 4700, changedRemote: 3200, stateBytes: 1 },
+  fleet: { seconds: fleet, cliMb: 1, programMb: 1, providersMb: 1, changed: 300, changedRemote: 300, stateBytes: 1 },
+  one: { seconds: 1, cliMb: 1, programMb: 1, providersMb: 1, changed: 3, changedRemote: 3, stateBytes: 1 },
+});
+
+test("the up targets are judged on the 100 x 3 row: ours within 2 x the floor", () => {
+  const row = { clusters: 100, instances: 300, resources: 4711, remoteCommands: 3200, ours: series(300, 150), floor: series(100, 100) };
+  expect(upTargets([row])).toEqual([
+    "target met      fleet-wide change at 100 x 3 <= 2 x its floor: 1.50 (150 s vs 100 s)",
+    "target NOT met  cold up at 100 x 3 <= 2 x its floor: 3.00 (300 s vs 100 s)",
+  ]);
+  expect(upTargets([{ ...row, clusters: 30 }])).toEqual(["up targets: judged at 100 x 3, which this run did not measure (BENCH_SIZES)"]);
 });

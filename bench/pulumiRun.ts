@@ -1,0 +1,59 @@
+// The project's CLI (.toolchain/bin/pulumi) run as a child, timed and with its processes' memory sampled: what every
+// part of `npm run bench` measures with.
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { descendants, rssMb } from "./processes";
+
+export const repo = resolve(__dirname, "..");
+export const pulumi = join(repo, ".toolchain", "bin", "pulumi");
+/** The bench's stacks' passphrase: they hold throw-away data only. */
+export const benchEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: "bench-only" };
+
+export interface Sampled {
+  seconds: number;
+  /** Peak resident memory of the CLI process, MB. */
+  cliMb: number;
+  /** Peak resident memory of the program (all node processes under the CLI), MB. */
+  programMb: number;
+  /** Peak resident memory of the resource providers (pulumi-resource-*) together, MB. */
+  providersMb: number;
+  stdout: string;
+}
+
+/** Runs the CLI with `args` in `cwd`, sampling memory every 100 ms; rejects with the end of its output on failure. */
+export function sampledPulumi(args: string[], cwd: string, env: NodeJS.ProcessEnv = benchEnv): Promise<Sampled> {
+  return new Promise((done, fail) => {
+    const started = Date.now();
+    const child = spawn(pulumi, args, { cwd, env });
+    let out = "";
+    let err = "";
+    let cliMb = 0;
+    let programMb = 0;
+    let providersMb = 0;
+    const sum = (pids: number[]) => pids.reduce((s, pid) => s + rssMb(pid), 0);
+    const timer = setInterval(() => {
+      // The wrapper execs the CLI, so the child is the CLI itself.
+      const tree = descendants(child.pid as number);
+      cliMb = Math.max(cliMb, rssMb(child.pid as number));
+      programMb = Math.max(programMb, sum(tree.filter((p) => p.comm === "node").map((p) => p.pid)));
+      providersMb = Math.max(providersMb, sum(tree.filter((p) => p.comm.startsWith("pulumi-resource")).map((p) => p.pid)));
+    }, 100);
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err = (err + d).slice(-20000)));
+    child.on("close", (code) => {
+      clearInterval(timer);
+      if (code !== 0) return fail(new Error(`pulumi ${args.join(" ")} in ${cwd} failed (exit ${code}):\n${err.slice(-2000)}${out.slice(-3000)}`));
+      done({ seconds: (Date.now() - started) / 1000, cliMb, programMb, providersMb, stdout: out });
+    });
+  });
+}
+
+/** Runs the CLI and waits for it, output discarded; rejects with its error output. */
+export function runPulumi(args: string[], cwd: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(pulumi, args, { cwd, env: benchEnv, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => (code === 0 ? done() : fail(new Error(`pulumi ${args.join(" ")}: ${err}`))));
+  });
+}
