@@ -44,7 +44,7 @@ export function ruleCount(text: string): { rules: number; groups: number } {
 
 /** The line above the listing: what Prometheus evaluates, so "no alerts" is never mistaken for "no rules". */
 export const rulesLine = (count: { rules: number; groups: number }) =>
-  count.rules === 0 ? "Prometheus has no alert rules loaded: nothing can fire (see /etc/prometheus/rules/ on the infra node)" : `Prometheus has ${count.rules} alert rules loaded (${count.groups} groups)`;
+  count.rules === 0 ? "Prometheus has no alert rules loaded: nothing can fire (see /etc/prometheus/rules/ on the infra node)" : `Prometheus has ${count.rules} alert rule${count.rules === 1 ? "" : "s"} loaded (${count.groups} group${count.groups === 1 ? "" : "s"})`;
 
 /** Alertmanager's answer, checked enough that a changed format fails here and not as `undefined` in a table. */
 export function parseAlerts(text: string): ApiAlert[] {

@@ -66,6 +66,7 @@ test("counts the alert rules Prometheus has loaded, and says so plainly when the
   const count = ruleCount(JSON.stringify(answer));
   expect(count).toEqual({ rules: 4, groups: 2 });
   expect(rulesLine(count)).toBe("Prometheus has 4 alert rules loaded (2 groups)");
+  expect(rulesLine({ rules: 23, groups: 1 })).toBe("Prometheus has 23 alert rules loaded (1 group)");
   expect(rulesLine(ruleCount(JSON.stringify({ status: "success", data: { groups: [] } })))).toMatch(/^Prometheus has no alert rules loaded/);
   expect(() => ruleCount("<html>")).toThrow("Prometheus' answer is not JSON: <html>");
   expect(() => ruleCount(JSON.stringify({ status: "error" }))).toThrow("not a list of rule groups");
