@@ -193,6 +193,8 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
     flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
     ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
     ...(v.pg_pitr && { pitr: pitrOf(name, v, at, problems) }),
+    // Filled in once every cluster is derived (config/standby.ts).
+    downstream: [],
     alerts: alertThresholdsOf(v),
     tls: { certValidityDays: v.cert_validity, requireSsl: v.pg_hba_require_ssl },
   };

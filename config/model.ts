@@ -140,6 +140,31 @@ export interface InPlaceRestoreModel {
 /** The target as words, for messages: `time 2026-12-02 10:15:00+00`, or `immediate`. */
 export const pitrTargetWords = (p: PitrModel) => (p.target === undefined ? p.type : `${p.type} ${p.target}`);
 
+/**
+ * pg_upstream: the cluster is a standby cluster. Its leader streams from the upstream's members (libpq tries each and
+ * takes the read-write one, so an upstream failover needs no change here) through a permanent slot on the upstream.
+ */
+export interface StandbyModel {
+  /** The upstream cluster of this stack. */
+  upstream: string;
+  /** The upstream's members' addresses and Postgres port. */
+  hosts: string[];
+  port: number;
+  /** The permanent physical slot the upstream keeps for this cluster. */
+  slot: string;
+  /** The upstream's stanza, when both clusters keep backups in the same repository: seeding and restore_command read it. */
+  stanza?: string;
+  /** pg_delay: recovery_min_apply_delay of the standby leader. */
+  delay?: string;
+}
+
+/** A standby cluster that follows this cluster: HBA lets its members replicate, and the primary keeps its slot. */
+export interface DownstreamModel {
+  cluster: string;
+  ips: string[];
+  slot: string;
+}
+
 export interface ClusterModel {
   name: string;
   /** Sorted by seq. */
@@ -172,6 +197,10 @@ export interface ClusterModel {
   /** Absent with pgbackrest_enabled: false. */
   backup?: BackupModel;
   pitr?: PitrModel;
+  /** Set while the cluster is a standby cluster (pg_upstream). */
+  standby?: StandbyModel;
+  /** The standby clusters that follow this one, sorted by name. */
+  downstream: DownstreamModel[];
   /** The L2 VIP that follows the leader (vip_mode l2); absent without it. */
   vip?: VipModel;
   /** The alert thresholds this cluster's series are judged by (alert_* vars). */
