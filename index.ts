@@ -63,11 +63,15 @@ void deployedDcs().then((before) => {
 const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
 const alertmanagerSecrets = Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith("alertmanager/")));
 const infra = new InfraNode("meta", { model, access, tls: pki.secrets, alertmanagerSecrets });
-const buildCluster = (c: (typeof model.clusters)[number]) =>
-  new PgCluster(c.name, {
+// Standby clusters after the others: a standby cluster's roles have its upstream's passwords.
+const buildOrder = [...model.clusters.filter((c) => !c.standby), ...model.clusters.filter((c) => c.standby)];
+const builtByName = new Map<string, PgCluster>();
+const buildCluster = (c: (typeof model.clusters)[number]) => {
+  const cluster = new PgCluster(c.name, {
     model,
     cluster: c,
     secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
+    ...(c.standby && { upstreamSecrets: builtByName.get(c.standby.upstream)!.secrets }),
     access,
     dcsReady: infra.dcsReady,
     stackSecrets: infra.secrets,
@@ -75,14 +79,17 @@ const buildCluster = (c: (typeof model.clusters)[number]) =>
     monitoringReady: [infra.monitoring],
     backupRepoReady: c.backup && infra.backupRepos[c.backup.repo.ip],
   });
+  builtByName.set(c.name, cluster);
+  return cluster;
+};
 const built = inBatches(
-  model.clusters,
+  buildOrder,
   pulumi.runtime.isDryRun() ? PREVIEW_BATCH : model.clusters.length,
   buildCluster,
   (batch) => registered(batch.flatMap((c) => c.steps)),
 );
 /** Each cluster's outputs by cluster name, once every cluster is built. */
-const byCluster = <T>(pick: (c: PgCluster) => T) => built.then((cs) => Object.fromEntries(cs.map((c, i) => [model.clusters[i].name, pick(c)])));
+const byCluster = <T>(pick: (c: PgCluster) => T) => built.then((cs) => Object.fromEntries(cs.map((c, i) => [buildOrder[i].name, pick(c)])));
 
 export const prometheusUrl = infra.prometheusUrl;
 export const frontPageUrl = infra.frontPageUrl;

@@ -1,7 +1,7 @@
 // One PostgreSQL cluster: its secrets, its instances (primary first, replicas in parallel after it), users and databases.
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, Model } from "../config/model";
-import { slot, type SecretSlots } from "../config/secretSlots";
+import { slot, upstreamSlot, type SecretSlots } from "../config/secretSlots";
 import { databasesStep, rolesStep } from "../steps/cluster";
 import { dcsStateStep } from "../steps/dcsState";
 import { clusterBackupStep, pitrCheckStep } from "../steps/backup";
@@ -28,6 +28,8 @@ export interface PgClusterArgs {
   monitoringReady: pulumi.Resource[];
   /** The server of the cluster's backup repository host, ready (undefined without backups). */
   backupRepoReady?: pulumi.Resource;
+  /** A standby cluster's upstream's passwords by slot (its roles are the upstream's); undefined for other clusters. */
+  upstreamSecrets?: SecretValues;
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
   deployed?: pulumi.Input<DeployedMember[]>;
   waitTimeout?: number;
@@ -41,6 +43,8 @@ export class PgCluster extends pulumi.ComponentResource {
   readonly endpoints: Record<string, string[]>;
   /** Patroni REST API and HAProxy admin credentials (secret), for the operator tool (operator/). */
   readonly operatorAccess: pulumi.Output<unknown>;
+  /** Every secret the cluster's steps use, by slot (a standby cluster of this one takes its roles' passwords from here). */
+  readonly secrets: SecretValues;
   /** Login users' passwords (secret Outputs), for `pulumi stack output --show-secrets`. */
   readonly userPasswords: Record<string, pulumi.Output<string>>;
 
@@ -51,7 +55,8 @@ export class PgCluster extends pulumi.ComponentResource {
     const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval };
     // pg_safeguard: the engine refuses to delete anything of the cluster (its children inherit protect).
     super(clusterType, name, facts, { ...opts, protect: cluster.flags.safeguard || opts?.protect });
-    const secrets = { ...args.stackSecrets, ...secretValues(args.secrets, this) };
+    const secrets = { ...args.stackSecrets, ...clusterSecrets(cluster, args.secrets, args.upstreamSecrets, this) };
+    this.secrets = secrets;
     const userPrefix = `${cluster.name}/user/`;
     this.userPasswords = Object.fromEntries(Object.entries(secrets).filter(([k]) => k.startsWith(userPrefix)).map(([k, v]) => [k.slice(userPrefix.length), v]));
     const infraAccess = args.access(model.infra.ip);
@@ -116,9 +121,12 @@ export class PgCluster extends pulumi.ComponentResource {
     made["first.patroni"] = [anchor.patroni];
     on("patroni-config", anchorAccess, dynamicConfigStep(model, cluster));
     leaderStepMade(on("leader", anchorAccess, intendedLeaderStep(cluster)));
-    on("roles", anchorAccess, rolesStep(cluster));
-    on("databases", anchorAccess, databasesStep(cluster));
-    if (repoAccess) on("backup", repoAccess, clusterBackupStep(cluster));
+    // A standby cluster is read-only, its catalog the upstream's, and pgBackRest backs up a primary: these come at promotion.
+    if (!cluster.standby) {
+      on("roles", anchorAccess, rolesStep(cluster));
+      on("databases", anchorAccess, databasesStep(cluster));
+      if (repoAccess) on("backup", repoAccess, clusterBackupStep(cluster));
+    }
     this.steps = [...clusterSteps, ...this.instances.flatMap((i) => i.steps)];
 
     const api = { user: cluster.accounts.patroniApi, password: secrets[slot.patroniApi(cluster.name)] };
@@ -127,4 +135,19 @@ export class PgCluster extends pulumi.ComponentResource {
     this.endpoints = Object.fromEntries(cluster.services.map((s) => [s.name, cluster.instances.map((i) => `${i.ip}:${s.port}`)]));
     this.registerOutputs({ endpoints: this.endpoints });
   }
+}
+
+/** The cluster's passwords by slot: given or generated, but a standby cluster's roles' are its upstream's (config/secretSlots.ts). */
+function clusterSecrets(cluster: ClusterModel, given: SecretSlots, upstream: SecretValues | undefined, parent: pulumi.Resource): SecretValues {
+  const standby = cluster.standby;
+  if (!standby) return secretValues(given, parent);
+  if (!upstream) throw new Error(`${cluster.name} is a standby cluster of ${standby.upstream}, built before it`);
+  const mapped = Object.keys(given).flatMap((s) => {
+    const from = upstreamSlot(s, standby.upstream);
+    if (from === undefined) return [];
+    if (upstream[from] === undefined) throw new Error(`${cluster.name}: no password ${from} in ${standby.upstream}`);
+    return [[s, upstream[from]] as const];
+  });
+  const own = Object.fromEntries(Object.entries(given).filter(([s]) => upstreamSlot(s, standby.upstream) === undefined));
+  return { ...secretValues(own, parent), ...Object.fromEntries(mapped) };
 }

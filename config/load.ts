@@ -7,6 +7,7 @@ import { RESERVED_MESSAGE, reservedPlaceholderPaths } from "./safeValues";
 import { ClusterSchema, DcsSchema, InfraSchema, InventorySchema, SshSchema, type ClusterInput, type Inventory } from "./schema";
 import { secretsOfCluster, type SecretSlots } from "./secretSlots";
 import { checkHosts, validateCluster } from "./validateCluster";
+import { linkStandbys } from "./standby";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
 import { validateBackups } from "./validateBackups";
 import { deriveVips } from "./vip";
@@ -100,6 +101,7 @@ export function loadInventory(raw: unknown): LoadResult {
     models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
   }
   problems.push(...validateBackups(models, paths, (name) => clusters[name].vars.pgbackrest_enabled));
+  problems.push(...linkStandbys(models, { vars: (name) => clusters[name].vars, at: (name) => paths.get(name)!.at }));
   problems.push(...deriveVips(models, { hosts: inventoryHosts(infra, dcs, ssh, models), vars: (name) => clusters[name].vars, at: (name) => paths.get(name)!.at }));
   if (dcs && ssh) {
     // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.

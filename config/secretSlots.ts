@@ -28,6 +28,17 @@ export const slot = {
   tlsKey: (service: string, host: string) => `tls/${service}/${host}/key`,
 };
 
+/**
+ * The slots of roles in the database: a standby cluster's hold the upstream's passwords (its catalog is the
+ * upstream's), so the slot of the same role in the upstream, e.g. `pg-std/user/app` -> `pg-test/user/app`. The
+ * other slots (Patroni's REST API and etcd user, HAProxy's admin page) stay the cluster's own: undefined.
+ */
+export function upstreamSlot(slotName: string, upstream: string): string | undefined {
+  const [, ...rest] = slotName.split("/");
+  const kind = rest.join("/");
+  return ["superuser", "replication", "monitor", "admin"].includes(kind) || kind.startsWith("user/") ? `${upstream}/${kind}` : undefined;
+}
+
 /** What secretSlotsFor needs to know about a cluster (a ClusterModel fits). */
 export interface SlotSubject {
   name: string;

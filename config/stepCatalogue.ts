@@ -189,7 +189,7 @@ export const CLUSTER_STEPS = {
   },
   "patroni-config": {
     suffix: "-patroni-config",
-    does: "Patroni's dynamic config (S3) and maintenance mode; restarts pending members one by one, replicas first",
+    does: "Patroni's dynamic config (S3) and maintenance mode, a standby cluster's standby_cluster section (removed: the cluster is promoted) and the slots of the standby clusters that follow this one; restarts pending members one by one, replicas first",
     host: "the member with the lowest pg_seq (it asks Patroni who leads)",
     after: ["members.patroni"],
   },
@@ -201,19 +201,20 @@ export const CLUSTER_STEPS = {
   },
   roles: {
     suffix: "-roles",
-    does: "roles and users on the leader (S4), dropping those marked absent",
+    does: "roles and users on the leader (S4), dropping those marked absent; not on a standby cluster (pg_upstream), whose roles are the upstream's, until it is promoted",
     host: "the member with the lowest pg_seq (it asks Patroni who leads)",
-    after: ["primary.patroni", "first.patroni"],
+    // After the dynamic config: a standby cluster's promotion (standby_cluster removed) makes the leader writable there.
+    after: ["primary.patroni", "first.patroni", "patroni-config"],
   },
   databases: {
     suffix: "-databases",
-    does: "databases, their owners, extensions and grants on the leader (S5)",
+    does: "databases, their owners, extensions and grants on the leader (S5); not on a standby cluster until it is promoted",
     host: "the member with the lowest pg_seq (it asks Patroni who leads)",
     after: ["roles"],
   },
   backup: {
     suffix: "-backup",
-    does: "the cluster's pgBackRest stanza, a check that WAL reaches the repository, a first full backup, the backup timers; its removal keeps the backups unless rm_backup (only with pgbackrest_enabled)",
+    does: "the cluster's pgBackRest stanza, a check that WAL reaches the repository, a first full backup, the backup timers; its removal keeps the backups unless rm_backup (only with pgbackrest_enabled; on a standby cluster from its promotion on)",
     host: "the cluster's backup repository host",
     after: ["members.patroni", "patroni-config", "infra.pgbackrest"],
   },

@@ -1,6 +1,6 @@
 // patroni.yml for one instance (/pg/bin/patroni.yml) and the cluster-wide DCS config Patroni keeps in etcd.
 import { stringify } from "yaml";
-import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import type { ClusterModel, InstanceModel, Model, StandbyModel } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
@@ -32,6 +32,26 @@ export function patroniDcsConfig(cluster: ClusterModel): Record<string, unknown>
       use_slots: p.use_slots,
       parameters: { ...cluster.parameters, ...archiving(cluster) },
     },
+    ...(cluster.standby && { standby_cluster: standbyCluster(cluster.standby) }),
+    // A slot per standby cluster that follows this one: Patroni keeps it on the primary, whichever member that is.
+    ...(cluster.downstream.length > 0 && { slots: Object.fromEntries(cluster.downstream.map((d) => [d.slot, { type: "physical" }])) }),
+  };
+}
+
+/**
+ * pg_upstream: the standby leader streams from the upstream's members (libpq takes the read-write one, Patroni adds
+ * target_session_attrs with a slot) through the upstream's slot, replays its archive when it has one, and is
+ * created from the upstream's backup (else by basebackup from the upstream). Replication goes over TLS (MEMBER_SSL).
+ * Removing the section (null, render/host/pigsty-patroni.py) promotes the cluster.
+ */
+function standbyCluster(s: StandbyModel): Record<string, unknown> {
+  return {
+    host: s.hosts.join(","),
+    port: s.port,
+    primary_slot_name: s.slot,
+    create_replica_methods: s.stanza ? ["pgbackrest", "basebackup"] : ["basebackup"],
+    ...(s.stanza && { restore_command: restoreCommand(s.stanza) }),
+    ...(s.delay && { recovery_min_apply_delay: s.delay }),
   };
 }
 
@@ -46,8 +66,9 @@ function archiving(cluster: ClusterModel): Record<string, string> {
  */
 function replicaMethods(cluster: ClusterModel): Record<string, unknown> {
   const basebackup = { basebackup: [{ "max-rate": "100M" }, { checkpoint: "fast" }] };
-  if (!cluster.backup) return { create_replica_methods: ["basebackup"], ...basebackup };
-  const stanza = cluster.backup.stanza;
+  // A standby cluster holds the upstream's data: its members restore the upstream's backups and archive until it is promoted.
+  const stanza = cluster.standby ? cluster.standby.stanza : cluster.backup?.stanza;
+  if (!stanza) return { create_replica_methods: ["basebackup"], ...basebackup };
   return {
     create_replica_methods: ["pgbackrest", "basebackup"],
     pgbackrest: { command: `/usr/bin/pgbackrest --stanza=${stanza} --delta restore`, keep_data: true, no_params: true },

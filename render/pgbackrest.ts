@@ -27,9 +27,14 @@ function clusterOf(model: Model, name: string): ClusterModel {
   return c;
 }
 
-/** The stanzas a member may reach: its own, and the source of its cluster's pg_pitr (it restores from there). */
+/**
+ * The stanzas a member may reach: its own, the source of its cluster's pg_pitr (it restores from there), and a
+ * standby cluster's upstream's (it is seeded from there and replays its archive).
+ */
 export function stanzasOf(cluster: ClusterModel): string[] {
-  return [cluster.name, ...(cluster.pitr && cluster.pitr.source !== cluster.name ? [cluster.pitr.source] : [])];
+  const source = cluster.pitr && cluster.pitr.source !== cluster.name ? [cluster.pitr.source] : [];
+  const upstream = cluster.standby?.stanza ? [cluster.standby.stanza] : [];
+  return [cluster.name, ...source, ...upstream];
 }
 
 /**
@@ -101,7 +106,9 @@ export function renderMemberConf(cluster: ClusterModel, instance: InstanceModel)
     `tls-server-auth=${b.repo.name}=${b.stanza}`,
   ];
   const stanza = [`pg1-path=${cluster.dataDir}`, `pg1-port=${cluster.ports.postgres}`, `pg1-socket-path=${PG_SOCKET_DIR}`];
-  return `# pgBackRest of ${instance.name} (cluster ${cluster.name}), repository on ${b.repo.name}. Rendered by pigsty-pulumi.\n` + ini([["global", global], [b.stanza, stanza]]);
+  // A standby cluster's members restore and replay the upstream's stanza into their own data directory.
+  const upstream = cluster.standby?.stanza ? [[cluster.standby.stanza, stanza] as [string, string[]]] : [];
+  return `# pgBackRest of ${instance.name} (cluster ${cluster.name}), repository on ${b.repo.name}. Rendered by pigsty-pulumi.\n` + ini([["global", global], [b.stanza, stanza], ...upstream]);
 }
 
 /** Postgres's archive_command and restore_command for the cluster's own stanza. */

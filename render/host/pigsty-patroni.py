@@ -138,6 +138,10 @@ def apply_config(api, path):
         desired = json.load(f)
     # A cluster re-added after a removal that stopped half-way loses the removal mark (null deletes a key).
     desired[CLUSTER_REMOVAL_MARK] = None
+    # Sections the model leaves out are removed (null): standby_cluster (its removal promotes a standby cluster) and
+    # slots (a standby cluster that no longer follows this one).
+    for section in ("standby_cluster", "slots"):
+        desired.setdefault(section, None)
     call = lambda method, url, body=None, missing=(): api.call(method, url, body, missing, tries=5, timeout=60)
     # A DCS the cluster just moved to may hold no configuration yet: Patroni answers 502, and PUT writes it whole.
     have = None

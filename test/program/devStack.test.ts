@@ -130,7 +130,7 @@ describe("the program under mocks", () => {
     expect(dependsOn.get(stepName("pg-test-3", "patroni"))).toEqual(expect.arrayContaining([stepName("pg-test-1", "patroni")]));
     expect(dependsOn.get(stepName("pg-test-3", "patroni"))).not.toContain(stepName("pg-test-2", "patroni"));
     expect(dependsOn.get(stepName("pg-test-1", "patroni"))).not.toContain(stepName("pg-test-2", "patroni"));
-    expect(dependsOn.get(stepName("pg-test", "roles"))).toEqual([stepName("pg-test-1", "patroni")]);
+    expect(dependsOn.get(stepName("pg-test", "roles"))).toEqual([stepName("pg-test-1", "patroni"), stepName("pg-test", "patroni-config")]);
     expect(dependsOn.get(stepName("pg-test", "databases"))).toEqual([stepName("pg-test", "roles")]);
   });
 

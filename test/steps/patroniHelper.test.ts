@@ -183,9 +183,25 @@ describe("apply-config", () => {
   test("changed: PATCHed with the removal mark cleared", async () => {
     const r = await run(patroni({}, { ...desired, ttl: 20, pigsty_cluster_removal: 1 }, members("pg-test-1")), "apply-config", file);
     const patch = r.calls.find((c) => c.method === "PATCH") as Call;
-    expect(JSON.parse(patch.body)).toEqual({ ...desired, pigsty_cluster_removal: null });
+    expect(JSON.parse(patch.body)).toEqual({ ...desired, pigsty_cluster_removal: null, standby_cluster: null, slots: null });
     expect(r.out).toContain("changed Patroni dynamic configuration");
   }, 20_000);
+
+  test("a standby cluster whose model has no standby_cluster any more: PATCHed with it null, which promotes it", async () => {
+    const standby = { host: "10.10.10.11,10.10.10.12", port: 5432, primary_slot_name: "standby_pg_std" };
+    const r = await run(patroni({}, { ...desired, standby_cluster: standby }, members("pg-test-1", "standby_leader")), "apply-config", file);
+    const patch = r.calls.find((c) => c.method === "PATCH") as Call;
+    expect(JSON.parse(patch.body).standby_cluster).toBeNull();
+    expect(r.out).toContain("changed Patroni dynamic configuration");
+  }, 20_000);
+
+  test("a standby cluster that stays one: its standby_cluster unchanged, nothing written", async () => {
+    const standby = { host: "10.10.10.11,10.10.10.12", port: 5432, primary_slot_name: "standby_pg_std", create_replica_methods: ["pgbackrest", "basebackup"] };
+    const wanted = join(dir, "standby.json");
+    writeFileSync(wanted, JSON.stringify({ ...desired, standby_cluster: standby }));
+    const r = await run(patroni({}, { ...desired, pause: undefined, standby_cluster: { ...standby, port: "5432" } }, members("pg-test-1", "standby_leader")), "apply-config", wanted);
+    expect(r.calls.filter((c) => c.method !== "GET")).toEqual([]);
+  });
 
   test("pending restarts are done replicas first, each through its own API, whatever the leader's role is called", async () => {
     for (const leaderRole of ["leader", "standby_leader"]) {
