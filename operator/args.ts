@@ -22,7 +22,8 @@ export interface Args {
 export const DISRUPTIVE: ReadonlySet<Command> = new Set(["switchover", "failover", "restart", "reinit", "pause"]);
 
 const USAGE = `usage: npm run pg -- <command> [options]      (npm run pg -- <command> --help for one command)
-  list [cluster]                                   members, roles, lag, pending restart, tags; HAProxy's view
+  list [cluster]                                   members, roles, lag, pending restart, tags; HAProxy's view;
+                                                   a standby cluster's lag behind its upstream
   switchover <cluster> [--candidate m] [--scheduled ISO-time]
   failover <cluster> --candidate m
   restart <cluster> [member] [--pending]           restart members (replicas first), or one member
@@ -42,8 +43,10 @@ const EXITS = "exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster un
 const HELP: Record<Command, string> = {
   list: `usage: npm run pg -- list [cluster] [--json] [--stack NAME]
 Each cluster's members as Patroni sees them (role, state, timeline, lag in MB, pending restart, tags), then each
-member's HAProxy: the status of every backend server.
-  --json         one JSON array of {cluster, members, haproxy}
+member's HAProxy: the status of every backend server. A standby cluster (pg_upstream) names its upstream and apply
+delay, and how far its standby leader is behind the upstream's leader: bytes received and replayed, replay delay in
+seconds (by Patroni's GET /patroni on both leaders).
+  --json         one JSON array of {cluster, standby?, downstream, members, haproxy}
 ${STACK}`,
   switchover: `usage: npm run pg -- switchover <cluster> [--candidate member] [--scheduled ISO-time] [--yes] [--stack NAME]
 Planned leader change through Patroni, to the candidate or to the healthiest replica; waits for the new leader, then

@@ -9,6 +9,7 @@ import { followLeader, patroniApis } from "../patroni/members";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
 import { alertRows, alertsCommand, alertsText, parseAlerts, ruleCount, rulesCommand, rulesLine, unknownCluster } from "./alerts";
+import { relationNote, standbyLagText, standbyView } from "./standby";
 import { repoDir, stackAccess, stackClusters, stackModel, type ClusterAccess } from "./source";
 import { runOnHost } from "./ssh";
 import { membersTable, table } from "./table";
@@ -59,16 +60,23 @@ function intentAdvice(c: ClusterModel, leader: string): string {
 
 async function list(args: Args, clusters: ClusterModel[], access: Record<string, ClusterAccess>) {
   const result: unknown[] = [];
+  const patroniFor = (x: ClusterModel) => {
+    if (!access[x.name]) throw new Error(`the stack's operatorAccess has no credentials for ${x.name}: run pulumi up first`);
+    return patroniOf(x, access[x.name]);
+  };
   for (const c of clusters.filter((x) => !args.cluster || x.name === args.cluster)) {
     const members = (await patroniOf(c, access[c.name]).members()).map((m) => ({
       name: m.name, host: m.host, role: m.role, state: m.state, timeline: m.timeline, lag: m.lag, pendingRestart: m.pending_restart, tags: m.tags,
     }));
+    const standby = await standbyView(c, members, clusters, patroniFor);
+    const downstream = c.downstream.map((d) => d.cluster);
     const views = await Promise.all(
       c.instances.map(async (i) => ({ haproxy: i.name, servers: await haproxyView(`http://${i.ip}:${c.ports.haproxyAdmin}/`, access[c.name].haproxyAdmin).catch((e) => `unreachable: ${(e as Error).message}`) })),
     );
-    result.push({ cluster: c.name, members, haproxy: views });
+    result.push({ cluster: c.name, ...(standby && { standby }), downstream, members, haproxy: views });
     if (!args.json) {
-      out(membersTable(c.name, members));
+      out(membersTable(c.name, members, relationNote(standby, downstream)));
+      if (standby) out(standbyLagText(standby));
       for (const v of views) {
         if (typeof v.servers === "string") out(`HAProxy on ${v.haproxy}: ${v.servers}`);
         else out(`HAProxy on ${v.haproxy}\n${table(["Service", "Server", "Status", "Weight"], v.servers.map((s) => [s.service, s.server, s.status, s.weight]))}`);

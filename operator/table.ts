@@ -25,7 +25,8 @@ export interface MemberRow {
 /** Patroni's REST roles as patronictl shows them. */
 const ROLE_NAMES: Record<string, string> = { leader: "Leader", standby_leader: "Standby Leader", sync_standby: "Sync Standby" };
 
-export function membersTable(cluster: string, members: MemberRow[]): string {
+/** `about`: a note after the cluster's name (e.g. what it is a standby cluster of). */
+export function membersTable(cluster: string, members: MemberRow[], about?: string): string {
   const rows = members.map((m) => [
     m.name,
     m.host,
@@ -36,5 +37,5 @@ export function membersTable(cluster: string, members: MemberRow[]): string {
     m.pendingRestart ? "*" : "",
     Object.entries(m.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
   ]);
-  return `cluster ${cluster}\n${table(["Member", "Host", "Role", "State", "TL", "Lag in MB", "Pending restart", "Tags"], rows)}`;
+  return `cluster ${cluster}${about ? `: ${about}` : ""}\n${table(["Member", "Host", "Role", "State", "TL", "Lag in MB", "Pending restart", "Tags"], rows)}`;
 }

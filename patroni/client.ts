@@ -11,6 +11,8 @@ export interface Credentials {
 export interface HttpResult {
   status: number;
   body: string;
+  /** The server's Date header: its clock, to the second. */
+  date?: string;
 }
 
 /** A member as GET /cluster lists it (the fields callers read; Patroni sends more). */
@@ -38,7 +40,7 @@ export function request(url: string, opts: { method?: string; body?: unknown; au
     const onResponse = (res: http.IncomingMessage) => {
       let body = "";
       res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, date: res.headers.date }));
     };
     const req = url.startsWith("https:") ? https.request(url, { ...options, ca: opts.ca }, onResponse) : http.request(url, options, onResponse);
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${(opts.timeoutMs ?? 5000) / 1000}s`)));
@@ -78,11 +80,22 @@ export class Patroni {
   }
 
   private async getFrom(a: { name: string; url: string }, path: string): Promise<any> {
+    return (await this.getWithDate(a, path)).body;
+  }
+
+  private async getWithDate(a: { name: string; url: string }, path: string): Promise<{ body: any; date?: Date }> {
     const r = await request(a.url + path, { ca: this.opts.ca, timeoutMs: this.opts.timeoutMs }).catch((e: Error) => {
       throw new Error(`${a.name}: ${e.message}`);
     });
     if (r.status !== 200) throw new Error(`${a.name}: HTTP ${r.status}`);
-    return JSON.parse(r.body);
+    return { body: JSON.parse(r.body), date: r.date === undefined ? undefined : new Date(r.date) };
+  }
+
+  /** One member's answer to GET `path`, with the time by that member's clock (for ages of its timestamps). */
+  async memberGet(member: string, path: string): Promise<{ body: any; date?: Date }> {
+    const a = this.apis.find((x) => x.name === member);
+    if (!a) throw new Error(`${member} is not a member of this cluster`);
+    return this.getWithDate(a, path);
   }
 
   /** A change through one member's API (or the first that answers); throws with Patroni's own message. */

@@ -61,3 +61,14 @@ test("a change Patroni refuses throws its own message", async () => {
   const a = await member(() => answer(412, "candidate is not a sync standby"));
   await expect(client([a.url]).change("POST", "/switchover", { leader: "pg-test-1" })).rejects.toThrow("pg-test-1 answered 412: candidate is not a sync standby");
 });
+
+test("one member's answer comes with its clock (the Date header); a name not in the cluster is refused", async () => {
+  const a = await member(() => ({ state: "running" }));
+  const b = await member(() => answer(503));
+  const api = client([a.url, b.url]);
+  const r = await api.memberGet("pg-test-1", "/patroni");
+  expect(r.body).toEqual({ state: "running" });
+  expect(Math.abs(r.date!.getTime() - Date.now())).toBeLessThan(2000);
+  await expect(api.memberGet("pg-test-2", "/patroni")).rejects.toThrow("pg-test-2: HTTP 503");
+  await expect(api.memberGet("pg-test-9", "/patroni")).rejects.toThrow("pg-test-9 is not a member of this cluster");
+});
