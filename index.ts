@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
 import { inBatches, PREVIEW_BATCH, registered } from "./components/previewBatches";
-import { deployedDcs, deployedMembers } from "./components/deployed";
+import { deployedDcs, deployedMembers, deployedStandbys } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
 import type { HostAccess } from "./components/remote";
@@ -63,6 +63,8 @@ void deployedDcs().then((before) => {
 const pki = new Certificates("pki", { model, stack: pulumi.getStack() });
 const alertmanagerSecrets = Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith("alertmanager/")));
 const infra = new InfraNode("meta", { model, access, tls: pki.secrets, alertmanagerSecrets });
+// Read once: each cluster's promotion fact compares its config with the standby it was (preview only).
+const previousStandbys = deployedStandbys().then((s) => new Map(Object.entries(s)));
 // Standby clusters after the others: a standby cluster's roles have its upstream's passwords.
 const buildOrder = [...model.clusters.filter((c) => !c.standby), ...model.clusters.filter((c) => c.standby)];
 const builtByName = new Map<string, PgCluster>();
@@ -76,6 +78,7 @@ const buildCluster = (c: (typeof model.clusters)[number]) => {
     dcsReady: infra.dcsReady,
     stackSecrets: infra.secrets,
     deployed: deployedMembers(c.name),
+    deployedUpstream: previousStandbys.then((s) => s.get(c.name)),
     monitoringReady: [infra.monitoring],
     backupRepoReady: c.backup && infra.backupRepos[c.backup.repo.ip],
   });
@@ -97,6 +100,8 @@ export const services = byCluster((c) => c.endpoints);
 export const instances = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, { cluster: c.name, ip: i.ip, role: i.role }])),
 );
+/** Standby cluster -> the cluster it follows: the next preview sees a promotion (pg_upstream removed) against this. */
+export const standbys: Record<string, string> = Object.fromEntries(model.clusters.flatMap((c) => (c.standby ? [[c.name, c.standby.upstream]] : [])));
 export const haproxyAdminPages = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, `http://${i.ip}:${c.ports.haproxyAdmin}/`])),
 );

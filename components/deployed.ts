@@ -2,7 +2,7 @@
 // (a StackReference to itself); nothing on the first `up`.
 // Read during previews only: during an update the engine is writing that same checkpoint, and a read racing
 // the write fails the whole update ("failed to load checkpoint: EOF", seen on the local backend). So the facts
-// built from it (drift, removals) are for the preview, which is what stops a bad change before `up` runs.
+// built from it (drift, removals, promotions) are for the preview, which is what stops a bad change before `up` runs.
 // The reference's provider is registered on every run, so that the preview-only read changes nothing in state.
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedDcs } from "../config/dcsChange";
@@ -49,6 +49,11 @@ export async function deployedInstances(): Promise<Record<string, DeployedInstan
   return (await previousOutput<Record<string, DeployedInstance>>("instances")) ?? {};
 }
 
+/** Standby cluster name -> the cluster it followed, as the previous `up` deployed them (its `standbys` output); empty when none. */
+export async function deployedStandbys(): Promise<Record<string, string>> {
+  return (await previousOutput<Record<string, string>>("standbys")) ?? {};
+}
+
 /** The DCS the previous `up` deployed (its `dcs` output), if any. */
 export function deployedDcs(): Promise<DeployedDcs | undefined> {
   return previousOutput<DeployedDcs>("dcs");
@@ -64,4 +69,17 @@ export async function deployedMembers(cluster: string): Promise<{ name: string; 
 /** The instance that the previous `up` had as `cluster`'s configured primary, if any. */
 export function deployedPrimary(deployed: Record<string, DeployedInstance>, cluster: string): string | undefined {
   return Object.entries(deployed).find(([, d]) => d.cluster === cluster && d.role === "primary")?.[0];
+}
+
+/** What the preview says when `up` would promote a standby cluster (config/facts.ts, `promotion`). */
+export function promotionWarning(cluster: string, promotion: { upstream: string; acknowledged: boolean }): string {
+  const up = promotion.upstream;
+  return (
+    `${cluster}: pg_upstream is gone from its config, so \`pulumi up\` promotes it: ${cluster} stops following ${up} and starts accepting writes. ` +
+    `If ${up} still runs, two clusters accept writes (split brain between sites) and their data diverge for good. ` +
+    `Stop writes on ${up} first (or stop ${up}), or accept the divergence; to keep ${cluster} a standby, put pg_upstream: ${up} back. ` +
+    (promotion.acknowledged
+      ? `clusters.${cluster}.vars.pg_promotion_acknowledged is true; remove it after this \`up\`.`
+      : `The policy pack (standby-promotion-acknowledged) refuses this until clusters.${cluster}.vars.pg_promotion_acknowledged is true.`)
+  );
 }

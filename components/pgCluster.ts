@@ -8,6 +8,7 @@ import { clusterBackupStep, pitrCheckStep } from "../steps/backup";
 import { restoreBackupStep } from "../steps/restore";
 import { dynamicConfigStep, intendedLeaderStep } from "../steps/patroniApi";
 import { clusterFacts, clusterType, type DeployedMember } from "../config/facts";
+import { promotionWarning } from "./deployed";
 import { CLUSTER_STEPS, stepName, waitsFor, type ClusterDependency, type ClusterStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
 import { PgInstance } from "./pgInstance";
@@ -32,6 +33,8 @@ export interface PgClusterArgs {
   upstreamSecrets?: SecretValues;
   /** Instances deployed by the previous `up` (from stack outputs), for the removal facts; empty on the first. */
   deployed?: pulumi.Input<DeployedMember[]>;
+  /** The cluster it followed if the previous `up` deployed it as a standby cluster (stack outputs), for the promotion fact. */
+  deployedUpstream?: pulumi.Input<string | undefined>;
   waitTimeout?: number;
 }
 
@@ -50,11 +53,12 @@ export class PgCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: PgClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const { model, cluster } = args;
-    // What was removed is known once the previous outputs are read, so those two facts are Outputs.
-    const removal = pulumi.output(args.deployed ?? []).apply((d) => clusterFacts(cluster, d));
-    const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval };
+    // What was removed or promoted is known once the previous outputs are read, so those facts are Outputs.
+    const removal = pulumi.all([args.deployed ?? [], args.deployedUpstream]).apply(([d, upstream]) => clusterFacts(cluster, d, upstream));
+    const facts = { ...clusterFacts(cluster, []), removedMembers: removal.removedMembers, primaryRemoval: removal.primaryRemoval, promotion: removal.promotion };
     // pg_safeguard: the engine refuses to delete anything of the cluster (its children inherit protect).
     super(clusterType, name, facts, { ...opts, protect: cluster.flags.safeguard || opts?.protect });
+    removal.apply(({ promotion }) => promotion && pulumi.log.warn(promotionWarning(cluster.name, promotion), this));
     const secrets = { ...args.stackSecrets, ...clusterSecrets(cluster, args.secrets, args.upstreamSecrets, this) };
     this.secrets = secrets;
     const userPrefix = `${cluster.name}/user/`;

@@ -190,7 +190,7 @@ export function deriveCluster(name: string, cluster: ClusterInput, infraIp: stri
       nodeExporter: v.node_exporter_port,
     },
     haproxyAdmin: { authEnabled: v.haproxy_admin_auth_enabled, username: v.haproxy_admin_username },
-    flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean },
+    flags: { maintenance: v.pg_maintenance, rmPgdata: v.rm_pgdata, rmPgpkgs: v.rm_pgpkgs, safeguard: v.pg_safeguard, clean: v.pg_clean, promotionAcknowledged: v.pg_promotion_acknowledged },
     ...(v.pgbackrest_enabled && { backup: backupOf(name, v, infraIp, instances, at, problems) }),
     ...(v.pg_pitr && { pitr: pitrOf(name, v, at, problems) }),
     // Filled in once every cluster is derived (config/standby.ts).

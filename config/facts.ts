@@ -58,6 +58,13 @@ export interface ClusterFacts {
   removedMembers: string[];
   /** pg_pitr naming the cluster itself: its restore number, target, and whether the loss of later writes is acknowledged. */
   inPlaceRestore?: { number: number; target: string; acknowledged: boolean };
+  /** Set while the cluster is a standby cluster (pg_upstream): the cluster it follows. */
+  standby?: { upstream: string };
+  /**
+   * Set when the previous `up` deployed the cluster as a standby of `upstream` and config no longer has pg_upstream:
+   * the next `up` promotes it. `acknowledged` is pg_promotion_acknowledged.
+   */
+  promotion?: { upstream: string; acknowledged: boolean };
 }
 
 /** Props of a `pigsty:pg:Instance` component: its member facts and its cluster. */
@@ -82,8 +89,11 @@ export function memberFacts(i: InstanceModel): MemberFact {
   return { name: i.name, ip: i.ip, seq: i.seq, role: i.role, weight: i.weight, offlineQuery: i.offlineQuery };
 }
 
-/** The facts a policy reads about a cluster; no secret among them. */
-export function clusterFacts(cluster: ClusterModel, deployed: DeployedMember[]): ClusterFacts {
+/**
+ * The facts a policy reads about a cluster; no secret among them. `deployed` and `deployedUpstream` are what the
+ * previous `up` deployed: the cluster's members, and the upstream it followed if it was a standby cluster.
+ */
+export function clusterFacts(cluster: ClusterModel, deployed: DeployedMember[], deployedUpstream?: string): ClusterFacts {
   const names = new Set(cluster.instances.map((i) => i.name));
   const removed = deployed.filter((d) => !names.has(d.name));
   const removedPrimary = removed.find((d) => d.role === "primary");
@@ -101,6 +111,8 @@ export function clusterFacts(cluster: ClusterModel, deployed: DeployedMember[]):
     removedMembers: removed.map((d) => d.name),
     ...(removedPrimary && names.size > 0 && { primaryRemoval: { instance: removedPrimary.name, remaining: [...names] } }),
     ...(cluster.pitr?.inPlace && { inPlaceRestore: { ...cluster.pitr.inPlace, target: [cluster.pitr.type, cluster.pitr.target ?? ""].join(" ").trim() } }),
+    ...(cluster.standby && { standby: { upstream: cluster.standby.upstream } }),
+    ...(deployedUpstream !== undefined && !cluster.standby && { promotion: { upstream: deployedUpstream, acknowledged: cluster.flags.promotionAcknowledged } }),
   };
 }
 

@@ -193,7 +193,7 @@ export interface ClusterModel {
   pgbouncer: { poolMode: string; maxClientConn: number };
   ports: ClusterPorts;
   haproxyAdmin: { authEnabled: boolean; username: string };
-  flags: { maintenance: boolean; rmPgdata: boolean; rmPgpkgs: boolean; safeguard: boolean; clean: boolean };
+  flags: { maintenance: boolean; rmPgdata: boolean; rmPgpkgs: boolean; safeguard: boolean; clean: boolean; promotionAcknowledged: boolean };
   /** Absent with pgbackrest_enabled: false. */
   backup?: BackupModel;
   pitr?: PitrModel;

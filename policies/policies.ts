@@ -10,6 +10,7 @@ import { offlineMemberRequired } from "./offlineMemberRequired";
 import { pinnedHostKey } from "./pinnedHostKey";
 import { primaryRemoval } from "./primaryRemoval";
 import { protectedStackRemoval } from "./protectedStackRemoval";
+import { standbyPromotionAcknowledged } from "./standbyPromotionAcknowledged";
 
 export const policies: Policies = [
   primaryRemoval,
@@ -22,4 +23,5 @@ export const policies: Policies = [
   minClusterMembers,
   offlineMemberRequired,
   inPlaceRestoreAcknowledged,
+  standbyPromotionAcknowledged,
 ];

@@ -1,7 +1,8 @@
 // The policy contract (config/facts.ts): HBA facts come from the fields the rules were made from, not from re-read text.
 import { clusterFacts } from "../../config/facts";
 import { normalizeHbaRule, type HbaContext } from "../../config/hbaRules";
-import { pgTest } from "../helpers/inventoryFixtures";
+import { loadInventory } from "../../config/load";
+import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 
 const ctx: HbaContext = { accounts: { dbsu: "postgres", replication: "replicator", monitor: "dbuser_monitor", admin: "dbuser_dba" }, infraIp: "10.10.10.10", memberIps: ["10.10.10.11", "10.10.10.12"] };
 
@@ -43,4 +44,33 @@ test("a primary deployed before and gone from config is a primary removal; remov
     primaryRemoval: { instance: "pg-test-9", remaining: names },
   });
   expect(clusterFacts(cluster, [{ name: names[0], role: "primary" }]).primaryRemoval).toBeUndefined();
+});
+
+describe("standby and promotion facts", () => {
+  const cluster = pgTest().model.clusters[0];
+  const asStandby = { ...cluster, standby: { upstream: "pg-up", hosts: ["10.10.20.11"], port: 5432, slot: "pg_test" } };
+
+  test("a standby cluster's fact names its upstream; a cluster that never was one has neither fact", () => {
+    expect(clusterFacts(asStandby, []).standby).toEqual({ upstream: "pg-up" });
+    expect(clusterFacts(cluster, [])).not.toHaveProperty("standby");
+    expect(clusterFacts(cluster, [])).not.toHaveProperty("promotion");
+  });
+
+  test("a standby deployed before and without pg_upstream now is a promotion, acknowledged by the flag", () => {
+    expect(clusterFacts(cluster, [], "pg-up").promotion).toEqual({ upstream: "pg-up", acknowledged: false });
+    const acknowledged = { ...cluster, flags: { ...cluster.flags, promotionAcknowledged: true } };
+    expect(clusterFacts(acknowledged, [], "pg-up").promotion).toEqual({ upstream: "pg-up", acknowledged: true });
+  });
+
+  test("a standby that stays a standby, even of another upstream, is no promotion", () => {
+    expect(clusterFacts(asStandby, [], "pg-up")).not.toHaveProperty("promotion");
+    expect(clusterFacts(asStandby, [], "pg-other")).not.toHaveProperty("promotion");
+  });
+
+  test("pg_promotion_acknowledged reaches the model's flags (default false)", () => {
+    expect(cluster.flags.promotionAcknowledged).toBe(false);
+    const raw = rawFixture("pg-test.stack.yaml") as { clusters: Record<string, { vars: Record<string, unknown> }> };
+    raw.clusters["pg-test"].vars.pg_promotion_acknowledged = true;
+    expect(loadInventory(raw).model.clusters[0].flags.promotionAcknowledged).toBe(true);
+  });
 });

@@ -92,7 +92,7 @@ describe("derived model of pg-test", () => {
     expect(c.databases).toEqual([expect.objectContaining({ name: "test", owner: "dbuser_test", pgbouncer: true })]);
     expect(c.parameters.max_connections).toBe(300);
     expect(c.patroni.synchronous_mode).toBe(false);
-    expect(c.flags).toEqual({ maintenance: false, rmPgdata: false, rmPgpkgs: false, safeguard: false, clean: false });
+    expect(c.flags).toEqual({ maintenance: false, rmPgdata: false, rmPgpkgs: false, safeguard: false, clean: false, promotionAcknowledged: false });
   });
 
   test("the model carries no password, the secrets carry every slot", () => {

@@ -2,10 +2,11 @@
 import { policies } from "../../policies/policies";
 
 describe("pigsty-pulumi policy pack", () => {
-  it("has ten uniquely named kebab-case policies", () => {
+  it("has eleven uniquely named kebab-case policies", () => {
     const names = policies.map((p) => p.name);
-    expect(new Set(names).size).toBe(10);
+    expect(new Set(names).size).toBe(11);
     for (const name of names) expect(name).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
+    expect(names.slice(-2)).toEqual(["in-place-restore-acknowledged", "standby-promotion-acknowledged"]);
   });
 
   it.each(policies.map((p) => [p.name, p] as const))("%s has a sentence description and a default level", (_, p) => {

@@ -33,14 +33,19 @@ export function isSecretInput(x: any): boolean {
 export const mockPem = (name: string) =>
   `-----BEGIN PRIVATE KEY-----\nS0VZ${Buffer.from(name).toString("base64")}\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nQ0VSVA${Buffer.from(name).toString("base64")}\n-----END CERTIFICATE-----`;
 
-/** A mock resource's state: its inputs, and for a generated password or certificate a fixed, recognisable result. */
-function mockState(args: { type: string; name: string; inputs: any }): { id: string; state: any } {
+/**
+ * A mock resource's state: its inputs, and for a generated password or certificate a fixed, recognisable result; the
+ * stack's reference to itself (components/deployed.ts) reads `previous` as the previous `up`'s outputs.
+ */
+function mockState(args: { type: string; name: string; inputs: any }, previous: Record<string, unknown> = {}): { id: string; state: any } {
   const state =
     args.type === "random:index/randomPassword:RandomPassword"
       ? { ...args.inputs, result: `generated-secret-${args.name}` }
       : args.type === "command:local:Command"
         ? { ...args.inputs, stdout: mockPem(args.name) }
-        : args.inputs;
+        : args.type === "pulumi:pulumi:StackReference"
+          ? { ...args.inputs, outputs: previous }
+          : args.inputs;
   return { id: `${args.name}-id`, state };
 }
 
@@ -100,16 +105,18 @@ export async function runProgram(config: Record<string, unknown>): Promise<{ reg
 
 /**
  * Runs index.ts in a fresh module registry (its own Pulumi runtime) under mocks, so one test file can
- * run the program with several configs. Returns what it registered, or the error that stopped it.
+ * run the program with several configs. Returns what it registered and exported, or the error that stopped it.
+ * `previous` stands for the previous `up`'s stack outputs, which the program reads in previews.
  */
 export async function runIsolated(
   config: Record<string, unknown>,
-  { preview = false }: { preview?: boolean } = {},
-): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; urns: string[]; error?: Error }> {
+  { preview = false, previous }: { preview?: boolean; previous?: Record<string, unknown> } = {},
+): Promise<{ registered: Registered[]; deps: Map<string, string[]>; warnings: string[]; urns: string[]; exports: Record<string, any>; error?: Error }> {
   const registered: Registered[] = [];
   const urns: string[] = [];
   const warnings: string[] = [];
   const deps = new Map<string, string[]>();
+  let exports: Record<string, any> = {};
   let error: Error | undefined;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -128,25 +135,27 @@ export async function runIsolated(
       {
         newResource: (args) => {
           registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), secretInputs: Object.keys(args.inputs).filter((k) => isSecretInput(args.inputs[k])) });
-          return mockState(args);
+          return mockState(args, previous);
         },
         call: (args) => args.inputs,
       },
       "pigsty",
       "dev",
       preview,
+      // Without an organization the program cannot name its own stack, so it reads no previous outputs.
+      previous && "organization",
     );
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     recordUrns(require("@pulumi/pulumi/runtime/settings").getMonitor(), urns);
     p.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require("../../index");
+      exports = require("../../index");
     } catch (e) {
       error = e as Error;
     }
   });
   await new Promise((r) => setTimeout(r, error ? 20 : 300));
-  return { registered, deps, warnings, urns, error };
+  return { registered, deps, warnings, urns, exports, error };
 }
 
