@@ -1,8 +1,10 @@
 // Backups and restore through the real engine on one deployment: the first full backup of a new cluster, the
 // repository's server down under writes, a replica rebuilt from the repository, and the CloudNativePG-style
 // point-in-time restore into a new cluster (pg_pitr) at a time after a switchover, and the in-place restore of pg-test
-// itself (blocked by the policy pack until acknowledged). Figures are printed.
-import { patroniList, psqlLocal, settled, sleep, waitMembers } from "./helpers/cluster";
+// itself (blocked by the policy pack until acknowledged). On the same deployment, a one-member standby cluster
+// (pg_upstream) on a seventh node: seeded from pg-test's backups, following it across a switchover, promoted by config
+// (blocked by the policy pack until acknowledged). Figures are printed.
+import { patroniList, psql, psqlLocal, settled, sleep, waitMembers } from "./helpers/cluster";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
 import { describeIfRoot, sshOk } from "./helpers/sandbox";
@@ -18,6 +20,22 @@ const backupHelper = (args: string) => sshOk("meta", `sudo /usr/local/bin/pigsty
 const stanzaInfo = async (stanza: string) => JSON.parse(await backupHelper(`info ${stanza}`));
 const leaderOf = async () => (await waitMembers(settled(members), 120)).find((m) => m.Role === "Leader")!.Member;
 
+/** The standby cluster of pg-test on the seventh node. */
+const STANDBY_IP = "10.10.10.16";
+const standbyCluster = (vars: Record<string, unknown> = {}) =>
+  ({ hosts: { [STANDBY_IP]: { pg_seq: 1, pg_role: "primary" } }, vars: { pg_upstream: "pg-test", ...vars } }) as Inventory["clusters"][string];
+const onStandby = (sql: string) => onTest("pg-test-6", sql);
+/** Polls `check` every 200 ms for up to `seconds`; the seconds it took. */
+async function secondsUntil(what: string, check: () => Promise<boolean>, seconds: number): Promise<number> {
+  const t = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t > seconds * 1000) throw new Error(`${what}: not within ${seconds} s`);
+    await sleep(200);
+  }
+  return (Date.now() - t) / 1000;
+}
+const standbyRole = async () => (await patroniList("pg-test-6")).find((m) => m.Member === "pg-std-1")?.Role;
+
 /** The restore's new cluster on the two free nodes, restored from pg-test's backups at `time`. */
 const pitrCluster = (time: string) => ({
   hosts: { "10.10.10.14": { pg_seq: 1, pg_role: "primary" }, "10.10.10.15": { pg_seq: 2, pg_role: "replica" } },
@@ -28,7 +46,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(6, [...members, "pg-test-4", "pg-test-5"]);
+    d = await freshDeployment(7, [...members, "pg-test-4", "pg-test-5", "pg-test-6"]);
   }, 1_800_000);
 
   it("the first up ended with WAL archiving on and one full backup, listed by the operator tool and in Prometheus", async () => {
@@ -98,6 +116,45 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     await waitMembers(settled(members), 180);
   }, 900_000);
 
+  it("a standby cluster of pg-test, seeded from its backups, follows it within seconds and serves its users through pgbouncer", async () => {
+    // Refused before any command runs.
+    d.inventory.clusters["pg-std"] = standbyCluster({ pg_upstream: "pg-std" });
+    await setInventory(d.stack, d.inventory);
+    const refused = await tryUp(d.stack);
+    expect(refused.error).toContain("clusters.pg-std.vars.pg_upstream: names pg-std itself");
+    expect(refused.started).toEqual([]);
+
+    const t = Date.now();
+    await apply(d, "standby cluster", (i) => {
+      i.clusters["pg-std"] = standbyCluster();
+    });
+    log(`standby cluster pg-std (1 member) created and seeded: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expect(await standbyRole()).toBe("Standby Leader");
+    const seeded = await sshOk("pg-test-6", "sudo journalctl -u patroni --no-pager | grep -c 'replica has been created using pgbackrest' || true");
+    expect(Number(seeded)).toBeGreaterThan(0);
+
+    const leader = await leaderOf();
+    await onTest(leader, "CREATE TABLE standby_follow(v int PRIMARY KEY); INSERT INTO standby_follow VALUES (1)");
+    const seen = await secondsUntil("a row of pg-test on pg-std", async () => (await onStandby("SELECT count(*) FROM pg_tables WHERE tablename = 'standby_follow'")) === "1" && (await onStandby("SELECT count(*) FROM standby_follow")) === "1", 30);
+    log(`a row committed on pg-test is on pg-std after ${seen.toFixed(1)} s`);
+
+    // Lag under the write loop, from the operator tool: bytes behind pg-test's leader and replay delay.
+    const lags: string[] = [];
+    await duringWrites("standby lag", async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(2000);
+        const listed = await pg("list", "pg-std", "--json");
+        expect(listed.code).toBe(0);
+        const standby = JSON.parse(listed.stdout)[0].standby;
+        expect([standby.upstream, standby.standbyLeader]).toEqual(["pg-test", "pg-std-1"]);
+        lags.push(`${standby.replayLagBytes} B / ${standby.replayDelaySeconds} s`);
+      }
+    }, { afterSeconds: 0 });
+    log(`pg-std's replay lag under the write loop (npm run pg -- list pg-std --json): ${lags.join(", ")}`);
+    // pgbouncer on the standby takes pg-test's user with pg-test's password, read-only.
+    expect(await psql(STANDBY_IP, 6432, "SELECT count(*) FROM standby_follow")).toBe("1");
+  }, 900_000);
+
   it("a new cluster restored at a time after a switchover holds exactly the rows before it, streams, and archives into its own stanza", async () => {
     await onTest("pg-test-1", "CREATE TABLE pitr(v int PRIMARY KEY); INSERT INTO pitr SELECT generate_series(1, 10)");
     // The timers' way: the backup helper on the repository host.
@@ -140,6 +197,44 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     // pg-test itself was not touched.
     expect((await patroniList("pg-test-1")).filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-2"]);
   }, 1_200_000);
+
+  it("pg-test's switchover changed nothing on the standby cluster; promoted by config (blocked until acknowledged) it takes writes, with every row acknowledged on pg-test", async () => {
+    const leader = await leaderOf();
+    await onTest(leader, "INSERT INTO standby_follow VALUES (2)");
+    await secondsUntil("the row after the switchover on pg-std", async () => (await onStandby("SELECT count(*) FROM standby_follow")) === "2", 30);
+    expect(await standbyRole()).toBe("Standby Leader");
+
+    // Writes on pg-test, then stopped (the site's applications moved); the standby replays the last of them.
+    const r = await duringWrites("before promotion", async () => void (await sleep(8000)), { afterSeconds: 0 });
+    await expectAllKept(r, "before promotion");
+    const lsn = await psqlLocal(leader, "SELECT pg_current_wal_lsn()");
+    await secondsUntil("pg-std replays pg-test's last write", async () => (await psqlLocal("pg-test-6", `SELECT pg_last_wal_replay_lsn() >= '${lsn}'`)) === "t", 60);
+
+    const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
+    delete d.inventory.clusters["pg-std"].vars.pg_upstream;
+    await setInventory(d.stack, d.inventory);
+    const blocked = await cliUp(d.stack, pack);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.output).toMatch(/\[mandatory\]\s+standby-promotion-acknowledged\b/);
+    expect(blocked.output).toContain("two clusters accept writes");
+    expect(blocked.started).toEqual([]);
+    expect(await standbyRole()).toBe("Standby Leader");
+
+    d.inventory.clusters["pg-std"].vars.pg_promotion_acknowledged = true;
+    await setInventory(d.stack, d.inventory);
+    const t = Date.now();
+    const run = await cliUp(d.stack, pack);
+    if (run.code !== 0) log(run.output.slice(-6000));
+    expect(run.code).toBe(0);
+    log(`promotion of pg-std by config: up ${((Date.now() - t) / 1000).toFixed(1)} s, ${run.started.length} commands`);
+    expect(await standbyRole()).toBe("Leader");
+    expect(await onStandby(`SELECT count(*) FROM writes_before_promotion WHERE v = ANY('{${r.ackedRows.join(",")}}'::int[])`)).toBe(String(r.acked));
+    await onStandby("INSERT INTO standby_follow VALUES (3)");
+    // It archives into its own stanza, with a first full backup; pg-test keeps no slot for it.
+    expect(((await stanzaInfo("pg-std")).backup as unknown[]).length).toBeGreaterThan(0);
+    expect(await psqlLocal(leader, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'standby_pg_std'")).toBe("0");
+    expect(await plan(d.stack, pack)).toEqual({});
+  }, 900_000);
 
   it("an in-place restore of pg-test is blocked by the policy pack without the acknowledgement, and with it holds exactly the rows before its target", async () => {
     const leader = await leaderOf();
