@@ -116,45 +116,6 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     await waitMembers(settled(members), 180);
   }, 900_000);
 
-  it("a standby cluster of pg-test, seeded from its backups, follows it within seconds and serves its users through pgbouncer", async () => {
-    // Refused before any command runs.
-    d.inventory.clusters["pg-std"] = standbyCluster({ pg_upstream: "pg-std" });
-    await setInventory(d.stack, d.inventory);
-    const refused = await tryUp(d.stack);
-    expect(refused.error).toContain("clusters.pg-std.vars.pg_upstream: names pg-std itself");
-    expect(refused.started).toEqual([]);
-
-    const t = Date.now();
-    await apply(d, "standby cluster", (i) => {
-      i.clusters["pg-std"] = standbyCluster();
-    });
-    log(`standby cluster pg-std (1 member) created and seeded: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    expect(await standbyRole()).toBe("Standby Leader");
-    const seeded = await sshOk("pg-test-6", "sudo journalctl -u patroni --no-pager | grep -c 'replica has been created using pgbackrest' || true");
-    expect(Number(seeded)).toBeGreaterThan(0);
-
-    const leader = await leaderOf();
-    await onTest(leader, "CREATE TABLE standby_follow(v int PRIMARY KEY); INSERT INTO standby_follow VALUES (1)");
-    const seen = await secondsUntil("a row of pg-test on pg-std", async () => (await onStandby("SELECT count(*) FROM pg_tables WHERE tablename = 'standby_follow'")) === "1" && (await onStandby("SELECT count(*) FROM standby_follow")) === "1", 30);
-    log(`a row committed on pg-test is on pg-std after ${seen.toFixed(1)} s`);
-
-    // Lag under the write loop, from the operator tool: bytes behind pg-test's leader and replay delay.
-    const lags: string[] = [];
-    await duringWrites("standby lag", async () => {
-      for (let i = 0; i < 3; i++) {
-        await sleep(2000);
-        const listed = await pg("list", "pg-std", "--json");
-        expect(listed.code).toBe(0);
-        const standby = JSON.parse(listed.stdout)[0].standby;
-        expect([standby.upstream, standby.standbyLeader]).toEqual(["pg-test", "pg-std-1"]);
-        lags.push(`${standby.replayLagBytes} B / ${standby.replayDelaySeconds} s`);
-      }
-    }, { afterSeconds: 0 });
-    log(`pg-std's replay lag under the write loop (npm run pg -- list pg-std --json): ${lags.join(", ")}`);
-    // pgbouncer on the standby takes pg-test's user with pg-test's password, read-only.
-    expect(await psql(STANDBY_IP, 6432, "SELECT count(*) FROM standby_follow")).toBe("1");
-  }, 900_000);
-
   it("a new cluster restored at a time after a switchover holds exactly the rows before it, streams, and archives into its own stanza", async () => {
     await onTest("pg-test-1", "CREATE TABLE pitr(v int PRIMARY KEY); INSERT INTO pitr SELECT generate_series(1, 10)");
     // The timers' way: the backup helper on the repository host.
@@ -198,44 +159,6 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     expect((await patroniList("pg-test-1")).filter((m) => m.Role === "Leader").map((m) => m.Member)).toEqual(["pg-test-2"]);
   }, 1_200_000);
 
-  it("pg-test's switchover changed nothing on the standby cluster; promoted by config (blocked until acknowledged) it takes writes, with every row acknowledged on pg-test", async () => {
-    const leader = await leaderOf();
-    await onTest(leader, "INSERT INTO standby_follow VALUES (2)");
-    await secondsUntil("the row after the switchover on pg-std", async () => (await onStandby("SELECT count(*) FROM standby_follow")) === "2", 30);
-    expect(await standbyRole()).toBe("Standby Leader");
-
-    // Writes on pg-test, then stopped (the site's applications moved); the standby replays the last of them.
-    const r = await duringWrites("before promotion", async () => void (await sleep(8000)), { afterSeconds: 0 });
-    await expectAllKept(r, "before promotion");
-    const lsn = await psqlLocal(leader, "SELECT pg_current_wal_lsn()");
-    await secondsUntil("pg-std replays pg-test's last write", async () => (await psqlLocal("pg-test-6", `SELECT pg_last_wal_replay_lsn() >= '${lsn}'`)) === "t", 60);
-
-    const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
-    delete d.inventory.clusters["pg-std"].vars.pg_upstream;
-    await setInventory(d.stack, d.inventory);
-    const blocked = await cliUp(d.stack, pack);
-    expect(blocked.code).not.toBe(0);
-    expect(blocked.output).toMatch(/\[mandatory\]\s+standby-promotion-acknowledged\b/);
-    expect(blocked.output).toContain("two clusters accept writes");
-    expect(blocked.started).toEqual([]);
-    expect(await standbyRole()).toBe("Standby Leader");
-
-    d.inventory.clusters["pg-std"].vars.pg_promotion_acknowledged = true;
-    await setInventory(d.stack, d.inventory);
-    const t = Date.now();
-    const run = await cliUp(d.stack, pack);
-    if (run.code !== 0) log(run.output.slice(-6000));
-    expect(run.code).toBe(0);
-    log(`promotion of pg-std by config: up ${((Date.now() - t) / 1000).toFixed(1)} s, ${run.started.length} commands`);
-    expect(await standbyRole()).toBe("Leader");
-    expect(await onStandby(`SELECT count(*) FROM writes_before_promotion WHERE v = ANY('{${r.ackedRows.join(",")}}'::int[])`)).toBe(String(r.acked));
-    await onStandby("INSERT INTO standby_follow VALUES (3)");
-    // It archives into its own stanza, with a first full backup; pg-test keeps no slot for it.
-    expect(((await stanzaInfo("pg-std")).backup as unknown[]).length).toBeGreaterThan(0);
-    expect(await psqlLocal(leader, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'standby_pg_std'")).toBe("0");
-    expect(await plan(d.stack, pack)).toEqual({});
-  }, 900_000);
-
   it("an in-place restore of pg-test is blocked by the policy pack without the acknowledgement, and with it holds exactly the rows before its target", async () => {
     const leader = await leaderOf();
     await onTest(leader, "CREATE TABLE inplace(v int PRIMARY KEY); INSERT INTO inplace SELECT generate_series(1, 10)");
@@ -274,4 +197,110 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     // Writes go on, on the new timeline.
     await onTest(newLeader.Member, "INSERT INTO inplace VALUES (100)");
   }, 1_200_000);
+
+  it("a standby cluster of pg-test, seeded from its backups, follows it within seconds and serves its users through pgbouncer", async () => {
+    // Refused before any command runs.
+    d.inventory.clusters["pg-std"] = standbyCluster({ pg_upstream: "pg-std" });
+    await setInventory(d.stack, d.inventory);
+    const refused = await tryUp(d.stack);
+    expect(refused.error).toContain("clusters.pg-std.vars.pg_upstream: names pg-std itself");
+    expect(refused.started).toEqual([]);
+
+    const t = Date.now();
+    await apply(d, "standby cluster", (i) => {
+      i.clusters["pg-std"] = standbyCluster();
+    });
+    log(`standby cluster pg-std (1 member) created and seeded: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    expect(await standbyRole()).toBe("Standby Leader");
+    const seeded = await sshOk("pg-test-6", "sudo journalctl -u patroni --no-pager | grep -c 'replica has been created using pgbackrest' || true");
+    expect(Number(seeded)).toBeGreaterThan(0);
+
+    const leader = await leaderOf();
+    await onTest(leader, "CREATE TABLE standby_follow(v int PRIMARY KEY); INSERT INTO standby_follow VALUES (1)");
+    const seen = await secondsUntil("a row of pg-test on pg-std", async () => (await onStandby("SELECT count(*) FROM pg_tables WHERE tablename = 'standby_follow'")) === "1" && (await onStandby("SELECT count(*) FROM standby_follow")) === "1", 30);
+    log(`a row committed on pg-test is on pg-std after ${seen.toFixed(1)} s`);
+
+    // Lag under the write loop, from the operator tool: bytes behind pg-test's leader and replay delay.
+    const lags: string[] = [];
+    await duringWrites("standby lag", async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(2000);
+        const listed = await pg("list", "pg-std", "--json");
+        expect(listed.code).toBe(0);
+        const standby = JSON.parse(listed.stdout)[0].standby;
+        expect([standby.upstream, standby.standbyLeader]).toEqual(["pg-test", "pg-std-1"]);
+        lags.push(`${standby.replayLagBytes} B / ${standby.replayDelaySeconds} s`);
+      }
+    }, { afterSeconds: 0 });
+    log(`pg-std's replay lag under the write loop (npm run pg -- list pg-std --json): ${lags.join(", ")}`);
+    // pgbouncer on the standby takes pg-test's user with pg-test's password, read-only.
+    expect(await psql(STANDBY_IP, 6432, "SELECT current_user, pg_is_in_recovery()")).toBe("dbuser_test|t");
+  }, 900_000);
+
+  it("a switchover on pg-test changes nothing on the standby cluster; promoted by config (blocked until acknowledged) it takes writes, with every row acknowledged on pg-test", async () => {
+    await apply(d, "switchover while followed", (i) => {
+      i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "primary";
+      i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "replica";
+    });
+    const leader = await leaderOf();
+    expect(leader).toBe("pg-test-1");
+    await onTest(leader, "INSERT INTO standby_follow VALUES (2)");
+    await secondsUntil("the row after the switchover on pg-std", async () => (await onStandby("SELECT count(*) FROM standby_follow")) === "2", 30);
+    expect(await standbyRole()).toBe("Standby Leader");
+
+    // Writes on pg-test, then stopped (the site's applications moved); the standby replays the last of them.
+    const r = await duringWrites("before promotion", async () => void (await sleep(8000)), { afterSeconds: 0 });
+    await expectAllKept(r, "before promotion");
+    const lsn = await psqlLocal(leader, "SELECT pg_current_wal_lsn()");
+    await secondsUntil("pg-std replays pg-test's last write", async () => (await psqlLocal("pg-test-6", `SELECT pg_last_wal_replay_lsn() >= '${lsn}'`)) === "t", 60);
+
+    const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
+    delete d.inventory.clusters["pg-std"].vars.pg_upstream;
+    await setInventory(d.stack, d.inventory);
+    const blocked = await cliUp(d.stack, pack);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.output).toMatch(/\[mandatory\]\s+standby-promotion-acknowledged\b/);
+    expect(blocked.output).toContain("two clusters accept writes");
+    expect(blocked.started).toEqual([]);
+    expect(await standbyRole()).toBe("Standby Leader");
+
+    d.inventory.clusters["pg-std"].vars.pg_promotion_acknowledged = true;
+    await setInventory(d.stack, d.inventory);
+    const t = Date.now();
+    const run = await cliUp(d.stack, pack);
+    if (run.code !== 0) log(run.output.slice(-6000));
+    expect(run.code).toBe(0);
+    log(`promotion of pg-std by config: up ${((Date.now() - t) / 1000).toFixed(1)} s, ${run.started.length} commands`);
+    expect(await standbyRole()).toBe("Leader");
+    expect(await onStandby(`SELECT count(*) FROM writes_before_promotion WHERE v = ANY('{${r.ackedRows.join(",")}}'::int[])`)).toBe(String(r.acked));
+    await onStandby("INSERT INTO standby_follow VALUES (3)");
+    // It archives into its own stanza, with a first full backup; pg-test keeps no slot for it.
+    expect(((await stanzaInfo("pg-std")).backup as unknown[]).length).toBeGreaterThan(0);
+    expect(await psqlLocal(leader, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'standby_pg_std'")).toBe("0");
+    expect(await plan(d.stack, pack)).toEqual({});
+  }, 900_000);
+
+  it("the way back: pg-test, its users moved to pg-std, becomes pg-std's standby cluster, rewound onto pg-std's timeline", async () => {
+    const t = Date.now();
+    await apply(d, "demotion of pg-test", (i) => {
+      const test = i.clusters["pg-test"].vars;
+      const std = i.clusters["pg-std"].vars;
+      std.pg_users = test.pg_users;
+      std.pg_databases = test.pg_databases;
+      delete std.pg_promotion_acknowledged;
+      delete test.pg_users;
+      delete test.pg_databases;
+      delete test.pg_pitr;
+      test.pg_upstream = "pg-std";
+    });
+    log(`pg-test (3 members) demoted into a standby cluster of pg-std: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const after = await waitMembers((ms) => ms.length === 3 && ms.some((m) => m.Role === "Standby Leader") && ms.every((m) => ["running", "streaming"].includes(m.State)), 180);
+    const standbyLeader = after.find((m) => m.Role === "Standby Leader")!.Member;
+    await onStandby("INSERT INTO standby_follow VALUES (4)");
+    for (const m of members) {
+      await secondsUntil(`pg-std's row on ${m}`, async () => (await onTest(m, "SELECT count(*) FROM standby_follow")) === "4", 60);
+    }
+    const said = await sshOk(standbyLeader, "sudo journalctl -u patroni --since -10min --no-pager | grep -cE 'running pg_rewind|replica has been created' || true");
+    log(`pg-test's standby leader ${standbyLeader}: ${Number(said) > 0 ? "rewound or re-seeded" : "followed without a rewind"}`);
+  }, 900_000);
 });

@@ -156,9 +156,10 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
  * its own root password, which a fresh stack does not know, and refuses to take over), the record of which
  * DCS the cluster lives on, and Prometheus's targets (a previous stack that stopped half-way leaves its members'
  * targets, which would be down), and the backup repository (encrypted with the previous stack's passphrase, and
- * holding stanzas of databases that are gone). The etcd member step of the next `up` starts a new DCS.
+ * holding stanzas of databases that are gone), and the records of in-place restores done (a fresh stack's restore 1
+ * would be taken for done). The etcd member step of the next `up` starts a new DCS.
  */
 export async function forgetClusterState(): Promise<void> {
-  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test; sudo rm -f /etc/prometheus/targets/*/*.json");
+  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test /var/lib/pigsty/restore; sudo rm -f /etc/prometheus/targets/*/*.json");
   await sshRun("meta", "sudo systemctl stop pgbackrest 'pigsty-backup-*.timer' 2>/dev/null; sudo rm -rf /var/lib/pgbackrest/archive /var/lib/pgbackrest/backup /var/spool/pgbackrest/archive /etc/pgbackrest/conf.d /var/lib/prometheus/node-exporter/pgbackrest_*.prom");
 }
