@@ -1,4 +1,6 @@
-// Two tiers: `unit` runs anywhere in seconds; `e2e` needs root and the sandbox (npm run test:e2e).
+// Three tiers: `unit` runs anywhere; `real-tools` (test/**/*.real.test.ts, npm run test:real-tools) checks the rendered
+// files and host programs with the real programs installed here, and fails when one is missing; `e2e` needs root and
+// the sandbox (npm run test:e2e).
 const tsJest = { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: true }] };
 
 module.exports = {
@@ -8,6 +10,13 @@ module.exports = {
       testEnvironment: "node",
       transform: tsJest,
       testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/", "\\.real\\.test\\.ts$"],
+    },
+    {
+      displayName: "real-tools",
+      testEnvironment: "node",
+      transform: tsJest,
+      testMatch: ["<rootDir>/test/**/*.real.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
     },
     {

@@ -1,7 +1,7 @@
 // Backup and restore keys (pgbackrest_*, pg_pitr): each refused input by its path and message, the infra-node
 // warning, and the repository hosts the model lists.
-import { loadInventory, InventoryError, type LoadResult } from "../../config/load";
-import { FAKE_HOST_KEY, pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadInventory, type LoadResult } from "../../config/load";
+import { FAKE_HOST_KEY, loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Vars = Record<string, unknown>;
 type Inv = { vars?: Vars; ssh?: Record<string, unknown>; clusters: Record<string, { hosts: Record<string, unknown>; vars: Vars }> };
@@ -22,15 +22,7 @@ function inventory(edit: (inv: Inv) => void): unknown {
 }
 
 /** Errors as `<path>: <message>` lines, [] when the inventory loads. */
-function errors(edit: (inv: Inv) => void): string[] {
-  try {
-    loadInventory(inventory(edit));
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+const errors = (edit: (inv: Inv) => void): string[] => loadProblems(inventory(edit));
 
 function loads(edit: (inv: Inv) => void): LoadResult {
   return loadInventory(inventory(edit));
@@ -226,20 +218,13 @@ describe("the repository host", () => {
     expect(model.backupRepos.map((r) => [r.ip, r.clusters])).toEqual([["10.10.10.14", ["pg-test"]]]);
   });
 
-  test("two clusters on one repository host with different paths are refused", () => {
+  test.each([
+    ["paths", { path: "/data/backups" }],
+    ["ciphers", { cipher: "none" }],
+  ])("two clusters on one repository host with different %s are refused", (_what, repo) => {
     expect(
       errors((inv) => {
-        inv.clusters["pg-other"] = { hosts: { "10.10.10.14": { pg_seq: 1, pg_role: "primary" } }, vars: { pgbackrest_repo: { path: "/data/backups" } } };
-      }),
-    ).toEqual([
-      `clusters.pg-test.vars.pgbackrest_repo: pg-test and pg-other keep their backups on 10.10.10.10, one repository, but set a different path or cipher. Give both the same pgbackrest_repo.path and cipher (or put them on different hosts).`,
-    ]);
-  });
-
-  test("two clusters on one repository host with different ciphers are refused", () => {
-    expect(
-      errors((inv) => {
-        inv.clusters["pg-other"] = { hosts: { "10.10.10.14": { pg_seq: 1, pg_role: "primary" } }, vars: { pgbackrest_repo: { cipher: "none" } } };
+        inv.clusters["pg-other"] = { hosts: { "10.10.10.14": { pg_seq: 1, pg_role: "primary" } }, vars: { pgbackrest_repo: repo } };
       }),
     ).toEqual([
       `clusters.pg-test.vars.pgbackrest_repo: pg-test and pg-other keep their backups on 10.10.10.10, one repository, but set a different path or cipher. Give both the same pgbackrest_repo.path and cipher (or put them on different hosts).`,

@@ -1,6 +1,6 @@
 // Postgres settings checked against PostgreSQL 15's catalogue: each kind of refusal by its exact message, the forms
 // Postgres accepts, and where the inventory's settings are checked (pg_parameters, role and database parameters).
-// test/scripts/pgSettingsCatalogue.test.ts holds the same checks against a real server (REAL_TOOLS=1).
+// test/scripts/pgSettingsCatalogue.real.test.ts holds the same checks against a real server (real-tools tier).
 import { DEFAULT_PG_PARAMETERS } from "../../config/defaults";
 import { settingProblem } from "../../config/pgSettings";
 import { loadProblems, rawFixture } from "../helpers/inventoryFixtures";

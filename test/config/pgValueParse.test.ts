@@ -1,5 +1,5 @@
 // How PostgreSQL 15 reads a setting's text: booleans, integers and reals with their units, rounding as the server does.
-// test/scripts/pgSettingsCatalogue.test.ts compares these readings with a real server's (REAL_TOOLS=1).
+// test/scripts/pgSettingsCatalogue.real.test.ts compares these readings with a real server's (real-tools tier).
 import { acceptedUnits, parseBool, parseNumber, rint } from "../../config/pgValueParse";
 
 test.each([

@@ -1,7 +1,7 @@
 // Standby clusters (pg_upstream, pg_delay): each refused input by its path and message, and what a standby cluster
 // and its upstream get in the model, in Patroni's dynamic config and in pgBackRest's config.
-import { loadInventory, InventoryError, type LoadResult } from "../../config/load";
-import { pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadInventory, type LoadResult } from "../../config/load";
+import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderMemberConf, renderRepoConf } from "../../render/pgbackrest";
 import { secretSlotsFor, upstreamSlot } from "../../config/secretSlots";
@@ -25,15 +25,8 @@ function inventory(edit: (inv: Inv) => void = () => undefined): unknown {
   return pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv });
 }
 
-function errors(edit: (inv: Inv) => void): string[] {
-  try {
-    loadInventory(inventory(edit));
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+/** Errors as `<path>: <message>` lines, [] when the inventory loads. */
+const errors = (edit: (inv: Inv) => void): string[] => loadProblems(inventory(edit));
 
 const clusterOf = (r: LoadResult, name: string) => r.model.clusters.find((c) => c.name === name)!;
 

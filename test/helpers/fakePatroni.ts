@@ -55,3 +55,24 @@ export function fakePatroni(cert: { ca: string; key: string }, routes: Routes): 
     }),
   );
 }
+
+/**
+ * Stand-in Patronis for the calling test file or describe block: one self-signed certificate made before its tests,
+ * and every stand-in `start` opened closed after each test.
+ */
+export function standInPatronis(): { start: (routes: Routes) => Promise<FakePatroni>; ca: () => string } {
+  let cert: ReturnType<typeof selfSignedCert>;
+  const open: FakePatroni[] = [];
+  beforeAll(() => {
+    cert = selfSignedCert();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((f) => f.close()));
+  });
+  const start = async (routes: Routes) => {
+    const f = await fakePatroni(cert, routes);
+    open.push(f);
+    return f;
+  };
+  return { start, ca: () => cert.pem };
+}

@@ -4,7 +4,7 @@ import type { ClusterModel } from "../../config/model";
 import { Patroni } from "../../patroni/client";
 import { relationNote, standbyLag, standbyLagText, standbyView, type StandbyView } from "../../operator/standby";
 import { membersTable } from "../../operator/table";
-import { answer, fakePatroni, selfSignedCert, type FakePatroni, type Routes } from "../helpers/fakePatroni";
+import { answer, standInPatronis, type FakePatroni, type Routes } from "../helpers/fakePatroni";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 /** GET /cluster of a standby cluster: the leader's role is standby_leader, and it has no lag (it leads the DCS view). */
@@ -106,21 +106,13 @@ describe("the text of list", () => {
 });
 
 describe("standbyView against stand-in Patronis", () => {
-  let cert: ReturnType<typeof selfSignedCert>;
-  const open: FakePatroni[] = [];
-  beforeAll(() => {
-    cert = selfSignedCert();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((f) => f.close()));
-  });
+  const patronis = standInPatronis();
 
   async function member(name: string, routes: Routes): Promise<{ name: string; url: string; calls: FakePatroni["calls"] }> {
-    const f = await fakePatroni(cert, routes);
-    open.push(f);
+    const f = await patronis.start(routes);
     return { name, url: f.url, calls: f.calls };
   }
-  const api = (...members: { name: string; url: string }[]) => new Patroni(members, { ca: cert.pem, timeoutMs: 2000 });
+  const api = (...members: { name: string; url: string }[]) => new Patroni(members, { ca: patronis.ca(), timeoutMs: 2000 });
   const secondsAgo = (s: number) => new Date(Date.now() - s * 1000).toISOString().replace("T", " ").replace("Z", "+00:00");
 
   test("the JSON carries upstream, delay, both leaders, bytes and seconds; the standby leader is read first", async () => {

@@ -1,5 +1,7 @@
-// SQL of the roles step: setting names quoted, no plaintext password reaches SQL (the host puts
-// SCRAM verifiers in), and no password can end the dollar quoting around it.
+// SQL of the roles and databases steps (steps/sql.ts): setting names quoted, no plaintext password reaches SQL (the host
+// puts SCRAM verifiers in), no password can end the dollar quoting around it; with allowconn: false, the databases SQL
+// never connects to a database while that database refuses connections, and leaves every database's ALLOW_CONNECTIONS
+// as the inventory says, on the first run and on every later one.
 import { spawnSync } from "node:child_process";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -9,7 +11,7 @@ import { loadInventory } from "../../config/load";
 import { placeholdersIn } from "../../render/placeholders";
 import { rolesStep } from "../../steps/cluster";
 import { SCRAM_FILL } from "../../steps/scram";
-import { rolesSql } from "../../steps/sql";
+import { databasesSql, rolesSql } from "../../steps/sql";
 import { unwrapScript } from "../helpers/shellRegions";
 import { rawFixture } from "../helpers/inventoryFixtures";
 
@@ -106,5 +108,66 @@ describe("passwords become SCRAM verifiers on the host", () => {
     const inner = unwrapScript(rolesStep(cluster()).create);
     expect(inner).toContain(`python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"`);
     expect(inner).toContain("*:*:*:dbuser_dba:{{secret:pg-test/admin|pgpass}}");
+  });
+});
+
+describe("the databases SQL with allowconn: false", () => {
+  function withDatabases(databases: Record<string, unknown>[]) {
+    const raw = rawFixture("pg-test.stack.yaml") as any;
+    raw.clusters["pg-test"].vars.pg_databases = databases;
+    return loadInventory(raw).model.clusters[0];
+  }
+
+  /**
+   * Plays the script's ALLOW_CONNECTIONS statements and \connect commands against `start` (each database's
+   * datallowconn before the run): returns the databases it would connect to while they refuse, and the end state.
+   */
+  function play(sql: string, start: Record<string, boolean>) {
+    const allow: Record<string, boolean> = { postgres: true, ...start };
+    const refused: string[] = [];
+    for (const line of sql.split("\n")) {
+      // CREATE DATABASE (run through \gexec only when missing) makes a database that allows connections.
+      const create = /^SELECT 'CREATE DATABASE "(\w+)"/.exec(line);
+      if (create) allow[create[1]] ??= true;
+      const alter = /^ALTER DATABASE "(\w+)" ALLOW_CONNECTIONS (true|false);$/.exec(line);
+      if (alter) allow[alter[1]] = alter[2] === "true";
+      const connect = /^\\connect "?(\w+)"?$/.exec(line);
+      if (connect && allow[connect[1]] !== true) refused.push(connect[1]);
+    }
+    return { refused, allow };
+  }
+
+  const databases = [
+    { name: "app", owner: "dbuser_test", extensions: ["pg_stat_statements"], schemas: ["app"] },
+    { name: "tmpl", allowconn: false, extensions: ["pg_trgm"], schemas: ["shared"] },
+    { name: "archive", allowconn: false },
+  ];
+
+  test.each([
+    ["a first run (new databases)", {}],
+    ["a later run (tmpl and archive already refuse connections)", { app: true, tmpl: false, archive: false }],
+  ])("%s connects only where connections are allowed and ends as configured", (_run, start) => {
+    const { refused, allow } = play(databasesSql(withDatabases(databases)), start);
+    expect(refused).toEqual([]);
+    expect(allow).toMatchObject({ app: true, tmpl: false, archive: false });
+  });
+
+  test("a database that refuses connections is opened only around its schemas and extensions, then closed again", () => {
+    const lines = databasesSql(withDatabases(databases)).split("\n");
+    const from = lines.indexOf(`ALTER DATABASE "tmpl" ALLOW_CONNECTIONS true;`);
+    expect(lines.slice(from, from + 6)).toEqual([
+      `ALTER DATABASE "tmpl" ALLOW_CONNECTIONS true;`,
+      `\\connect "tmpl"`,
+      `CREATE SCHEMA IF NOT EXISTS "shared" AUTHORIZATION "postgres";`,
+      `CREATE EXTENSION IF NOT EXISTS "pg_trgm";`,
+      "\\connect postgres",
+      `ALTER DATABASE "tmpl" ALLOW_CONNECTIONS false;`,
+    ]);
+  });
+
+  test("without schemas or extensions the script never connects to the database", () => {
+    const sql = databasesSql(withDatabases(databases));
+    expect(sql).not.toContain(`\\connect "archive"`);
+    expect(sql.split("\n").filter((l) => l.includes(`"archive" ALLOW_CONNECTIONS`))).toEqual([`ALTER DATABASE "archive" ALLOW_CONNECTIONS false;`]);
   });
 });

@@ -1,4 +1,4 @@
-// Every alert rule, rendered from the model, fed series by `promtool test rules` (REAL_TOOLS=1; a missing promtool fails).
+// Every alert rule, rendered from the model, fed series by `promtool test rules` (real-tools tier; a missing promtool fails).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +10,6 @@ import { ALERTS } from "../../render/alertDefinitions";
 import { renderAlertRules } from "../../render/alertRules";
 import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 
-const enabled = process.env.REAL_TOOLS === "1";
-const describeReal = enabled ? describe : describe.skip;
 const PROMTOOL = "/usr/bin/promtool";
 
 type Labels = Record<string, string>;
@@ -238,9 +236,9 @@ function promtoolTest(model: Model, c: Case): void {
   }
 }
 
-describeReal("promtool test rules: each alert fires on its series and on no other", () => {
+describe("promtool test rules: each alert fires on its series and on no other", () => {
   beforeAll(() => {
-    if (!existsSync(PROMTOOL)) throw new Error(`REAL_TOOLS=1 but ${PROMTOOL} is missing: install prometheus`);
+    if (!existsSync(PROMTOOL)) throw new Error(`real-tools tier: ${PROMTOOL} is missing: install prometheus`);
   });
   const { model } = pgTest();
 
@@ -268,8 +266,4 @@ describeReal("promtool test rules: each alert fires on its series and on no othe
       fires: [lagBytes("pg-test-1", "pg-test-2")],
     });
   });
-});
-
-test("promtool rule tests are opt-in with REAL_TOOLS=1", () => {
-  expect(typeof enabled).toBe("boolean");
 });

@@ -1,5 +1,5 @@
-// The checker behind hostileValues.test.ts: it must see an unquoted value, or that test proves nothing.
-import { exposedOccurrences, shellRegions } from "../helpers/shellRegions";
+// The checker behind test/steps/hostileValues.test.ts: it must see an unquoted value, or that test proves nothing.
+import { exposedOccurrences, shellRegions } from "./shellRegions";
 
 test.each([
   ["bare argument", "rm -rf /srv/hx\n"],

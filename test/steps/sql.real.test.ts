@@ -1,4 +1,4 @@
-// Against a real local Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the databases SQL runs twice in
+// Against a real local Postgres 15 (real-tools tier; a missing tool fails, never skips): the databases SQL runs twice in
 // a row with allowconn: false databases, and an accepted setting value reads back unchanged through Patroni's writer.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,11 +9,7 @@ import { databasesSql } from "../../steps/sql";
 import { rawFixture } from "../helpers/inventoryFixtures";
 import { asPostgres, freePort, isRoot, PG_BIN, run } from "../helpers/realPostgres";
 
-const enabled = process.env.REAL_TOOLS === "1";
-
-const describeReal = enabled ? describe : describe.skip;
-
-describeReal("a real Postgres 15", () => {
+describe("a real Postgres 15", () => {
   let dir = "";
   let port = 0;
   const psql = (args: string[]) => run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", ...args]));
@@ -84,8 +80,4 @@ describeReal("a real Postgres 15", () => {
     const out = run(...asPostgres(`${PG_BIN}/postgres`, [`--config-file=${conf}`, "-C", "pigsty.probe"]));
     expect(out.trim()).toBe(value);
   });
-});
-
-test("real-Postgres checks are opt-in with REAL_TOOLS=1", () => {
-  expect(["1", undefined, "0", ""]).toContain(process.env.REAL_TOOLS);
 });

@@ -1,13 +1,11 @@
 // The pgbouncer probe as the infra node runs it: Debian's blackbox exporter 0.23 with Debian's blackbox.yml and the
-// module prometheus.yml names, against an open and a closed port on loopback (REAL_TOOLS=1; a missing tool fails).
+// module prometheus.yml names, against an open and a closed port on loopback (real-tools tier; a missing tool fails).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { PGBOUNCER_PROBE_MODULE } from "../../render/prometheus";
 
-const enabled = process.env.REAL_TOOLS === "1";
-const describeReal = enabled ? describe : describe.skip;
 const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
 /** Debian's conffile, which the infra node keeps (the monitoring step does not write it). */
 const DEBIAN_CONFIG = "/etc/prometheus/blackbox.yml";
@@ -15,14 +13,14 @@ const DEBIAN_CONFIG = "/etc/prometheus/blackbox.yml";
 const listen = (): Promise<Server> => new Promise((r) => { const s = createServer((c) => c.end()).listen(0, "127.0.0.1", () => r(s)); });
 const portOf = (s: Server) => (s.address() as AddressInfo).port;
 
-describeReal("the pgbouncer probe through Debian's blackbox exporter", () => {
+describe("the pgbouncer probe through Debian's blackbox exporter", () => {
   let exporter: ChildProcess;
   let open: Server;
   let closedPort: number;
   let port: number;
 
   beforeAll(async () => {
-    for (const f of [BLACKBOX, DEBIAN_CONFIG]) if (!existsSync(f)) throw new Error(`REAL_TOOLS=1 but ${f} is missing: install prometheus-blackbox-exporter`);
+    for (const f of [BLACKBOX, DEBIAN_CONFIG]) if (!existsSync(f)) throw new Error(`real-tools tier: ${f} is missing: install prometheus-blackbox-exporter`);
     open = await listen();
     const closed = await listen();
     closedPort = portOf(closed);
@@ -56,8 +54,4 @@ describeReal("the pgbouncer probe through Debian's blackbox exporter", () => {
     expect(await probe(`127.0.0.1:${portOf(open)}`)).toBe("1");
     expect(await probe(`127.0.0.1:${closedPort}`)).toBe("0");
   });
-});
-
-test("probe checks are opt-in with REAL_TOOLS=1", () => {
-  expect(typeof enabled).toBe("boolean");
 });

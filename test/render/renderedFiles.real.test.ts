@@ -1,4 +1,4 @@
-// The rendered pg-test files checked by the real programs (REAL_TOOLS=1; a missing tool fails, never skips).
+// The rendered pg-test files checked by the real programs (real-tools tier; a missing tool fails, never skips).
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
@@ -23,7 +23,6 @@ import { issuePostgresCert, throwawayCa } from "../helpers/throwawayPki";
 import { unwrapScript } from "../helpers/shellRegions";
 import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
-const enabled = process.env.REAL_TOOLS === "1";
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const { model, secrets } = pgTest();
 const cluster = model.clusters[0];
@@ -31,7 +30,7 @@ const values = Object.fromEntries(Object.keys(secrets).map((s) => [s, `test-${s.
 const fill = (text: string) => fillPlaceholders(text, values);
 
 function tool(path: string): string {
-  if (!existsSync(path)) throw new Error(`REAL_TOOLS=1 but ${path} is missing: install haproxy patroni pgbouncer prometheus postgresql-15`);
+  if (!existsSync(path)) throw new Error(`real-tools tier: ${path} is missing: install haproxy patroni pgbouncer prometheus postgresql-15`);
   return path;
 }
 
@@ -63,9 +62,7 @@ const canConnect = (port: number) =>
     s.on("error", () => resolve(false));
   });
 
-const describeReal = enabled ? describe : describe.skip;
-
-describeReal("rendered files accepted by the real tools", () => {
+describe("rendered files accepted by the real tools", () => {
   let dir = "";
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "pigsty-render-"));
@@ -163,7 +160,7 @@ const hostile: Record<string, string> = Object.fromEntries(Object.keys(secrets).
 const longest = `${"😀".repeat(230)}${HOSTILE}`;
 hostile["pg-test/user/dbuser_test"] = longest.padEnd(longest.length + MAX_PASSWORD_BYTES - Buffer.byteLength(longest), "x");
 
-describeReal("hostile passwords in every slot, filled by the host's filler and used by the real tools", () => {
+describe("hostile passwords in every slot, filled by the host's filler and used by the real tools", () => {
   let dir = "";
   let pgPort = 0;
   const data = () => join(dir, "pgdata");
@@ -290,8 +287,4 @@ describeReal("hostile passwords in every slot, filled by the host's filler and u
       proc.kill("SIGTERM");
     }
   });
-});
-
-test("real-tool checks are opt-in with REAL_TOOLS=1", () => {
-  expect(["1", undefined, "0", ""]).toContain(process.env.REAL_TOOLS);
 });

@@ -1,19 +1,11 @@
-// The Patroni launcher (render/host/patroni-launch.py) against Debian's Patroni 3.0.2 (REAL_TOOLS=1: a missing
+// The Patroni launcher (render/host/patroni-launch.py) against Debian's Patroni 3.0.2 (real-tools tier: a missing
 // Patroni fails, never skips): its failsafe record, as a replica keeps it after a DCS outage, misleads a later
 // leader without the correction and not with it; an etcd member's transport failure, labelled Unknown, drops the
 // leader's lock without the correction and is a DCS outage (retried) with it.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { renderPatroniUnit } from "../../render/systemd";
-import { PATRONI_LAUNCHER, PATRONI_YML } from "../../render/paths";
-import { pgTest } from "../helpers/inventoryFixtures";
 
 const LAUNCHER = join(__dirname, "..", "..", "render", "host", "patroni-launch.py");
-const cluster = pgTest().model.clusters[0];
-
-test("Patroni's unit starts Debian's Patroni through the launcher", () => {
-  expect(renderPatroniUnit(cluster, cluster.instances[0])).toContain(`ExecStart=/usr/bin/python3 ${PATRONI_LAUNCHER} ${PATRONI_YML}\n`);
-});
 
 /** The leader a member's failsafe record names in the sequence of Patroni's defect, with or without the correction. */
 function leaderAfterSecondOutage(corrected: boolean): string {
@@ -131,9 +123,7 @@ print("holds the lock" if etcd3.Etcd3._update_leader(dcs) else "lock lost", "|",
   return r.stdout.trim();
 }
 
-const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
-
-describeReal("the launcher against Debian's Patroni 3.0.2", () => {
+describe("the launcher against Debian's Patroni 3.0.2", () => {
   it("without the correction, the new leader takes the old one for the leader (the defect)", () => {
     expect(leaderAfterSecondOutage(false)).toBe("pg-test-1");
   });

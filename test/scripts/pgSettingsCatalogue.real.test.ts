@@ -1,4 +1,4 @@
-// Against a throw-away PostgreSQL 15 (REAL_TOOLS=1; a missing postgres fails, never skips): the committed settings
+// Against a throw-away PostgreSQL 15 (real-tools tier; a missing postgres fails, never skips): the committed settings
 // catalogue is what the server reports, and the checks built on it refuse exactly the values the server refuses.
 import { readFileSync } from "node:fs";
 import { CATALOGUE, type CatalogueSetting } from "../../config/pgCatalogue";
@@ -6,8 +6,6 @@ import { settingProblem, type SettingScope } from "../../config/pgSettings";
 import { parseNumber } from "../../config/pgValueParse";
 import { CATALOGUE_FILE, catalogueText, readCatalogue, startCataloguePostgres } from "../../scripts/pgSettingsCatalogue";
 import type { TempPostgres } from "../../scripts/tempPostgres";
-
-const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
 
 /** Values to try for one setting: its bounds and just past them, each unit, the spellings of its type, some junk. */
 function samplesOf(s: CatalogueSetting): string[] {
@@ -62,7 +60,7 @@ function validValueOf(s: CatalogueSetting): string | undefined {
   return s.vartype === "string" ? undefined : s.min_val!;
 }
 
-describeReal("PostgreSQL 15's settings catalogue", () => {
+describe("PostgreSQL 15's settings catalogue", () => {
   let pg: TempPostgres;
   beforeAll(() => {
     pg = startCataloguePostgres();

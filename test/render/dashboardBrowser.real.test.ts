@@ -1,4 +1,4 @@
-// The dashboards in Debian's Chromium against a real Prometheus and Alertmanager on 127.0.0.1 (REAL_TOOLS=1; a missing
+// The dashboards in Debian's Chromium against a real Prometheus and Alertmanager on 127.0.0.1 (real-tools tier; a missing
 // program fails, never skips). Prometheus holds synthetic series for two clusters backfilled with promtool; a small
 // Node server serves the bundle and proxies the API paths nginx proxies (render/nginx.ts API_PROXIES); and the real
 // nginx checks the rendered site with the same proxies. Every process started here is ended by its PID.
@@ -15,8 +15,6 @@ import { API_PROXIES, renderFrontPage, renderNginxSite } from "../../render/ngin
 import { CHROMIUM, DashboardBrowser } from "../helpers/browser";
 import { pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 
-const enabled = process.env.REAL_TOOLS === "1";
-const describeReal = enabled ? describe : describe.skip;
 const PROGRAMS = { prometheus: "/usr/bin/prometheus", promtool: "/usr/bin/promtool", alertmanager: "/usr/bin/prometheus-alertmanager", nginx: "/usr/sbin/nginx", chromium: CHROMIUM };
 
 /** pg-test as in the SOP plus pg-meta with two members: two clusters for the overview. */
@@ -142,7 +140,7 @@ async function ask(port: number, expr: string, label: string): Promise<Record<st
   return Object.fromEntries(body.data.result.map((s) => [s.metric[label], Number(s.value[1])]));
 }
 
-describeReal("the dashboards in Chromium, fed by a real Prometheus and Alertmanager", () => {
+describe("the dashboards in Chromium, fed by a real Prometheus and Alertmanager", () => {
   const model = twoClusters();
   const dir = mkdtempSync(join(tmpdir(), "dashboards-"));
   // nginx's workers (nobody, when started by root) read the web root under it.
@@ -153,7 +151,7 @@ describeReal("the dashboards in Chromium, fed by a real Prometheus and Alertmana
   let browser: DashboardBrowser | undefined;
 
   beforeAll(async () => {
-    for (const [name, path] of Object.entries(PROGRAMS)) if (!existsSync(path)) throw new Error(`REAL_TOOLS=1 but ${name} (${path}) is missing: apt-get install ${name === "promtool" ? "prometheus" : name}`);
+    for (const [name, path] of Object.entries(PROGRAMS)) if (!existsSync(path)) throw new Error(`real-tools tier: ${name} (${path}) is missing: apt-get install ${name === "promtool" ? "prometheus" : name}`);
     ports.prometheus = await freePort();
     ports.alertmanager = await freePort();
     // Prometheus with the backfilled blocks and nothing to scrape.

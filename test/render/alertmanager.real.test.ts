@@ -1,5 +1,5 @@
 // alertmanager.yml checked by the real amtool, then a real Alertmanager 0.25 on loopback with it: routing to the
-// webhook, NodeDown's inhibition, and the `alerts` command's reading of its API (REAL_TOOLS=1; a missing tool fails).
+// webhook, NodeDown's inhibition, and the `alerts` command's reading of its API (real-tools tier; a missing tool fails).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -13,8 +13,6 @@ import { renderAlertmanagerYml } from "../../render/alertmanager";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { rawFixture } from "../helpers/inventoryFixtures";
 
-const enabled = process.env.REAL_TOOLS === "1";
-const describeReal = enabled ? describe : describe.skip;
 const AMTOOL = "/usr/bin/amtool";
 const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
 
@@ -33,10 +31,10 @@ function filled(infra: Infra): string {
 
 const EMAIL = { smarthost: "smtp.example.org:587", from: "pigsty@example.org", to: "dba@example.org, oncall@example.org", auth_username: "pigsty", auth_password: 'p"a\\ss: {w0rd} ü' };
 
-describeReal("Alertmanager 0.25 with the rendered alertmanager.yml", () => {
+describe("Alertmanager 0.25 with the rendered alertmanager.yml", () => {
   let dir: string;
   beforeAll(() => {
-    for (const t of [AMTOOL, ALERTMANAGER]) if (!existsSync(t)) throw new Error(`REAL_TOOLS=1 but ${t} is missing: install prometheus-alertmanager`);
+    for (const t of [AMTOOL, ALERTMANAGER]) if (!existsSync(t)) throw new Error(`real-tools tier: ${t} is missing: install prometheus-alertmanager`);
     dir = mkdtempSync(join(tmpdir(), "alertmanager-"));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,10 +120,6 @@ describeReal("Alertmanager 0.25 with the rendered alertmanager.yml", () => {
       expect(received.every((n) => new Set(n.alerts.map((a) => a.labels.alertname)).size === 1)).toBe(true);
     }, 60_000);
   });
-});
-
-test("Alertmanager checks are opt-in with REAL_TOOLS=1", () => {
-  expect(typeof enabled).toBe("boolean");
 });
 
 function freePort(): Promise<number> {

@@ -1,37 +1,30 @@
 // The dashboards' install step run by bash on a staged copy laid out as the sftp copy lays it out (components/
 // dashboardFolder.ts writes the same folder locally), with its host paths moved under a test directory.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dashboardFolder } from "../../components/dashboardFolder";
 import { DASHBOARD_DIR, dashboardBundle } from "../../render/dashboard";
 import { dashboardStagingDir, dashboardStep } from "../../steps/dashboard";
+import { scratchDirWithSudo } from "../helpers/scratchDir";
 
 const bundle = dashboardBundle();
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "dashboard-step-"));
-  // The script runs as `sudo -n /bin/bash -c ...`: a stand-in sudo runs it as the current user.
-  writeFileSync(join(dir, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n');
-  chmodSync(join(dir, "sudo"), 0o755);
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDirWithSudo("dashboard-step-");
 
-const www = () => join(dir, "www");
-const staging = () => dashboardStagingDir(bundle).replace("/var/tmp", dir);
+const www = () => join(dir(), "www");
+const staging = () => dashboardStagingDir(bundle).replace("/var/tmp", dir());
 
 function run(): { code: number; stdout: string; stderr: string } {
   const script = dashboardStep(bundle, "meta-dashboard-copy")
     .create.split(DASHBOARD_DIR).join(www())
-    .split("/var/tmp").join(dir)
-    .split("/var/log/pigsty").join(join(dir, "log"));
-  const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
+    .split("/var/tmp").join(dir())
+    .split("/var/log/pigsty").join(join(dir(), "log"));
+  const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, PATH: `${dir()}:${process.env.PATH}` }, encoding: "utf8" });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 test("installs the staged files, removes the staging directory, and a re-run needs none", () => {
-  expect(dashboardFolder(bundle, dir)).toBe(join(staging(), "dashboard"));
+  expect(dashboardFolder(bundle, dir())).toBe(join(staging(), "dashboard"));
   const first = run();
   expect(first.code).toBe(0);
   expect(first.stdout).toContain(`installed the dashboards ${bundle.hash} in`);
@@ -43,7 +36,7 @@ test("installs the staged files, removes the staging directory, and a re-run nee
 });
 
 test("refuses staged files that differ from the manifest, and installs nothing", () => {
-  const folder = dashboardFolder(bundle, dir);
+  const folder = dashboardFolder(bundle, dir());
   writeFileSync(join(folder, "dashboard.js"), "alert('not ours')\n");
   const r = run();
   expect(r.code).not.toBe(0);
@@ -52,7 +45,7 @@ test("refuses staged files that differ from the manifest, and installs nothing",
 });
 
 test("says how to copy again when the installed files changed and nothing is staged", () => {
-  dashboardFolder(bundle, dir);
+  dashboardFolder(bundle, dir());
   expect(run().code).toBe(0);
   writeFileSync(join(www(), "index.html"), "changed by hand\n");
   const r = run();

@@ -1,4 +1,4 @@
-// Against a real Postgres 15 and pgbouncer (REAL_TOOLS=1; a missing tool fails, never skips), on loopback: a running
+// Against a real Postgres 15 and pgbouncer (real-tools tier; a missing tool fails, never skips), on loopback: a running
 // Postgres taking the rendered ssl settings with a reload, a certificate from the stack's own openssl scripts, clients
 // verifying with sslmode=verify-full,
 // hostssl lines refusing clients without TLS, Patroni's replication conninfo (built by Patroni's own code) over TLS,
@@ -16,8 +16,6 @@ import { CA_CERT, serverCert } from "../../render/tls";
 import { rawFixture } from "../helpers/inventoryFixtures";
 import { asPostgres, freePort, isRoot, PG_BIN, run } from "../helpers/realPostgres";
 import { issuePostgresCert, throwawayCa, type PkiFiles } from "../helpers/throwawayPki";
-
-const enabled = process.env.REAL_TOOLS === "1";
 
 /** pg-test whose HBA lets the replicator and the business user in over loopback only with TLS (Pigsty's auth: ssl). */
 function tlsCluster() {
@@ -47,9 +45,7 @@ function servedSerial(port: number): string {
   return run("/bin/bash", ["-c", `openssl s_client -starttls postgres -connect 127.0.0.1:${port} </dev/null 2>/dev/null | openssl x509 -noout -serial`]).trim();
 }
 
-const describeReal = enabled ? describe : describe.skip;
-
-describeReal("TLS on a real Postgres 15 and pgbouncer", () => {
+describe("TLS on a real Postgres 15 and pgbouncer", () => {
   const model = tlsCluster();
   const cluster = model.clusters[0];
   const member = cluster.instances[0];
@@ -183,8 +179,4 @@ describeReal("TLS on a real Postgres 15 and pgbouncer", () => {
     expect(psql(verifyFull("127.0.0.1"), "select 1")).toEqual({ ok: true, out: "1" });
     expect(psql(verifyFull("127.0.0.1", pgbPort), "select 1")).toEqual({ ok: true, out: "1" });
   });
-});
-
-test("real-Postgres TLS checks are opt-in with REAL_TOOLS=1", () => {
-  expect(["1", undefined, "0", ""]).toContain(process.env.REAL_TOOLS);
 });

@@ -1,27 +1,16 @@
 // The TypeScript Patroni client (patroni/client.ts) of the operator and the drift check, against a stand-in Patroni over HTTPS.
 import { Patroni } from "../../patroni/client";
-import { answer, fakePatroni, selfSignedCert, type FakePatroni } from "../helpers/fakePatroni";
+import { answer, selfSignedCert, standInPatronis } from "../helpers/fakePatroni";
 
-let cert: ReturnType<typeof selfSignedCert>;
-const open: FakePatroni[] = [];
-beforeAll(() => {
-  cert = selfSignedCert();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((f) => f.close()));
-});
+const patronis = standInPatronis();
 
 const cluster = (leader?: string, role = "leader") => ({
   members: ["pg-test-1", "pg-test-2"].map((name) => ({ name, host: "10.10.10.11", role: name === leader ? role : "replica", state: "running", api_url: "" })),
 });
 
-async function member(routes: Parameters<typeof fakePatroni>[1]): Promise<FakePatroni> {
-  const f = await fakePatroni(cert, routes);
-  open.push(f);
-  return f;
-}
+const member = patronis.start;
 
-const client = (urls: string[], ca = cert.pem) =>
+const client = (urls: string[], ca = patronis.ca()) =>
   new Patroni(urls.map((url, i) => ({ name: `pg-test-${i + 1}`, url })), { ca, auth: { user: "postgres", password: "p:w" }, timeoutMs: 2000 });
 
 test.each(["leader", "standby_leader", "primary", "master"])("the member with the role %s leads", async (role) => {

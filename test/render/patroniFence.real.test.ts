@@ -1,32 +1,17 @@
-// Against a real Postgres 15 (REAL_TOOLS=1; a missing tool fails, never skips): the fence systemd runs after
+// Against a real Postgres 15 (real-tools tier; a missing tool fails, never skips): the fence systemd runs after
 // Patroni exits stops Postgres only when Patroni died outside maintenance mode.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderPatroniFence, renderPatroniUnit } from "../../render/systemd";
-import { PATRONI_FENCE_SCRIPT } from "../../render/paths";
+import { renderPatroniFence } from "../../render/systemd";
 import { pgTest } from "../helpers/inventoryFixtures";
 import { asPostgres, chownToPostgres } from "../helpers/asPostgres";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const cluster = pgTest().model.clusters[0];
 
-test("Patroni's unit runs the fence after it exits, and stops only Patroni itself", () => {
-  const unit = renderPatroniUnit(cluster, cluster.instances[0]);
-  expect(unit).toContain(`ExecStopPost=${PATRONI_FENCE_SCRIPT}\n`);
-  expect(unit).toContain("KillMode=process\n");
-});
-
-test("the fence quotes the data directory and parses with sh -n", () => {
-  const text = renderPatroniFence({ ...cluster, dataDir: "/pg/da ta" });
-  expect(text).toContain("'/pg/da ta'");
-  expect(spawnSync("sh", ["-n"], { input: text }).status).toBe(0);
-});
-
-const describeReal = process.env.REAL_TOOLS === "1" ? describe : describe.skip;
-
-describeReal("the fence against a real Postgres 15", () => {
+describe("the fence against a real Postgres 15", () => {
   let dir = "";
   let data = "";
   let fence = "";
@@ -46,7 +31,7 @@ describeReal("the fence against a real Postgres 15", () => {
   };
 
   beforeAll(() => {
-    if (!existsSync(`${PG_BIN}/initdb`)) throw new Error(`REAL_TOOLS=1 but ${PG_BIN}/initdb is missing: install postgresql-15`);
+    if (!existsSync(`${PG_BIN}/initdb`)) throw new Error(`real-tools tier: ${PG_BIN}/initdb is missing: install postgresql-15`);
     dir = mkdtempSync(join(tmpdir(), "pigsty-fence-"));
     chmodSync(dir, 0o755);
     chownToPostgres(dir);
