@@ -5,7 +5,7 @@ import type { ClusterModel, DownstreamModel, StandbyModel } from "./model";
 import type { ClusterVars } from "./varsSchema";
 import { normalizeHbaRule } from "./hbaRules";
 import { closest } from "./didYouMean";
-import { error, type Problem } from "./problems";
+import { error, warning, type Problem } from "./problems";
 import type { VarsPath } from "./deriveCluster";
 
 /** The permanent physical slot an upstream keeps for a standby cluster: `standby_<name>` in slot characters. */
@@ -34,6 +34,9 @@ function problemsOf(c: ClusterModel, byName: Map<string, ClusterModel>, inputs: 
   }
   const problems: Problem[] = [];
   const upVars = inputs.vars(upstream);
+  if (upVars.pg_replication_password === undefined || v.pg_replication_password !== upVars.pg_replication_password) {
+    problems.push(warning(key, `${c.name} replicates from ${upstream} with ${upstream}'s replication password, which is generated for ${upstream} alone. After a promotion ${c.name} generates its own, and the way back (pg_upstream: ${c.name} on ${upstream}) cannot authenticate until ${upstream} is rewound. Give one pg_replication_password to both (top-level vars), as a secret.`));
+  }
   if (upVars.pg_upstream === c.name) problems.push(error(key, `${c.name} and ${upstream} name each other as pg_upstream: one of them must be the primary cluster. Remove pg_upstream from it.`));
   else if (upVars.pg_upstream !== undefined) problems.push(error(key, `${upstream} is itself a standby cluster (of ${upVars.pg_upstream}). Follow ${upVars.pg_upstream} instead: a standby cluster streams from a read-write upstream.`));
   if (v.pg_users.length > 0) problems.push(error(at("pg_users"), `${c.name} is a standby cluster of ${upstream}: its users come from ${upstream} through replication, and nothing can be created on a read-only standby. Define them on ${upstream} and remove pg_users here.`));
@@ -55,7 +58,7 @@ function sharedStanza(c: ClusterModel, up: ClusterModel): string | undefined {
 export function linkStandbys(clusters: ClusterModel[], inputs: Inputs): Problem[] {
   const byName = new Map(clusters.map((c) => [c.name, c]));
   const problems = clusters.flatMap((c) => problemsOf(c, byName, inputs));
-  if (problems.length > 0) return problems;
+  if (problems.some((p) => p.severity === "error")) return problems;
   for (const c of clusters) {
     const v = inputs.vars(c.name);
     if (v.pg_upstream === undefined) continue;
@@ -77,7 +80,7 @@ export function linkStandbys(clusters: ClusterModel[], inputs: Inputs): Problem[
     up.downstream = [...up.downstream, downstream].sort((a, b) => a.cluster.localeCompare(b.cluster));
     up.hbaRules = [...up.hbaRules, ...standbyHbaRules(up, downstream)];
   }
-  return [];
+  return problems;
 }
 
 /** On the upstream, on every member (a failover moves its primary): the standby's members replicate, and pg_rewind reads database postgres, over TLS. */

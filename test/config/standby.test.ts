@@ -75,6 +75,20 @@ describe("pg_upstream refused before anything runs", () => {
   });
 });
 
+describe("the replication password a standby cluster shares with its upstream", () => {
+  const pairWarnings = (edit: (inv: Inv) => void) => loadInventory(inventory(edit)).warnings.filter((w) => w.path.endsWith(".pg_upstream")).map((w) => `${w.path}: ${w.message}`);
+
+  test("generated per cluster: a warning that the way back after a promotion cannot authenticate", () => {
+    expect(pairWarnings(() => undefined)).toEqual([
+      "clusters.pg-std.vars.pg_upstream: pg-std replicates from pg-test with pg-test's replication password, which is generated for pg-test alone. After a promotion pg-std generates its own, and the way back (pg_upstream: pg-std on pg-test) cannot authenticate until pg-test is rewound. Give one pg_replication_password to both (top-level vars), as a secret.",
+    ]);
+  });
+
+  test("one password for both (top-level vars): no warning", () => {
+    expect(pairWarnings((i) => ((i as { vars?: Vars }).vars = { pg_replication_password: "Shared.Replicator.1" }))).toEqual([]);
+  });
+});
+
 describe("a standby cluster and its upstream in the model", () => {
   const r = loadInventory(inventory((i) => (i.clusters["pg-std"].vars.pg_delay = "1h")));
   const std = clusterOf(r, "pg-std");

@@ -3,7 +3,9 @@
 // point-in-time restore into a new cluster (pg_pitr) at a time after a switchover, and the in-place restore of pg-test
 // itself (blocked by the policy pack until acknowledged). On the same deployment, a one-member standby cluster
 // (pg_upstream) on a seventh node: seeded from pg-test's backups, following it across a switchover, promoted by config
-// (blocked by the policy pack until acknowledged). Figures are printed.
+// (blocked by the policy pack until acknowledged), and the way back: pg-test demoted into its standby, rewound after a
+// split brain. Figures are printed.
+import { randomBytes } from "node:crypto";
 import { patroniList, psql, psqlLocal, settled, sleep, waitMembers } from "./helpers/cluster";
 import { pg } from "./helpers/operator";
 import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
@@ -206,10 +208,13 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     expect(refused.error).toContain("clusters.pg-std.vars.pg_upstream: names pg-std itself");
     expect(refused.started).toEqual([]);
 
+    // One replication password for both clusters (the program warns without it): the way back authenticates after a
+    // promotion. From here on the inventory holds a password, so the stack keeps it as a secret.
     const t = Date.now();
     await apply(d, "standby cluster", (i) => {
+      (i as Inventory & { vars?: Record<string, unknown> }).vars = { pg_replication_password: randomBytes(12).toString("hex") };
       i.clusters["pg-std"] = standbyCluster();
-    });
+    }, true);
     log(`standby cluster pg-std (1 member) created and seeded: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(await standbyRole()).toBe("Standby Leader");
     const seeded = await sshOk("pg-test-6", "sudo journalctl -u patroni --no-pager | grep -c 'replica has been created using pgbackrest' || true");
@@ -241,7 +246,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     await apply(d, "switchover while followed", (i) => {
       i.clusters["pg-test"].hosts["10.10.10.11"].pg_role = "primary";
       i.clusters["pg-test"].hosts["10.10.10.12"].pg_role = "replica";
-    });
+    }, true);
     const leader = await leaderOf();
     expect(leader).toBe("pg-test-1");
     await onTest(leader, "INSERT INTO standby_follow VALUES (2)");
@@ -256,7 +261,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
 
     const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
     delete d.inventory.clusters["pg-std"].vars.pg_upstream;
-    await setInventory(d.stack, d.inventory);
+    await setInventory(d.stack, d.inventory, true);
     const blocked = await cliUp(d.stack, pack);
     expect(blocked.code).not.toBe(0);
     expect(blocked.output).toMatch(/\[mandatory\]\s+standby-promotion-acknowledged\b/);
@@ -265,7 +270,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     expect(await standbyRole()).toBe("Standby Leader");
 
     d.inventory.clusters["pg-std"].vars.pg_promotion_acknowledged = true;
-    await setInventory(d.stack, d.inventory);
+    await setInventory(d.stack, d.inventory, true);
     const t = Date.now();
     const run = await cliUp(d.stack, pack);
     if (run.code !== 0) log(run.output.slice(-6000));
@@ -295,7 +300,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
       delete test.pg_databases;
       delete test.pg_pitr;
       test.pg_upstream = "pg-std";
-    });
+    }, true);
     log(`pg-test (3 members) demoted into a standby cluster of pg-std: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const after = await waitMembers((ms) => ms.length === 3 && ms.some((m) => m.Role === "Standby Leader") && ms.every((m) => ["running", "streaming"].includes(m.State)), 180);
     const standbyLeader = after.find((m) => m.Role === "Standby Leader")!.Member;
