@@ -62,6 +62,22 @@ export function forClusters<C extends object = object>(check: Check<ClusterFacts
   };
 }
 
+/**
+ * A mandatory check of one cluster's facts, without config: `violation` returns what to tell the user, or undefined
+ * when the cluster passes.
+ */
+export function mandatoryClusterRule(name: string, description: string, violation: (facts: Maybe<ClusterFacts>) => string | undefined): policySdk.ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    validateResource: forClusters((facts, _config, _args, report) => {
+      const message = violation(facts);
+      if (message !== undefined) report(message);
+    }),
+  };
+}
+
 /** Props of a `@pulumi/command` remote resource, as far as the checks read them. */
 export interface CommandProps {
   connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
