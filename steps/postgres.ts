@@ -9,7 +9,7 @@ import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { askPatroni } from "./patroniApi";
 import { resetBlock } from "./reset";
-import { quote } from "./shell";
+import { quote, stepLogPath } from "./shell";
 import { indentLine, type Line } from "./lines";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
@@ -153,6 +153,7 @@ const refuseRemovingLeader = askPatroni("check-removal");
  * leader outside maintenance, which would fail over) or re-cloning a replica from the leader.
  */
 export function patroniStep(cluster: ClusterModel, instance: InstanceModel, timeoutSeconds: number): HostStep {
+  const id = `Patroni service of ${instance.name}`;
   const unit = { path: paths.PATRONI_UNIT, content: renderPatroniUnit(cluster, instance) };
   // Run by the unit (ExecStopPost) as the dbsu when Patroni exits.
   const fence = { path: paths.PATRONI_FENCE_SCRIPT, content: renderPatroniFence(cluster), mode: "0755" };
@@ -177,7 +178,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
     `    state=$(${askPatroni("status")} 2>/dev/null || echo "starting")`,
     '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
     '    if [ $SECONDS -ge $deadline ]; then',
-    `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), "). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again), or raise pg_wait_timeout.")}`,
+    `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), `). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again). To see why: journalctl -u patroni on ${instance.ip}, the step log ${stepLogPath(id)}, and npm run pg -- list ${cluster.name}. A replica that stays stuck is rebuilt from the leader by npm run pg -- reinit ${cluster.name} ${instance.name}.`)}`,
     "    fi",
     '    [ "$state" != "$last" ] && say "waiting: $state"; last=$state',
     "    sleep 2",
@@ -201,5 +202,5 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "fi",
     ]),
   ];
-  return filesStep(`Patroni service of ${instance.name}`, { files: [fence, launcher, unit], onChange: ["systemctl daemon-reload"], always, removal: deleteBody });
+  return filesStep(id, { files: [fence, launcher, unit], onChange: ["systemctl daemon-reload"], always, removal: deleteBody });
 }

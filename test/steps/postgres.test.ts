@@ -33,6 +33,20 @@ test("the check runs after every HBA reload and after Patroni starts Postgres", 
   expect(patroni.indexOf("from pg_hba_file_rules")).toBeGreaterThan(patroni.lastIndexOf("wait_running\n"));
 });
 
+test("a member still building after the wait says what to do: wait again, where to look, how to rebuild a replica", () => {
+  const script = patroniStep(cluster, member, 0).create;
+  const wait = script.slice(script.indexOf("wait_running() {"), script.indexOf("\n}\n", script.indexOf("wait_running() {")) + 3);
+  // pigsty-patroni stands in as a function answering like a replica that is still being built.
+  const stubs = ["pigsty_patroni() { echo 'replica creating replica'; }", "say() { :; }"];
+  const r = spawnSync("/bin/bash", ["-c", [...stubs, wait.replace("'/usr/local/bin/pigsty-patroni' 'status'", "pigsty_patroni"), "wait_running"].join("\n")], { encoding: "utf8" });
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim()).toBe(
+    `error: ${member.name} is not running after 0s (now: replica creating replica). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again). ` +
+      `To see why: journalctl -u patroni on ${member.ip}, the step log /var/log/pigsty/Patroni-service-of-${member.name}.log, and npm run pg -- list ${cluster.name}. ` +
+      `A replica that stays stuck is rebuilt from the leader by npm run pg -- reinit ${cluster.name} ${member.name}.`,
+  );
+});
+
 test("the config step puts the previous HBA files back and re-activates them before it fails", () => {
   const script = configStep(model, cluster, member).create;
   const keep = script.indexOf(`cp -p "$f" "$work/kept$f"`);
