@@ -18,13 +18,16 @@ export interface InstanceModel {
   cluster: string;
   seq: number;
   ip: string;
-  /** Intended role from the inventory (Patroni's leader is reality; see DESIGN "Roles"). */
+  /**
+   * Intended role from the inventory. Patroni's leader is what actually leads: after a failover the two differ,
+   * preview reports it (components/drift.ts), and only a changed pg_role makes `pulumi up` switch over.
+   */
   role: PgRole;
   /** Serves offline queries: pg_role offline or pg_offline_query. */
   offlineQuery: boolean;
   /** HAProxy weight 0-255. */
   weight: number;
-  /** Patroni tags; only the ones the inventory set. */
+  /** Patroni tags: clonefrom only when the inventory sets it; nofailover always (the inventory's, else true for pg_role offline). */
   tags: { clonefrom?: boolean; nofailover: boolean };
   /** Names of services this instance serves as a regular (non-backup) server. */
   services: string[];
