@@ -85,9 +85,3 @@ export function alertsText(rows: AlertRow[], cluster?: string): string {
   const state = (r: AlertRow) => (r.suppressedBy.length > 0 ? `${r.state} (${r.suppressedBy.join(", ")})` : r.state);
   return table(["Alert", "Severity", "Cluster", "Instance", "State", "Since (UTC)", "Summary"], rows.map((r) => [r.alert, r.severity, r.cluster ?? "", r.instance ?? "", state(r), r.since, r.summary]));
 }
-
-/** An unknown cluster, refused with the stack's clusters named. */
-export function unknownCluster(model: Model, cluster: string, stack: string): string | undefined {
-  if (model.clusters.some((c) => c.name === cluster)) return undefined;
-  return `no cluster ${cluster} in stack ${stack} (clusters: ${model.clusters.map((c) => c.name).join(", ")})`;
-}

@@ -34,10 +34,12 @@ const USAGE = `usage: npm run pg -- <command> [options]      (npm run pg -- <com
   backup <cluster> [--type full|diff|incr]         take a backup now (default ${DEFAULT_BACKUP_TYPE})
   backups <cluster>                                the backups and the point-in-time restore window
   alerts [cluster]                                 what fires in Alertmanager (the infra node's), per cluster
-options: --json (machine output)  --yes (no confirmation)  --stack NAME (default dev)  --help`;
+options: --json (machine output)  --yes (no confirmation)  --stack NAME (default dev)  --help
+Clusters and members are the ones the stack's config names; any other name is refused before a host is asked.
+exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster or member unknown, or cluster unreachable, 4 not confirmed`;
 
 const STACK = "  --stack NAME   the stack whose config names the cluster (default dev)";
-const EXITS = "exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster unknown or unreachable";
+const EXITS = "exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster or member not in the stack's config, or cluster unreachable";
 
 /** `npm run pg -- <command> --help`. */
 const HELP: Record<Command, string> = {
@@ -47,7 +49,8 @@ member's HAProxy: the status of every backend server. A standby cluster (pg_upst
 delay, and how far its standby leader is behind the upstream's leader: bytes received and replayed, replay delay in
 seconds (by Patroni's GET /patroni on both leaders).
   --json         one JSON array of {cluster, standby?, downstream, members, haproxy}
-${STACK}`,
+${STACK}
+${EXITS}`,
   switchover: `usage: npm run pg -- switchover <cluster> [--candidate member] [--scheduled ISO-time] [--yes] [--stack NAME]
 Planned leader change through Patroni, to the candidate or to the healthiest replica; waits for the new leader, then
 says whether pg_role in config still names the old one. Asks for confirmation unless --yes.
@@ -65,20 +68,24 @@ ${STACK}
 ${EXITS}, 4 not confirmed`,
   reload: `usage: npm run pg -- reload <cluster> [member] [--stack NAME]
 Reloads Patroni's and Postgres's configuration on every member, or on one.
-${STACK}`,
+${STACK}
+${EXITS}`,
   reinit: `usage: npm run pg -- reinit <cluster> <member> [--yes] [--stack NAME]
 Rebuilds a replica's data directory from the leader and waits until it streams. Asks for confirmation unless --yes.
 ${STACK}
 ${EXITS}, 4 not confirmed`,
   pause: `usage: npm run pg -- pause <cluster> [--yes] [--stack NAME]
 Maintenance mode: Patroni stops managing Postgres (no failover). Set pg_maintenance: true in config to keep it.
-${STACK}`,
+${STACK}
+${EXITS}, 4 not confirmed`,
   resume: `usage: npm run pg -- resume <cluster> [--stack NAME]
 Ends maintenance mode.
-${STACK}`,
+${STACK}
+${EXITS}`,
   history: `usage: npm run pg -- history <cluster> [--json] [--stack NAME]
 The cluster's timeline history: each timeline's start LSN, reason, time and new leader.
-${STACK}`,
+${STACK}
+${EXITS}`,
   backup: `usage: npm run pg -- backup <cluster> [--type full|diff|incr] [--json] [--stack NAME]
 Takes a pgBackRest backup of the cluster now, on its backup repository host over ssh (sudo -n pigsty-backup backup),
 and shows pgBackRest's progress; the backup timers are not changed. Safe while the cluster serves: no confirmation.

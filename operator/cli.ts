@@ -1,5 +1,6 @@
 // `npm run pg -- <command>`: Patroni operations and backups from the laptop, on the clusters of a stack (SOP S0, S3, S10).
-// Exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster unknown, unreachable or without backups, 4 not confirmed.
+// Exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster or member unknown, cluster unreachable or without backups,
+// 4 not confirmed.
 import { createInterface } from "node:readline/promises";
 import type { ClusterModel, Model } from "../config/model";
 import { DISRUPTIVE, helpFor, parseArgs, UsageError, type Args } from "./args";
@@ -8,7 +9,8 @@ import { Patroni } from "../patroni/client";
 import { followLeader, patroniApis } from "../patroni/members";
 import { isLeaderRole } from "../patroni/roles";
 import { haproxyView } from "./haproxy";
-import { alertRows, alertsCommand, alertsText, parseAlerts, ruleCount, rulesCommand, rulesLine, unknownCluster } from "./alerts";
+import { alertRows, alertsCommand, alertsText, parseAlerts, ruleCount, rulesCommand, rulesLine } from "./alerts";
+import { unknownName } from "./names";
 import { relationNote, standbyLagText, standbyView } from "./standby";
 import { repoDir, stackAccess, stackClusters, stackModel, type ClusterAccess } from "./source";
 import { runOnHost } from "./ssh";
@@ -98,7 +100,7 @@ function repoTarget(model: Model, ip: string): SshTarget {
 /** backup and backups: pigsty-backup on the cluster's repository host over ssh; no Patroni, no operatorAccess. */
 async function backups(args: Args): Promise<void> {
   const model = stackModel(args.stack);
-  const unknown = unknownCluster(model, args.cluster as string, args.stack);
+  const unknown = unknownName(args, model.clusters);
   if (unknown) throw new Exit(3, unknown);
   const c = model.clusters.find((x) => x.name === args.cluster) as ClusterModel;
   const { backup } = c;
@@ -127,7 +129,7 @@ async function backups(args: Args): Promise<void> {
 /** alerts: Alertmanager's API on the infra node over ssh (curl on loopback); no Patroni, no operatorAccess. */
 async function alerts(args: Args): Promise<void> {
   const model = stackModel(args.stack);
-  const unknown = args.cluster === undefined ? undefined : unknownCluster(model, args.cluster, args.stack);
+  const unknown = unknownName(args, model.clusters);
   if (unknown) throw new Exit(3, unknown);
   const target = repoTarget(model, model.infra.ip);
   const r = await runOnHost(target, alertsCommand(model));
@@ -143,10 +145,12 @@ async function run(args: Args): Promise<void> {
   if (args.command === "backup" || args.command === "backups") return backups(args);
   if (args.command === "alerts") return alerts(args);
   const clusters = stackClusters(args.stack);
+  // Before any credentials or Patroni: a wrong name is told as such, with the names the stack has.
+  const unknown = unknownName(args, clusters);
+  if (unknown) throw new Exit(3, unknown);
   const access = stackAccess(args.stack);
   if (args.command === "list") return list(args, clusters, access);
-  const c = clusters.find((x) => x.name === args.cluster);
-  if (!c) throw new Exit(3, `no cluster ${args.cluster} in stack ${args.stack} (clusters: ${clusters.map((x) => x.name).join(", ")})`);
+  const c = clusters.find((x) => x.name === args.cluster) as ClusterModel;
   if (!access[c.name]) throw new Exit(3, `the stack's operatorAccess has no credentials for ${c.name}: run pulumi up first`);
   const api = patroniOf(c, access[c.name]);
   const leader = await api.leader().catch((e) => {
@@ -174,7 +178,9 @@ async function run(args: Args): Promise<void> {
       const targets = (args.member ? members.filter((m) => m.name === args.member) : members)
         .filter((m) => !args.pending || m.pending_restart)
         .sort((a, b) => Number(isLeaderRole(a.role)) - Number(isLeaderRole(b.role)));
-      if (args.member && targets.length === 0 && !args.pending) throw new Exit(3, `${args.member} is not a member of ${c.name}`);
+      if (args.member && targets.length === 0 && !args.pending) {
+        throw new Exit(3, `Patroni does not list ${args.member}, though the config of ${c.name} names it (not deployed yet, or its Patroni is down): \`npm run pg -- list ${c.name} --stack ${args.stack}\` shows the members`);
+      }
       if (targets.length === 0) return report({ restarted: [] }, "nothing to restart");
       await confirm(args, `restart ${targets.map((m) => m.name).join(", ")} (replicas first)`);
       for (const m of targets) {

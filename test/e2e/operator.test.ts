@@ -186,13 +186,17 @@ describeIfRoot("operator tool on the sandbox", () => {
     await noRowLost();
   }, 900_000);
 
-  it("shows the timeline history and explains an unknown cluster (exit 3)", async () => {
+  it("shows the timeline history and explains an unknown cluster or member (exit 3)", async () => {
     const h = await pg("history", "pg-test", "--json");
     expect(h.code).toBe(0);
     expect(JSON.parse(h.stdout).length).toBeGreaterThanOrEqual(2);
     const u = await pg("history", "pg-nope");
     expect(u.code).toBe(3);
     expect(u.stderr).toContain(`no cluster pg-nope in stack ${E2E_STACK} (clusters: pg-test)`);
+    // Before Patroni is asked (it would answer "412: candidate name does not match with sync_standby").
+    const m = await pg("switchover", "pg-test", "--candidate", "pg-test-9", "--yes");
+    expect(m.code).toBe(3);
+    expect(m.stderr).toContain(`error: pg-test has no member pg-test-9 in stack ${E2E_STACK} (members: ${all.join(", ")})`);
     expect((await patroniList()).length).toBe(3);
   }, 60_000);
 

@@ -1,5 +1,7 @@
 // Argument parsing of `npm run pg`: what each command accepts, and the message for what it does not.
-import { helpFor, parseArgs, UsageError } from "../../operator/args";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { helpFor, parseArgs, UsageError, type Command } from "../../operator/args";
 
 const fails = (argv: string[]) => {
   try {
@@ -68,3 +70,34 @@ test("--help, -h or help: the overview, or the named command's text", () => {
   // Help wins over a mistake elsewhere on the line, so it can be asked for at any point.
   expect(helpFor(["backup", "--type", "weekly", "--help"])).toContain("--type T       full (default), diff");
 });
+
+const COMMANDS: Command[] = ["list", "switchover", "failover", "restart", "reload", "reinit", "pause", "resume", "history", "backup", "backups", "alerts"];
+
+test("every command has its own help: its usage line first, its exit codes last", () => {
+  for (const command of COMMANDS) {
+    const help = helpFor([command, "--help"]) as string;
+    expect(`${command}: ${help.split("\n")[0]}`).toMatch(new RegExp(`^${command}: usage: npm run pg -- ${command} `));
+    expect(`${command}: ${help.split("\n").at(-1)}`).toMatch(new RegExp(`^${command}: exit codes: 0 done, 1 the operation failed, 2 usage, 3 cluster or member not in the stack's config`));
+  }
+  // The commands that ask for confirmation say what their exit code 4 means.
+  for (const command of ["switchover", "failover", "restart", "reinit", "pause"]) expect(helpFor([command, "-h"])).toContain("4 not confirmed");
+  expect(helpFor(["resume", "-h"])).not.toContain("4 not confirmed");
+});
+
+/** Runs the tool itself (no stack is read for help). */
+function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = join(__dirname, "..", "..");
+  return new Promise((resolve) => {
+    execFile(join(root, "node_modules", ".bin", "tsx"), [join(root, "operator", "cli.ts"), ...argv], { cwd: root }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test("--help prints the command's help on stdout and exits 0, for every command; a usage mistake exits 2", async () => {
+  const runs = await Promise.all(COMMANDS.map((command) => cli(command, "pg-test", "--help")));
+  runs.forEach((r, i) => expect(`${COMMANDS[i]}: ${r.code} ${r.stdout}`).toBe(`${COMMANDS[i]}: 0 ${helpFor([COMMANDS[i], "--help"])}\n`));
+  const wrong = await cli("switchover", "pg-test", "pg-test-2");
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toMatch(/^error: switchover takes no member; did you mean --candidate pg-test-2\?\nusage: npm run pg -- <command>/);
+}, 60_000);
