@@ -20,7 +20,7 @@ export const InfraSchema = strictObject({
   grafana: z.boolean().default(false),
   /** Directory of Prometheus file-SD targets; one file per instance under pgsql/. Default /etc/prometheus/targets. */
   prometheus_sd_dir: safePath("/etc/prometheus/targets").default("/etc/prometheus/targets"),
-  /** Alertmanager's receivers and timing (config/alertmanagerSchema.ts; README "Monitoring and alerts"). */
+  /** Alertmanager's receivers and timing (config/alertmanagerSchema.ts; docs/monitoring.md). */
   ...ALERTMANAGER_KEYS,
 });
 
@@ -72,7 +72,7 @@ const resetCount = z.number().int().min(0).optional();
 /**
  * SOP S11: raise a component's number to redeploy that component of this instance once (rendered
  * files rewritten, hand edits lost, the service restarted). The keys, their steps and risks are the
- * step catalogue's resets (config/stepCatalogue.ts); the README (S11) has the recipe.
+ * step catalogue's resets (config/stepCatalogue.ts); docs/operations.md (S11) has the recipe.
  */
 export const ResetSchema = strictObject(Object.fromEntries(RESETS.map((r) => [r.key, resetCount])) as Record<ResetKey, typeof resetCount>);
 

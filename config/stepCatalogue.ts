@@ -1,6 +1,6 @@
 // The table of contents of every host step, one table per scope (instance, cluster, infra), in the order a
 // first `up` runs them. A step is one remote command named `<prefix><suffix>` (e.g. pg-test-3-haproxy): the
-// components build its name and its dependencies from here, reset validation (SOP S11) and the README's reset
+// components build its name and its dependencies from here, reset validation (SOP S11) and docs/operations.md's reset
 // table read its reset keys, tests read its names. The builders of the scripts live in steps/, the wiring in
 // components/. Never change a suffix: the engine would replace the resource, and its removal runs first.
 

@@ -31,7 +31,7 @@ export function validateCluster(name: string, cluster: ClusterInput, at: VarsPat
     );
   }
   for (const key of STACK_SSL_PARAMETERS.filter((k) => k in v.pg_parameters)) {
-    problems.push(error(at(`pg_parameters.${key}`), "is set by the stack on every member: TLS is on, with the member's certificate from the stack's CA (README, Security model). Remove it; ssl_min_protocol_version and ssl_ciphers may be set here."));
+    problems.push(error(at(`pg_parameters.${key}`), "is set by the stack on every member: TLS is on, with the member's certificate from the stack's CA (docs/security.md). Remove it; ssl_min_protocol_version and ssl_ciphers may be set here."));
   }
   if (v.pg_conf === "olap" || v.pg_conf === "tiny") {
     problems.push(warning(at("pg_conf"), `${v.pg_conf}: only crit changes settings here, so the cluster runs with the oltp defaults (Pigsty's memory tuning for ${v.pg_conf} is not applied). Set parameters in pg_parameters.`));

@@ -39,7 +39,7 @@ export const PatroniSettingsSchema = strictObject({
   synchronous_mode_strict: z.boolean().optional(),
   /**
    * Leader key TTL in seconds: a crashed leader's key expires ttl - loop_wait..ttl seconds after the crash, then a
-   * replica takes over. Default 13 (Patroni's 30 kept writes away for 37 s after a crash; see README).
+   * replica takes over. Default 13 (Patroni's 30 kept writes away for 37 s after a crash; see docs/ha-and-failures.md).
    */
   ttl: z.number().int().positive().default(13),
   /** Seconds between HA loop runs (the leader renews its key each loop). Default 2. */
@@ -55,7 +55,7 @@ export const PatroniSettingsSchema = strictObject({
   /**
    * Patroni's failsafe mode: while the DCS is down, the leader keeps leading as long as every member answers its
    * /failsafe call, so an outage of the DCS alone (the infra node down) stops no writes. A member that does not answer
-   * still makes the leader demote. Default true (README, "High availability").
+   * still makes the leader demote. Default true (docs/ha-and-failures.md).
    */
   failsafe_mode: z.boolean().default(true),
 });
@@ -177,7 +177,7 @@ export const ClusterVarsSchema = strictObject({
    * the cluster's name (config/vip.ts); set it when another VRRP router on the segment already uses the derived one.
    */
   vip_vrid: z.number().int().min(1).max(255).optional(),
-  /** pgBackRest backups and WAL archiving into a repository off the members (README, "Backups and restore"). Default true. */
+  /** pgBackRest backups and WAL archiving into a repository off the members (docs/backups.md). Default true. */
   pgbackrest_enabled: z.boolean().default(true),
   /** The backup repository: host (default the infra node), path, retention_full, cipher. */
   pgbackrest_repo: BackupRepoSchema.prefault({}),

@@ -1,4 +1,4 @@
-// The alert rules: which series each one reads, its threshold key and how long it must hold (README, "Monitoring and alerts").
+// The alert rules: which series each one reads, its threshold key and how long it must hold (docs/monitoring.md).
 import type { AlertThresholdKey, AlertThresholds } from "../config/alertSchema";
 
 /** Builds a vector selector's braces from the rule's cluster matcher plus the given matchers ("" when none). */

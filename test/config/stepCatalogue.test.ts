@@ -1,21 +1,21 @@
-// The step catalogue (config/stepCatalogue.ts): reset keys and risks as scripts and validation use them, the README's
-// S11 table generated from it, and names built from it.
+// The step catalogue (config/stepCatalogue.ts): reset keys and risks as scripts and validation use them, the S11 table
+// of docs/operations.md generated from it, and names built from it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RESET_RISK } from "../../config/model";
 import { ResetSchema } from "../../config/schema";
 import { CLUSTER_STEPS, INFRA_STEPS, INSTANCE_STEPS, RESETS, stepName } from "../../config/stepCatalogue";
 
-/** The README's S11 table, as the catalogue says it. */
+/** The S11 table of docs/operations.md, as the catalogue says it. */
 function resetTable(): string {
   const rows = RESETS.map((r) => `| \`${r.key}\` | \`<ins>${INSTANCE_STEPS[r.step].suffix}\` | ${INSTANCE_STEPS[r.step].host} | ${r.effect} | ${r.risk} |`);
   return ["| component | step | runs on | what happens | risk |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-test("the README's S11 table is the catalogue's resets (regenerate it from this test's output when it differs)", () => {
-  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-  if (!readme.includes(resetTable())) console.log(`README.md, S11, expected table:\n${resetTable()}`);
-  expect(readme).toContain(resetTable());
+test("the S11 table of docs/operations.md is the catalogue's resets (regenerate it from this test's output when it differs)", () => {
+  const page = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+  if (!page.includes(resetTable())) console.log(`docs/operations.md, S11, expected table:\n${resetTable()}`);
+  expect(page).toContain(resetTable());
 });
 
 test("the reset keys stay the user-facing ones, with the risks the scripts print (a changed text would re-run the step)", () => {

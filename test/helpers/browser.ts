@@ -5,7 +5,7 @@ import { join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-/** Where every browser test saves its screenshots (ignored by git; the README names it). */
+/** Where every browser test saves its screenshots (ignored by git; docs/monitoring.md names it). */
 export const SCREENSHOT_DIR = join(__dirname, "..", "screenshots");
 
 /** What a dashboard page shows. */
