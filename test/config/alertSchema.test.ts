@@ -3,28 +3,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_ALERT_THRESHOLDS } from "../../config/alertSchema";
-import { loadInventory, InventoryError, type LoadResult } from "../../config/load";
+import { loadInventory, type LoadResult } from "../../config/load";
 import { ALERTS } from "../../render/alertDefinitions";
 import { renderAlertRules } from "../../render/alertRules";
-import { pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Vars = Record<string, unknown>;
 const hosts = (base: number) => ({ [`10.10.10.${base}`]: { pg_seq: 1, pg_role: "primary" }, [`10.10.10.${base + 1}`]: { pg_seq: 2, pg_role: "replica" } });
 
-function load(fleet: Vars | undefined, a: Vars = {}, b: Vars = {}): LoadResult {
-  return loadInventory(
-    pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...(fleet && { vars: fleet }), clusters: { "pg-a": { hosts: hosts(11), vars: a }, "pg-b": { hosts: hosts(21), vars: b } } }),
-  );
-}
-function errors(fleet: Vars | undefined, a: Vars = {}): string[] {
-  try {
-    load(fleet, a);
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+const inventory = (fleet: Vars | undefined, a: Vars = {}, b: Vars = {}) =>
+  pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...(fleet && { vars: fleet }), clusters: { "pg-a": { hosts: hosts(11), vars: a }, "pg-b": { hosts: hosts(21), vars: b } } });
+const load = (fleet: Vars | undefined, a: Vars = {}, b: Vars = {}): LoadResult => loadInventory(inventory(fleet, a, b));
+const errors = (fleet: Vars | undefined, a: Vars = {}) => loadProblems(inventory(fleet, a));
 type Group = { name: string; rules: { alert: string; expr: string; for: string }[] };
 const groups = (r: LoadResult) => (parse(renderAlertRules(r.model)) as { groups: Group[] }).groups;
 const exprOf = (g: Group, alert: string) => g.rules.filter((r) => r.alert === alert).map((r) => r.expr);

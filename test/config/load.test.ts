@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { InventorySchema } from "../../config/schema";
 import { inventoryFromStackConfig, loadInventory, secretSlotsFor, InventoryError } from "../../config/load";
-import { FIXTURES, pgTest, pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
+import { FIXTURES, loadProblems, pgTest, pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 
 /** One primary, every host key pinned. */
 const minimal = (extra: Record<string, unknown> = {}) =>
@@ -13,17 +13,6 @@ const minimal = (extra: Record<string, unknown> = {}) =>
     dcs: { servers: { "meta-1": "10.10.10.10" } as Record<string, string> },
     clusters: { "pg-test": { hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" } as Record<string, unknown> }, ...extra } },
   });
-
-/** The problems loading reports, one `<path>: <message>` line each (empty when it loads). */
-function problemLines(raw: unknown): string[] {
-  try {
-    loadInventory(raw);
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
 
 describe("pg-test from both forms", () => {
   test("pigsty.yml and stack config load to identical models and secrets", () => {
@@ -127,7 +116,7 @@ describe("warnings and error reporting", () => {
   test("an unpinned host is an error naming the host, how to pin it and the opt-in", () => {
     const raw = minimal();
     delete raw.ssh.host_keys["10.10.10.11"];
-    expect(problemLines(raw)).toEqual([
+    expect(loadProblems(raw)).toEqual([
       "ssh.host_keys.10.10.10.11: no pinned host key for 10.10.10.11, so nothing would check that commands run on that host. " +
         "Run `ssh-keyscan -t ed25519 10.10.10.11`, check the key out of band, and add the key part of its line (ssh-ed25519 AAAA...) as ssh.host_keys.10.10.10.11; " +
         "or set ssh.allow_unpinned_host_keys: true to accept any host key.",
@@ -138,13 +127,13 @@ describe("warnings and error reporting", () => {
     const raw = minimal();
     delete raw.ssh.host_keys["10.10.10.10"];
     raw.dcs.servers = { "etcd-1": "10.10.10.14" };
-    expect(problemLines(raw).map((l) => l.split(":")[0])).toEqual(["ssh.host_keys.10.10.10.10", "ssh.host_keys.10.10.10.14"]);
+    expect(loadProblems(raw).map((l) => l.split(":")[0])).toEqual(["ssh.host_keys.10.10.10.10", "ssh.host_keys.10.10.10.14"]);
   });
 
   test("a bastion without a pinned key is an error too", () => {
     const raw = minimal();
     raw.ssh.bastion = { host: "jump.example.org" };
-    expect(problemLines(raw)).toEqual([
+    expect(loadProblems(raw)).toEqual([
       "ssh.bastion.host_key: no pinned host key for the bastion jump.example.org, so nothing would check that connections go through it. " +
         "Run `ssh-keyscan -t ed25519 jump.example.org`, check the key out of band, and add the key part of its line (ssh-ed25519 AAAA...) as ssh.bastion.host_key; " +
         "or set ssh.allow_unpinned_host_keys: true to accept any host key.",

@@ -1,7 +1,5 @@
 // Port collisions on a host: services, the cluster's own ports, sshd, etcd on DCS servers and the infra node's listeners.
-import { loadInventory, InventoryError } from "../../config/load";
-import { formatProblem } from "../../config/problems";
-import { pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Inv = { ssh?: Record<string, unknown>; vars?: Record<string, unknown>; clusters: Record<string, { hosts: Record<string, unknown>; vars: Record<string, unknown> }> };
 
@@ -14,13 +12,7 @@ function problems(edit: (inv: Inv) => void): string[] {
     },
   };
   edit(inv);
-  try {
-    loadInventory(pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv }));
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map(formatProblem);
-  }
+  return loadProblems(pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv }));
 }
 
 const service = (src_port: number) => [{ name: "extra", src_port, check_url: "/primary" }];

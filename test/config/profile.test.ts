@@ -1,25 +1,17 @@
 // pg_conf, Pigsty's configuration profile: crit is the zero-loss profile (strict synchronous mode), the cluster's own
 // Patroni settings win, a one-member crit cluster is refused, olap and tiny run as oltp with a warning.
-import { loadInventory, InventoryError, type LoadResult } from "../../config/load";
+import { loadInventory, type LoadResult } from "../../config/load";
 import { patroniDcsConfig } from "../../render/patroni";
-import { pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
 
 type Vars = Record<string, unknown>;
 const TWO = { "10.10.10.11": { pg_seq: 1, pg_role: "primary" }, "10.10.10.12": { pg_seq: 2, pg_role: "replica" } };
 
-function load(vars: Vars, hosts: Record<string, unknown> = TWO): LoadResult {
-  return loadInventory(pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, clusters: { "pg-test": { hosts, vars } } }));
-}
+const inventory = (vars: Vars, hosts: Record<string, unknown> = TWO) =>
+  pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, clusters: { "pg-test": { hosts, vars } } });
+const load = (vars: Vars, hosts?: Record<string, unknown>): LoadResult => loadInventory(inventory(vars, hosts));
 const dcs = (vars: Vars) => patroniDcsConfig(load(vars).model.clusters[0]);
-function errors(vars: Vars, hosts?: Record<string, unknown>): string[] {
-  try {
-    load(vars, hosts);
-    return [];
-  } catch (e) {
-    if (!(e instanceof InventoryError)) throw e;
-    return e.problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
+const errors = (vars: Vars, hosts?: Record<string, unknown>) => loadProblems(inventory(vars, hosts));
 
 test("oltp (the default) keeps asynchronous replication", () => {
   expect(dcs({})).toMatchObject({ synchronous_mode: false, synchronous_mode_strict: false });
