@@ -21,6 +21,27 @@ const ini = (sections: [string, string[]][]) => sections.map(([name, lines]) => 
 /** What both sides set alike: logs, spool, compression, parallelism. */
 const COMMON = [`log-path=${PGBACKREST_LOG}`, "log-level-console=warn", "log-level-file=info", `spool-path=${PGBACKREST_SPOOL}`, "compress-type=zst", "process-max=2"];
 
+type Cert = ReturnType<typeof serverCert>;
+
+/** The TLS server pgBackRest runs on this host (at `address`), presenting `cert`; tls-server-auth lines say who may use it. */
+const tlsServer = (address: string, cert: Cert) => [
+  `tls-server-address=${address}`,
+  `tls-server-port=${PGBACKREST_PORT}`,
+  `tls-server-ca-file=${CA_CERT}`,
+  `tls-server-cert-file=${cert.cert}`,
+  `tls-server-key-file=${cert.key}`,
+];
+
+/** How this host reaches the pgBackRest TLS server of `host`, as option `<prefix>-host…` (repo1, pgN), presenting `cert`. */
+const tlsHost = (prefix: string, host: string, cert: Cert) => [
+  `${prefix}-host=${host}`,
+  `${prefix}-host-type=tls`,
+  `${prefix}-host-port=${PGBACKREST_PORT}`,
+  `${prefix}-host-ca-file=${CA_CERT}`,
+  `${prefix}-host-cert-file=${cert.cert}`,
+  `${prefix}-host-key-file=${cert.key}`,
+];
+
 function clusterOf(model: Model, name: string): ClusterModel {
   const c = model.clusters.find((x) => x.name === name);
   if (!c) throw new Error(`no cluster ${name}`);
@@ -51,11 +72,7 @@ export function renderRepoConf(model: Model, repo: BackupRepoModel): string {
     ...(repo.cipher ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${placeholder(cipherSlot(repo), "raw")}`] : []),
     "start-fast=y",
     ...COMMON,
-    `tls-server-address=${repo.ip}`,
-    `tls-server-port=${PGBACKREST_PORT}`,
-    `tls-server-ca-file=${CA_CERT}`,
-    `tls-server-cert-file=${REPO_CERT.cert}`,
-    `tls-server-key-file=${REPO_CERT.key}`,
+    ...tlsServer(repo.ip, REPO_CERT),
     ...auth,
   ];
   return `# pgBackRest repository on ${repo.name} (${repo.ip}) for ${repo.clusters.join(", ")}. Rendered by pigsty-pulumi.\n` + ini([["global", global]]);
@@ -68,12 +85,7 @@ export function renderRepoConf(model: Model, repo: BackupRepoModel): string {
 export function renderStanzaConf(cluster: ClusterModel): string {
   const b = cluster.backup!;
   const members = cluster.instances.flatMap((i, n) => [
-    `pg${n + 1}-host=${i.name}`,
-    `pg${n + 1}-host-type=tls`,
-    `pg${n + 1}-host-port=${PGBACKREST_PORT}`,
-    `pg${n + 1}-host-ca-file=${CA_CERT}`,
-    `pg${n + 1}-host-cert-file=${REPO_CERT.cert}`,
-    `pg${n + 1}-host-key-file=${REPO_CERT.key}`,
+    ...tlsHost(`pg${n + 1}`, i.name, REPO_CERT),
     `pg${n + 1}-path=${cluster.dataDir}`,
     `pg${n + 1}-port=${cluster.ports.postgres}`,
     `pg${n + 1}-socket-path=${PG_SOCKET_DIR}`,
@@ -89,20 +101,11 @@ export function renderStanzaConf(cluster: ClusterModel): string {
 export function renderMemberConf(cluster: ClusterModel, instance: InstanceModel): string {
   const b = cluster.backup!;
   const global = [
-    `repo1-host=${b.repo.name}`,
-    "repo1-host-type=tls",
-    `repo1-host-port=${PGBACKREST_PORT}`,
-    `repo1-host-ca-file=${CA_CERT}`,
-    `repo1-host-cert-file=${MEMBER_CERT.cert}`,
-    `repo1-host-key-file=${MEMBER_CERT.key}`,
+    ...tlsHost("repo1", b.repo.name, MEMBER_CERT),
     "archive-async=y",
     `archive-push-queue-max=${b.archiveQueueMax}`,
     ...COMMON,
-    `tls-server-address=${instance.ip}`,
-    `tls-server-port=${PGBACKREST_PORT}`,
-    `tls-server-ca-file=${CA_CERT}`,
-    `tls-server-cert-file=${MEMBER_CERT.cert}`,
-    `tls-server-key-file=${MEMBER_CERT.key}`,
+    ...tlsServer(instance.ip, MEMBER_CERT),
     `tls-server-auth=${b.repo.name}=${b.stanza}`,
   ];
   const stanza = [`pg1-path=${cluster.dataDir}`, `pg1-port=${cluster.ports.postgres}`, `pg1-socket-path=${PG_SOCKET_DIR}`];
