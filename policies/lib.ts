@@ -78,6 +78,30 @@ export function mandatoryClusterRule(name: string, description: string, violatio
   };
 }
 
+/** The config a stackMarker reads: the flag and the list of stack names. */
+export type StackMarkerConfig<F extends string, L extends string> = { [K in F]?: boolean } & { [K in L]?: string[] };
+
+/**
+ * A config flag that marks a stack (sandbox, protected ...): `<flag>: true` in the stack's own policy config, or the
+ * stack's name in `<list>`, for one config file shared by several stacks. `stacksAre` completes "Stack names that are".
+ */
+export function stackMarker<F extends string, L extends string>(flag: F, flagDescription: string, list: L, stacksAre: string) {
+  const configSchema: policySdk.PolicyConfigSchema = {
+    properties: {
+      [flag]: { type: "boolean", default: false, description: flagDescription },
+      [list]: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: `Stack names that are ${stacksAre}, for one config file shared by several stacks.`,
+      },
+    },
+  };
+  const marks = (config: StackMarkerConfig<F, L>, stack: string): boolean =>
+    Boolean(config[flag]) || ((config[list] as string[] | undefined) ?? []).includes(stack);
+  return { configSchema, marks };
+}
+
 /** Props of a `@pulumi/command` remote resource, as far as the checks read them. */
 export interface CommandProps {
   connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };

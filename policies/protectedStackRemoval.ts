@@ -1,30 +1,17 @@
 // protected-stack-data-removal: on stacks holding real data, no config flag may wipe a data directory or DCS state.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { forClusters, stackOf } from "./lib";
+import { forClusters, stackMarker, stackOf, type StackMarkerConfig } from "./lib";
 
-interface Config {
-  protectedStack?: boolean;
-  protectedStacks?: string[];
-}
+const protectedStack = stackMarker("protectedStack", "This stack holds data that must be kept.", "protectedStacks", "protected");
 
 export const protectedStackRemoval: ResourceValidationPolicy = {
   name: "protected-stack-data-removal",
   description: "Protected stacks never set rm_pgdata or the clean-existing-state override on a cluster.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      protectedStack: { type: "boolean", default: false, description: "This stack holds data that must be kept." },
-      protectedStacks: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description: "Stack names that are protected, for one config file shared by several stacks.",
-      },
-    },
-  },
-  validateResource: forClusters<Config>((facts, config, args, report) => {
+  configSchema: protectedStack.configSchema,
+  validateResource: forClusters<StackMarkerConfig<"protectedStack", "protectedStacks">>((facts, config, args, report) => {
     const stack = stackOf(args.urn);
-    if (!config.protectedStack && !(config.protectedStacks ?? []).includes(stack)) return;
+    if (!protectedStack.marks(config, stack)) return;
     if (facts.rmPgdata === true) {
       report(
         `Cluster ${facts.cluster} sets rm_pgdata on protected stack ${stack}; removed members must keep their ` +
