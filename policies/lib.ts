@@ -102,6 +102,50 @@ export function stackMarker<F extends string, L extends string>(flag: F, flagDes
   return { configSchema, marks };
 }
 
+export type StackMarker<F extends string, L extends string> = ReturnType<typeof stackMarker<F, L>>;
+
+/**
+ * A mandatory check of one cluster's facts on stacks a stackMarker marks or not: `violations` gets the stack's name
+ * and whether it is marked, and returns what to tell the user (nothing when the cluster passes).
+ */
+export function stackMarkedRule<F extends string, L extends string>(
+  name: string,
+  description: string,
+  marker: StackMarker<F, L>,
+  violations: (facts: Maybe<ClusterFacts>, stack: string, marked: boolean) => string[],
+): policySdk.ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    configSchema: marker.configSchema,
+    validateResource: forClusters<StackMarkerConfig<F, L>>((facts, config, args, report) => {
+      const stack = stackOf(args.urn);
+      for (const message of violations(facts, stack, marker.marks(config, stack))) report(message);
+    }),
+  };
+}
+
+/** The cluster facts that describe a change going ahead only with an acknowledgement in config. */
+type Acknowledgeable = "inPlaceRestore" | "promotion";
+
+/**
+ * A mandatory check that the change facts[`key`] describes (when it is set) is acknowledged in the cluster's config:
+ * `violation` says what the change does and how to acknowledge it.
+ */
+export function acknowledgedChangeRule<K extends Acknowledgeable>(
+  name: string,
+  description: string,
+  key: K,
+  violation: (change: NonNullable<Maybe<ClusterFacts[K]>>, cluster: string | undefined) => string,
+): policySdk.ResourceValidationPolicy {
+  return mandatoryClusterRule(name, description, (facts) => {
+    const change = facts[key];
+    if (!change || change.acknowledged === true) return undefined;
+    return violation(change as NonNullable<Maybe<ClusterFacts[K]>>, facts.cluster);
+  });
+}
+
 /** Props of a `@pulumi/command` remote resource, as far as the checks read them. */
 export interface CommandProps {
   connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
