@@ -7,17 +7,36 @@ import { join } from "node:path";
 
 const LAUNCHER = join(__dirname, "..", "..", "render", "host", "patroni-launch.py");
 
-/** The leader a member's failsafe record names in the sequence of Patroni's defect, with or without the correction. */
-function leaderAfterSecondOutage(corrected: boolean): string {
-  const program = `
-import importlib.util, time
-from patroni import ha
-from patroni.version import __version__
+/** A Python program against Debian's Patroni, run with the launcher loaded as `launch`. */
+interface LauncherRun {
+  /** Python import lines the program needs. */
+  imports: string[];
+  /** Whether to apply the launcher's correction; `correction` is the call on `launch` that applies it. */
+  corrected: boolean;
+  correction: string;
+  /** Silence Patroni's logging of the failures the program provokes (they would reach stderr). */
+  silenceLogs?: boolean;
+}
+
+/** Runs `body` after `run`'s imports, the launcher and the correction when asked; returns what it prints (stderr stays empty). */
+function runWithLauncher(run: LauncherRun, body: string): string {
+  const silence = run.silenceLogs ? ["import logging", "logging.disable(logging.CRITICAL)"] : [];
+  const program = `${["import importlib.util", ...silence, ...run.imports].join("\n")}
 spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
 launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
-assert __version__ == launch.AFFECTED, __version__
-if ${corrected ? "True" : "False"}:
-    launch.correct_failsafe(ha.Failsafe)
+if ${run.corrected ? "True" : "False"}:
+    launch.${run.correction}
+${body}`;
+  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout.trim();
+}
+
+/** The leader a member's failsafe record names in the sequence of Patroni's defect, with or without the correction. */
+function leaderAfterSecondOutage(corrected: boolean): string {
+  return runWithLauncher(
+    { imports: ["import time", "from patroni import ha", "from patroni.version import __version__"], corrected, correction: "correct_failsafe(ha.Failsafe)" },
+    `assert __version__ == launch.AFFECTED, __version__
 class Dcs: ttl = 13
 record = ha.Failsafe(Dcs())
 record.update({"name": "pg-test-1", "conn_url": "postgres://10.10.10.11:5432/postgres", "api_url": "https://10.10.10.11:8008/patroni"})  # outage 1: the leader pings this replica
@@ -25,10 +44,8 @@ record.set_is_active(0)            # switchover: this member leads, its loop cle
 record.set_is_active(time.time())  # outage 2: as leader it keeps leading on failsafe
 leader = record.leader
 print(leader.name if leader else "none")
-`;
-  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  return r.stdout.trim();
+`,
+  );
 }
 
 /**
@@ -36,22 +53,15 @@ print(leader.name if leader else "none")
  * update_leader would retry it (a DCS outage, where failsafe mode decides) or take it for a lost lock.
  */
 function etcdAnswer(message: string, corrected: boolean): string {
-  const program = `
-import importlib.util
-from patroni.dcs import etcd3
-spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
-launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
-if ${corrected ? "True" : "False"}:
-    launch.correct_transport_errors(etcd3)
-retried = (etcd3.DeadlineExceeded, etcd3.Unavailable, etcd3.FailedPrecondition)  # Etcd3's retry_exceptions in 3.0.2
+  return runWithLauncher(
+    { imports: ["from patroni.dcs import etcd3"], corrected, correction: "correct_transport_errors(etcd3)" },
+    `retried = (etcd3.DeadlineExceeded, etcd3.Unavailable, etcd3.FailedPrecondition)  # Etcd3's retry_exceptions in 3.0.2
 try:
     etcd3._raise_for_data({"error": ${JSON.stringify(message)}, "code": 2, "message": ${JSON.stringify(message)}}, 200)
 except etcd3.Etcd3ClientError as e:
     print(type(e).__name__, "retried" if isinstance(e, retried) else "lock lost")
-`;
-  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  return r.stdout.trim();
+`,
+  );
 }
 
 /**
@@ -59,15 +69,9 @@ except etcd3.Etcd3ClientError as e:
  * follows a failure of every member: a lost lock (the leader demotes at once) or a DCS outage (failsafe decides).
  */
 function noMemberAnswers(corrected: boolean): string {
-  const program = `
-import importlib.util, logging
-logging.disable(logging.CRITICAL)
-from patroni.dcs import ReturnFalseException, etcd, etcd3
-spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
-launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
-if ${corrected ? "True" : "False"}:
-    launch.correct_unreachable_members(etcd.AbstractEtcdClientWithFailover, etcd.etcd)
-client = etcd3.PatroniEtcd3Client.__new__(etcd3.PatroniEtcd3Client)
+  return runWithLauncher(
+    { imports: ["from patroni.dcs import ReturnFalseException, etcd, etcd3"], corrected, correction: "correct_unreachable_members(etcd.AbstractEtcdClientWithFailover, etcd.etcd)", silenceLogs: true },
+    `client = etcd3.PatroniEtcd3Client.__new__(etcd3.PatroniEtcd3Client)
 client._update_machines_cache = True  # every member failed the previous request
 def reload_members():  # what 3.0.2's _refresh_machines_cache raises when no member answers
     raise etcd.etcd.EtcdException("Could not get the list of servers, maybe you provided the wrong host(s) to connect to?")
@@ -80,10 +84,8 @@ except ReturnFalseException:
     print("lock lost")
 except etcd3.Etcd3Error:
     print("DCS outage")
-`;
-  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  return r.stdout.trim();
+`,
+  );
 }
 
 /**
@@ -91,16 +93,9 @@ except etcd3.Etcd3Error:
  * the lock meanwhile: whether it holds the lock afterwards, and the etcd requests it made.
  */
 function oldLeaderUpdatesLock(corrected: boolean): string {
-  const program = `
-import importlib.util, logging
-logging.disable(logging.CRITICAL)
-from patroni.dcs import etcd3
-from patroni.utils import Retry
-spec = importlib.util.spec_from_file_location("launch", ${JSON.stringify(LAUNCHER)})
-launch = importlib.util.module_from_spec(spec); spec.loader.exec_module(launch)
-if ${corrected ? "True" : "False"}:
-    launch.correct_leader_update(etcd3)
-class Etcd:  # answers as etcd does when another member holds the leader key
+  return runWithLauncher(
+    { imports: ["from patroni.dcs import etcd3", "from patroni.utils import Retry"], corrected, correction: "correct_leader_update(etcd3)", silenceLogs: true },
+    `class Etcd:  # answers as etcd does when another member holds the leader key
     calls = []
     def put(self, key, value, lease=None, *args, **kwargs):
         self.calls.append("put " + key)
@@ -117,10 +112,8 @@ dcs._client, dcs._name, dcs._lease, dcs._has_failed = Etcd(), "pg-test-1", "gran
 dcs._retry = Retry(deadline=5, max_delay=1, max_tries=-1, retry_exceptions=(etcd3.Unavailable,))
 dcs._do_refresh_lease = lambda *args, **kwargs: True  # the old lease expired during the cut: a new one was granted
 print("holds the lock" if etcd3.Etcd3._update_leader(dcs) else "lock lost", "|", "; ".join(Etcd.calls))
-`;
-  const r = spawnSync("/usr/bin/python3", ["-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  return r.stdout.trim();
+`,
+  );
 }
 
 describe("the launcher against Debian's Patroni 3.0.2", () => {
