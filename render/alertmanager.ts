@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { NODE_DOWN } from "./alertDefinitions";
+import { environmentFile } from "./environmentFile";
 import { yamlPlaceholder } from "./placeholders";
 
 /** The one receiver every alert goes to; with no webhook and no mail configured it tells no one (the API still lists). */
@@ -39,5 +40,5 @@ export function renderAlertmanagerYml(model: Model): string {
 
 /** Debian's EnvironmentFile of the unit: the port of the inventory, and no cluster gossip (one Alertmanager). */
 export function renderAlertmanagerEnv(model: Model): string {
-  return `# prometheus-alertmanager. Rendered by pigsty-pulumi.\nARGS="--web.listen-address=:${model.infra.alertmanagerPort} --cluster.listen-address="\n`;
+  return environmentFile("prometheus-alertmanager. Rendered by pigsty-pulumi.", { ARGS: `--web.listen-address=:${model.infra.alertmanagerPort} --cluster.listen-address=` });
 }

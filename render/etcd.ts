@@ -1,5 +1,6 @@
 // etcd member config as Debian's /etc/default/etcd environment file (read by the packaged etcd unit).
 import { ETCD_METRICS_PORT, type Model } from "../config/model";
+import { environmentFile } from "./environmentFile";
 import { etcdDataDir } from "./paths";
 import { CA_CERT, serverCert } from "./tls";
 
@@ -18,26 +19,23 @@ export function renderEtcdEnv(model: Model, memberName: string, state: "new" | "
   const peer = (ip: string) => `https://${ip}:${model.dcs.peerPort}`;
   const client = (ip: string) => `https://${ip}:${model.dcs.clientPort}`;
   const tls = serverCert("etcd");
-  const lines = [
-    `# etcd member ${member.name} of DCS cluster ${model.dcs.name}. Rendered by pigsty-pulumi.`,
-    `ETCD_NAME="${member.name}"`,
-    `ETCD_DATA_DIR="${etcdDataDir(model.dcs.name)}"`,
-    `ETCD_LISTEN_PEER_URLS="${peer(member.ip)}"`,
+  return environmentFile(`etcd member ${member.name} of DCS cluster ${model.dcs.name}. Rendered by pigsty-pulumi.`, {
+    ETCD_NAME: member.name,
+    ETCD_DATA_DIR: etcdDataDir(model.dcs.name),
+    ETCD_LISTEN_PEER_URLS: peer(member.ip),
     // Loopback too, so local tools (etcdctl) work without the address.
-    `ETCD_LISTEN_CLIENT_URLS="${client(member.ip)},https://127.0.0.1:${model.dcs.clientPort}"`,
-    `ETCD_ADVERTISE_CLIENT_URLS="${client(member.ip)}"`,
-    `ETCD_LISTEN_METRICS_URLS="http://${member.ip}:${ETCD_METRICS_PORT}"`,
-    `ETCD_INITIAL_ADVERTISE_PEER_URLS="${peer(member.ip)}"`,
-    `ETCD_INITIAL_CLUSTER="${model.dcs.members.map((m) => `${m.name}=${peer(m.ip)}`).join(",")}"`,
-    `ETCD_INITIAL_CLUSTER_TOKEN="${model.dcs.name}"`,
-    `ETCD_INITIAL_CLUSTER_STATE="${state}"`,
-    `ETCD_CERT_FILE="${tls.cert}"`,
-    `ETCD_KEY_FILE="${tls.key}"`,
-    `ETCD_PEER_CERT_FILE="${tls.cert}"`,
-    `ETCD_PEER_KEY_FILE="${tls.key}"`,
-    `ETCD_PEER_TRUSTED_CA_FILE="${CA_CERT}"`,
-    'ETCD_PEER_CLIENT_CERT_AUTH="true"',
-    "",
-  ];
-  return lines.join("\n");
+    ETCD_LISTEN_CLIENT_URLS: `${client(member.ip)},https://127.0.0.1:${model.dcs.clientPort}`,
+    ETCD_ADVERTISE_CLIENT_URLS: client(member.ip),
+    ETCD_LISTEN_METRICS_URLS: `http://${member.ip}:${ETCD_METRICS_PORT}`,
+    ETCD_INITIAL_ADVERTISE_PEER_URLS: peer(member.ip),
+    ETCD_INITIAL_CLUSTER: model.dcs.members.map((m) => `${m.name}=${peer(m.ip)}`).join(","),
+    ETCD_INITIAL_CLUSTER_TOKEN: model.dcs.name,
+    ETCD_INITIAL_CLUSTER_STATE: state,
+    ETCD_CERT_FILE: tls.cert,
+    ETCD_KEY_FILE: tls.key,
+    ETCD_PEER_CERT_FILE: tls.cert,
+    ETCD_PEER_KEY_FILE: tls.key,
+    ETCD_PEER_TRUSTED_CA_FILE: CA_CERT,
+    ETCD_PEER_CLIENT_CERT_AUTH: "true",
+  });
 }

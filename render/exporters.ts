@@ -1,6 +1,7 @@
 // Exporter settings as Debian EnvironmentFiles: node and postgres exporters on each member (no pgbouncer exporter: config/varsSchema.ts).
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { slot } from "../config/secretSlots";
+import { environmentFile } from "./environmentFile";
 import { PG_EXPORTER_QUERIES } from "./paths";
 import { placeholder } from "./placeholders";
 
@@ -25,7 +26,7 @@ export function renderNodeExporterEnv(cluster: ClusterModel): string {
     `--collector.systemd.unit-include=${WATCHED_UNITS}`,
     `--collector.filesystem.fs-types-exclude=${FS_TYPES_EXCLUDE}`,
   ];
-  return `# node_exporter. Rendered by pigsty-pulumi.\nARGS="${args.join(" ")}"\n`;
+  return environmentFile("node_exporter. Rendered by pigsty-pulumi.", { ARGS: args.join(" ") });
 }
 
 /**
@@ -80,12 +81,10 @@ pg_database_xid:
  * ${"${monitor}"} from localhost with a password); the password is a slot placeholder.
  */
 export function renderPgExporterEnv(cluster: ClusterModel, instance: InstanceModel): string {
-  return [
-    `# postgres_exporter of ${instance.name}. Rendered by pigsty-pulumi.`,
-    `DATA_SOURCE_URI="127.0.0.1:${cluster.ports.postgres}/postgres?sslmode=disable"`,
-    `DATA_SOURCE_USER="${cluster.accounts.monitor}"`,
-    `DATA_SOURCE_PASS="${placeholder(slot.monitor(cluster.name), "env")}"`,
-    `ARGS="--web.listen-address=:${cluster.ports.pgExporter} --auto-discover-databases --extend.query-path=${PG_EXPORTER_QUERIES}"`,
-    "",
-  ].join("\n");
+  return environmentFile(`postgres_exporter of ${instance.name}. Rendered by pigsty-pulumi.`, {
+    DATA_SOURCE_URI: `127.0.0.1:${cluster.ports.postgres}/postgres?sslmode=disable`,
+    DATA_SOURCE_USER: cluster.accounts.monitor,
+    DATA_SOURCE_PASS: placeholder(slot.monitor(cluster.name), "env"),
+    ARGS: `--web.listen-address=:${cluster.ports.pgExporter} --auto-discover-databases --extend.query-path=${PG_EXPORTER_QUERIES}`,
+  });
 }
