@@ -4,6 +4,8 @@
 const tsJest = { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: true }] };
 
 module.exports = {
+  // The summary of failing tests is printed after every run, not only past 20 files: CI keeps only its output's tail.
+  reporters: [["default", { summaryThreshold: 0 }]],
   projects: [
     {
       displayName: "unit",
