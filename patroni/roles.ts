@@ -9,3 +9,6 @@ export const LEADER_ROLES = ["leader", "primary", "master", "standby_leader"] as
 
 /** True when `role`, as any Patroni endpoint or callback says it, is a leading member's. */
 export const isLeaderRole = (role: string | undefined): boolean => (LEADER_ROLES as readonly string[]).includes(role ?? "");
+
+/** The role of a standby cluster's leader, in GET /cluster and GET /patroni alike. */
+export const STANDBY_LEADER_ROLE: (typeof LEADER_ROLES)[number] = "standby_leader";

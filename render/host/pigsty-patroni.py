@@ -10,7 +10,8 @@ Usage: pigsty-patroni COMMAND [ARG]
   leader [--host]          the leading member's name (or host); empty when none leads
   check-removal            exit 1, saying why, when this member leads while others run
   mark-removal             mark the whole cluster as being removed (its leader may then stop)
-  apply-config FILE        make Patroni's dynamic configuration match FILE (JSON), restart pending members
+  apply-config FILE        make Patroni's dynamic configuration match FILE (JSON), restart pending members; when
+                           the cluster just became a standby cluster, rebuild replicas that cannot follow its leader
   switchover-to NAME       make NAME the leader when the intent recorded in the DCS changed
 Exit 2: Patroni did not answer, or answered an error.
 
@@ -33,6 +34,7 @@ import yaml  # python3-yaml: a dependency of Debian's patroni package, so on eve
 SETTINGS = {}  # written at render time
 
 LEADER_ROLES = frozenset(SETTINGS["leader_roles"])
+STANDBY_LEADER_ROLE = SETTINGS["standby_leader_role"]
 # Marks this program keeps in Patroni's dynamic configuration.
 CLUSTER_REMOVAL_MARK = "pigsty_cluster_removal"  # the whole cluster is being removed (set with the time)
 INTENDED_LEADER_MARK = "pigsty_intended_leader"  # the member that pg_role named primary at the last switchover
@@ -160,6 +162,8 @@ def apply_config(api, path):
         call("PATCH", "/config", desired)
         print("changed Patroni dynamic configuration; waiting %ss for members to load it" % settle)
         time.sleep(settle)
+    # The way back: a cluster that led becomes a standby cluster of the one promoted in its place.
+    became_standby = have is not None and not have.get("standby_cluster") and desired.get("standby_cluster")
     pending = sorted([m for m in api.members(5) if m.get("pending_restart")], key=lambda m: m["role"] in LEADER_ROLES)
     if pending and desired.get("pause"):
         print("maintenance mode: not restarting " + ", ".join(m["name"] for m in pending) + " (pending restart)")
@@ -167,8 +171,52 @@ def apply_config(api, path):
         call("POST", m["api_url"].rsplit("/", 1)[0] + "/restart", {})
         print("restarted " + m["name"])
         wait(lambda: any(x["name"] == m["name"] and x["state"] == "running" and not x.get("pending_restart") for x in api.members(5)), m["name"] + " to run again")
+    if became_standby and not desired.get("pause"):
+        follow_standby_leader(api, desired["loop_wait"])
     print("paused" if desired.get("pause") else "not paused")
     return 0
+
+
+def patroni_of(api, member):
+    """A member's own GET /patroni; {} when it does not answer."""
+    try:
+        return api.call("GET", member["api_url"], timeout=5)
+    except Failed:
+        return {}
+
+
+def streaming_from(api, leader):
+    """Names of the members that stream from `leader` (its walsenders, by application_name = member name)."""
+    return {r.get("application_name") for r in patroni_of(api, leader).get("replication") or [] if r.get("state") == "streaming"}
+
+
+def follow_standby_leader(api, loop_wait):
+    """After the cluster became a standby cluster: waits for its standby leader (rewound onto the new upstream's
+    timeline by Patroni), then for every replica to stream from it. Patroni looks for WAL past the fork point only
+    when the leader is a primary, never a standby leader, so a replica that replayed writes the new upstream lacks
+    cannot follow and stays behind for good: such a replica is rebuilt from the standby leader (POST /reinitialize)."""
+    def standby_leader():
+        m = api.leader(5)
+        me = patroni_of(api, m) if m else {}
+        return m if me.get("role") == STANDBY_LEADER_ROLE and me.get("state") == "running" else None
+    found = []
+    wait(lambda: found.append(standby_leader()) or found[-1] is not None, "the standby leader to run on the new upstream's timeline", 900)
+    leader = found[-1]
+    # A replica that can follow does so within a loop or two; tests shorten the grace.
+    grace = float(os.environ.get("PIGSTY_FOLLOW_GRACE_SECONDS", 2 * loop_wait + 30))
+    for m in [x for x in api.members(5) if x["name"] != leader["name"]]:
+        follows = lambda: m["name"] in streaming_from(api, leader)
+        try:
+            wait(follows, m["name"] + " to stream from " + leader["name"], grace)
+            print("%s follows the standby leader %s" % (m["name"], leader["name"]))
+            continue
+        except Failed:
+            pass
+        print("%s does not stream from the standby leader %s (it holds WAL the new upstream lacks, and Patroni rewinds a "
+              "replica only against a primary): rebuilding it from %s" % (m["name"], leader["name"], leader["name"]))
+        api.call("POST", m["api_url"].rsplit("/", 1)[0] + "/reinitialize", {"force": True}, tries=5, timeout=60)
+        wait(follows, m["name"] + " to stream from " + leader["name"] + " after its rebuild", 1800)
+        print("rebuilt %s: it streams from %s" % (m["name"], leader["name"]))
 
 
 def switchover_to(api, want):

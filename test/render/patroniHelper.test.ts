@@ -73,7 +73,7 @@ const patroni = (self: Record<string, unknown>, cfg: Record<string, unknown> = {
 
 test("the list of leader roles is written into the helper once, from patroni/roles.ts", () => {
   const text = renderPatroniHelper();
-  expect(text).toContain(`SETTINGS = {"leader_roles":${JSON.stringify(LEADER_ROLES)},"config":"/pg/bin/patroni.yml"}`);
+  expect(text).toContain(`SETTINGS = {"leader_roles":${JSON.stringify(LEADER_ROLES)},"standby_leader_role":"standby_leader","config":"/pg/bin/patroni.yml"}`);
   const others = text.split("\n").filter((l) => !l.startsWith("SETTINGS = "));
   expect(others.join("\n")).not.toMatch(/"(primary|master|standby_leader)"/);
 });
@@ -214,6 +214,58 @@ describe("apply-config", () => {
       expect(restarted).toEqual(["pg-test-2", "pg-test-3", "pg-test-1"]);
       expect(r.out).toBe("restarted pg-test-2\nrestarted pg-test-3\nrestarted pg-test-1\nnot paused\n");
     }
+  });
+
+  describe("a cluster that just became a standby cluster (the way back): every replica streams from its standby leader", () => {
+    const wanted = join(dir, "way-back.json");
+    writeFileSync(wanted, JSON.stringify({ ...desired, standby_cluster: { host: "10.10.10.16", port: 5432, primary_slot_name: "standby_pg_test" } }));
+    beforeAll(() => {
+      process.env.PIGSTY_FOLLOW_GRACE_SECONDS = "3";
+    });
+    afterAll(() => {
+      delete process.env.PIGSTY_FOLLOW_GRACE_SECONDS;
+    });
+
+    /** pg-test-1 a running standby leader once the PATCH is in; its walsenders serve `streaming(posts so far)`. */
+    const wayBack =
+      (streaming: (posts: string[]) => string[]): Routes =>
+      (method, url, body, base) => {
+        if (url === "/config") return method === "PATCH" ? {} : desired;
+        if (url === "/cluster") return { members: members("pg-test-1", "standby_leader").members.map((m) => ({ ...m, api_url: `${base}/${m.name}/patroni` })) };
+        if (url === "/pg-test-1/patroni") return { role: "standby_leader", state: "running", replication: streaming([]).map((n) => ({ application_name: n, state: "streaming" })) };
+        return method === "POST" ? {} : answer(404);
+      };
+
+    test("replicas that follow are left alone", async () => {
+      const r = await run(wayBack(() => ["pg-test-2", "pg-test-3"]), "apply-config", wanted);
+      expect(r.calls.filter((c) => c.method === "POST")).toEqual([]);
+      expect(r.out).toContain("pg-test-2 follows the standby leader pg-test-1\npg-test-3 follows the standby leader pg-test-1\n");
+    }, 30_000);
+
+    test("a replica that does not stream (it holds WAL the new upstream lacks) is rebuilt through its own API, then streams", async () => {
+      let rebuilt = false;
+      const routes = wayBack(() => (rebuilt ? ["pg-test-2", "pg-test-3"] : ["pg-test-2"]));
+      const r = await run((method, url, body, base) => {
+        if (method === "POST" && url === "/pg-test-3/reinitialize") rebuilt = true;
+        return routes(method, url, body, base);
+      }, "apply-config", wanted);
+      const posts = r.calls.filter((c) => c.method === "POST");
+      expect(posts.map((c) => [c.url, JSON.parse(c.body)])).toEqual([["/pg-test-3/reinitialize", { force: true }]]);
+      expect(posts[0].authorization).toMatch(/^Basic /);
+      expect(r.out).toContain("pg-test-3 does not stream from the standby leader pg-test-1");
+      expect(r.out).toContain("rebuilt pg-test-3: it streams from pg-test-1\nnot paused\n");
+      expect(r.code).toBe(0);
+    }, 30_000);
+
+    test("a cluster that already was a standby cluster is not checked", async () => {
+      const r = await run(
+        (method, url, body, base) => (url === "/config" ? { ...desired, pause: undefined, standby_cluster: { host: "10.10.10.16", port: 5432, primary_slot_name: "standby_pg_test" } } : wayBack(() => [])(method, url, body, base)),
+        "apply-config",
+        wanted,
+      );
+      expect(r.calls.map((c) => c.url)).not.toContain("/pg-test-1/patroni");
+      expect(r.out).toBe("not paused\n");
+    });
   });
 
   test("paused: pending restarts are only listed", async () => {
