@@ -85,8 +85,14 @@ export class FakeHost {
     chmodSync(this.path(p), mode);
   }
 
+  /** Host file `p`'s text, the host's paths in it unmoved. */
   read(p: string): string {
-    return readFileSync(this.path(p), "utf8");
+    return this.unmoved(readFileSync(this.path(p), "utf8"));
+  }
+
+  /** `text` with the root taken off the host's paths again. */
+  unmoved(text: string): string {
+    return text.split(this.root).join("");
   }
 
   exists(p: string): boolean {
@@ -111,7 +117,7 @@ export class FakeHost {
     const text = [...(o.functions ?? []), this.moved(inner)].join("\n");
     const env = { ...process.env, ...o.env, PATH: `${this.bin}:${process.env.PATH}`, CALLS: this.callLog, ROOT: this.root };
     const r = spawnSync(o.shell ?? "/bin/bash", ["-c", text, "script", ...(o.args ?? [])], { input: o.stdin ?? "", encoding: "utf8", env });
-    const back = (s: string) => s.split(this.root).join("");
+    const back = (s: string) => this.unmoved(s);
     const stdout = back(r.stdout);
     const calls = back(readFileSync(this.callLog, "utf8"))
       .split("\n")
