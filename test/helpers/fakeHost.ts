@@ -3,7 +3,7 @@
 // the script printed and called is read back with the root taken off again, so tests speak of the host's own paths.
 // Ownership is logged, not applied (`install -o/-g` and `chown`), so the tests run as any user.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { unwrapScript } from "./shellRegions";
@@ -39,19 +39,24 @@ export class FakeHost {
   readonly root = join(this.dir, "root");
   readonly bin = join(this.dir, "bin");
   private readonly callLog = join(this.dir, "calls");
+  private readonly keptList = join(this.dir, "kept");
 
   constructor() {
     for (const d of MOVED) mkdirSync(this.root + d, { recursive: true });
     mkdirSync(this.bin);
     writeFileSync(this.callLog, "");
     const install = spawnSync("sh", ["-c", "command -v install"], { encoding: "utf8" }).stdout.trim();
-    // install: -o and -g logged as `own user:group path`, the rest done. chown: logged only.
+    // install: -o and -g logged as `own user:group path`, the rest done; over a stand-in, only logged (`kept mode
+    // owner path`), so the stand-in stays. chown: logged only.
+    writeFileSync(this.keptList, "");
     this.stub(
       "install",
       [
-        "args=(); own=",
-        'while [ $# -gt 0 ]; do case "$1" in -o) own="$2$own"; shift 2;; -g) own="$own:$2"; shift 2;; *) args+=("$1"); shift;; esac; done',
-        `[ -z "$own" ] || echo "own $own \${args[-1]}" >>"$CALLS"`,
+        "args=(); own=; mode=",
+        'while [ $# -gt 0 ]; do case "$1" in -o) own="$2$own"; shift 2;; -g) own="$own:$2"; shift 2;; -m) mode=$2; args+=("$1"); shift;; *) args+=("$1"); shift;; esac; done',
+        'dest=${args[-1]}',
+        `if grep -qxF "$dest" ${JSON.stringify(this.keptList)}; then echo "kept $mode $own $dest" >>"$CALLS"; exit 0; fi`,
+        '[ -z "$own" ] || echo "own $own $dest" >>"$CALLS"',
         `exec ${install} "\${args[@]}"`,
       ].join("\n"),
       false,
@@ -69,9 +74,13 @@ export class FakeHost {
     return text.replace(MOVED_RE, `$1${this.root}$2`);
   }
 
-  /** A stand-in `name` on PATH (or at an absolute host path, moved): logs its call, then runs `body` (bash). */
+  /**
+   * A stand-in `name` on PATH, or at an absolute host path (moved; a step that installs a file there leaves it): logs
+   * its call, then runs `body` (bash).
+   */
   stub(name: string, body = "", log = true): void {
     const file = name.startsWith("/") ? this.path(name) : join(this.bin, name);
+    if (name.startsWith("/")) appendFileSync(this.keptList, `${file}\n`);
     const record = log ? `{ printf %s ${JSON.stringify(name)}; printf ' %s' "$@"; echo; } >>"$CALLS"\n` : "";
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `#!/bin/bash\n${record}${body}\n`);
