@@ -1,5 +1,5 @@
 // keepalived for an L2 VIP: the rendered keepalived.conf of a 3-member cluster, the restart drop-in, the callback's
-// release of the VIP and its sudoers rule, and the vip step's scripts.
+// release of the VIP and its sudoers rule (the vip step's scripts run in test/steps/vip.test.ts).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { loadInventory } from "../../config/load";
@@ -95,18 +95,6 @@ test("without a VIP: no keepalived package, no on_stop callback", () => {
   expect(memberPackages(cluster)).toEqual([...PG_PACKAGES, "keepalived"]);
   expect(renderPatroniYml(plain, c, c.instances[0])).not.toContain("on_stop");
   expect(() => vipStep(c, c.instances[0])).toThrow(/no VIP/);
-});
-
-test("the vip step installs the files, reloads keepalived on a change, and its removal stops keepalived and drops the VIP", () => {
-  const step = vipStep(cluster, second);
-  expect(step.secrets).toEqual([]);
-  expect(step.create).toContain("install_file '/etc/keepalived/keepalived.conf' '0644' 'root:root'");
-  expect(step.create).toContain("install_file '/etc/sudoers.d/pigsty-vip' '0440' 'root:root' 'visudo' '-cq' '-f'");
-  expect(step.create).toContain("install_file '/etc/systemd/system/keepalived.service.d/pigsty.conf' '0644' 'root:root'");
-  expect(step.create).toContain("useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin keepalived_script");
-  expect(step.create).toContain("  if systemctl -q is-active keepalived; then\n    systemctl reload keepalived");
-  expect(step.delete).toContain("systemctl disable --now -q keepalived");
-  expect(step.delete).toContain("if ip -o -4 addr show dev 'eth0' 2>/dev/null | grep -qF ' inet 10.10.10.99/24 '; then\n  ip addr del '10.10.10.99/24' dev 'eth0'");
 });
 
 test("the check command passes on 200 from /primary only: 503, a wrong CA and no answer fail it", async () => {
