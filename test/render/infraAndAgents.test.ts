@@ -38,14 +38,6 @@ test("per instance one file-SD target per job, labelled cls/ins", () => {
   ]);
 });
 
-test("a registration removes every target file of its instance, and writes them afresh on a reset", () => {
-  const t = model.scrapeTargets[0];
-  const paths = Object.keys(targetFiles(model, t)).map((p) => `'${p}'`).join(" ");
-  const step = registerStep(model, t, (actions) => ["# reset", ...actions]);
-  expect(unwrapScript(step.delete as string)).toContain(`rm -f ${paths}`);
-  expect(unwrapScript(step.create)).toContain(`# reset\nrm -f ${paths}`);
-});
-
 /** The text a step's script installs at `path` (its install_file here-document), or undefined. */
 function installed(step: HostStep, path: string): string | undefined {
   const script = unwrapScript(step.create);
