@@ -3,7 +3,7 @@
 // the script printed and called is read back with the root taken off again, so tests speak of the host's own paths.
 // Ownership is logged, not applied (`install -o/-g` and `chown`), so the tests run as any user.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { unwrapScript } from "./shellRegions";
@@ -11,6 +11,10 @@ import { unwrapScript } from "./shellRegions";
 /** The host directories moved under the root: where steps write, and what they run from /usr/local and Postgres' bin. */
 const MOVED = ["/etc", "/pg", "/var", "/run", "/usr/local", "/usr/lib/postgresql"];
 const MOVED_RE = new RegExp(`(^|[\\s'"=<>(:;|&])(${MOVED.map((p) => p.replace(/\//g, "\\/")).join("|")})(?=/)`, "gm");
+
+/** The python3 the scripts run (they fill secrets with it), resolved once: a version manager's shim costs ~0.5 s a call. */
+let python: string | undefined;
+const realPython = () => (python ??= spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim());
 
 export interface HostRun {
   status: number | null;
@@ -62,6 +66,7 @@ export class FakeHost {
       false,
     );
     this.stub("chown");
+    symlinkSync(realPython(), join(this.bin, "python3"));
   }
 
   /** The host path `p` in the scratch directory. */
