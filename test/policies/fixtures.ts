@@ -1,7 +1,7 @@
 // Fake CrossGuard args for calling the pack's checks directly: the pg-test demo cluster and its remote commands.
 import * as policySdk from "@pulumi/policy";
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { ClusterFacts, MemberFact, clusterType } from "../../config/facts";
+import { ClusterFacts, HbaRuleFact, MemberFact, clusterType } from "../../config/facts";
 
 // The SDK's own proxy and sentinel, so unknown values behave exactly as they do at preview. Both are exported at
 // runtime but left out of the typings.
@@ -43,6 +43,14 @@ export function pgTest(patch: Partial<ClusterFacts> = {}): ClusterFacts {
     ...patch,
   };
 }
+
+/** An HBA rule fact: md5 for everyone from anywhere, unless patched. */
+export const hbaRule = (patch: Partial<HbaRuleFact>): HbaRuleFact => ({
+  title: "app", role: "common", type: "host", user: "all", db: "all", addr: "0.0.0.0/0", auth: "md5", ...patch,
+});
+
+/** pg-test with `extra` rules after its own. */
+export const withHbaRules = (...extra: HbaRuleFact[]) => pgTest({ hbaRules: [...pgTest().hbaRules, ...extra] });
 
 /** Props of a remote command on a pg-test host, compliant unless patched. */
 export function command(patch: Record<string, unknown> = {}, ip = "10.10.10.11"): Record<string, unknown> {

@@ -45,10 +45,9 @@ test("one CA, one certificate per etcd member, per Patroni member, per Postgres 
   // Each etcd member's step carries its own key and the root password, nothing of another member.
   const meta2 = registered.find((r) => r.name === stepName("meta-2", "etcd")) as Registered;
   expect(Object.keys(JSON.parse(meta2.inputs.stdin)).sort()).toEqual(["dcs/etcd_root", "tls/ca", "tls/etcd/meta-2/cert", "tls/etcd/meta-2/key"]);
-  // A member's TLS step carries its own REST API and Postgres certificates and keys, and the CA; its removal deletes them.
+  // A member's TLS step carries its own REST API and Postgres certificates and keys, and the CA (test/steps/tls.test.ts runs it).
   const tls2 = registered.find((r) => r.name === stepName("pg-test-2", "tls")) as Registered;
   expect(Object.keys(JSON.parse(tls2.inputs.stdin)).sort()).toEqual(["tls/ca", "tls/patroni/pg-test-2/cert", "tls/patroni/pg-test-2/key", "tls/postgres/pg-test-2/cert", "tls/postgres/pg-test-2/key"]);
-  expect(tls2.inputs.delete).toContain("rm -f '/etc/pigsty/tls/patroni.crt' '/etc/pigsty/tls/patroni.key' '/etc/pigsty/tls/postgres.crt' '/etc/pigsty/tls/postgres.key'");
   // The Postgres certificate's lifetime (cert_validity, default 7300d) and its renewal period are in its script.
   expect(local.find((r) => r.name === "pg-test-2-postgres-certificate")?.inputs.create).toMatch(/^# renewal period \d+: issued again every 3650 days, valid 7300 days\n[\s\S]*-days 7300 /);
 });

@@ -4,7 +4,6 @@ import { renderEtcdEnv } from "../../render/etcd";
 import { renderPgExporterEnv } from "../../render/exporters";
 import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
-import { renderRoleChangeScript } from "../../render/roleChange";
 import { etcdStep, monitoringStep } from "../../steps/infra";
 import { registerStep } from "../../steps/register";
 import type { HostStep } from "../../steps/step";
@@ -37,14 +36,6 @@ test("per instance one file-SD target per job, labelled cls/ins", () => {
     "/var/www/html/dashboard/fleet.json",
     "/var/www/html/index.html",
   ]);
-});
-
-test("a registration removes every target file of its instance, and writes them afresh on a reset", () => {
-  const t = model.scrapeTargets[0];
-  const paths = Object.keys(targetFiles(model, t)).map((p) => `'${p}'`).join(" ");
-  const step = registerStep(model, t, (actions) => ["# reset", ...actions]);
-  expect(unwrapScript(step.delete as string)).toContain(`rm -f ${paths}`);
-  expect(unwrapScript(step.create)).toContain(`# reset\nrm -f ${paths}`);
 });
 
 /** The text a step's script installs at `path` (its install_file here-document), or undefined. */
@@ -112,16 +103,6 @@ test("postgres exporter connects as the monitor user with a placeholder password
     DATA_SOURCE_PASS: "{{secret:pg-test/monitor|env}}",
     ARGS: "--web.listen-address=:9630 --auto-discover-databases --extend.query-path=/etc/prometheus-postgres-exporter/pigsty-queries.yml",
   });
-});
-
-test("role-change script picks the offline HBA files on an offline-query member that is not leading", () => {
-  const script = renderRoleChangeScript(cluster, cluster.instances[2]);
-  expect(script).toContain("leader|primary|master|standby_leader) as=primary ;;");
-  expect(script).toContain("*) as='offline' ;;");
-  expect(script).toContain(`cp '/pg/conf/hba/'"$as"'.conf' '/pg/conf/pg_hba.conf.new'`);
-  // pgbouncer's HBA follows the same role, and pgbouncer re-reads it on SIGHUP.
-  expect(script).toContain(`pgb='/etc/pgbouncer/hba/'"$as"'.conf'`);
-  expect(script).toContain(`kill -HUP "$(cat '/var/run/postgresql/pgbouncer.pid' 2>/dev/null)"`);
 });
 
 test("instance files: the leader's and the member's own HBA variants, for Postgres and pgbouncer, and no active file", () => {

@@ -1,11 +1,10 @@
 // keepalived for an L2 VIP: the rendered keepalived.conf of a 3-member cluster, the restart drop-in, the callback's
-// release of the VIP and its sudoers rule, and the vip step's scripts.
+// release of the VIP and its sudoers rule (the vip step's scripts run in test/steps/vip.test.ts).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { loadInventory } from "../../config/load";
 import { renderKeepalivedConf, renderKeepalivedDropIn, renderVipSudoers } from "../../render/keepalived";
 import { renderPatroniYml } from "../../render/patroni";
-import { renderRoleChangeScript } from "../../render/roleChange";
 import { memberPackages, PG_PACKAGES } from "../../steps/node";
 import { vipStep } from "../../steps/vip";
 import { CA_CERT } from "../../render/tls";
@@ -84,38 +83,18 @@ test("a killed keepalived comes back (Restart=always)", () => {
   expect(lines(renderKeepalivedDropIn())).toEqual(["[Service]", "Restart=always", "RestartSec=1"]);
 });
 
-test("the role-change callback drops the VIP when the member does not lead or Patroni stops Postgres, through one sudo rule", () => {
-  const script = renderRoleChangeScript(cluster, second);
-  expect(script).toContain(`if [ "$as" != primary ] || [ "\${1:-}" = on_stop ]; then
-  if ip -o -4 addr show dev 'eth0' | grep -qF ' inet 10.10.10.99/24 '; then
-    sudo -n /usr/sbin/ip addr del 10.10.10.99/24 dev eth0 || true
-  fi
-fi
-`);
+test("the role-change callback may drop the VIP through one sudo rule, and Patroni calls it on stop too (test/render/roleChange.test.ts runs it)", () => {
   expect(lines(renderVipSudoers(cluster))).toEqual(["postgres ALL=(root) NOPASSWD: /usr/sbin/ip addr del 10.10.10.99/24 dev eth0"]);
   const callbacks = renderPatroniYml(model, cluster, second).split("callbacks:")[1].split("\n").slice(1, 4).map((l) => l.trim());
   expect(callbacks).toEqual(["on_role_change: /pg/bin/pg-role-change", "on_start: /pg/bin/pg-role-change", "on_stop: /pg/bin/pg-role-change"]);
 });
 
-test("without a VIP: no keepalived package, no VIP lines in the callback, no on_stop", () => {
+test("without a VIP: no keepalived package, no on_stop callback", () => {
   const c = plain.clusters[0];
   expect(memberPackages(c)).toEqual(PG_PACKAGES);
   expect(memberPackages(cluster)).toEqual([...PG_PACKAGES, "keepalived"]);
-  expect(renderRoleChangeScript(c, c.instances[0])).not.toMatch(/ip addr|sudo/);
   expect(renderPatroniYml(plain, c, c.instances[0])).not.toContain("on_stop");
   expect(() => vipStep(c, c.instances[0])).toThrow(/no VIP/);
-});
-
-test("the vip step installs the files, reloads keepalived on a change, and its removal stops keepalived and drops the VIP", () => {
-  const step = vipStep(cluster, second);
-  expect(step.secrets).toEqual([]);
-  expect(step.create).toContain("install_file '/etc/keepalived/keepalived.conf' '0644' 'root:root'");
-  expect(step.create).toContain("install_file '/etc/sudoers.d/pigsty-vip' '0440' 'root:root' 'visudo' '-cq' '-f'");
-  expect(step.create).toContain("install_file '/etc/systemd/system/keepalived.service.d/pigsty.conf' '0644' 'root:root'");
-  expect(step.create).toContain("useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin keepalived_script");
-  expect(step.create).toContain("  if systemctl -q is-active keepalived; then\n    systemctl reload keepalived");
-  expect(step.delete).toContain("systemctl disable --now -q keepalived");
-  expect(step.delete).toContain("if ip -o -4 addr show dev 'eth0' 2>/dev/null | grep -qF ' inet 10.10.10.99/24 '; then\n  ip addr del '10.10.10.99/24' dev 'eth0'");
 });
 
 test("the check command passes on 200 from /primary only: 503, a wrong CA and no answer fail it", async () => {

@@ -6,7 +6,6 @@ import { renewalEvery, renewalPeriod } from "../../config/tlsSchema";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderPgHba } from "../../render/pgHba";
 import { renderPgbouncerHba, renderPgbouncerIni } from "../../render/pgbouncer";
-import { patroniTlsStep } from "../../steps/tls";
 import { parseHba, parseIni } from "../helpers/inventoryConfParsers";
 import { pgTest, rawFixture } from "../helpers/inventoryFixtures";
 
@@ -168,19 +167,5 @@ describe("cert_validity", () => {
     expect(renewalPeriod(day("2026-12-02T10:00:00Z"), 365)).toBe(114);
     expect(renewalPeriod(day("2027-04-21T23:59:59Z"), 365)).toBe(114);
     expect(renewalPeriod(day("2027-04-22T00:00:00Z"), 365)).toBe(115);
-  });
-});
-
-describe("the member's tls step", () => {
-  const step = patroniTlsStep(cluster, cluster.instances[1]);
-
-  test("installs the Postgres key readable by postgres only, the certificate beside it, and reloads Patroni and pgbouncer", () => {
-    expect(step.create).toContain("install_file '/etc/pigsty/tls/postgres.key' '0600' 'postgres:postgres'");
-    expect(step.create).toContain("install_file '/etc/pigsty/tls/postgres.crt' '0644' 'postgres:postgres'");
-    expect(step.secrets.sort()).toEqual(["tls/ca", "tls/patroni/pg-test-2/cert", "tls/patroni/pg-test-2/key", "tls/postgres/pg-test-2/cert", "tls/postgres/pg-test-2/key"]);
-    const onChange = step.create.slice(step.create.indexOf("if changed; then"));
-    expect(onChange).toContain("systemctl reload patroni");
-    expect(onChange).toContain("systemctl reload pgbouncer");
-    expect(onChange).not.toContain("restart");
   });
 });

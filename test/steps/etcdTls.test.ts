@@ -72,13 +72,6 @@ test("scripts pass no credential to etcdctl on its command line, and no plain ht
   }
 });
 
-test("the cluster's etcd user reads and writes its own prefix only; the step carries root's and that user's passwords", () => {
-  const step = dcsStateStep(model, cluster);
-  expect(step.create).toContain("role grant-permission 'patroni-pg-test' --prefix=true readwrite '/pg/pg-test/'");
-  expect(step.secrets.sort()).toEqual(["dcs/etcd_root", "pg-test/etcd", "tls/ca"]);
-  expect(step.delete).toContain("user delete 'patroni-pg-test'");
-});
-
 test("client auth is enabled once every member is healthy, with root's password on stdin only", () => {
   const step = etcdAuthStep(model);
   expect(step.secrets).toEqual(["dcs/etcd_root"]);

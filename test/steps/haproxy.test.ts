@@ -1,47 +1,59 @@
-// A HAProxy reload that leaves the old worker running (the new config failed to load) fails the step.
-import { spawnSync } from "node:child_process";
+// HAProxy's step, its real script against a scratch root: a changed haproxy.cfg is checked by haproxy -c and
+// reloaded; a reload that leaves the old worker running (the new config failed to load) fails the step and puts the
+// previous haproxy.cfg back, so a reverted config leaves nothing to do.
 import { haproxyStep } from "../../steps/haproxy";
+import { fakeHost } from "../helpers/fakeHost";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
 const member = cluster.instances[1];
+const step = haproxyStep(model, cluster, member);
+const CFG = "/etc/haproxy/haproxy.cfg";
+const PENDING = "/var/lib/pigsty/pending/HAProxy-of-pg-test-2";
+const host = fakeHost();
 
-/** The step's change actions, with systemd and ps standing in: after the reload the workers are `after`. */
-function reload(after: string): { status: number | null; stderr: string } {
-  const script = haproxyStep(model, cluster, member).create;
-  const onChange = script.slice(script.indexOf("if changed; then") + "if changed; then".length, script.indexOf("\nfi\n", script.indexOf("if changed; then")));
-  const stubs = [
-    'say() { echo "$*"; }',
-    'systemctl() { case "$1" in show) echo 100;; reload) touch "$T/reloaded";; esac; }',
-    'ps() { if [ -e "$T/reloaded" ]; then printf "%s\\n" $AFTER; else echo 200; fi; }',
-    "journalctl() { :; }",
-    "sleep() { :; }",
-  ];
-  const dir = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
-  const r = spawnSync("/bin/bash", ["-c", [...stubs, onChange].join("\n")], { encoding: "utf8", env: { ...process.env, T: dir, AFTER: after } });
-  spawnSync("rm", ["-rf", dir]);
-  return { status: r.status, stderr: r.stderr };
+/**
+ * Runs the step on a host where HAProxy runs with `old` as its config: `haproxy -c` exits `check`, and after a reload
+ * the master's workers are `after` (200 before it).
+ */
+function deploy(after: string, check = 0) {
+  const h = host();
+  h.write(CFG, "old config\n");
+  h.stub("haproxy", `exit ${check}`);
+  h.stub("systemctl", 'case "$1" in show) echo 100;; reload) touch "$ROOT/reloaded";; esac');
+  h.stub("ps", 'if [ -e "$ROOT/reloaded" ]; then printf "%s\\n" $AFTER; else echo 200; fi');
+  h.stub("ss", "echo LISTEN");
+  for (const quiet of ["journalctl", "sleep"]) h.stub(quiet);
+  const secrets = JSON.stringify(Object.fromEntries(step.secrets.map((s) => [s, "admin-pw"])));
+  return h.run(step.create, { stdin: secrets, env: { AFTER: after } });
 }
 
-test("a new worker after the reload: the new config runs", () => {
-  expect(reload("200 201").status).toBe(0);
+test("a new worker after the reload: the new config runs, and nothing is left pending", () => {
+  const r = deploy("200 201");
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.said).toEqual([`changed ${CFG}`, "HAProxy reloaded"]);
+  expect(host().read(CFG)).toContain("stats auth 'admin:admin-pw'");
+  expect(host().mode(CFG)).toBe("0640");
+  expect(host().owners(r.calls)[CFG]).toBe("root:haproxy");
+  expect(r.calls.filter((c) => c.startsWith("haproxy"))).toEqual([expect.stringMatching(/^haproxy -c -q -f \/tmp\/pigsty\.\w+\/new$/)]);
+  expect(host().exists(PENDING)).toBe(false);
 });
 
-test("only the old worker after the reload: the step fails and says the old config still serves", () => {
-  const r = reload("200");
+test("only the old worker after the reload: the step fails, says the old config still serves, and puts it back", () => {
+  const r = deploy("200");
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("HAProxy on pg-test-2 did not load its new config, so it still serves the old one");
+  expect(host().read(CFG)).toBe("old config\n");
+  // The change stays on record: the next attempt reloads, whatever it then writes.
+  expect(host().read(PENDING)).toBe(`${CFG}\n`);
 });
 
-test("a failed reload puts the previous haproxy.cfg back before it fails, so a reverted config leaves nothing to do", () => {
-  const script = haproxyStep(model, cluster, member).create;
-  const keep = script.indexOf(`cp -p "$f" "$work/kept$f"`);
-  const install = script.indexOf("install_file '/etc/haproxy/haproxy.cfg'");
-  const restore = script.indexOf(`cp -p "$work/kept$f" "$f"`);
-  const error = script.indexOf("did not load its new config");
-  expect(keep).toBeGreaterThan(0);
-  expect(keep).toBeLessThan(install);
-  expect(restore).toBeGreaterThan(install);
-  expect(restore).toBeLessThan(error);
+test("a config that haproxy -c rejects is never installed, and nothing is reloaded", () => {
+  const r = deploy("200 201", 1);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`rejected by haproxy: ${CFG}`);
+  expect(host().read(CFG)).toBe("old config\n");
+  expect(r.calls.filter((c) => c.startsWith("systemctl"))).toEqual([]);
 });

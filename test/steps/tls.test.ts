@@ -1,0 +1,60 @@
+// A member's TLS step (steps/tls.ts), its real scripts against a scratch root with systemd standing in: the CA, the
+// REST API's and Postgres' certificates and keys installed from the step's secrets, keys readable by postgres only; a
+// renewed certificate reaches Patroni and pgbouncer by a reload, never a restart; the removal deletes the member's own.
+import { patroniTlsStep } from "../../steps/tls";
+import { fakeHost } from "../helpers/fakeHost";
+import { pgTest } from "../helpers/inventoryFixtures";
+
+const cluster = pgTest().model.clusters[0];
+const step = patroniTlsStep(cluster, cluster.instances[1]);
+const TLS = "/etc/pigsty/tls";
+const host = fakeHost();
+
+/** The step's secrets, each value naming its slot and `issue`. */
+const secrets = (issue: string) => JSON.stringify(Object.fromEntries(step.secrets.map((s) => [s, `${s} ${issue}`])));
+
+/** Runs the step with the certificates of `issue`; Patroni and pgbouncer run unless `running` is false. */
+function deploy(issue: string, running = true) {
+  host().stub("systemctl", `[ "$1" != -q ] || exit ${running ? 0 : 3}`);
+  return host().run(step.create, { stdin: secrets(issue) });
+}
+
+test("installs the CA, the REST API's and Postgres' certificates and keys, each key readable by postgres only", () => {
+  expect(step.secrets.sort()).toEqual(["tls/ca", "tls/patroni/pg-test-2/cert", "tls/patroni/pg-test-2/key", "tls/postgres/pg-test-2/cert", "tls/postgres/pg-test-2/key"]);
+  const r = deploy("1");
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  const files = { "ca.crt": "tls/ca", "patroni.crt": "tls/patroni/pg-test-2/cert", "patroni.key": "tls/patroni/pg-test-2/key", "postgres.crt": "tls/postgres/pg-test-2/cert", "postgres.key": "tls/postgres/pg-test-2/key" };
+  const owners = host().owners(r.calls);
+  const seen = Object.keys(files).map((f) => [f, host().read(`${TLS}/${f}`), host().mode(`${TLS}/${f}`), owners[`${TLS}/${f}`]]);
+  expect(seen).toEqual([
+    ["ca.crt", "tls/ca 1\n", "0644", "root:root"],
+    ["patroni.crt", "tls/patroni/pg-test-2/cert 1\n", "0644", "postgres:postgres"],
+    ["patroni.key", "tls/patroni/pg-test-2/key 1\n", "0600", "postgres:postgres"],
+    ["postgres.crt", "tls/postgres/pg-test-2/cert 1\n", "0644", "postgres:postgres"],
+    ["postgres.key", "tls/postgres/pg-test-2/key 1\n", "0600", "postgres:postgres"],
+  ]);
+});
+
+test("a renewed certificate reloads Patroni and pgbouncer where they run, never restarts them; the same one does nothing", () => {
+  deploy("1");
+  const renewed = deploy("2");
+  expect(renewed.status).toBe(0);
+  expect(renewed.calls.filter((c) => c.startsWith("systemctl"))).toEqual([
+    "systemctl -q is-active patroni",
+    "systemctl reload patroni",
+    "systemctl -q is-active pgbouncer",
+    "systemctl reload pgbouncer",
+  ]);
+  expect(deploy("2").calls.filter((c) => c.startsWith("systemctl"))).toEqual([]);
+  // Not yet running (the first deployment: they start later with these files): nothing to reload.
+  expect(deploy("3", false).calls.filter((c) => c.startsWith("systemctl"))).toEqual(["systemctl -q is-active patroni", "systemctl -q is-active pgbouncer"]);
+});
+
+test("the removal deletes the member's certificates and keys, and leaves the CA", () => {
+  deploy("1");
+  const r = host().run(step.delete!, { stdin: secrets("1") });
+  expect(r.status).toBe(0);
+  for (const f of ["patroni.crt", "patroni.key", "postgres.crt", "postgres.key"]) expect(host().exists(`${TLS}/${f}`)).toBe(false);
+  expect(host().exists(`${TLS}/ca.crt`)).toBe(true);
+});
