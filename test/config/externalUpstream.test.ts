@@ -1,7 +1,7 @@
 // A standby cluster of an upstream outside the stack (pg_upstream given by addresses): the accepted forms, each refused
 // input by its path and message, the warnings, the model, and what Patroni, the TLS step and pgbouncer get.
 import { loadInventory, type LoadResult } from "../../config/load";
-import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, pinHostKeys, UPSTREAM_CA } from "../helpers/inventoryFixtures";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderPgbouncerIni, renderPgbouncerUserlist } from "../../render/pgbouncer";
 import { CA_CERT, UPSTREAM_CA_BUNDLE } from "../../render/tls";
@@ -11,8 +11,6 @@ import { parse } from "yaml";
 
 type Vars = Record<string, unknown>;
 type Inv = { vars?: Vars; clusters: Record<string, { hosts: Record<string, unknown>; vars: Vars }> };
-
-export const UPSTREAM_CA = "-----BEGIN CERTIFICATE-----\nTUlJQnVwc3RyZWFtQ0E=\n-----END CERTIFICATE-----\n";
 
 /** pg-test on .11-.12; pg-ext on .16 following 10.20.0.11 and .12 outside the stack, with its password and CA given. */
 function inventory(edit: (inv: Inv) => void = () => undefined): unknown {
