@@ -34,7 +34,7 @@ export function externalUpstreamProblems(c: ClusterModel, addresses: string[], v
   if (problems.some((p) => p.severity === "error")) return problems;
   problems.push(warning(key, `${c.name} follows an upstream outside the stack, whose users and passwords this stack cannot know: until ${c.name} is promoted, its pgbouncer serves no business user or database (services through pgbouncer reach none); applications read through its Postgres port, with the upstream's credentials. At promotion, define pg_users and pg_databases here.`));
   if (v.pg_monitor_password === undefined) {
-    problems.push(warning(at("pg_monitor_password"), `is not given: ${c.name}'s catalog is the upstream's, so its exporter logs in as ${c.accounts.monitor} with the upstream's password, and gets no metrics until promotion without it. Set it as a secret: ${setCommand(at, "pg_monitor_password", "'<the upstream's password>'", true)}.`));
+    problems.push(warning(at("pg_monitor_password"), `is not given: ${c.name}'s catalog is the upstream's, so its exporter must log in as ${c.accounts.monitor} with the upstream's password; without it ${c.name} has no Postgres metrics until promotion. Set it as a secret: ${setCommand(at, "pg_monitor_password", "'<the upstream's password>'", true)}.`));
   }
   return problems;
 }

@@ -129,7 +129,7 @@ describe("warnings", () => {
 
   test("no pg_monitor_password: the exporter cannot log in", () => {
     expect(warnings(loadInventory(inventory(ext((v) => delete v.pg_monitor_password))))[1]).toMatch(
-      /^clusters\.pg-ext\.vars\.pg_monitor_password: is not given: pg-ext's catalog is the upstream's, so its exporter logs in as dbuser_monitor with the upstream's password/,
+      /^clusters\.pg-ext\.vars\.pg_monitor_password: is not given: pg-ext's catalog is the upstream's, so its exporter must log in as dbuser_monitor with the upstream's password; without it pg-ext has no Postgres metrics until promotion\. Set it as a secret: pulumi config set --secret --path 'pigsty:inventory\.clusters\.pg-ext\.vars\.pg_monitor_password'/,
     );
   });
 
