@@ -11,6 +11,7 @@ import type { HostAccess } from "./components/remote";
 import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
+import { upstreamLabel } from "./config/model";
 
 // Pulumi's SDK captures a stack trace for every promise it makes, and ts-node maps each frame through the source
 // maps. Preview of 100 x 3: 53.6 s with 3 frames, 41.5 s with none (10 frames were slower still). Inventory
@@ -73,7 +74,7 @@ const buildCluster = (c: (typeof model.clusters)[number]) => {
     model,
     cluster: c,
     secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
-    ...(c.standby && { upstreamSecrets: builtByName.get(c.standby.upstream)!.secrets }),
+    ...(c.standby && !c.standby.external && { upstreamSecrets: builtByName.get(c.standby.upstream)!.secrets }),
     access,
     dcsReady: infra.dcsReady,
     stackSecrets: infra.secrets,
@@ -100,8 +101,11 @@ export const services = byCluster((c) => c.endpoints);
 export const instances = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, { cluster: c.name, ip: i.ip, role: i.role }])),
 );
-/** Standby cluster -> the cluster it follows: the next preview sees a promotion (pg_upstream removed) against this. */
-export const standbys: Record<string, string> = Object.fromEntries(model.clusters.flatMap((c) => (c.standby ? [[c.name, c.standby.upstream]] : [])));
+/**
+ * Standby cluster -> the cluster it follows, or `[addresses]` of an upstream outside the stack: the next preview sees a
+ * promotion (pg_upstream removed) against this.
+ */
+export const standbys: Record<string, string> = Object.fromEntries(model.clusters.flatMap((c) => (c.standby ? [[c.name, upstreamLabel(c.standby)]] : [])));
 export const haproxyAdminPages = Object.fromEntries(
   model.clusters.flatMap((c) => c.instances.map((i) => [i.name, `http://${i.ip}:${c.ports.haproxyAdmin}/`])),
 );

@@ -141,10 +141,13 @@ export class PgCluster extends pulumi.ComponentResource {
   }
 }
 
-/** The cluster's passwords by slot: given or generated, but a standby cluster's roles' are its upstream's (config/secretSlots.ts). */
+/**
+ * The cluster's passwords by slot: given or generated, but a standby cluster's roles' are its upstream's
+ * (config/secretSlots.ts). Of an upstream outside the stack only the replication password is known: given, like others.
+ */
 function clusterSecrets(cluster: ClusterModel, given: SecretSlots, upstream: SecretValues | undefined, parent: pulumi.Resource): SecretValues {
   const standby = cluster.standby;
-  if (!standby) return secretValues(given, parent);
+  if (!standby || standby.external) return secretValues(given, parent);
   if (!upstream) throw new Error(`${cluster.name} is a standby cluster of ${standby.upstream}, built before it`);
   const mapped = Object.keys(given).flatMap((s) => {
     const from = upstreamSlot(s, standby.upstream);

@@ -1,7 +1,7 @@
 // The policy contract: the model facts that components register as their inputs, so that CrossGuard checks can
 // read them. A policy sees these as `props` of resources typed `pigsty:pg:Cluster` / `pigsty:pg:Instance` /
 // `pigsty:infra:Node`. Keep this file free of Pulumi imports: the policy pack and tests import it as plain data.
-import type { ClusterModel, InstanceModel, Model, PgRole } from "./model";
+import { upstreamLabel, type ClusterModel, type InstanceModel, type Model, type PgRole } from "./model";
 
 export type { PgRole };
 
@@ -58,7 +58,7 @@ export interface ClusterFacts {
   removedMembers: string[];
   /** pg_pitr naming the cluster itself: its restore number, target, and whether the loss of later writes is acknowledged. */
   inPlaceRestore?: { number: number; target: string; acknowledged: boolean };
-  /** Set while the cluster is a standby cluster (pg_upstream): the cluster it follows. */
+  /** Set while the cluster is a standby cluster (pg_upstream): the cluster it follows, or the addresses of one outside the stack. */
   standby?: { upstream: string };
   /**
    * Set when the previous `up` deployed the cluster as a standby of `upstream` and config no longer has pg_upstream:
@@ -111,7 +111,7 @@ export function clusterFacts(cluster: ClusterModel, deployed: DeployedMember[], 
     removedMembers: removed.map((d) => d.name),
     ...(removedPrimary && names.size > 0 && { primaryRemoval: { instance: removedPrimary.name, remaining: [...names] } }),
     ...(cluster.pitr?.inPlace && { inPlaceRestore: { ...cluster.pitr.inPlace, target: [cluster.pitr.type, cluster.pitr.target ?? ""].join(" ").trim() } }),
-    ...(cluster.standby && { standby: { upstream: cluster.standby.upstream } }),
+    ...(cluster.standby && { standby: { upstream: upstreamLabel(cluster.standby) } }),
     ...(deployedUpstream !== undefined && !cluster.standby && { promotion: { upstream: deployedUpstream, acknowledged: cluster.flags.promotionAcknowledged } }),
   };
 }

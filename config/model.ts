@@ -145,9 +145,13 @@ export const pitrTargetWords = (p: PitrModel) => (p.target === undefined ? p.typ
 
 /**
  * pg_upstream: the cluster is a standby cluster. Its leader streams from the upstream's members (libpq tries each and
- * takes the read-write one, so an upstream failover needs no change here) through a permanent slot on the upstream.
+ * takes the read-write one, so an upstream failover needs no change here): a cluster of this stack (StandbyOfCluster)
+ * or one outside it, given by addresses (StandbyOfAddresses).
  */
-export interface StandbyModel {
+export type StandbyModel = StandbyOfCluster | StandbyOfAddresses;
+
+/** pg_upstream names a cluster of this stack: streams through a permanent slot there, and may share its stanza. */
+export interface StandbyOfCluster {
   /** The upstream cluster of this stack. */
   upstream: string;
   /** The upstream's members' addresses and Postgres port. */
@@ -159,7 +163,35 @@ export interface StandbyModel {
   stanza?: string;
   /** pg_delay: recovery_min_apply_delay of the standby leader. */
   delay?: string;
+  external?: undefined;
 }
+
+/**
+ * pg_upstream gives the addresses of an upstream outside the stack: nothing of it is ours (no slot made, no HBA rule,
+ * no archive), its passwords are unknown but the replication password given, and its certificate has its own CA.
+ */
+export interface StandbyOfAddresses {
+  external: true;
+  /** pg_upstream: the upstream's members' addresses; pg_upstream_port their Postgres port. */
+  hosts: string[];
+  port: number;
+  /** pg_upstream_slot: a slot the user made on the upstream, when given. */
+  slot?: string;
+  /** pg_upstream_ca: the CA certificate(s), PEM, that signed the upstream's server certificate. */
+  ca: string;
+  stanza?: undefined;
+  /** pg_delay: recovery_min_apply_delay of the standby leader. */
+  delay?: string;
+}
+
+/**
+ * How messages, stack outputs and `list` name the upstream: its cluster name, or its addresses as pg_upstream would
+ * be written, e.g. `[10.1.1.11, 10.1.1.12]` (a cluster name never starts with a bracket).
+ */
+export const upstreamLabel = (s: StandbyModel): string => (s.external ? addressesLabel(s.hosts) : s.upstream);
+
+/** An upstream outside the stack as pg_upstream would be written: `[10.1.1.11, 10.1.1.12]`. */
+export const addressesLabel = (hosts: string[]): string => `[${hosts.join(", ")}]`;
 
 /** A standby cluster that follows this cluster: HBA lets its members replicate, and the primary keeps its slot. */
 export interface DownstreamModel {

@@ -5,7 +5,8 @@ import { DatabaseSchema, HbaRuleSchema, UserSchema } from "./accessSchema";
 import { ARCHIVE_PARAMETERS, BackupRepoSchema, BackupScheduleSchema, backupSize, PitrSchema } from "./backupSchema";
 import { DEFAULT_PG_HBA_RULES, DEFAULT_PGBOUNCER_HBA_RULES, DEFAULT_ROLES } from "./defaults";
 import { accountName, encodingName, gucRecord, localeName, passwordText, safePath } from "./safeValues";
-import { CLUSTER_NAME, ipv4, port, strictObject } from "./schemaKit";
+import { ipv4, port, strictObject } from "./schemaKit";
+import { pgUpstream, UPSTREAM_KEYS } from "./upstreamSchema";
 import { certValidity, DEFAULT_CERT_VALIDITY } from "./tlsSchema";
 import { DEFAULT_SERVICES, ServiceSchema } from "./serviceSchema";
 
@@ -200,10 +201,12 @@ export const ClusterVarsSchema = strictObject({
   /** Create this cluster from another cluster's backups at a recovery target, instead of initdb. */
   pg_pitr: PitrSchema.optional(),
   /**
-   * Makes this cluster a standby cluster of another cluster of the stack (Pigsty's key): its leader is a standby leader
-   * that streams from the upstream's members, its replicas follow it. Removing the key promotes the cluster.
+   * Makes this cluster a standby cluster (Pigsty's key): its leader is a standby leader that streams from the upstream's
+   * members, its replicas follow it. A cluster of the stack by name, or an upstream outside the stack by its addresses
+   * (a list, or one address). Removing the key promotes the cluster.
    */
-  pg_upstream: z.string().regex(CLUSTER_NAME, { error: "is not a cluster name: lowercase letters, digits and hyphens, starting with a letter" }).optional(),
+  pg_upstream: pgUpstream.optional(),
+  ...UPSTREAM_KEYS,
   /** A delayed standby cluster (Pigsty's key): its standby leader applies WAL this long after it was written, e.g. 1h. Only with pg_upstream. */
   pg_delay: z.string().regex(/^[0-9]+(ms|s|min|h|d)$/, { error: "is not a delay: a whole number and a unit of ms, s, min, h or d, e.g. 1h" }).optional(),
   /** The promotion of a standby cluster (pg_upstream removed) is blocked by the policy pack unless this is true. Default false. */

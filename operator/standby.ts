@@ -1,5 +1,5 @@
 // `list` on a standby cluster (pg_upstream): its upstream, apply delay, and how far its standby leader is behind.
-import type { ClusterModel } from "../config/model";
+import { upstreamLabel, type ClusterModel } from "../config/model";
 import type { Patroni } from "../patroni/client";
 import { table } from "./table";
 
@@ -12,7 +12,7 @@ export interface PatroniStatus {
 
 /** A standby cluster as `list` shows it; `--json` carries it as is. */
 export interface StandbyView {
-  /** The upstream cluster config names (pg_upstream), or the host of Patroni's standby_cluster when config names none. */
+  /** The upstream cluster config names (pg_upstream), its addresses (`[10.1.1.11, 10.1.1.12]`) for an upstream outside the stack, or the host of Patroni's standby_cluster when config names none. */
   upstream: string;
   /** standby_cluster.recovery_min_apply_delay of the dynamic config Patroni runs (pg_delay). */
   delay?: string;
@@ -69,9 +69,11 @@ export async function standbyView(c: ClusterModel, members: { name: string; role
   const config = await api.get("/config").catch(() => undefined);
   const remote = config?.standby_cluster;
   const delay = delayText(remote?.recovery_min_apply_delay);
-  const view: StandbyView = { upstream: c.standby?.upstream ?? String(remote?.host ?? "unknown"), ...(delay && { delay }), ...(leader && { standbyLeader: leader }) };
+  const view: StandbyView = { upstream: c.standby ? upstreamLabel(c.standby) : String(remote?.host ?? "unknown"), ...(delay && { delay }), ...(leader && { standbyLeader: leader }) };
   if (!leader) return { ...view, problem: config && !remote ? "Patroni runs it as a primary cluster: its dynamic config has no standby_cluster" : "no member is standby leader" };
-  const upstream = clusters.find((x) => x.name === c.standby?.upstream);
+  const standby = c.standby;
+  if (standby?.external) return { ...view, problem: "the upstream is outside this stack, which cannot read its leader's WAL position" };
+  const upstream = clusters.find((x) => x.name === standby?.upstream);
   if (!upstream) return { ...view, problem: `${view.upstream} is not a cluster of this stack's config` };
   try {
     const mine = await api.memberGet(leader, "/patroni");

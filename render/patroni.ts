@@ -5,7 +5,7 @@ import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
 import { yamlPlaceholder } from "./placeholders";
-import { CA_CERT, MEMBER_SSL, serverCert } from "./tls";
+import { CA_CERT, MEMBER_SSL, serverCert, UPSTREAM_CA_BUNDLE } from "./tls";
 import { archiveCommand, restoreCommand } from "./pgbackrest";
 import { quote } from "./quote";
 
@@ -42,17 +42,24 @@ export function patroniDcsConfig(cluster: ClusterModel): Record<string, unknown>
  * pg_upstream: the standby leader streams from the upstream's members (libpq takes the read-write one, Patroni adds
  * target_session_attrs with a slot) through the upstream's slot, replays its archive when it has one, and is
  * created from the upstream's backup (else by basebackup from the upstream). Replication goes over TLS (MEMBER_SSL).
+ * An upstream outside the stack has no stanza here: basebackup, no restore_command, a slot only if the user made one.
  * Removing the section (null, render/host/pigsty-patroni.py) promotes the cluster.
  */
 function standbyCluster(s: StandbyModel): Record<string, unknown> {
   return {
     host: s.hosts.join(","),
     port: s.port,
-    primary_slot_name: s.slot,
+    // An upstream outside the stack: only the slot the user made there, if any (Patroni then streams without one).
+    ...(s.slot && { primary_slot_name: s.slot }),
     create_replica_methods: s.stanza ? ["pgbackrest", "basebackup"] : ["basebackup"],
     ...(s.stanza && { restore_command: restoreCommand(s.stanza) }),
     ...(s.delay && { recovery_min_apply_delay: s.delay }),
   };
+}
+
+/** Replication's TLS: the stack's CA, and on a standby of an upstream outside the stack the upstream's CA as well. */
+function replicationSsl(cluster: ClusterModel) {
+  return cluster.standby?.external ? { ...MEMBER_SSL, sslrootcert: UPSTREAM_CA_BUNDLE } : MEMBER_SSL;
 }
 
 /** WAL archiving into the cluster's own stanza (asynchronous archive-push: render/pgbackrest.ts). archive_mode needs a restart. */
@@ -149,7 +156,7 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       // (render/tls.ts); on the unix socket (the superuser's, local replication checks) libpq ignores sslmode.
       authentication: {
         superuser: { username: cluster.accounts.dbsu, password: yamlPlaceholder(slot.superuser(cluster.name)), ...MEMBER_SSL },
-        replication: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)), ...MEMBER_SSL },
+        replication: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)), ...replicationSsl(cluster) },
         // pg_rewind connects to the new leader over the network, where HBA admits the replicator (not
         // the dbsu, which is ident-only); steps/sql.ts grants it the functions pg_rewind needs.
         rewind: { username: cluster.accounts.replication, password: yamlPlaceholder(slot.replication(cluster.name)), ...MEMBER_SSL },

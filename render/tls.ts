@@ -16,3 +16,11 @@ export const serverCert = (service: TlsService) => ({ cert: `${TLS_DIR}/${servic
  * verify-ca alone would also accept any other cluster's member, whose certificate the same CA signed.
  */
 export const MEMBER_SSL = { sslmode: "verify-full", sslrootcert: CA_CERT } as const;
+
+/**
+ * On a standby cluster of an upstream outside the stack: the stack's CA and the upstream's (pg_upstream_ca) in one
+ * file, for replication alone. Patroni 3.0.2 takes standby_cluster's host and port only, and every other connection
+ * parameter from postgresql.authentication.replication, so the standby leader and the replicas that stream from it
+ * verify with the same file (verify-full: each certificate must name the address connected to).
+ */
+export const UPSTREAM_CA_BUNDLE = `${TLS_DIR}/replication-ca.crt`;

@@ -2,7 +2,7 @@
 // certificate Postgres and pgbouncer serve (render/patroni.ts, render/pgbouncer.ts).
 import type { ClusterModel, InstanceModel } from "../config/model";
 import { slot } from "../config/secretSlots";
-import { CA_CERT, serverCert, type TlsService } from "../render/tls";
+import { CA_CERT, serverCert, UPSTREAM_CA_BUNDLE, type TlsService } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
 import { quote } from "./shell";
 import { filesStep, type HostStep } from "./step";
@@ -26,8 +26,10 @@ export function patroniTlsStep(cluster: ClusterModel, instance: InstanceModel): 
         { path: tls.key, content: pemPlaceholder(slot.tlsKey(service, instance.name)), owner: "postgres:postgres", mode: "0600" },
       ];
     }),
+    // A standby of an upstream outside the stack verifies replication against both CAs (render/tls.ts).
+    ...(cluster.standby?.external ? [{ path: UPSTREAM_CA_BUNDLE, content: `${pemPlaceholder(slot.tlsCa())}\n${cluster.standby.ca}` }] : []),
   ];
-  const removal = MEMBER_SERVICES.flatMap((service) => Object.values(serverCert(service)));
+  const removal = [...MEMBER_SERVICES.flatMap((service) => Object.values(serverCert(service))), ...(cluster.standby?.external ? [UPSTREAM_CA_BUNDLE] : [])];
   return filesStep(`TLS files of ${instance.name} (cluster ${cluster.name})`, {
     files,
     onChange: ["if systemctl -q is-active patroni; then systemctl reload patroni; fi", "if systemctl -q is-active pgbouncer; then systemctl reload pgbouncer; fi"],

@@ -21,6 +21,9 @@ export function pgTest(): LoadResult {
 /** A well-formed ed25519 public key that no host has: fixtures pin it so that only the problem under test remains. */
 export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZpeHR1cmVIb3N0S2V5Tm90UmVhbA";
 
+/** A stand-in PEM for pg_upstream_ca: the CA of an upstream outside the stack (only its form is checked). */
+export const UPSTREAM_CA = "-----BEGIN CERTIFICATE-----\nTUlJQnVwc3RyZWFtQ0E=\n-----END CERTIFICATE-----\n";
+
 type RawInventory = { infra?: { ip?: string }; dcs?: { servers?: Record<string, string> }; clusters?: Record<string, { hosts?: Record<string, unknown> }> };
 
 /** `raw` with ssh.host_keys pinned (to FAKE_HOST_KEY) for the infra node, the DCS servers and every cluster host. */

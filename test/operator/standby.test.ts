@@ -128,6 +128,18 @@ describe("standbyView against stand-in Patronis", () => {
     expect(test1.calls.map((c) => c.url)).toEqual(["/cluster", "/patroni"]);
   });
 
+  test("an upstream outside the stack: named by its addresses, the lag unknown, no other Patroni asked", async () => {
+    const std1 = await member("pg-std-1", (_m, url) => (url === "/config" ? { ...stdConfig, standby_cluster: { host: "10.20.0.11,10.20.0.12", port: 5432 } } : answer(404)));
+    const external: ClusterModel = { ...standbyModel, standby: { external: true, hosts: ["10.20.0.11", "10.20.0.12"], port: 5432, ca: "" } };
+    const view = await standbyView(external, stdCluster.members, [upstreamModel, external], (c) => {
+      if (c.name !== "pg-std") throw new Error(`asked ${c.name}'s Patroni`);
+      return api(std1);
+    });
+    expect(view).toEqual({ upstream: "[10.20.0.11, 10.20.0.12]", standbyLeader: "pg-std-1", problem: "the upstream is outside this stack, which cannot read its leader's WAL position" });
+    expect(standbyLagText(view!)).toBe("Lag behind [10.20.0.11, 10.20.0.12]: unknown, the upstream is outside this stack, which cannot read its leader's WAL position");
+    expect(relationNote(view, [])).toBe("standby cluster of [10.20.0.11, 10.20.0.12]");
+  });
+
   test("a cluster that is no standby cluster in config or in Patroni is left alone", async () => {
     const test1 = await member("pg-test-1", () => answer(500));
     expect(await standbyView(upstreamModel, pgTestCluster.members, [upstreamModel], () => api(test1))).toBeUndefined();
