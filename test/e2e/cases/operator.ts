@@ -1,16 +1,17 @@
-// The operator tool against a cluster deployed by the engine: list, switchover, failover, restart, pause/resume,
-// reinit, history. Hosts and credentials come from the e2e stack itself. No committed row may be lost.
+// The operator tool against the deployed dev inventory: list, switchover, failover, restart, pause/resume, reinit,
+// history, alerts reaching a webhook, and the dashboards in a real browser. No committed row may be lost.
+// The cases leave pg-test-1 leading, as they found it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ALERTS } from "../../render/alertDefinitions";
-import { DASHBOARD_PATH, DASHBOARD_REFRESH_SECONDS } from "../../render/dashboard";
-import { DashboardBrowser, type ShownPage } from "../helpers/browser";
-import { alertmanagerAlerts, promQuery, webhookListener, within } from "./helpers/alerts";
-import { curlPatroni, patroniList, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "./helpers/cluster";
-import { E2E_STACK, plan, setInventory } from "./helpers/engine";
-import { pg } from "./helpers/operator";
-import { apply, freshDeployment, type Deployment } from "./helpers/scenario";
-import { describeIfRoot, REPO_ROOT, sshOk, sshRun } from "./helpers/sandbox";
+import { ALERTS } from "../../../render/alertDefinitions";
+import { DASHBOARD_PATH, DASHBOARD_REFRESH_SECONDS } from "../../../render/dashboard";
+import { DashboardBrowser, type ShownPage } from "../../helpers/browser";
+import { alertmanagerAlerts, promQuery, webhookListener, within } from "../helpers/alerts";
+import { curlPatroni, patroniList, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "../helpers/cluster";
+import { E2E_STACK, plan, setInventory } from "../helpers/engine";
+import { pg } from "../helpers/operator";
+import { apply, type Deployment } from "../helpers/scenario";
+import { REPO_ROOT, sshOk, sshRun } from "../helpers/sandbox";
 
 const all = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const ips = ["10.10.10.11", "10.10.10.12", "10.10.10.13"];
@@ -40,12 +41,13 @@ async function write(label: string) {
 const SCRAPE_SECONDS = 10;
 const seconds = (d: string) => Number(/^(\d+)([sm])$/.exec(d)![1]) * (d.endsWith("m") ? 60 : 1);
 
-describeIfRoot("operator tool on the sandbox", () => {
+/** The operator tool's cases on `deployment()`: the dev inventory, deployed, pg-test-1 leading. */
+export function operatorCases(deployment: () => Deployment): void {
   let d: Deployment;
   beforeAll(async () => {
-    d = await freshDeployment(4, all);
+    d = deployment();
     await waitMembers(settled(all));
-  }, 1_800_000);
+  }, 300_000);
 
   it("lists members and each HAProxy's view, as JSON for scripts", async () => {
     const r = await pg("list", "pg-test", "--json");
@@ -238,8 +240,8 @@ describeIfRoot("operator tool on the sandbox", () => {
     } finally {
       await browser.close();
     }
-    // Back to the configured primary, as the other cases of this file leave it.
+    // Back to the configured primary, as every case here leaves it.
     expect((await pg("switchover", "pg-test", "--candidate", "pg-test-1", "--yes")).code).toBe(0);
     await waitMembers(settled(all), 60);
   }, 120_000);
-});
+}

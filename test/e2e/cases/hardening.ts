@@ -3,18 +3,25 @@
 // file it reaches, and the engine or the host refuses removals that would lose the leader or a protected cluster.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { passwords, patroniList, psql, settled, waitMembers } from "./helpers/cluster";
-import { E2E_STACK, named, plan, setInventory, tryUp } from "./helpers/engine";
-import { pg } from "./helpers/operator";
-import { apply, freshDeployment, type Deployment, type Inventory } from "./helpers/scenario";
-import { describeIfRoot, REPO_ROOT, sshOk, sshRun } from "./helpers/sandbox";
-import { stepName } from "../../config/stepCatalogue";
+import { passwords, patroniList, psql, settled, waitMembers } from "../helpers/cluster";
+import { E2E_STACK, named, plan, setInventory, tryUp } from "../helpers/engine";
+import { pg } from "../helpers/operator";
+import { apply, type Deployment, type Inventory } from "../helpers/scenario";
+import { REPO_ROOT, sshOk, sshRun } from "../helpers/sandbox";
+import { stepName } from "../../../config/stepCatalogue";
 
 const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const HOSTILE_PASSWORD = `h"o'st:i\\le @#$%{{x}} /;--密`;
 
-describeIfRoot("hardening on the sandbox", () => {
+/** The inventory edit these cases need at deployment: a business user whose password holds every quoting hazard. */
+export function withHostileUser(inv: Inventory): void {
+  const users = inv.clusters["pg-test"].vars.pg_users as Record<string, unknown>[];
+  users.push({ name: "dbuser_hostile", password: HOSTILE_PASSWORD, pgbouncer: true, roles: ["dbrole_readwrite"] });
+}
+
+/** The hardening cases on `deployment()`: the dev inventory with `withHostileUser`, deployed, pg-test-1 leading. */
+export function hardeningCases(deployment: () => Deployment): void {
   let d: Deployment;
   const vars = () => d.inventory.clusters["pg-test"].vars;
 
@@ -30,12 +37,9 @@ describeIfRoot("hardening on the sandbox", () => {
   const leader = async () => ((await patroniList("pg-test-3")).find((m) => m.Role === "Leader") as { Member: string }).Member;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, members, (inv) => {
-      const users = inv.clusters["pg-test"].vars.pg_users as Record<string, unknown>[];
-      users.push({ name: "dbuser_hostile", password: HOSTILE_PASSWORD, pgbouncer: true, roles: ["dbrole_readwrite"] });
-    });
+    d = deployment();
     await waitMembers(settled(members));
-  }, 1_800_000);
+  }, 300_000);
 
   it("keeps the output of every command that reads secrets encrypted in the state", async () => {
     const state = await d.stack.exportStack();
@@ -178,4 +182,4 @@ describeIfRoot("hardening on the sandbox", () => {
       vars().pg_safeguard = false;
     });
   }, 600_000);
-});
+}
