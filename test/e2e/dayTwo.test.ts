@@ -1,4 +1,5 @@
-// Day-2 operations on a 5-node sandbox as config edits, each planned and applied by the real engine (SOP S1-S12).
+// Day-2 operations on a 5-node sandbox as config edits, each planned and applied by the real engine (SOP S1-S12), on a
+// deployment made by the last release and upgraded in place by this program first.
 // Data is written before each step and read back after it; no committed row may be lost.
 import { leaderOf } from "../../components/drift";
 import { loadInventory } from "../../config/load";
@@ -7,7 +8,8 @@ import { repoRoot } from "../program/harness";
 import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
 import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
-import { apply, freshDeployment, loadPasswords, type Deployment, type Inventory } from "./helpers/scenario";
+import { LAST_RELEASE } from "./helpers/release";
+import { apply, loadPasswords, upgradedDeployment, type Deployment, type Inventory, type Upgrade } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 import { FEATURE_INSTANCE_STEPS, INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
 
@@ -75,10 +77,24 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   /** A client that verifies the server by the stack's CA and by `host` (it dials `hostaddr` when given). */
   const verifyFull = (host: string, port: number, hostaddr?: string) => `host=${host} ${hostaddr ? `hostaddr=${hostaddr} ` : ""}port=${port} sslmode=verify-full sslrootcert=${CLIENT_CA}`;
 
+  let upgrade: Upgrade;
   beforeAll(async () => {
-    d = await freshDeployment(5, ["pg-test-1", "pg-test-2", "pg-test-3", "pg-test-4"]);
-    await waitMembers(settled(["pg-test-1", "pg-test-2", "pg-test-3"]));
+    // Deployed by the last release, then upgraded in place by this program (what an existing stack's next `up` does);
+    // every operation below runs on the upgraded deployment. pg-test-4 stays pristine for the scale-out.
+    const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
+    ({ upgrade, ...d } = await upgradedDeployment(5, [...members, "pg-test-4"], members));
+    await waitMembers(settled(members));
   }, 1_800_000);
+
+  it(`upgrades a deployment of the last release (${LAST_RELEASE.slice(0, 12)}) in place: nothing replaced, no restart, no failover, no write lost`, async () => {
+    expect(upgrade.replacedOrDeleted).toEqual([]);
+    for (const m of ["pg-test-1", "pg-test-2", "pg-test-3"]) {
+      const [before, after] = [upgrade.before[m], upgrade.after[m]];
+      expect({ member: m, role: after.role, timeline: after.timeline, startedAt: after.startedAt, ssl: after.ssl }).toEqual({ member: m, role: before.role, timeline: before.timeline, startedAt: before.startedAt, ssl: "on" });
+    }
+    await expectAllKept(upgrade.writes, "upgrade");
+    expect(await plan(d.stack)).toEqual({});
+  }, 180_000);
 
   it("scale-out (S1): adds pg-test-4, touching only its steps and the others' HAProxy", async () => {
     const planned = await step("scale-out", (i) => {

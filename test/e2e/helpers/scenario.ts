@@ -3,8 +3,12 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { devStackConfig } from "../../program/harness";
 import { passwords } from "./cluster";
-import { freshStack, output, plan, setInventory, up, type ChangeSet, type UpResult } from "./engine";
+import { patroniList, psqlLocal, settled, waitMembers } from "./cluster";
+import { freshStack, named, output, plan, setInventory, up, type ChangeSet, type UpResult } from "./engine";
+import { LAST_RELEASE, releaseProgram, releaseStack } from "./release";
 import { ensureSandbox, forgetClusterState, resetNode } from "./sandbox";
+import { describeLoop, duringWrites } from "./writes";
+import type { WriteLoopResult } from "./writeLoop";
 
 export type Inventory = {
   dcs: { servers: Record<string, string> };
@@ -28,11 +32,9 @@ export async function loadPasswords(stack: Stack): Promise<void> {
   Object.assign(passwords, all["pg-test"]);
 }
 
-/**
- * Boots `nodes` sandbox nodes, resets the Postgres nodes to pristine disks, clears pg-test from the DCS, and
- * deploys the dev inventory (after `edit`) on a fresh e2e stack.
- */
-export async function freshDeployment(nodes: number, pgNodes: string[], edit: (inv: Inventory) => void = () => undefined): Promise<Deployment> {
+/** Boots `nodes` sandbox nodes, resets the Postgres nodes to pristine disks, clears pg-test from the DCS, and sets
+ * the dev inventory (after `edit`) on a fresh e2e stack. */
+async function pristineStack(nodes: number, pgNodes: string[], edit: (inv: Inventory) => void): Promise<{ stack: Stack; inventory: Inventory }> {
   await ensureSandbox({ count: nodes });
   for (const n of pgNodes) await resetNode(n);
   await forgetClusterState();
@@ -40,11 +42,73 @@ export async function freshDeployment(nodes: number, pgNodes: string[], edit: (i
   const inventory = devInventory();
   edit(inventory);
   await setInventory(stack, inventory);
+  return { stack, inventory };
+}
+
+/** Deploys the dev inventory (after `edit`) on pristine nodes and a fresh e2e stack. */
+export async function freshDeployment(nodes: number, pgNodes: string[], edit: (inv: Inventory) => void = () => undefined): Promise<Deployment> {
+  const { stack, inventory } = await pristineStack(nodes, pgNodes, edit);
   const planned = await plan(stack);
   const first = await up(stack);
   log(`first up: ${first.seconds.toFixed(1)}s, ${first.steps.length} commands`);
   await loadPasswords(stack);
   return { stack, inventory, planned, first };
+}
+
+/** What a member is before and after the upgrade. */
+export interface MemberFacts {
+  role: string;
+  timeline?: number;
+  /** pg_postmaster_start_time(): a restart changes it. */
+  startedAt: string;
+  ssl: string;
+}
+
+/** The upgrade of a deployment made by the last release: this program's first plan and `up` on it, under writes. */
+export interface Upgrade {
+  /** The release's own first `up`. */
+  release: UpResult;
+  /** Operations of this program's first plan that would replace or delete a resource (must be none). */
+  replacedOrDeleted: string[];
+  writes: WriteLoopResult;
+  before: Record<string, MemberFacts>;
+  after: Record<string, MemberFacts>;
+}
+
+async function memberFacts(pgNodes: string[]): Promise<Record<string, MemberFacts>> {
+  const members = await patroniList(pgNodes[0]);
+  const facts: Record<string, MemberFacts> = {};
+  for (const n of pgNodes) {
+    const m = members.find((x) => x.Member === n);
+    const [startedAt, ssl] = (await psqlLocal(n, "SELECT pg_postmaster_start_time(), current_setting('ssl')")).trim().split("|");
+    facts[n] = { role: m?.Role ?? "absent", timeline: m?.TL, startedAt, ssl };
+  }
+  return facts;
+}
+
+/**
+ * As freshDeployment, but the last release's program deploys first (LAST_RELEASE); then this program's first `up`
+ * upgrades the deployment in place while a write loop runs through HAProxy. The tests read what it cost.
+ */
+export async function upgradedDeployment(nodes: number, pgNodes: string[], members = pgNodes): Promise<Deployment & { upgrade: Upgrade }> {
+  const { stack, inventory } = await pristineStack(nodes, pgNodes, () => undefined);
+  const release = await up(await releaseStack(releaseProgram()));
+  log(`the last release (${LAST_RELEASE.slice(0, 12)}) deployed: up ${release.seconds.toFixed(1)}s, ${release.steps.length} commands`);
+  await loadPasswords(stack);
+  await waitMembers(settled(members), 120, members[0]);
+  const before = await memberFacts(members);
+  const planned = await plan(stack);
+  const replacedOrDeleted = (["replace", "create-replacement", "delete-replaced", "delete"] as const).flatMap((op) => named(planned, op).map((n) => `${n} (${op})`));
+  let first: UpResult | undefined;
+  const writes = await duringWrites("upgrade", async () => {
+    first = await up(stack);
+  });
+  log(`upgrade to this program: up ${first!.seconds.toFixed(1)}s, ${first!.steps.length} commands; ${describeLoop("writes through 5433", writes)}`);
+  await loadPasswords(stack);
+  await waitMembers(settled(members), 120, members[0]);
+  const after = await memberFacts(members);
+  log(`members before and after: ${JSON.stringify({ before, after })}`);
+  return { stack, inventory, planned, first: first!, upgrade: { release, replacedOrDeleted, writes, before, after } };
 }
 
 export interface Applied {
