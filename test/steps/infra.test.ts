@@ -1,0 +1,103 @@
+// The infra node's steps (steps/infra.ts), their real scripts against a scratch root (test/helpers/fakeHost.ts): the
+// monitoring step installs each file only once its checker accepts it (Alertmanager's config kept from other users)
+// and reloads or restarts what changed; client authentication of the DCS is enabled once, with root's password on stdin.
+import { mkdirSync, symlinkSync } from "node:fs";
+import { loadInventory } from "../../config/load";
+import { monitoringFiles } from "../../render/files";
+import { ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
+import { monitoringStep } from "../../steps/infra";
+import { fakeHost } from "../helpers/fakeHost";
+import { fillPlaceholders } from "../helpers/fillPlaceholders";
+import { rawFixture } from "../helpers/inventoryFixtures";
+
+const URL = "https://hooks.example.org/alerts?token=T0KEN-SECRET";
+const EMAIL = { smarthost: "smtp.example.org:587", from: "pigsty@example.org", to: "dba@example.org", auth_username: "pigsty", auth_password: "smtp-Passw0rd-SECRET" };
+const raw = rawFixture("pg-test.stack.yaml") as { infra: Record<string, unknown> };
+const { model, secrets } = loadInventory({ ...raw, infra: { ...raw.infra, alertmanager_webhook_url: URL, alertmanager_email: EMAIL } });
+const step = monitoringStep(model);
+const SECRETS = { "tls/ca": "CA-PEM", "alertmanager/webhook_url": URL, "alertmanager/smtp_password": EMAIL.auth_password };
+const SERVICES = "prometheus prometheus-alertmanager prometheus-blackbox-exporter nginx";
+const host = fakeHost();
+
+describe("the monitoring step", () => {
+  /** Runs the step where every check passes but `rejects` (a tool and its first words), and the services run unless `stopped`. */
+  function run(o: { rejects?: string; stopped?: boolean } = {}) {
+    const h = host();
+    for (const tool of ["promtool", "amtool", "nginx"]) {
+      const [name, ...words] = (o.rejects ?? "").split(" ");
+      h.stub(tool, name === tool ? `[[ "$*" != ${JSON.stringify(words.join(" "))}* ]]` : "");
+    }
+    h.stub("systemctl", `[ "$1 $2" != "-q is-active" ] || exit ${o.stopped ? 3 : 0}`);
+    return h.run(step.create, { stdin: JSON.stringify(SECRETS) });
+  }
+  const systemctl = (calls: string[]) => calls.filter((c) => c.startsWith("systemctl"));
+
+  test("installs every file as rendered, secrets filled, Alertmanager's config readable by Prometheus' user only", () => {
+    expect(step.secrets.sort()).toEqual(["alertmanager/smtp_password", "alertmanager/webhook_url", "tls/ca"]);
+    for (const secret of ["T0KEN", EMAIL.auth_password]) expect(step.create).not.toContain(secret);
+    const r = run({ stopped: true });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const [path, content] of Object.entries(monitoringFiles(model))) expect(host().read(path)).toBe(fillPlaceholders(content, secrets));
+    for (const secret of [URL, EMAIL.auth_password]) expect(host().read(ALERTMANAGER_YML)).toContain(secret);
+    expect(host().read(PROMETHEUS_CA)).toBe("CA-PEM\n");
+    expect([host().mode(ALERTMANAGER_YML), host().owners(r.calls)[ALERTMANAGER_YML]]).toEqual(["0640", "root:prometheus"]);
+    expect([host().mode(PROMETHEUS_YML), host().owners(r.calls)[PROMETHEUS_YML]]).toEqual(["0644", "root:root"]);
+    expect(host().owners(r.calls)["/etc/prometheus/targets/pgsql"]).toBe("prometheus:prometheus");
+    // A new unit setting restarts Alertmanager; the stopped services are enabled and started.
+    expect(systemctl(r.calls)).toEqual([
+      "systemctl reload-or-restart prometheus nginx",
+      "systemctl restart prometheus-alertmanager",
+      `systemctl enable -q ${SERVICES}`,
+      `systemctl -q is-active ${SERVICES}`,
+      `systemctl start ${SERVICES}`,
+    ]);
+  });
+
+  test("each file is checked by its own tool before it is installed", () => {
+    const checks = run().calls.filter((c) => /^(promtool|amtool|nginx) /.test(c));
+    expect(checks).toEqual([
+      expect.stringMatching(/^nginx -t -q -c \/tmp\/pigsty\.\w+\/nginx-check\.conf$/),
+      expect.stringMatching(/^amtool check-config \/tmp\/pigsty\.\w+\/new$/),
+      expect.stringMatching(/^promtool check config \/tmp\/pigsty\.\w+\/new$/),
+      expect.stringMatching(/^promtool check rules \/tmp\/pigsty\.\w+\/new$/),
+    ]);
+  });
+
+  test("a config amtool rejects is never installed, the previous one stays, and nothing is reloaded", () => {
+    host().write(ALERTMANAGER_YML, "previous\n", 0o640);
+    const r = run({ rejects: "amtool check-config" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`rejected by amtool: ${ALERTMANAGER_YML}`);
+    expect(host().read(ALERTMANAGER_YML)).toBe("previous\n");
+    expect(systemctl(r.calls)).toEqual([]);
+  });
+
+  test("alert rules promtool rejects are never installed, and nothing is reloaded", () => {
+    const r = run({ rejects: "promtool check rules" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`rejected by promtool: ${ALERT_RULES}`);
+    expect([host().exists(PROMETHEUS_YML), host().exists(ALERT_RULES)]).toEqual([true, false]);
+    expect(systemctl(r.calls)).toEqual([]);
+  });
+
+  test("a changed Alertmanager config reloads it, a changed unit setting restarts it, and no change touches nothing", () => {
+    expect(run().status).toBe(0);
+    expect(systemctl(run().calls)).toEqual([`systemctl enable -q ${SERVICES}`, `systemctl -q is-active ${SERVICES}`]);
+    host().write(ALERTMANAGER_YML, "edited by hand\n");
+    expect(systemctl(run().calls).slice(0, 2)).toEqual(["systemctl reload-or-restart prometheus nginx", "systemctl reload-or-restart prometheus-alertmanager"]);
+    host().write(ALERTMANAGER_DEFAULTS, "edited by hand\n");
+    expect(systemctl(run().calls).slice(0, 2)).toEqual(["systemctl reload-or-restart prometheus nginx", "systemctl restart prometheus-alertmanager"]);
+    expect(host().read(ALERTMANAGER_YML)).toContain(URL);
+  });
+
+  test("Debian's default nginx site, which takes the same port, is disabled", () => {
+    host().write("/etc/nginx/sites-available/default", "server {}\n");
+    mkdirSync(host().path("/etc/nginx/sites-enabled"));
+    symlinkSync(host().path("/etc/nginx/sites-available/default"), host().path("/etc/nginx/sites-enabled/default"));
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(host().exists("/etc/nginx/sites-enabled/default")).toBe(false);
+    expect(r.said).toContain("disabled Debian's default nginx site");
+  });
+});
