@@ -4,11 +4,11 @@
 import { mkdirSync, symlinkSync } from "node:fs";
 import { loadInventory } from "../../config/load";
 import { monitoringFiles } from "../../render/files";
-import { ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
-import { monitoringStep } from "../../steps/infra";
+import { ETCD_ROOT_ENV, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
+import { etcdAuthStep, monitoringStep } from "../../steps/infra";
 import { fakeHost } from "../helpers/fakeHost";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
-import { rawFixture } from "../helpers/inventoryFixtures";
+import { pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 
 const URL = "https://hooks.example.org/alerts?token=T0KEN-SECRET";
 const EMAIL = { smarthost: "smtp.example.org:587", from: "pigsty@example.org", to: "dba@example.org", auth_username: "pigsty", auth_password: "smtp-Passw0rd-SECRET" };
@@ -99,5 +99,80 @@ describe("the monitoring step", () => {
     expect(r.status).toBe(0);
     expect(host().exists("/etc/nginx/sites-enabled/default")).toBe(false);
     expect(r.said).toContain("disabled Debian's default nginx site");
+  });
+});
+
+describe("client authentication of the DCS", () => {
+  const dcs = rawFixture("pg-test.stack.yaml") as { dcs: { servers: Record<string, string> } };
+  const three = loadInventory(pinHostKeys({ ...dcs, dcs: { ...dcs.dcs, servers: { "meta-1": "10.10.10.10", "meta-2": "10.10.10.14", "meta-3": "10.10.10.15" } } })).model;
+  const auth = etcdAuthStep(three);
+  const PASSWORD = "r00t-pw-SECRET";
+
+  /**
+   * Runs the step against a stand-in etcd kept in files under the root: once auth is enabled, every command needs
+   * root's password; the members in `down` never answer healthy. `sleep` returns at once.
+   */
+  function run(down: string[] = []) {
+    const h = host();
+    h.write(ETCD_ROOT_ENV, `ETCDCTL_API=3\nETCDCTL_USER="root:${PASSWORD}"\n`, 0o600);
+    h.stub("sleep");
+    h.stub("curl", `for ip in ${down.join(" ") || "none"}; do [[ "$*" != *//$ip:* ]] || exit 7; done; echo '{"health":"true"}'`);
+    h.stub(
+      "etcdctl",
+      [
+        'db=$ROOT/etcd; mkdir -p "$db"',
+        'if [ -e "$db/auth" ]; then [ "${ETCDCTL_USER:-}" = "root:$(cat "$db/root" 2>/dev/null)" ] || exit 1; fi',
+        'case "$*" in',
+        '  *" user add root"|*" user passwd root") read -r pw; read -r again; [ "$pw" = "$again" ] && echo -n "$pw" >"$db/root" ;;',
+        '  *" user get root") [ -e "$db/root" ] ;;',
+        '  *" role get root") [ -e "$db/role" ] ;;',
+        '  *" role add root") touch "$db/role" ;;',
+        '  *" auth enable") [ -e "$db/root" ] && [ -e "$db/role" ] && touch "$db/auth" ;;',
+        "esac",
+      ].join("\n"),
+    );
+    return h.run(auth.create, { stdin: JSON.stringify({ "dcs/etcd_root": PASSWORD, "tls/ca": "CA" }) });
+  }
+  const etcdctl = (calls: string[]) => calls.filter((c) => c.startsWith("etcdctl")).map((c) => c.replace(/ --(endpoints|command-timeout)=\S+/g, ""));
+
+  test("waits for every member, then makes root with the password from stdin and enables auth, once", () => {
+    expect(auth.secrets).toEqual(["dcs/etcd_root"]);
+    const r = run();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect([...new Set(r.calls.filter((c) => c.startsWith("curl")).map((c) => c.split(" ").at(-1)))]).toEqual(["10.10.10.10", "10.10.10.14", "10.10.10.15"].map((ip) => `http://${ip}:2381/health`));
+    expect(etcdctl(r.calls)).toEqual([
+      "etcdctl user list",
+      "etcdctl role get root",
+      "etcdctl role add root",
+      "etcdctl user get root",
+      "etcdctl user add root",
+      "etcdctl user grant-role root root",
+      "etcdctl auth enable",
+      "etcdctl user get root",
+    ]);
+    expect(host().read("/etcd/root")).toBe(PASSWORD);
+    expect(r.calls.join("\n")).not.toContain(PASSWORD);
+    expect(r.said).toEqual(["client authentication enabled on DCS pigsty"]);
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(etcdctl(again.calls)).toEqual(["etcdctl user list", "etcdctl user get root"]);
+    expect(again.said).toEqual([]);
+  });
+
+  test("a member that never answers healthy fails the step before anything is asked of etcd", () => {
+    const r = run(["10.10.10.14"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: etcd member meta-2 (10.10.10.14) is not healthy after 120s");
+    expect(r.calls.filter((c) => c.startsWith("sleep"))).toHaveLength(120);
+    expect(etcdctl(r.calls)).toEqual([]);
+  });
+
+  test("auth enabled by someone else, with another root password, is refused", () => {
+    host().write("/etcd/root", "theirs");
+    host().write("/etcd/auth", "");
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: client authentication is on in DCS pigsty, but it refuses this stack's root password.");
   });
 });
