@@ -1,15 +1,12 @@
-// Prometheus file-SD and config, etcd member env, vip-manager env, exporters, and the files map.
+// Prometheus file-SD and config, etcd member env, vip-manager env, exporters, and the files map (the steps that install
+// them run in test/steps/infra.test.ts and test/steps/register.test.ts).
 import { parse } from "yaml";
 import { renderEtcdEnv } from "../../render/etcd";
 import { renderPgExporterEnv } from "../../render/exporters";
 import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
-import { etcdStep, monitoringStep } from "../../steps/infra";
-import { registerStep } from "../../steps/register";
-import type { HostStep } from "../../steps/step";
 import { parseEnv } from "../helpers/inventoryConfParsers";
 import { pgTest } from "../helpers/inventoryFixtures";
-import { unwrapScript } from "../helpers/shellRegions";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
@@ -36,25 +33,6 @@ test("per instance one file-SD target per job, labelled cls/ins", () => {
     "/var/www/html/dashboard/fleet.json",
     "/var/www/html/index.html",
   ]);
-});
-
-/** The text a step's script installs at `path` (its install_file here-document), or undefined. */
-function installed(step: HostStep, path: string): string | undefined {
-  const script = unwrapScript(step.create);
-  const m = new RegExp(`^install_file '${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}' .*<<'(\\w+)'$`, "m").exec(script);
-  if (!m) return undefined;
-  const body = script.slice(m.index + m[0].length + 1);
-  return body.slice(0, body.indexOf(`${m[1]}\n`));
-}
-
-test("the infra steps install exactly the files rendered here", () => {
-  for (const [path, content] of Object.entries(monitoringFiles(model))) expect(installed(monitoringStep(model), path)).toBe(content);
-  for (const t of model.scrapeTargets) {
-    for (const [path, content] of Object.entries(targetFiles(model, t))) expect(installed(registerStep(model, t), path)).toBe(content);
-  }
-  for (const m of model.dcs.members) {
-    for (const [path, content] of Object.entries(etcdFiles(model, m.name))) expect(installed(etcdStep(model, m.name), path)).toBe(content);
-  }
 });
 
 test("prometheus.yml reads each job's target directory and scrapes etcd", () => {

@@ -3,9 +3,9 @@
 // and reloads or restarts what changed; client authentication of the DCS is enabled once, with root's password on stdin.
 import { mkdirSync, symlinkSync } from "node:fs";
 import { loadInventory } from "../../config/load";
-import { monitoringFiles } from "../../render/files";
+import { etcdFiles, monitoringFiles } from "../../render/files";
 import { ETCD_ROOT_ENV, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
-import { etcdAuthStep, monitoringStep } from "../../steps/infra";
+import { etcdAuthStep, etcdStep, monitoringStep } from "../../steps/infra";
 import { fakeHost } from "../helpers/fakeHost";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
 import { pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
@@ -174,5 +174,49 @@ describe("client authentication of the DCS", () => {
     const r = run();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("error: client authentication is on in DCS pigsty, but it refuses this stack's root password.");
+  });
+});
+
+describe("the etcd member of a one-member DCS", () => {
+  const single = loadInventory(raw).model;
+  const member = etcdStep(single, "meta-1");
+  const SECRETS = { "tls/ca": "CA", "tls/etcd/meta-1/cert": "CERT", "tls/etcd/meta-1/key": "KEY", "dcs/etcd_root": 'r$"t' };
+
+  /** Runs the step where etcd answers healthy unless `sick`; with `data`, the member has its data already. */
+  function run(o: { sick?: boolean; data?: boolean } = {}) {
+    const h = host();
+    if (o.data) h.write("/var/lib/etcd/pigsty/member/snap/db", "");
+    h.stub("systemctl");
+    h.stub("sleep");
+    h.stub("curl", o.sick ? "exit 7" : `echo '{"health":"true"}'`);
+    return h.run(member.create, { stdin: JSON.stringify(SECRETS) });
+  }
+  const systemctl = (calls: string[]) => calls.filter((c) => c.startsWith("systemctl"));
+
+  test("installs its config as rendered, its key for etcd only and root's credentials for root only", () => {
+    expect([...member.secrets].sort()).toEqual(Object.keys(SECRETS).sort());
+    const r = run();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const [path, content] of Object.entries(etcdFiles(single, "meta-1"))) expect(host().read(path)).toBe(content);
+    const owners = host().owners(r.calls);
+    expect([host().read("/etc/pigsty/tls/etcd.key"), host().mode("/etc/pigsty/tls/etcd.key"), owners["/etc/pigsty/tls/etcd.key"]]).toEqual(["KEY\n", "0600", "etcd:etcd"]);
+    expect(host().read(ETCD_ROOT_ENV)).toBe('ETCDCTL_API=3\nETCDCTL_CACERT=/etc/pigsty/tls/ca.crt\nETCDCTL_USER="root:r\\$\\"t"\n');
+    expect([host().mode(ETCD_ROOT_ENV), owners[ETCD_ROOT_ENV]]).toEqual(["0600", "root:root"]);
+  });
+
+  test("a fresh member restarts without blocking, then waits until it answers healthy; a member with data restarts and waits", () => {
+    expect(systemctl(run().calls)).toEqual(["systemctl restart --no-block etcd", "systemctl enable -q etcd", "systemctl -q is-active etcd"]);
+    host().write("/etc/default/etcd", "changed by hand\n");
+    const again = run({ data: true });
+    expect(systemctl(again.calls)).toEqual(["systemctl restart etcd", "systemctl enable -q etcd", "systemctl -q is-active etcd"]);
+    expect(again.calls.filter((c) => c.startsWith("curl"))).toHaveLength(2);
+  });
+
+  test("a member that does not answer healthy within 60s fails the step", () => {
+    const r = run({ sick: true });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: etcd member meta-1 is not healthy 60s after its start; see journalctl -u etcd");
+    expect(r.calls.filter((c) => c.startsWith("sleep"))).toHaveLength(60);
   });
 });
