@@ -98,6 +98,7 @@ test("a member that does not lead when stopped records nothing (its copy is remo
 
 describe("the restored member", () => {
   test("stops, puts its data aside, removes the cluster's DCS keys, starts Patroni, waits until it leads, then records", () => {
+    expect([...steps.leader.secrets].sort()).toEqual(["pg-test/etcd", "tls/ca"]);
     const h = member();
     h.write("/pg/data/PG_VERSION", "15\n");
     const r = h.run(steps.leader.create, { stdin: SECRETS, env: { PATRONI_DOWN: "1", PG_DOWN: "1" } });
