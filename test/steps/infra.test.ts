@@ -1,10 +1,11 @@
 // The infra node's steps (steps/infra.ts), their real scripts against a scratch root (test/helpers/fakeHost.ts): the
 // monitoring step installs each file only once its checker accepts it (Alertmanager's config kept from other users)
-// and reloads or restarts what changed; client authentication of the DCS is enabled once, with root's password on stdin.
+// and reloads or restarts what changed; an etcd member installs its files and waits until healthy; client authentication
+// of the DCS is enabled once, with root's password on stdin.
 import { mkdirSync, symlinkSync } from "node:fs";
 import { loadInventory } from "../../config/load";
 import { etcdFiles, monitoringFiles } from "../../render/files";
-import { ETCD_ROOT_ENV, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
+import { ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ALERT_RULES, ETCD_ROOT_ENV, PROMETHEUS_CA, PROMETHEUS_YML } from "../../render/paths";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../../steps/infra";
 import { fakeHost } from "../helpers/fakeHost";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
