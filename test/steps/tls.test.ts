@@ -63,7 +63,7 @@ test("the removal deletes the member's certificates and keys, and leaves the CA"
 });
 
 describe("a member of a standby whose upstream is outside the stack", () => {
-  const raw = rawFixture("pg-test.stack.yaml") as { clusters: Record<string, { vars: Record<string, unknown> }> };
+  const raw = rawFixture("pg-test.stack.yaml") as { clusters: Record<string, { hosts: Record<string, unknown>; vars: Record<string, unknown> }> };
   const upstream = { pg_upstream: ["10.20.0.11"], pg_replication_password: "Upstream.Repl.1", pg_monitor_password: "Upstream.Mon.1", pg_upstream_ca: UPSTREAM_CA };
   // A standby takes its users and databases from its upstream.
   const { pg_users: _users, pg_databases: _databases, ...own } = raw.clusters["pg-test"].vars;
