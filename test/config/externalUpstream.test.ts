@@ -5,7 +5,6 @@ import { loadProblems, pinHostKeys, UPSTREAM_CA } from "../helpers/inventoryFixt
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderPgbouncerIni, renderPgbouncerUserlist } from "../../render/pgbouncer";
 import { CA_CERT, UPSTREAM_CA_BUNDLE } from "../../render/tls";
-import { patroniTlsStep } from "../../steps/tls";
 import { upstreamLabel } from "../../config/model";
 import { parse } from "yaml";
 
@@ -167,17 +166,13 @@ describe("the standby in the model and what is rendered from it", () => {
     expect(yml.postgresql.recovery_conf).toBeUndefined();
   });
 
-  test("replication verifies against the stack's CA and the upstream's; the TLS step writes both into one file", () => {
+  test("replication verifies against the stack's CA and the upstream's (the TLS step writes both into one file: test/steps/tls.test.ts)", () => {
     const auth = parse(renderPatroniYml(r.model, std, std.instances[0])).postgresql.authentication;
     expect(auth.replication).toMatchObject({ username: "replicator", sslmode: "verify-full", sslrootcert: UPSTREAM_CA_BUNDLE });
     expect(auth.rewind.sslrootcert).toBe(CA_CERT);
     expect(auth.superuser.sslrootcert).toBe(CA_CERT);
-    const script = patroniTlsStep(std, std.instances[0]).create;
-    expect(script).toContain(`install_file '${UPSTREAM_CA_BUNDLE}' '0644' 'root:root'`);
-    expect(script).toContain(`{{secret:tls/ca|raw}}\n${UPSTREAM_CA}`);
-    // A cluster of the stack has no such file, and its replication verifies against the stack's CA alone.
+    // A cluster of the stack verifies replication against the stack's CA alone.
     expect(parse(renderPatroniYml(r.model, test_, test_.instances[0])).postgresql.authentication.replication.sslrootcert).toBe(CA_CERT);
-    expect(patroniTlsStep(test_, test_.instances[0]).create).not.toContain(UPSTREAM_CA_BUNDLE);
   });
 
   test("pgbouncer: the admin and monitor accounts only, no database", () => {

@@ -1,13 +1,11 @@
-// alertmanager.yml from infra.alertmanager_*: route by cluster, receivers as placeholders, NodeDown's inhibition; the
-// monitoring step installs it checked by amtool, readable by Prometheus' user only; secrets only in slots.
+// alertmanager.yml from infra.alertmanager_*: route by cluster, receivers as placeholders, NodeDown's inhibition;
+// secrets only in slots. The monitoring step that installs it runs in test/steps/infra.test.ts.
 import { parse } from "yaml";
 import { loadInventory, type LoadResult } from "../../config/load";
 import { renderAlertmanagerEnv, renderAlertmanagerYml } from "../../render/alertmanager";
 import { renderNodeExporterEnv } from "../../render/exporters";
-import { monitoringStep } from "../../steps/infra";
 import { parseEnv } from "../helpers/inventoryConfParsers";
 import { rawFixture } from "../helpers/inventoryFixtures";
-import { unwrapScript } from "../helpers/shellRegions";
 
 const URL = "https://hooks.example.org/alerts?token=T0KEN-SECRET";
 const SMTP_PASSWORD = "smtp-Passw0rd-SECRET";
@@ -47,18 +45,6 @@ test("a webhook and mail: the URL and the SMTP password are placeholders, the re
     expect(JSON.stringify(model)).not.toContain(secret);
   }
   expect(parseEnv(renderAlertmanagerEnv(model)).ARGS).toBe("--web.listen-address=:9094 --cluster.listen-address=");
-});
-
-test("the monitoring step checks alertmanager.yml with amtool, keeps it from other users, and carries its slots on stdin", () => {
-  const { model } = load({ alertmanager_webhook_url: URL, alertmanager_email: EMAIL });
-  const step = monitoringStep(model);
-  const script = unwrapScript(step.create);
-  expect(script).toContain("install_file '/etc/prometheus/alertmanager.yml' '0640' 'root:prometheus' 'amtool' 'check-config' <<");
-  expect(step.secrets.sort()).toEqual(["alertmanager/smtp_password", "alertmanager/webhook_url", "tls/ca"]);
-  for (const secret of [URL, SMTP_PASSWORD]) expect(step.create).not.toContain(secret);
-  // A changed unit setting restarts Alertmanager, a changed config reloads it; the probe's exporter runs.
-  expect(script).toContain(`if grep -qxF '/etc/default/prometheus-alertmanager' "$pending"; then systemctl restart prometheus-alertmanager; else systemctl reload-or-restart prometheus-alertmanager; fi`);
-  expect(script).toContain("systemctl enable -q prometheus prometheus-alertmanager prometheus-blackbox-exporter nginx");
 });
 
 test("the node exporter reports overlay filesystems (the sandbox's root, holding /pg), and still leaves out the pseudo ones", () => {

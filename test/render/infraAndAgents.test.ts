@@ -1,15 +1,12 @@
-// Prometheus file-SD and config, etcd member env, vip-manager env, exporters, and the files map.
+// Prometheus file-SD and config, etcd member env, vip-manager env, exporters, and the files map (the steps that install
+// them run in test/steps/infra.test.ts and test/steps/register.test.ts).
 import { parse } from "yaml";
 import { renderEtcdEnv } from "../../render/etcd";
 import { renderPgExporterEnv } from "../../render/exporters";
 import { etcdFiles, instanceFiles, monitoringFiles, targetFiles } from "../../render/files";
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
-import { etcdStep, monitoringStep } from "../../steps/infra";
-import { registerStep } from "../../steps/register";
-import type { HostStep } from "../../steps/step";
 import { parseEnv } from "../helpers/inventoryConfParsers";
 import { pgTest } from "../helpers/inventoryFixtures";
-import { unwrapScript } from "../helpers/shellRegions";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
@@ -38,34 +35,14 @@ test("per instance one file-SD target per job, labelled cls/ins", () => {
   ]);
 });
 
-/** The text a step's script installs at `path` (its install_file here-document), or undefined. */
-function installed(step: HostStep, path: string): string | undefined {
-  const script = unwrapScript(step.create);
-  const m = new RegExp(`^install_file '${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}' .*<<'(\\w+)'$`, "m").exec(script);
-  if (!m) return undefined;
-  const body = script.slice(m.index + m[0].length + 1);
-  return body.slice(0, body.indexOf(`${m[1]}\n`));
-}
-
-test("the infra steps install exactly the files rendered here", () => {
-  for (const [path, content] of Object.entries(monitoringFiles(model))) expect(installed(monitoringStep(model), path)).toBe(content);
-  for (const t of model.scrapeTargets) {
-    for (const [path, content] of Object.entries(targetFiles(model, t))) expect(installed(registerStep(model, t), path)).toBe(content);
-  }
-  for (const m of model.dcs.members) {
-    for (const [path, content] of Object.entries(etcdFiles(model, m.name))) expect(installed(etcdStep(model, m.name), path)).toBe(content);
-  }
-});
-
 test("prometheus.yml reads each job's target directory and scrapes etcd", () => {
   const yml = parse(renderPrometheusYml(model));
   const job = (n: string) => yml.scrape_configs.find((j: { job_name: string }) => j.job_name === n);
   for (const n of ["pgsql", "node", "patroni", "pgbouncer"]) expect(job(n).file_sd_configs[0].files).toEqual([`/etc/prometheus/targets/${n}/*.json`]);
   // The metrics listener (plain HTTP), not the client port, which speaks TLS only.
   expect(job("etcd").static_configs[0].targets).toEqual(["10.10.10.10:2381"]);
-  // Patroni's REST API is TLS with the stack's CA, which the monitoring step installs for Prometheus.
+  // Patroni's REST API is TLS with the stack's CA, which the monitoring step installs for Prometheus (test/steps/infra.test.ts).
   expect(job("patroni")).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/pigsty-ca.crt" } });
-  expect(unwrapScript(monitoringStep(model).create)).toMatch(/^install_file '\/etc\/prometheus\/pigsty-ca.crt' '0644' 'root:root' <<'\w+'\n\{\{secret:tls\/ca\|raw\}\}$/m);
   // pgbouncer through the infra node's blackbox exporter: the member's port is the probe's target and the instance.
   expect(job("pgbouncer")).toMatchObject({ metrics_path: "/probe", params: { module: ["tcp_connect"] } });
   expect(job("pgbouncer").relabel_configs).toEqual([
@@ -73,9 +50,8 @@ test("prometheus.yml reads each job's target directory and scrapes etcd", () => 
     { source_labels: ["__param_target"], target_label: "instance" },
     { target_label: "__address__", replacement: "10.10.10.10:9115" },
   ]);
-  // The alert rules' directory; the monitoring step checks each rule file with promtool check rules before installing it.
+  // The alert rules' directory (the monitoring step checks its file with promtool: test/steps/infra.test.ts).
   expect(yml.rule_files).toEqual(["/etc/prometheus/rules/*.yml"]);
-  expect(unwrapScript(monitoringStep(model).create)).toContain("install_file '/etc/prometheus/rules/pigsty.yml' '0644' 'root:root' 'promtool' 'check' 'rules' <<");
 });
 
 test("etcd member env", () => {

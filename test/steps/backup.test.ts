@@ -1,6 +1,6 @@
-// pgBackRest's host steps: every script parses (bash -n), secret slots only where a secret is written, the stanza's
-// creation and removal run by bash against a faked pgBackRest, the restore-target check, and the real hosts_block
-// function against a temporary hosts file.
+// pgBackRest's host steps: every script parses (bash -n); the repository's and a member's steps run on a fake host
+// (test/helpers/fakeHost.ts: config, keys, passphrase, /etc/hosts); the stanza's creation and removal run by bash
+// against a faked pgBackRest; the restore-target check; the real hosts_block function against a temporary hosts file.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import { backupRepoStep, clusterBackupStep, memberBackupStep, pitrCheckStep } fr
 import { hostsBlock, hostsBlockFunction } from "../../steps/hosts";
 import { quote } from "../../steps/shell";
 import type { HostStep } from "../../steps/step";
+import { fakeHost } from "../helpers/fakeHost";
 import { pgTest, pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 import { unwrapScript } from "../helpers/shellRegions";
 
@@ -75,19 +76,73 @@ describe("every script parses with bash -n", () => {
   });
 });
 
-describe("secret slots", () => {
-  test("the repository step declares the cipher passphrase only when the repository is encrypted", () => {
-    const on = backupRepoStep(model, model.backupRepos[0]);
-    expect(on.secrets).toContain(CIPHER_SLOT);
-    expect(unwrapScript(on.create)).toContain(`repo1-cipher-pass={{secret:${CIPHER_SLOT}|raw}}`);
+describe("the repository's and a member's steps on a fake host", () => {
+  const onHost = fakeHost();
+  const HOSTS = "127.0.0.1 localhost\n";
+  /** Runs `script` where the packages are installed and pgBackRest's server runs; /etc/hosts holds only localhost. */
+  function run(script: string, secrets: Record<string, string> = {}) {
+    const h = onHost();
+    h.stub("dpkg-query", "echo 'install ok installed'");
+    h.stub("systemctl");
+    h.write(ETC_HOSTS, HOSTS);
+    return h.run(script, { stdin: JSON.stringify(secrets) });
+  }
+  const tlsSecrets = { "tls/ca": "CA", "tls/pgbackrest/backup-10-10-10-10/cert": "CERT", "tls/pgbackrest/backup-10-10-10-10/key": "KEY" };
+  const CONF = "/etc/pgbackrest/pgbackrest.conf";
+
+  test("the repository: its config with the cipher passphrase filled (root and postgres only), its key the server's, every member in /etc/hosts", () => {
+    const m = fleet();
+    const step = backupRepoStep(m, m.backupRepos[0]);
+    expect(step.secrets).toContain(CIPHER_SLOT);
+    const r = run(step.create, { ...tlsSecrets, [CIPHER_SLOT]: "c1pher-SECRET" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(onHost().read(CONF)).toBe(renderRepoConf(m, m.backupRepos[0]).replace(`{{secret:${CIPHER_SLOT}|raw}}`, "c1pher-SECRET"));
+    expect(onHost().read(CONF)).toContain("repo1-cipher-pass=c1pher-SECRET\n");
+    const owners = onHost().owners(r.calls);
+    expect([onHost().mode(CONF), owners[CONF]]).toEqual(["0640", "root:postgres"]);
+    expect([onHost().read("/etc/pigsty/tls/pgbackrest.key"), onHost().mode("/etc/pigsty/tls/pgbackrest.key"), owners["/etc/pigsty/tls/pgbackrest.key"]]).toEqual(["KEY\n", "0600", "postgres:postgres"]);
+    expect(onHost().read(ETC_HOSTS)).toBe(`${HOSTS}# BEGIN pigsty pgbackrest-repo\n10.10.10.14 pg-pitr-1\n10.10.10.11 pg-test-1\n10.10.10.12 pg-test-2\n10.10.10.13 pg-test-3\n# END pigsty pgbackrest-repo\n`);
+    expect(onHost().exists("/run/pigsty-hosts.lock")).toBe(true);
+    expect(r.calls.filter((c) => c.startsWith("systemctl"))).toEqual(["systemctl reload-or-restart pgbackrest", "systemctl enable -q pgbackrest", "systemctl -q is-active pgbackrest"]);
+  });
+
+  test("an unencrypted repository: no passphrase asked for or written", () => {
     const m = fleet({ pgbackrest_repo: { cipher: "none" } });
     const off = backupRepoStep(m, m.backupRepos[0]);
     expect(off.secrets.filter((s) => s.startsWith("backup/"))).toEqual([]);
-    expect(unwrapScript(off.create)).not.toContain("cipher");
-    // Its TLS identity is the host's own, in either case.
-    for (const s of [on, off]) expect([...s.secrets].filter((x) => x.startsWith("tls/")).sort()).toEqual(["tls/ca", "tls/pgbackrest/backup-10-10-10-10/cert", "tls/pgbackrest/backup-10-10-10-10/key"]);
+    expect(run(off.create, tlsSecrets).status).toBe(0);
+    expect(onHost().read(CONF)).not.toContain("cipher");
+    // Its TLS identity is the host's own, as with a passphrase.
+    expect([...off.secrets].sort()).toEqual(Object.keys(tlsSecrets).sort());
   });
 
+  test("the repository's removal takes its names out of /etc/hosts and stops the server, and keeps the repository", () => {
+    const m = fleet();
+    const step = backupRepoStep(m, m.backupRepos[0]);
+    expect(run(step.create, { ...tlsSecrets, [CIPHER_SLOT]: "x" }).status).toBe(0);
+    onHost().write("/var/lib/pgbackrest/archive/pg-test/archive.info", "kept\n");
+    const r = onHost().run(step.delete!, { stdin: "{}" });
+    expect(r.status).toBe(0);
+    expect(onHost().read(ETC_HOSTS)).toBe(HOSTS);
+    expect(r.calls).toEqual(["systemctl disable --now pgbackrest"]);
+    expect(onHost().exists(CONF)).toBe(false);
+    expect(onHost().read("/var/lib/pgbackrest/archive/pg-test/archive.info")).toBe("kept\n");
+  });
+
+  test("a member: its config, and only the repository host in /etc/hosts, taken out again by its removal", () => {
+    const step = memberBackupStep(cluster, cluster.instances[2]);
+    const r = run(step.create);
+    expect(r.status).toBe(0);
+    expect(onHost().read(CONF)).toBe(renderMemberConf(cluster, cluster.instances[2]));
+    expect(onHost().owners(r.calls)[CONF]).toBe("root:postgres");
+    expect(onHost().read(ETC_HOSTS)).toBe(`${HOSTS}# BEGIN pigsty pgbackrest\n10.10.10.10 backup-10-10-10-10\n# END pigsty pgbackrest\n`);
+    expect(onHost().run(step.delete!).status).toBe(0);
+    expect(onHost().read(ETC_HOSTS)).toBe(HOSTS);
+  });
+});
+
+describe("secret slots", () => {
   test("a member's step declares no secret slot at all, and neither do the stanza's and the target check", () => {
     const m = fleet();
     for (const c of m.clusters) {
@@ -95,44 +150,6 @@ describe("secret slots", () => {
       expect(clusterBackupStep(c).secrets).toEqual([]);
     }
     expect(pitrCheckStep(clusterOf(m, "pg-pitr")).secrets).toEqual([]);
-  });
-});
-
-describe("what the steps install and name", () => {
-  test("the repository step installs the repository's config and writes every member's name into /etc/hosts", () => {
-    const m = fleet();
-    const step = backupRepoStep(m, m.backupRepos[0]);
-    const create = unwrapScript(step.create);
-    expect(create).toContain(renderRepoConf(m, m.backupRepos[0]));
-    expect(create).toContain(hostsBlock("pgbackrest-repo", ["10.10.10.14 pg-pitr-1", "10.10.10.11 pg-test-1", "10.10.10.12 pg-test-2", "10.10.10.13 pg-test-3"]));
-    const removal = unwrapScript(step.delete!);
-    expect(removal).toContain("hosts_block 'pgbackrest-repo' </dev/null");
-    // The repository and its backups stay.
-    expect(removal).not.toMatch(/rm -rf?.*pgbackrest'/);
-    expect(removal).not.toContain("stanza-delete");
-  });
-
-  test("a member's step installs its config and names only the repository host in /etc/hosts", () => {
-    const step = memberBackupStep(cluster, cluster.instances[2]);
-    const create = unwrapScript(step.create);
-    expect(create).toContain(renderMemberConf(cluster, cluster.instances[2]));
-    expect(create).toContain(hostsBlock("pgbackrest", ["10.10.10.10 backup-10-10-10-10"]));
-    expect(unwrapScript(step.delete!)).toContain("hosts_block 'pgbackrest' </dev/null");
-  });
-
-  test("the stanza's removal deletes the stanza only with rm_backup: true, its creation only with pgbackrest_clean: true", () => {
-    const stanzaDelete = (text: string) => text.split("\n").filter((l) => l.includes("'stanza-delete'"));
-    const variants = { none: {}, rm: { rm_backup: true }, clean: { pgbackrest_clean: true } };
-    const steps = Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, clusterBackupStep(clusterOf(fleet(v), "pg-test"))]));
-    expect(stanzaDelete(unwrapScript(steps.none.delete!))).toEqual([]);
-    expect(stanzaDelete(unwrapScript(steps.clean.delete!))).toEqual([]);
-    // A failed stanza-delete fails the removal (the step stays in the state and runs again), it is never ignored.
-    expect(stanzaDelete(unwrapScript(steps.rm.delete!))).toEqual([
-      "runuser -u postgres -- pgbackrest '--stanza=pg-test' '--force' 'stanza-delete' || { echo 'error: stanza-delete of pg-test failed; its backups are still in /var/lib/pgbackrest (see /var/log/pgbackrest on backup-10-10-10-10)' >&2; exit 1; }",
-    ]);
-    expect(stanzaDelete(unwrapScript(steps.none.create))).toEqual([]);
-    expect(stanzaDelete(unwrapScript(steps.rm.create))).toEqual([]);
-    expect(stanzaDelete(unwrapScript(steps.clean.create))).toHaveLength(1);
   });
 });
 
@@ -285,6 +302,12 @@ describe("the stanza's creation on the repository host, against a faked pgBackRe
     expect(r.stdout).toContain("SAY: pgbackrest_clean is set: deleting stanza pg-test and its backups\n");
   });
 
+  test("rm_backup acts at removal only: a stanza of another database is still refused, and nothing is deleted", () => {
+    const r = host.run(create({ rm_backup: true }), { CREATE_RC: "28", CREATE_OUT: MISMATCH });
+    expect(r.status).toBe(1);
+    expect(r.calls).toEqual(["pgbackrest [--stanza=pg-test] [stanza-create]"]);
+  });
+
   test("any other stanza-create failure stops the step with pgBackRest's words", () => {
     const r = host.run(create({ pgbackrest_clean: true }), { CREATE_RC: "41", CREATE_OUT: "ERROR: [041]: unable to open file" });
     expect(r.status).toBe(1);
@@ -314,6 +337,20 @@ describe("the stanza's removal on the repository host, against a faked pgBackRes
     expect(existsSync(join(host.confD, "pg-test.conf"))).toBe(false);
     expect(existsSync(join(host.units, "pigsty-backup-pg-test-full.timer"))).toBe(false);
     expect(r.stdout).toBe('SAY: kept stanza pg-test and its backups in /var/lib/pgbackrest (README: "Backups and restore" says how to delete them)\n');
+  });
+
+  test("pgbackrest_clean acts at creation only: its removal keeps the backups", () => {
+    const r = host.run(removal({ pgbackrest_clean: true }));
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith("pgbackrest"))).toEqual([]);
+  });
+
+  test("with rm_backup, a failed stanza-delete fails the removal (it runs again), never said to be done", () => {
+    rmSync(join(host.confD, "pg-test.conf"));
+    const r = host.run(removal({ rm_backup: true }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: stanza-delete of pg-test failed; its backups are still in /var/lib/pgbackrest (see /var/log/pgbackrest on backup-10-10-10-10)\n");
+    expect(r.stdout).not.toContain("deleted stanza");
   });
 
   test("with rm_backup: the stanza is stopped, deleted and started again", () => {
@@ -393,10 +430,8 @@ describe("hosts_block, the real function against a temporary hosts file", () => 
 
   const FOREIGN = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.10.10.11 pg-test-1.example pg-test-1-alias\n";
 
-  test("the function as written touches /etc/hosts and its lock under /run", () => {
-    const text = hostsBlockFunction.join("\n");
-    expect(text).toContain("'/etc/hosts'");
-    expect(text).toContain("/run/pigsty-hosts.lock");
+  // That the function as written uses /etc/hosts and a lock under /run is shown by the steps' runs above.
+  test("these runs never touch the real /etc/hosts", () => {
     expect(fn()).not.toContain("/etc/hosts");
   });
 

@@ -1,4 +1,5 @@
-// etcd's member, auth and per-cluster steps: joining a running DCS refused, credentials never on a command line.
+// etcd's member and per-cluster steps: joining a running DCS refused, credentials never on a command line (client
+// authentication's step runs in test/steps/infra.test.ts).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,12 +71,4 @@ test("scripts pass no credential to etcdctl on its command line, and no plain ht
     expect(text).not.toMatch(/ETCDCTL_USER=[^"\n]/);
     expect(text).not.toMatch(/http:\/\/[0-9.]+:2379/);
   }
-});
-
-test("client auth is enabled once every member is healthy, with root's password on stdin only", () => {
-  const step = etcdAuthStep(model);
-  expect(step.secrets).toEqual(["dcs/etcd_root"]);
-  for (const ip of ["10.10.10.10", "10.10.10.14", "10.10.10.15"]) expect(step.create).toContain(`http://${ip}:2381/health`);
-  expect(step.create).toContain('user add root <"$work/root.pw"');
-  expect(step.create.indexOf("auth enable")).toBeGreaterThan(step.create.indexOf("grant-role root root"));
 });

@@ -1,7 +1,7 @@
 // SQL of the roles and databases steps (steps/sql.ts): setting names quoted, no plaintext password reaches SQL (the host
 // puts SCRAM verifiers in), no password can end the dollar quoting around it; with allowconn: false, the databases SQL
 // never connects to a database while that database refuses connections, and leaves every database's ALLOW_CONNECTIONS
-// as the inventory says, on the first run and on every later one.
+// as the inventory says, on the first run and on every later one. The roles step that runs it: test/steps/cluster.test.ts.
 import { spawnSync } from "node:child_process";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -9,10 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../config/load";
 import { placeholdersIn } from "../../render/placeholders";
-import { rolesStep } from "../../steps/cluster";
 import { SCRAM_FILL } from "../../steps/scram";
 import { databasesSql, rolesSql } from "../../steps/sql";
-import { unwrapScript } from "../helpers/shellRegions";
 import { rawFixture } from "../helpers/inventoryFixtures";
 
 function cluster(edit: (vars: any) => void = () => undefined) {
@@ -102,12 +100,6 @@ describe("passwords become SCRAM verifiers on the host", () => {
     const r = fillOnHost("{{secret:pg-test/admin|scram}}", {});
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("error: no password for slot pg-test/admin on stdin");
-  });
-
-  test("the roles step fills SQL with the SCRAM filler and only the admin's pgpass with the password", () => {
-    const inner = unwrapScript(rolesStep(cluster()).create);
-    expect(inner).toContain(`python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"`);
-    expect(inner).toContain("*:*:*:dbuser_dba:{{secret:pg-test/admin|pgpass}}");
   });
 });
 

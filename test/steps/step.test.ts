@@ -1,7 +1,7 @@
 // Host steps (steps/step.ts): a step that fails after installing its files still runs its reload/restart on the next
 // attempt; a step's id is what its hosts know it by, its title is prose: rewording the title changes nothing a host sees.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { placeholder } from "../../render/placeholders";
@@ -9,6 +9,7 @@ import { pendingRecord } from "../../steps/installFiles";
 import { heredocCarrying } from "../../steps/lines";
 import { stepLogPath } from "../../steps/shell";
 import { filesStep, hostStep, type HostStep } from "../../steps/step";
+import { fakeHost } from "../helpers/fakeHost";
 import { scratchDirWithSudo } from "../helpers/scratchDir";
 
 describe("pending actions", () => {
@@ -60,14 +61,23 @@ describe("a step's id and its title", () => {
     expect(seen(filesStep(ID, parts()))).toEqual(seen(filesStep({ id: ID, title: "anything else" }, parts())));
   });
 
-  test("the log file and the pending record on the host derive from the id, not the title", () => {
-    const step = filesStep({ id: ID, title: "Prose that may change" }, parts());
-    expect(stepLogPath(ID)).toBe("/var/log/pigsty/etcd-member-meta-1.log");
-    expect(pendingRecord(ID)).toBe("/var/lib/pigsty/pending/etcd-member-meta-1");
-    expect(step.create).toContain("log='/var/log/pigsty/etcd-member-meta-1.log'");
-    expect(step.create).toContain("pending='/var/lib/pigsty/pending/etcd-member-meta-1'");
-    expect(step.delete).toContain("log='/var/log/pigsty/etcd-member-meta-1-removal-.log'");
-    expect(`${step.create}${step.delete}`).not.toContain("Prose");
+  describe("on a host", () => {
+    const host = fakeHost();
+
+    test("the log file and the pending record derive from the id, not the title", () => {
+      const step = filesStep({ id: ID, title: "Prose that may change" }, parts());
+      expect(`${step.create}${step.delete}`).not.toContain("Prose");
+      host().stub("systemctl", '[ "$1" != restart ]'); // the restart fails: the change stays pending
+      expect(host().run(step.create).status).toBe(1);
+      expect(host().read("/var/lib/pigsty/pending/etcd-member-meta-1")).toBe("/etc/default/etcd\n");
+      expect(host().read("/var/log/pigsty/etcd-member-meta-1.log")).toMatch(/^=== \S+ etcd member meta-1\n/);
+      expect(host().mode("/var/log/pigsty/etcd-member-meta-1.log")).toBe("0600");
+      expect(host().run(step.delete!).status).toBe(0);
+      expect(host().read("/var/log/pigsty/etcd-member-meta-1-removal-.log")).toMatch(/^=== \S+ etcd member meta-1 \(removal\)\n/);
+      expect(readdirSync(host().path("/var/log/pigsty")).sort()).toEqual(["etcd-member-meta-1-removal-.log", "etcd-member-meta-1.log"]);
+      // The paths the program names for them (the operator's tool reads the log) are these.
+      expect([stepLogPath(ID), pendingRecord(ID)]).toEqual(["/var/log/pigsty/etcd-member-meta-1.log", "/var/lib/pigsty/pending/etcd-member-meta-1"]);
+    });
   });
 
   test("the program's own messages name the step by its title", () => {
