@@ -1,32 +1,23 @@
 // A standby cluster of an upstream outside the stack (pg_upstream given by addresses): the accepted forms, each refused
 // input by its path and message, the warnings, the model, and what Patroni, the TLS step and pgbouncer get.
 import { loadInventory, type LoadResult } from "../../config/load";
-import { loadProblems, pinHostKeys, UPSTREAM_CA } from "../helpers/inventoryFixtures";
+import { loadProblems, UPSTREAM_CA, onInfraNode, twoMemberPgTest, type FixtureClusters, type FixtureVars } from "../helpers/inventoryFixtures";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderPgbouncerIni, renderPgbouncerUserlist } from "../../render/pgbouncer";
 import { CA_CERT, UPSTREAM_CA_BUNDLE } from "../../render/tls";
 import { upstreamLabel } from "../../config/model";
 import { parse } from "yaml";
 
-type Vars = Record<string, unknown>;
-type Inv = { vars?: Vars; clusters: Record<string, { hosts: Record<string, unknown>; vars: Vars }> };
+type Vars = FixtureVars;
+type Inv = FixtureClusters;
 
 /** pg-test on .11-.12; pg-ext on .16 following 10.20.0.11 and .12 outside the stack, with its password and CA given. */
 function inventory(edit: (inv: Inv) => void = () => undefined): unknown {
-  const inv: Inv = {
-    clusters: {
-      "pg-test": {
-        hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" }, "10.10.10.12": { pg_seq: 2, pg_role: "replica" } },
-        vars: { pg_users: [{ name: "dbuser_test", pgbouncer: true }], pg_databases: [{ name: "test", owner: "dbuser_test" }] },
-      },
-      "pg-ext": {
-        hosts: { "10.10.10.16": { pg_seq: 1, pg_role: "primary" }, "10.10.10.17": { pg_seq: 2, pg_role: "replica" } },
-        vars: { pg_upstream: ["10.20.0.11", "10.20.0.12"], pg_replication_password: "Upstream.Repl.1", pg_monitor_password: "Upstream.Mon.1", pg_upstream_ca: UPSTREAM_CA },
-      },
-    },
+  const ext = {
+    hosts: { "10.10.10.16": { pg_seq: 1, pg_role: "primary" }, "10.10.10.17": { pg_seq: 2, pg_role: "replica" } },
+    vars: { pg_upstream: ["10.20.0.11", "10.20.0.12"], pg_replication_password: "Upstream.Repl.1", pg_monitor_password: "Upstream.Mon.1", pg_upstream_ca: UPSTREAM_CA },
   };
-  edit(inv);
-  return pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv });
+  return onInfraNode({ clusters: { "pg-test": twoMemberPgTest(), "pg-ext": ext } }, edit);
 }
 
 const ext = (edit: (v: Vars) => void) => (inv: Inv) => edit(inv.clusters["pg-ext"].vars);

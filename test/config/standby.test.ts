@@ -1,28 +1,19 @@
 // Standby clusters (pg_upstream, pg_delay): each refused input by its path and message, and what a standby cluster
 // and its upstream get in the model, in Patroni's dynamic config and in pgBackRest's config.
 import { loadInventory, type LoadResult } from "../../config/load";
-import { loadProblems, pinHostKeys } from "../helpers/inventoryFixtures";
+import { loadProblems, onInfraNode, twoMemberPgTest, type FixtureClusters, type FixtureVars } from "../helpers/inventoryFixtures";
 import { patroniDcsConfig, renderPatroniYml } from "../../render/patroni";
 import { renderMemberConf, renderRepoConf } from "../../render/pgbackrest";
 import { secretSlotsFor, upstreamSlot } from "../../config/secretSlots";
 import { parse } from "yaml";
 
-type Vars = Record<string, unknown>;
-type Inv = { clusters: Record<string, { hosts: Record<string, unknown>; vars: Vars }> };
+type Vars = FixtureVars;
+type Inv = FixtureClusters;
 
 /** pg-test on .11-.12 with a user and a database, pg-std on .16 following it; `edit` changes the rest. */
 function inventory(edit: (inv: Inv) => void = () => undefined): unknown {
-  const inv: Inv = {
-    clusters: {
-      "pg-test": {
-        hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" }, "10.10.10.12": { pg_seq: 2, pg_role: "replica" } },
-        vars: { pg_users: [{ name: "dbuser_test", pgbouncer: true }], pg_databases: [{ name: "test", owner: "dbuser_test" }] },
-      },
-      "pg-std": { hosts: { "10.10.10.16": { pg_seq: 1, pg_role: "primary" } }, vars: { pg_upstream: "pg-test" } },
-    },
-  };
-  edit(inv);
-  return pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv });
+  const std = { hosts: { "10.10.10.16": { pg_seq: 1, pg_role: "primary" } }, vars: { pg_upstream: "pg-test" } };
+  return onInfraNode({ clusters: { "pg-test": twoMemberPgTest(), "pg-std": std } }, edit);
 }
 
 /** Errors as `<path>: <message>` lines, [] when the inventory loads. */

@@ -34,6 +34,23 @@ export function pinHostKeys<T extends RawInventory>(raw: T): T & { ssh: Record<s
   return { ...raw, ssh: { ...ssh, host_keys: { ...keys, ...((ssh.host_keys as Record<string, string>) ?? {}) } } };
 }
 
+export type FixtureVars = Record<string, unknown>;
+export type FixtureClusters = { vars?: FixtureVars; clusters: Record<string, { hosts: Record<string, unknown>; vars: FixtureVars }> };
+
+/** pg-test on .11 (primary) and .12 (replica) with one pooled user and its database: the cluster a standby follows. */
+export function twoMemberPgTest(): FixtureClusters["clusters"][string] {
+  return {
+    hosts: { "10.10.10.11": { pg_seq: 1, pg_role: "primary" }, "10.10.10.12": { pg_seq: 2, pg_role: "replica" } },
+    vars: { pg_users: [{ name: "dbuser_test", pgbouncer: true }], pg_databases: [{ name: "test", owner: "dbuser_test" }] },
+  };
+}
+
+/** `inv` after `edit`, with an infra node and a one-member DCS on .10 and every host key pinned: a loadable inventory. */
+export function onInfraNode(inv: FixtureClusters, edit: (inv: FixtureClusters) => void = () => undefined): unknown {
+  edit(inv);
+  return pinHostKeys({ infra: { ip: "10.10.10.10" }, dcs: { servers: { "meta-1": "10.10.10.10" } }, ...inv });
+}
+
 /** The problems loading `raw` reports, one `<path>: <message>` line each (empty when it loads). */
 export function loadProblems(raw: unknown): string[] {
   try {
