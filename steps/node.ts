@@ -19,6 +19,8 @@ export function memberPackages(cluster: { vip?: unknown }): string[] {
 }
 /** A DCS server that is not the infra node needs only etcd. */
 export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
+/** A backup repository host (steps/backup.ts installs the same again, for a repository on the infra node or a DCS server). */
+export const BACKUP_REPO_PACKAGES = ["pgbackrest", "python3", "prometheus-node-exporter"];
 export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter", "nginx", "prometheus-node-exporter"];
 
 /**
@@ -45,20 +47,22 @@ export interface NodeParts {
   postgres?: boolean;
   /** The account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode); undefined = none. */
   watchdogOwner?: string;
+  /** Leaves the host's name as it is: a backup repository host's step name (`backup-<ip>`) is no name for a host. */
+  keepHostname?: boolean;
 }
 
 /**
  * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
  */
-export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner }: NodeParts): HostStep {
+export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner, keepHostname = false }: NodeParts): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
   if (postgres) {
     // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.
     body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
   }
+  body.push(...installPackages(packages));
+  if (!keepHostname) body.push(`[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`);
   body.push(
-    ...installPackages(packages),
-    `[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`,
     "install -d -m 0755 /etc/sysctl.d",
     "printf 'vm.swappiness = 1\\nnet.core.somaxconn = 4096\\n' >/etc/sysctl.d/90-pigsty.conf",
     "sysctl -q -p /etc/sysctl.d/90-pigsty.conf 2>/dev/null || true  # read-only in containers",
