@@ -61,7 +61,7 @@ export type InstanceDependency =
 
 /** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
 export const INSTANCE_STEPS = {
-  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters), keeps Debian's default cluster away", host: "the member", after: [] },
+  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters) and the step library, keeps Debian's default cluster away", host: "the member", after: [] },
   guard: {
     suffix: "-guard",
     does: "refuses a host with Postgres this stack did not create (unless pg_clean), moves a re-added member's old data aside",
@@ -174,7 +174,7 @@ export const CLUSTER_STEPS = {
     suffix: "-dcs",
     does: "checks the DCS and that no foreign cluster of this name lives there, pauses the cluster in the old DCS (S12); its removal, last, clears the cluster's keys",
     host: "the infra node",
-    // The infra node's preparation too: it need not be a DCS server, whose preparation the DCS steps wait for.
+    // The infra node's preparation too: it need not be a DCS server, and it installs the step library there.
     after: ["infra.prepare", "infra.dcs-auth"],
   },
   pitr: {
@@ -234,7 +234,7 @@ export type InfraDependency = InfraStep | "previous.etcd";
 export const INFRA_STEPS = {
   prepare: {
     suffix: PREPARE,
-    does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx; on a backup repository host that is neither, pgBackRest)",
+    does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx; on a backup repository host that is neither, pgBackRest) and the step library",
     host: "the infra node, each DCS server and each backup repository host",
     after: [],
   },

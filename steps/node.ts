@@ -1,7 +1,8 @@
 // Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
 import { PATRONI_YML, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR, PG_ROOT, WATCHDOG_DEVICE } from "../render/paths";
+import { installLibraryLines } from "./hostLibrary";
 import { quote } from "./shell";
-import { hostStep, type HostStep } from "./step";
+import { bootstrapStep, type HostStep } from "./step";
 
 export const PG_PACKAGES = [
   "postgresql-15",
@@ -52,7 +53,8 @@ export interface NodeParts {
 }
 
 /**
- * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
+ * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done, and the
+ * step library every other step of the host sources (steps/hostLibrary.ts).
  */
 export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner, keepHostname = false }: NodeParts): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
@@ -83,5 +85,6 @@ export function prepareNode(hostname: string, { packages, postgres = false, watc
       `if [ -c ${quote(WATCHDOG_DEVICE)} ]; then chown ${quote(watchdogOwner)} ${quote(WATCHDOG_DEVICE)} && chmod 0600 ${quote(WATCHDOG_DEVICE)}; fi`,
     );
   }
-  return hostStep(`prepare ${hostname}`, body);
+  body.push(...installLibraryLines());
+  return bootstrapStep(`prepare ${hostname}`, body);
 }

@@ -1,5 +1,6 @@
 // Every remote command but a host's -prepare waits, directly or through other steps, for a -prepare of the host it
-// runs on: that step makes the host ready for the others (its packages), so on a fresh host nothing may run before it.
+// runs on: that step installs the step library (render/hostLibrary.ts) that every other script sources, so on a
+// fresh host a step that could run before it would find no library.
 import { INFRA_STEPS } from "../../config/stepCatalogue";
 import { devStackConfig, runIsolated, type Registered } from "./harness";
 import { INVENTORIES } from "./inventories";

@@ -10,13 +10,14 @@ import { heredocCarrying } from "../../steps/lines";
 import { stepLogPath } from "../../steps/shell";
 import { filesStep, hostStep, type HostStep } from "../../steps/step";
 import { scratchDirWithSudo } from "../helpers/scratchDir";
+import { withLocalLibrary } from "../helpers/stepLibrary";
 
 describe("pending actions", () => {
   const dir = scratchDirWithSudo("pending-");
 
   /** Runs the step's create script with its host paths (logs, pending records) moved under the test directory. */
   function run(script: string, fail: boolean): number {
-    const local = script.split("/var/log/pigsty").join(join(dir(), "log")).split("/var/lib/pigsty").join(join(dir(), "lib"));
+    const local = withLocalLibrary(dir(), script, [["/var/log/pigsty", join(dir(), "log")], ["/var/lib/pigsty", join(dir(), "lib")]]);
     const env = { ...process.env, PATH: `${dir()}:${process.env.PATH}`, FAIL: fail ? "1" : "" };
     return spawnSync("/bin/bash", ["-c", local], { env, encoding: "utf8" }).status ?? -1;
   }
@@ -60,13 +61,24 @@ describe("a step's id and its title", () => {
     expect(seen(filesStep(ID, parts()))).toEqual(seen(filesStep({ id: ID, title: "anything else" }, parts())));
   });
 
+  const dir = scratchDirWithSudo("step-id-");
+
   test("the log file and the pending record on the host derive from the id, not the title", () => {
-    const step = filesStep({ id: ID, title: "Prose that may change" }, parts());
+    const me = userInfo();
+    // The change's action fails, so the pending record stays where the host keeps it.
+    const step = filesStep({ id: ID, title: "Prose that may change" }, { files: [{ path: join(dir(), "etcd"), content: "x\n", owner: `${me.username}:${me.gid}` }], onChange: ["false"], removal });
+    const run = (script: string) => {
+      const local = withLocalLibrary(dir(), script, [["/var/log/pigsty", join(dir(), "log")], ["/var/lib/pigsty", join(dir(), "lib")], ["systemctl", "true"]]);
+      return spawnSync("/bin/bash", ["-c", local], { env: { ...process.env, PATH: `${dir()}:${process.env.PATH}` }, encoding: "utf8" });
+    };
+    const local = (p: string) => join(dir(), p.replace(/^\/var\/log\/pigsty/, "log").replace(/^\/var\/lib\/pigsty/, "lib"));
     expect(stepLogPath(ID)).toBe("/var/log/pigsty/etcd-member-meta-1.log");
     expect(pendingRecord(ID)).toBe("/var/lib/pigsty/pending/etcd-member-meta-1");
-    expect(step.create).toContain("log='/var/log/pigsty/etcd-member-meta-1.log'");
-    expect(step.create).toContain("pending='/var/lib/pigsty/pending/etcd-member-meta-1'");
-    expect(step.delete).toContain("log='/var/log/pigsty/etcd-member-meta-1-removal-.log'");
+    expect(run(step.create).status).not.toBe(0);
+    expect(readFileSync(local(stepLogPath(ID)), "utf8")).toContain(`=== `);
+    expect(readFileSync(local(pendingRecord(ID)), "utf8")).toBe(`${join(dir(), "etcd")}\n`);
+    expect(run(step.delete as string).status).toBe(0);
+    expect(existsSync(local("/var/log/pigsty/etcd-member-meta-1-removal-.log"))).toBe(true);
     expect(`${step.create}${step.delete}`).not.toContain("Prose");
   });
 
