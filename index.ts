@@ -76,6 +76,7 @@ const buildCluster = (c: (typeof model.clusters)[number]) => {
     secrets: Object.fromEntries(Object.entries(secrets).filter(([slot]) => slot.startsWith(`${c.name}/`))),
     ...(c.standby && !c.standby.external && { upstreamSecrets: builtByName.get(c.standby.upstream)!.secrets }),
     access,
+    infraPrepared: [infra.prepared],
     dcsReady: infra.dcsReady,
     stackSecrets: infra.secrets,
     deployed: deployedMembers(c.name),

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { backupRepoStep } from "../steps/backup";
-import { DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
+import { BACKUP_REPO_PACKAGES, DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
 import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
@@ -30,6 +30,8 @@ export class InfraNode extends pulumi.ComponentResource {
   readonly dcsReady: command.remote.Command[];
   /** The TLS slots and etcd's root password: what the clusters' DCS steps need. */
   readonly secrets: SecretValues;
+  /** The infra node's preparation (packages, the step library): the clusters' DCS steps run there. */
+  readonly prepared: command.remote.Command;
   /** Prometheus and friends, ready: registrations depend on this. */
   readonly monitoring: command.remote.Command;
   /** Each backup repository host's pgBackRest server, ready, by the host's IP: the clusters' backup steps depend on these. */
@@ -53,6 +55,7 @@ export class InfraNode extends pulumi.ComponentResource {
       return prepared.get(ip) as command.remote.Command;
     };
     const infraPrepared = prepare(model.infra.ip, name);
+    this.prepared = infraPrepared;
     this.secrets = { ...args.tls, ...etcdRootPassword(this) };
     // One member after another, each healthy before the next: a config change never restarts two at once.
     let previous: command.remote.Command[] = [];
@@ -71,11 +74,14 @@ export class InfraNode extends pulumi.ComponentResource {
       dependsOn: waitsFor("dashboard-copy", INFRA_STEPS["dashboard-copy"], { prepare: [infraPrepared] }),
     });
     on("dashboard", name, model.infra.ip, dashboardStep(bundle, copyName), { "dashboard-copy": [copy] });
-    // A repository on the infra node or a DCS server waits for that host's preparation (one apt at a time) and the DCS.
+    // A repository waits for its host's preparation (one apt at a time; the step library) and the DCS. On a host that
+    // is neither the infra node nor a DCS server it is a preparation of its own, named after the repository; a member
+    // of another cluster has its own too (made later, by the cluster), and apt waits for the other's lock.
     this.backupRepos = Object.fromEntries(
       model.backupRepos.map((r) => {
         const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
-        const made = { prepare: prepared.has(r.ip) ? [prepared.get(r.ip) as command.remote.Command] : [], "dcs-auth": this.dcsReady };
+        const repoPrepared = prepared.get(r.ip) ?? on("prepare", r.name, r.ip, prepareNode(r.name, { packages: BACKUP_REPO_PACKAGES, keepHostname: true }), {});
+        const made = { prepare: [repoPrepared], "dcs-auth": this.dcsReady };
         return [r.ip, on("pgbackrest", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
       }),
     );

@@ -21,6 +21,8 @@ export interface PgClusterArgs {
   /** Passwords given in the inventory by slot; the rest are generated. */
   secrets: SecretSlots;
   access: (ip: string) => HostAccess;
+  /** The infra node's preparation, where the cluster's DCS step runs. */
+  infraPrepared: pulumi.Resource[];
   /** The DCS members, ready. */
   dcsReady: pulumi.Resource[];
   /** The stack's TLS certificates and keys and etcd's root password, by slot (components/certificates.ts, InfraNode). */
@@ -66,7 +68,7 @@ export class PgCluster extends pulumi.ComponentResource {
     const infraAccess = args.access(model.infra.ip);
     const anchorAccess = args.access(cluster.instances[0].ip);
     // Each step waits for what the catalogue says (config/stepCatalogue.ts), filled in as the steps are made.
-    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.dcs-auth": args.dcsReady, "infra.pgbackrest": args.backupRepoReady ? [args.backupRepoReady] : [] };
+    const made: Partial<Record<ClusterDependency, pulumi.Resource[]>> = { "infra.prepare": args.infraPrepared, "infra.dcs-auth": args.dcsReady, "infra.pgbackrest": args.backupRepoReady ? [args.backupRepoReady] : [] };
     const clusterSteps: pulumi.Resource[] = [];
     const on = (key: ClusterStep, access: HostAccess, step: HostStep) => {
       const c = hostCommand(stepName(name, key), access, step, secrets, { parent: this, dependsOn: waitsFor(key, CLUSTER_STEPS[key], made) });

@@ -11,7 +11,7 @@ export type StepHost =
   | "the member with the lowest pg_seq (it asks Patroni who leads)"
   | "each DCS server"
   | "the first DCS server"
-  | "the infra node and each DCS server"
+  | "the infra node, each DCS server and each backup repository host"
   | "the cluster's backup repository host"
   | "each backup repository host";
 
@@ -61,7 +61,7 @@ export type InstanceDependency =
 
 /** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
 export const INSTANCE_STEPS = {
-  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters), keeps Debian's default cluster away", host: "the member", after: [] },
+  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters) and the step library, keeps Debian's default cluster away", host: "the member", after: [] },
   guard: {
     suffix: "-guard",
     does: "refuses a host with Postgres this stack did not create (unless pg_clean), moves a re-added member's old data aside",
@@ -160,12 +160,13 @@ export const INSTANCE_STEPS = {
 
 export type ClusterStep = "dcs" | "pitr" | "restore-backup" | "patroni-config" | "leader" | "roles" | "databases" | "backup";
 /**
- * What a cluster step may wait for besides the cluster's own steps: `infra.dcs-auth` (the DCS, ready),
+ * What a cluster step may wait for besides the cluster's own steps: `infra.prepare` (the infra node's preparation),
+ * `infra.dcs-auth` (the DCS, ready),
  * `members.patroni` (every member's Patroni), `primary.patroni` (the primary's), `first.patroni` (the Patroni of
  * the member with the lowest pg_seq, where the cluster-wide steps run), `infra.pgbackrest` (the server of the cluster's
  * backup repository host), `primary.restore` (the primary's in-place restore).
  */
-export type ClusterDependency = ClusterStep | "infra.dcs-auth" | "infra.pgbackrest" | "members.patroni" | "primary.patroni" | "first.patroni" | "primary.restore";
+export type ClusterDependency = ClusterStep | "infra.prepare" | "infra.dcs-auth" | "infra.pgbackrest" | "members.patroni" | "primary.patroni" | "first.patroni" | "primary.restore";
 
 /** One cluster's steps; prefix: the cluster's name. */
 export const CLUSTER_STEPS = {
@@ -173,7 +174,8 @@ export const CLUSTER_STEPS = {
     suffix: "-dcs",
     does: "checks the DCS and that no foreign cluster of this name lives there, pauses the cluster in the old DCS (S12); its removal, last, clears the cluster's keys",
     host: "the infra node",
-    after: ["infra.dcs-auth"],
+    // The infra node's preparation too: it need not be a DCS server, and it installs the step library there.
+    after: ["infra.prepare", "infra.dcs-auth"],
   },
   pitr: {
     suffix: "-pitr",
@@ -226,11 +228,16 @@ export type InfraDependency = InfraStep | "previous.etcd";
 
 /**
  * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
- * node, the DCS member's name on another host; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
+ * node, the DCS member's name on another host, the repository host's name on a backup repository host that is neither; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
  * `monitoring`, `dashboard-copy` and `dashboard` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
-  prepare: { suffix: PREPARE, does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx)", host: "the infra node and each DCS server", after: [] },
+  prepare: {
+    suffix: PREPARE,
+    does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx; on a backup repository host that is neither, pgBackRest) and the step library",
+    host: "the infra node, each DCS server and each backup repository host",
+    after: [],
+  },
   etcd: {
     suffix: "-etcd",
     does: "one etcd member with TLS, one member after another (refuses a member without data whose DCS already runs)",

@@ -104,6 +104,12 @@ export const TLS_DIR = `${PIGSTY_ETC}/tls`;
 /** etcd's root credentials on the DCS members and the infra node, readable by root only: `set -a; . FILE` before etcdctl. */
 export const ETCD_ROOT_ENV = `${PIGSTY_ETC}/etcd-root.env`;
 
+/**
+ * Where each host keeps the step library (render/hostLibrary.ts), one directory per version named by the hash of its
+ * content: `<root>/<hash>/step.sh`. A host's -prepare step installs it; every other step sources it.
+ */
+export const HOST_LIBRARY_ROOT = "/usr/local/lib/pigsty";
+
 /** What steps record on their host between runs. */
 export const PIGSTY_STATE = "/var/lib/pigsty";
 /** A step's replaced files whose follow-up actions have not yet succeeded (steps/installFiles.ts). */

@@ -1,11 +1,10 @@
 // Secret placeholders: rendered text names a slot and a format ({{secret:<slot>|<format>}}) instead of
 // holding a password. The host fills each one with the password escaped for the place it stands in.
 import { Scalar } from "yaml";
-import { hostProgram } from "./hostProgram";
 
 /**
  * How a password can be written where its placeholder stands: each format escapes it for one kind of file. The
- * host's filler (FILL_PROGRAM below) holds the rules; test/helpers/fillPlaceholders.ts is their TypeScript twin,
+ * host's filler (render/host/fill-placeholders.py, in the step library) holds the rules; test/helpers/fillPlaceholders.ts is their TypeScript twin,
  * which a unit test runs beside the filler over hostile passwords. Passwords hold no control characters
  * (config/safeValues.ts).
  */
@@ -15,13 +14,6 @@ export type SecretFormat = (typeof SECRET_FORMATS)[number];
 
 /** In SQL only: steps/scram.ts replaces the placeholder with a SCRAM verifier of the password, never the text. */
 export const SCRAM_FORMAT = "scram";
-
-/**
- * python3 program run on the host (render/host/fill-placeholders.py): argv[1] secrets JSON (slot -> password),
- * argv[2] text; prints the text filled. It holds no single quote, so a script can pass it as `python3 -c '...'`.
- */
-export const FILL_PROGRAM = hostProgram("fill-placeholders.py");
-if (FILL_PROGRAM.includes("'")) throw new Error("render/host/fill-placeholders.py holds a single quote, which would end python3 -c '...' on the host; write chr(39)");
 
 const SLOT = "[A-Za-z0-9_./-]+";
 const PLACEHOLDER = new RegExp(`\\{\\{secret:(${SLOT})(?:\\|([a-z]+))?\\}\\}`, "g");

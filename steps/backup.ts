@@ -8,7 +8,7 @@ import { CA_CERT, serverCert } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
 import { hostsBlock, hostsBlockFunction } from "./hosts";
 import type { FileSpec } from "./installFiles";
-import { installPackages } from "./node";
+import { BACKUP_REPO_PACKAGES, installPackages } from "./node";
 import { quote } from "./shell";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { fail, reporting, sayWords } from "./words";
@@ -46,7 +46,7 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
   return filesStep(`backup repository on ${repo.name}`, {
     before: [
       "export DEBIAN_FRONTEND=noninteractive",
-      ...installPackages(["pgbackrest", "python3", "prometheus-node-exporter"]),
+      ...installPackages(BACKUP_REPO_PACKAGES),
       dirs(repo.path, PGBACKREST_SPOOL, PGBACKREST_LOG),
       `install -d -m 0755 ${PGBACKREST_DIR} ${PGBACKREST_CONF_D}`,
     ],

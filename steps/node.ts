@@ -1,7 +1,8 @@
 // Host preparation shared by every node: packages, Debian's default cluster kept away, the `pt` alias.
 import { PATRONI_YML, PG_BIN_DIR, PG_CONF_DIR, PG_HBA_DIR, PG_ROOT, WATCHDOG_DEVICE } from "../render/paths";
+import { installLibraryLines } from "./hostLibrary";
 import { quote } from "./shell";
-import { hostStep, type HostStep } from "./step";
+import { bootstrapStep, type HostStep } from "./step";
 
 export const PG_PACKAGES = [
   "postgresql-15",
@@ -19,6 +20,8 @@ export function memberPackages(cluster: { vip?: unknown }): string[] {
 }
 /** A DCS server that is not the infra node needs only etcd. */
 export const DCS_PACKAGES = ["etcd-server", "etcd-client", "curl"];
+/** A backup repository host (steps/backup.ts installs the same again, for a repository on the infra node or a DCS server). */
+export const BACKUP_REPO_PACKAGES = ["pgbackrest", "python3", "prometheus-node-exporter"];
 export const INFRA_PACKAGES = ["etcd-server", "etcd-client", "curl", "python3", "prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter", "nginx", "prometheus-node-exporter"];
 
 /**
@@ -45,20 +48,23 @@ export interface NodeParts {
   postgres?: boolean;
   /** The account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode); undefined = none. */
   watchdogOwner?: string;
+  /** Leaves the host's name as it is: a backup repository host's step name (`backup-<ip>`) is no name for a host. */
+  keepHostname?: boolean;
 }
 
 /**
- * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done.
+ * Installs what is missing (apt lists refreshed only when an install fails), idempotent and quick when done, and the
+ * step library every other step of the host sources (steps/hostLibrary.ts).
  */
-export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner }: NodeParts): HostStep {
+export function prepareNode(hostname: string, { packages, postgres = false, watchdogOwner, keepHostname = false }: NodeParts): HostStep {
   const body = ["export DEBIAN_FRONTEND=noninteractive"];
   if (postgres) {
     // Debian's postgresql-common would create and start a `main` cluster on 5432; Patroni owns Postgres here.
     body.push("install -d /etc/postgresql-common", "echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf");
   }
+  body.push(...installPackages(packages));
+  if (!keepHostname) body.push(`[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`);
   body.push(
-    ...installPackages(packages),
-    `[ "$(hostname)" = ${quote(hostname)} ] || hostname ${quote(hostname)} || true`,
     "install -d -m 0755 /etc/sysctl.d",
     "printf 'vm.swappiness = 1\\nnet.core.somaxconn = 4096\\n' >/etc/sysctl.d/90-pigsty.conf",
     "sysctl -q -p /etc/sysctl.d/90-pigsty.conf 2>/dev/null || true  # read-only in containers",
@@ -79,5 +85,6 @@ export function prepareNode(hostname: string, { packages, postgres = false, watc
       `if [ -c ${quote(WATCHDOG_DEVICE)} ]; then chown ${quote(watchdogOwner)} ${quote(WATCHDOG_DEVICE)} && chmod 0600 ${quote(WATCHDOG_DEVICE)}; fi`,
     );
   }
-  return hostStep(`prepare ${hostname}`, body);
+  body.push(...installLibraryLines());
+  return bootstrapStep(`prepare ${hostname}`, body);
 }

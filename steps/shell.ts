@@ -1,5 +1,6 @@
-// Shell building blocks for host scripts: quoting, here-documents and the common script prologue.
+// Shell building blocks for host scripts: quoting, here-documents and the scripts' starts.
 import { createHash } from "node:crypto";
+import { hostLibrary } from "../render/hostLibrary";
 import { STEP_LOG_DIR } from "../render/paths";
 import { quote } from "../render/quote";
 
@@ -28,13 +29,12 @@ export function stepLogPath(id: string): string {
 }
 
 /**
- * Every host script starts like this: strict mode, a private scratch dir removed on exit, and the
- * secrets that arrive on stdin (a JSON object slot -> value) saved there, never echoed.
- * Everything the script prints goes to its log on the host; only `say` lines (what changed) and a
- * final line reach the command's stdout, so `pulumi up` stays readable and the state small. On a
- * failure the last lines of the log go to stderr, so the error is in the engine's output too.
+ * The start of a host's -prepare step, which installs the step library (steps/hostLibrary.ts) and so cannot source
+ * it: the same start as the library's (render/host/pigsty-step.sh), written out. Strict mode, the output to the
+ * step's log with only `say` lines and a final line on stdout, a private scratch dir removed on exit, the secrets on
+ * stdin saved there when the step reads any.
  */
-export function prologue(id: string, readsSecrets: boolean): string[] {
+export function inlinePrologue(id: string, readsSecrets: boolean): string[] {
   const log = stepLogPath(id);
   const lines = [
     "#!/bin/bash",
@@ -54,6 +54,26 @@ export function prologue(id: string, readsSecrets: boolean): string[] {
   ];
   if (readsSecrets) lines.push('(umask 077; cat >"$work/secrets.json")');
   return lines;
+}
+
+/**
+ * Every other host script starts like this: strict mode, then the host's step library (render/host/pigsty-step.sh)
+ * sourced with the step's id, which sets up the log, `say`, the scratch dir $work, the secrets on stdin when the
+ * step reads any, `install_file`, `changed` and `fill_secrets`. A host without that version of the library has not
+ * run its -prepare step since this program changed it: the script stops before doing anything and says so.
+ */
+export function libraryPrologue(id: string, readsSecrets: boolean): string[] {
+  // Short, as every script carries it. `pulumi up` runs the -prepare step when it changed; a host that lost the
+  // library since (rebuilt, cleaned) needs that step run again by hand (docs/operations.md).
+  const missing = "error: $(hostname) lacks the step library $pigsty_lib: run pulumi up, which runs the host's -prepare step first (docs/operations.md)";
+  return [
+    "#!/bin/bash",
+    `# ${id}`,
+    "set -euo pipefail",
+    `pigsty_lib=${quote(hostLibrary().dir)}`,
+    `[ -r "$pigsty_lib/step.sh" ] || { echo ${JSON.stringify(missing)} >&2; exit 1; }`,
+    `. "$pigsty_lib/step.sh" ${quote(id)}${readsSecrets ? " secrets" : ""}`,
+  ];
 }
 
 /**

@@ -1,8 +1,8 @@
 // A host step: the scripts of one remote command and the secret slots its stdin must carry.
 import { placeholdersIn } from "../render/placeholders";
-import { installFileFunction, installFileLines, pendingLines, type FileSpec } from "./installFiles";
+import { installFileLines, PENDING_BEGIN, type FileSpec } from "./installFiles";
 import { indentLine, type Line } from "./lines";
-import { prologue, script } from "./shell";
+import { inlinePrologue, libraryPrologue, script } from "./shell";
 
 export interface HostStep {
   /** Runs on create and on every change of the step (scripts are idempotent). */
@@ -39,6 +39,18 @@ function assemble(title: string, lines: Line[]): { lines: string[]; secrets: str
 
 /** Builds a step from body lines; its secret slots are those the lines declare (files, SecretText). */
 export function hostStep(name: StepName, body: Line[], deleteBody?: Line[]): HostStep {
+  return buildStep(name, body, deleteBody, libraryPrologue);
+}
+
+/**
+ * A host's -prepare step, which installs the step library (steps/hostLibrary.ts) that every other step sources: its
+ * scripts start without it. It has no removal.
+ */
+export function bootstrapStep(name: StepName, body: Line[]): HostStep {
+  return buildStep(name, body, undefined, inlinePrologue);
+}
+
+function buildStep(name: StepName, body: Line[], deleteBody: Line[] | undefined, prologue: (id: string, readsSecrets: boolean) => string[]): HostStep {
   const [id, title] = [stepId(name), stepTitle(name)];
   const create = assemble(title, body);
   // The provider sends the same stdin to the removal (from the state), so a removal can read secrets too.
@@ -69,7 +81,7 @@ export interface FilesStepParts {
  * attempt whose `onChange` did not finish) and `always` every time.
  */
 export function filesStep(name: StepName, { before = [], files, onChange = [], always = [], removal }: FilesStepParts): HostStep {
-  const body: Line[] = [...installFileFunction, ...pendingLines(stepId(name)), ...before, ...installFileLines(files)];
+  const body: Line[] = [PENDING_BEGIN, ...before, ...installFileLines(files)];
   if (onChange.length > 0) body.push("if changed; then", ...onChange.map((l) => indentLine(l, "  ")), "fi");
   body.push('rm -f "$pending" "$pending".*');
   return hostStep(name, [...body, ...always], removal);

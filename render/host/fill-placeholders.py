@@ -1,3 +1,5 @@
+# The placeholder filler of the step library (render/hostLibrary.ts): argv[1] the secrets JSON (slot -> value), argv[2]
+# a text; prints the text with each secret placeholder (render/placeholders.ts) replaced by its value, escaped for its format.
 import json, re, sys
 from urllib.parse import quote
 def yaml(v):

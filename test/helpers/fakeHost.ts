@@ -1,11 +1,13 @@
 // A host in a scratch directory, for running a step's (or a host program's) real script by bash: the host's paths
 // are moved under `root`, the commands a test names are stand-ins first on PATH that log their arguments, and what
 // the script printed and called is read back with the root taken off again, so tests speak of the host's own paths.
-// Ownership is logged, not applied (`install -o/-g` and `chown`), so the tests run as any user.
+// Ownership is logged, not applied (`install -o/-g` and `chown`), so the tests run as any user. The step library that
+// every step's script sources is in place (moved like the rest) from the start.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { hostLibrary } from "../../render/hostLibrary";
 import { unwrapScript } from "./shellRegions";
 
 /** The host directories moved under the root: where steps write, and what they run from /usr/local and Postgres' bin. */
@@ -67,6 +69,21 @@ export class FakeHost {
     );
     this.stub("chown");
     symlinkSync(realPython(), join(this.bin, "python3"));
+    this.installLibrary();
+  }
+
+  /**
+   * Puts the step library where a host's -prepare step would (render/hostLibrary.ts), its host paths moved like a
+   * script's, so a step's script finds it at its fixed path under the root. Every fake host starts with it.
+   */
+  installLibrary(): void {
+    const { files, dir } = hostLibrary();
+    for (const [name, text] of Object.entries(files)) this.write(`${dir}/${name}`, this.moved(text));
+  }
+
+  /** Takes the step library away again, as on a host whose -prepare step has not run this version. */
+  removeLibrary(): void {
+    rmSync(this.path(hostLibrary().dir), { recursive: true, force: true });
   }
 
   /** The host path `p` in the scratch directory. */

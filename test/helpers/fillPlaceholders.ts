@@ -1,4 +1,4 @@
-// The TypeScript twin of the host's placeholder filler (render/placeholders.ts FILL_PROGRAM): tests fill rendered
+// The TypeScript twin of the host's placeholder filler (render/host/fill-placeholders.py, in the step library): tests fill rendered
 // files with it to run the real programs on them, and compare it with the filler over hostile passwords.
 import { placeholderPattern, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/placeholders";
 
@@ -32,7 +32,7 @@ export const FORMAT_RULES = {
 } satisfies Record<SecretFormat, (value: string) => string>;
 
 /**
- * Replaces every placeholder with its value escaped by its format, as FILL_PROGRAM does on the host.
+ * Replaces every placeholder with its value escaped by its format, as render/host/fill-placeholders.py does on the host.
  * Throws when a value or format is missing, so a half-filled config never reaches a program; messages name
  * slots, never values.
  */

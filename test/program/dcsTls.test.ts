@@ -18,7 +18,7 @@ test("etcd members restart one at a time, and client auth waits for the last", a
   expect(deps.get(stepName("meta-2", "etcd"))).toEqual(expect.arrayContaining([stepName("meta-1", "etcd")]));
   expect(deps.get(stepName("meta-3", "etcd"))).toEqual(expect.arrayContaining([stepName("meta-2", "etcd")]));
   expect(deps.get(stepName("pigsty", "dcs-auth"))).toEqual([stepName("meta-3", "etcd")]);
-  expect(deps.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
+  expect(deps.get(stepName("pg-test", "dcs"))).toEqual([stepName("meta", "prepare"), stepName("pigsty", "dcs-auth")]);
 });
 
 test("one CA, one certificate per etcd member, per Patroni member, per Postgres member and per backup repository host; no key on a command line", async () => {

@@ -123,7 +123,7 @@ describe("the program under mocks", () => {
   });
 
   it("bootstraps the primary first, replicas after it, SQL after the primary", () => {
-    expect(dependsOn.get(stepName("pg-test", "dcs"))).toEqual([stepName("pigsty", "dcs-auth")]);
+    expect(dependsOn.get(stepName("pg-test", "dcs"))).toEqual([stepName("meta", "prepare"), stepName("pigsty", "dcs-auth")]);
     expect(dependsOn.get(stepName("pigsty", "dcs-auth"))).toEqual([stepName("meta-1", "etcd")]);
     expect(dependsOn.get(stepName("pg-test-1", "config"))).toEqual(expect.arrayContaining([stepName("pg-test-1", "tls")]));
     expect(dependsOn.get(stepName("pg-test-2", "patroni"))).toEqual(expect.arrayContaining([stepName("pg-test-2", "config"), stepName("pg-test", "dcs"), stepName("pg-test-1", "patroni")]));

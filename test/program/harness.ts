@@ -115,17 +115,20 @@ export async function runIsolated(
   const registered: Registered[] = [];
   const urns: string[] = [];
   const warnings: string[] = [];
-  const deps = new Map<string, string[]>();
+  const rawDeps = new Map<string, any[]>();
   let exports: Record<string, any> = {};
   let error: Error | undefined;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cmd = require("@pulumi/command") as typeof import("@pulumi/command");
-    const Original = cmd.remote.Command;
-    jest.spyOn(cmd.remote, "Command").mockImplementation(((name: string, args: any, opts: any) => {
-      deps.set(name, ((opts?.dependsOn ?? []) as any[]).map((r) => r.__name));
-      return new Original(name, args, opts);
-    }) as any);
+    // Remote commands and copies: what each waits for, by name (a dependency given as a promise is read once settled).
+    for (const kind of ["Command", "CopyToRemote"] as const) {
+      const Original = cmd.remote[kind] as any;
+      jest.spyOn(cmd.remote, kind).mockImplementation(((name: string, args: any, opts: any) => {
+        rawDeps.set(name, (opts?.dependsOn ?? []) as any[]);
+        return new Original(name, args, opts);
+      }) as any);
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const p = require("@pulumi/pulumi") as typeof pulumi;
     jest.spyOn(p.log, "warn").mockImplementation(async (message: string) => {
@@ -156,6 +159,8 @@ export async function runIsolated(
     }
   });
   await new Promise((r) => setTimeout(r, error ? 20 : 300));
+  const deps = new Map<string, string[]>();
+  for (const [name, list] of rawDeps) deps.set(name, (await Promise.all(list.map((d) => Promise.resolve(d)))).map((r) => r.__name));
   return { registered, deps, warnings, urns, exports, error };
 }
 

@@ -14,8 +14,8 @@ import { renderPgbouncerHba, renderPgbouncerIni, renderPgbouncerUserlist } from 
 import { renderFileSdTarget, renderPrometheusYml } from "../../render/prometheus";
 import { renderPgExporterEnv } from "../../render/exporters";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
+import { writeLibrary } from "../helpers/stepLibrary";
 import { rolesStep } from "../../steps/cluster";
-import { fillSecrets } from "../../steps/installFiles";
 import { SCRAM_FILL } from "../../steps/scram";
 import { rolesSql } from "../../steps/sql";
 import { pgTest } from "../helpers/inventoryFixtures";
@@ -166,10 +166,10 @@ describe("hostile passwords in every slot, filled by the host's filler and used 
   const data = () => join(dir, "pgdata");
   const pg = (args: string[]) => run(...asPostgres(`${PG_BIN}/psql`, ["-X", "-h", dir, "-p", String(pgPort), "-U", "postgres", "-v", "ON_ERROR_STOP=1", ...args]));
 
-  /** Runs the filler every host runs (steps/installFiles.ts) over `text`, with the hostile secrets on disk. */
+  /** Runs the filler every host runs (the step library's fill-placeholders.py) over `text`, with the hostile secrets on disk. */
   function hostFill(text: string): string {
     writeFileSync(join(dir, "raw"), text);
-    return run("bash", ["-c", `set -euo pipefail; work=${dir}; ${fillSecrets(`"$work/raw"`)}`]);
+    return run("python3", [join(writeLibrary(dir), "fill-placeholders.py"), join(dir, "secrets.json"), join(dir, "raw")]);
   }
   function write(name: string, text: string, mode = 0o644): string {
     const file = join(dir, name);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { isPlaceholder, placeholder, placeholdersIn, SECRET_FORMATS, type SecretFormat } from "../../render/placeholders";
 import { fillPlaceholders } from "../helpers/fillPlaceholders";
-import { fillSecrets } from "../../steps/installFiles";
+import { writeLibrary } from "../helpers/stepLibrary";
 import { HOSTILE_PASSWORDS } from "../helpers/hostilePasswords";
 
 const FORMATS: readonly SecretFormat[] = SECRET_FORMATS;
@@ -60,11 +60,11 @@ describe("on the host", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs the host's filler (the python program of fillSecrets) over `text` with `secrets` on disk. */
+  /** Runs the host's filler (the step library's fill-placeholders.py, which fill_secrets runs) over `text` with `secrets` on disk. */
   function hostFill(text: string, secrets: Record<string, string>) {
     writeFileSync(join(dir, "secrets.json"), JSON.stringify(secrets));
     writeFileSync(join(dir, "raw"), text);
-    return spawnSync("bash", ["-c", `set -euo pipefail; work=${dir}; ${fillSecrets('"$work/raw"')}`], { encoding: "utf8" });
+    return spawnSync("python3", [join(writeLibrary(dir), "fill-placeholders.py"), join(dir, "secrets.json"), join(dir, "raw")], { encoding: "utf8" });
   }
 
   test("the python filler gives exactly what fillPlaceholders gives, for every format and hostile password", () => {

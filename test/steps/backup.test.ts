@@ -225,13 +225,15 @@ class FakeHost {
 }
 
 /** The script after its prologue (for a filesStep, after its files are installed). */
-function bodyOf(wrapper: string, after: string): string[] {
+function bodyOf(wrapper: string, after: string | RegExp): string[] {
   const lines = unwrapScript(wrapper).split("\n");
-  const at = lines.indexOf(after);
-  if (at < 0 || lines.indexOf(after, at + 1) >= 0) throw new Error(`no single line ${after}`);
+  const matches = (l: string) => (typeof after === "string" ? l === after : after.test(l));
+  const at = lines.findIndex(matches);
+  if (at < 0 || lines.slice(at + 1).some(matches)) throw new Error(`no single line ${after}`);
   return lines.slice(at + 1);
 }
-const PROLOGUE_END = "work=$(mktemp -d /tmp/pigsty.XXXXXX); trap finish EXIT";
+/** The prologue's last line sources the step library. */
+const PROLOGUE_END = /^\. "\$pigsty_lib\/step\.sh" /;
 const FILES_END = 'rm -f "$pending" "$pending".*';
 
 describe("the stanza's creation on the repository host, against a faked pgBackRest", () => {

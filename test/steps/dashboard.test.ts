@@ -7,6 +7,7 @@ import { dashboardFolder } from "../../components/dashboardFolder";
 import { DASHBOARD_DIR, dashboardBundle } from "../../render/dashboard";
 import { dashboardStagingDir, dashboardStep } from "../../steps/dashboard";
 import { scratchDirWithSudo } from "../helpers/scratchDir";
+import { withLocalLibrary } from "../helpers/stepLibrary";
 
 const bundle = dashboardBundle();
 const dir = scratchDirWithSudo("dashboard-step-");
@@ -15,10 +16,11 @@ const www = () => join(dir(), "www");
 const staging = () => dashboardStagingDir(bundle).replace("/var/tmp", dir());
 
 function run(): { code: number; stdout: string; stderr: string } {
-  const script = dashboardStep(bundle, "meta-dashboard-copy")
-    .create.split(DASHBOARD_DIR).join(www())
-    .split("/var/tmp").join(dir())
-    .split("/var/log/pigsty").join(join(dir(), "log"));
+  const script = withLocalLibrary(dir(), dashboardStep(bundle, "meta-dashboard-copy").create, [
+    [DASHBOARD_DIR, www()],
+    ["/var/tmp", dir()],
+    ["/var/log/pigsty", join(dir(), "log")],
+  ]);
   const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, PATH: `${dir()}:${process.env.PATH}` }, encoding: "utf8" });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

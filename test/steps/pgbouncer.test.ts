@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { ClusterModel } from "../../config/model";
 import { pgbouncerStep } from "../../steps/pgbouncer";
 import { pgTest } from "../helpers/inventoryFixtures";
+import { withLocalLibrary } from "../helpers/stepLibrary";
 
 const { model } = pgTest();
 const cluster = model.clusters[0];
@@ -33,10 +34,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function runStep(c: ClusterModel): string[] {
   const actions = join(dir, "actions");
   writeFileSync(actions, "");
-  let script = pgbouncerStep(model, c, c.instances[0]).create;
-  for (const [from, to] of [["/etc/pgbouncer", "etc/pgbouncer"], ["/var/log/pigsty", "log"], ["/var/lib/pigsty", "lib"], ["/usr/local/bin/pigsty-patroni", "no-patroni"]]) {
-    script = script.split(from).join(join(dir, to));
-  }
+  const moves = [["/etc/pgbouncer", "etc/pgbouncer"], ["/var/log/pigsty", "log"], ["/var/lib/pigsty", "lib"], ["/usr/local/bin/pigsty-patroni", "no-patroni"]] as const;
+  let script = withLocalLibrary(dir, pgbouncerStep(model, c, c.instances[0]).create, moves.map(([from, to]) => [from, join(dir, to)]));
   // Owners are postgres:postgres; a non-root run owns the files itself.
   if (!isRoot) script = script.split("postgres:postgres").join(`${userInfo().username}:${userInfo().gid}`).split("-o postgres -g postgres").join("");
   const secrets = JSON.stringify({ "pg-test/admin": "a", "pg-test/monitor": "m", "pg-test/user/dbuser_test": "t" });

@@ -11,13 +11,14 @@ import { stepLogPath } from "../../steps/shell";
 import { filesStep, hostStep, type HostStep } from "../../steps/step";
 import { fakeHost } from "../helpers/fakeHost";
 import { scratchDirWithSudo } from "../helpers/scratchDir";
+import { withLocalLibrary } from "../helpers/stepLibrary";
 
 describe("pending actions", () => {
   const dir = scratchDirWithSudo("pending-");
 
   /** Runs the step's create script with its host paths (logs, pending records) moved under the test directory. */
   function run(script: string, fail: boolean): number {
-    const local = script.split("/var/log/pigsty").join(join(dir(), "log")).split("/var/lib/pigsty").join(join(dir(), "lib"));
+    const local = withLocalLibrary(dir(), script, [["/var/log/pigsty", join(dir(), "log")], ["/var/lib/pigsty", join(dir(), "lib")]]);
     const env = { ...process.env, PATH: `${dir()}:${process.env.PATH}`, FAIL: fail ? "1" : "" };
     return spawnSync("/bin/bash", ["-c", local], { env, encoding: "utf8" }).status ?? -1;
   }

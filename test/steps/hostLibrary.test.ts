@@ -1,0 +1,82 @@
+// The step library (render/hostLibrary.ts, render/host/pigsty-step.sh), run by bash on a fake host: a host's -prepare
+// step installs it once per version, every other step sources it from its fixed path and stops with advice where it is
+// missing, and the names it gives a step's log and pending record on the host are the ones the program expects.
+import { HOST_LIBRARY_FILES, hostLibrary } from "../../render/hostLibrary";
+import { HOST_LIBRARY_ROOT } from "../../render/paths";
+import { pendingRecord } from "../../steps/installFiles";
+import { DCS_PACKAGES, prepareNode } from "../../steps/node";
+import { stepLogPath } from "../../steps/shell";
+import { filesStep, hostStep } from "../../steps/step";
+import { fakeHost } from "../helpers/fakeHost";
+
+const host = fakeHost();
+const library = hostLibrary();
+const prepare = prepareNode("meta-1", { packages: DCS_PACKAGES });
+
+/** A host where the packages are installed and nothing of this program is, not even the library. */
+function freshHost() {
+  host().removeLibrary();
+  host().stub("dpkg-query", "echo 'install ok installed'");
+  for (const name of ["apt-get", "hostname", "sysctl"]) host().stub(name);
+}
+
+test("lives in a directory named by 12 hex digits of its content's hash, under the fixed root", () => {
+  expect(library.dir).toMatch(new RegExp(`^${HOST_LIBRARY_ROOT}/[0-9a-f]{12}$`));
+  expect(Object.keys(library.files)).toEqual([...HOST_LIBRARY_FILES]);
+});
+
+test("a host's -prepare step installs it as it is, once; a changed copy is put back, an older version is left alone", () => {
+  freshHost();
+  const old = `${HOST_LIBRARY_ROOT}/0123456789ab/step.sh`;
+  host().write(old, "# an older version, which a removal kept in the state may still source\n");
+  const first = host().run(prepare.create);
+  expect(first.stderr).toBe("");
+  expect(first.status).toBe(0);
+  expect(first.said).toEqual([`installed the step library ${library.dir}`]);
+  for (const name of HOST_LIBRARY_FILES) {
+    expect(host().read(`${library.dir}/${name}`)).toBe(library.files[name]);
+    expect(host().mode(`${library.dir}/${name}`)).toBe("0644");
+  }
+  expect(host().run(prepare.create).said).toEqual([]);
+  host().write(`${library.dir}/step.sh`, "echo tampered\n");
+  expect(host().run(prepare.create).said).toEqual([`installed the step library ${library.dir}`]);
+  expect(host().read(`${library.dir}/step.sh`)).toBe(library.files["step.sh"]);
+  expect(host().exists(old)).toBe(true);
+  expect(host().run(`ls -A ${HOST_LIBRARY_ROOT}`).stdout.split("\n").filter((l) => l !== "").sort()).toEqual([".lock", "0123456789ab", library.hash].sort());
+});
+
+test("a step after the host's -prepare step runs with it: files installed, secrets filled from stdin, the log written", () => {
+  freshHost();
+  expect(host().run(prepare.create).status).toBe(0);
+  const step = filesStep("etcd member meta-1", { files: [{ path: "/etc/default/etcd", content: `ETCD_NAME="meta-1"\nPW="{{secret:etcd/root|env}}"\n` }] });
+  const r = host().run(step.create, { stdin: JSON.stringify({ "etcd/root": 'a"$b' }) });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.said).toEqual(["changed /etc/default/etcd"]);
+  expect(host().read("/etc/default/etcd")).toBe(`ETCD_NAME="meta-1"\nPW="a\\"\\$b"\n`);
+  expect(host().read(stepLogPath("etcd member meta-1"))).toMatch(/^=== \S+ etcd member meta-1\n/);
+});
+
+test("a step on a host without this version stops before doing anything, naming the host and what to run", () => {
+  freshHost();
+  host().stub("hostname", "echo pg-test-1");
+  const step = hostStep("TLS files of pg-test-1", ["touch /etc/ran"]);
+  const r = host().run(step.create, { env: { pigsty_lib: "/elsewhere" } });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe(`error: pg-test-1 lacks the step library ${library.dir}: run pulumi up, which runs the host's -prepare step first (docs/operations.md)\n`);
+  expect(host().exists("/etc/ran")).toBe(false);
+  expect(host().exists(stepLogPath("TLS files of pg-test-1"))).toBe(false);
+});
+
+test.each([
+  "etcd member meta-1",
+  "etcd member meta-1 (removal)",
+  "Patroni dynamic configuration of pg-test in the DCS at 10.10.10.10:2379,10.10.10.11:2379",
+  "stop of pg-test-1 for in-place restore 2 of pg-test",
+  "ünïcödé ✓ step -- with   runs/of..odd_chars",
+])("names the log and the pending record of step %p as the program does", (id) => {
+  const r = host().run(filesStep(id, { files: [{ path: "/etc/x", content: "x\n" }], onChange: ["false"] }).create);
+  expect(r.status).not.toBe(0);
+  expect(host().exists(stepLogPath(id))).toBe(true);
+  expect(host().read(pendingRecord(id))).toBe("/etc/x\n");
+});
