@@ -2,6 +2,8 @@
 import { placeholdersIn } from "../render/placeholders";
 import { installFileLines, PENDING_BEGIN, type FileSpec } from "./installFiles";
 import { indentLine, type Line } from "./lines";
+import { hostLibrary } from "../render/hostLibrary";
+import { quote } from "../render/quote";
 import { inlinePrologue, libraryPrologue, script } from "./shell";
 
 export interface HostStep {
@@ -57,9 +59,22 @@ function buildStep(name: StepName, body: Line[], deleteBody: Line[] | undefined,
   const removal = deleteBody && assemble(`${title} (removal)`, deleteBody);
   return {
     create: script([...prologue(id, create.secrets.length > 0), ...create.lines]),
-    delete: removal && script([...prologue(`${id} (removal)`, removal.secrets.length > 0), ...removal.lines]),
+    delete: removal && removalScript(id, removal),
     secrets: [...new Set([...create.secrets, ...(removal?.secrets ?? [])])],
   };
+}
+
+/**
+ * A removal's script carries its own start instead of sourcing the step library: it is the one script that must run
+ * on a host that lost the library (rebuilt or cleaned since), and the state keeps it from the step's last run. It may
+ * fill placeholders (the filler written out when it does); it installs no file.
+ */
+function removalScript(id: string, removal: { lines: string[]; secrets: string[] }): string {
+  const text = removal.lines.join("\n");
+  const libraryOnly = ["install_file", "pending_begin"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
+  if (libraryOnly.length > 0) throw new Error(`step "${id} (removal)": a removal runs without the step library, so it cannot call ${libraryOnly.join(", ")}`);
+  const filler = /\bfill_secrets\b/.test(text) ? [`fill_secrets() { python3 -c ${quote(hostLibrary().files["fill-placeholders.py"])} "$work/secrets.json" "$1"; }`] : [];
+  return script([...inlinePrologue(`${id} (removal)`, removal.secrets.length > 0), ...filler, ...removal.lines]);
 }
 
 /** What a files step does, in the order it runs. */

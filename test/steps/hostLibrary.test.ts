@@ -6,6 +6,7 @@ import { HOST_LIBRARY_ROOT } from "../../render/paths";
 import { pendingRecord } from "../../steps/installFiles";
 import { DCS_PACKAGES, prepareNode } from "../../steps/node";
 import { stepLogPath } from "../../steps/shell";
+import { heredocCarrying } from "../../steps/lines";
 import { filesStep, hostStep } from "../../steps/step";
 import { fakeHost } from "../helpers/fakeHost";
 
@@ -66,6 +67,20 @@ test("a step on a host without this version stops before doing anything, naming 
   expect(r.stderr).toBe(`error: pg-test-1 lacks the step library ${library.dir}: run pulumi up, which runs the host's -prepare step first (docs/operations.md)\n`);
   expect(host().exists("/etc/ran")).toBe(false);
   expect(host().exists(stepLogPath("TLS files of pg-test-1"))).toBe(false);
+});
+
+test("a removal runs on a host that lost the library (rebuilt or cleaned), secrets filled; it may not install files", () => {
+  freshHost();
+  const removal = [heredocCarrying('cat >"$work/pw.in"', "{{secret:etcd/root|raw}}"), 'say "removed with $(fill_secrets "$work/pw.in")"', "rm -f /etc/ran"];
+  const step = hostStep("etcd member meta-1", ["true"], removal);
+  host().write("/etc/ran", "x\n");
+  const r = host().run(step.delete!, { stdin: JSON.stringify({ "etcd/root": "root-pw" }) });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.said).toEqual(["removed with root-pw"]);
+  expect(host().exists("/etc/ran")).toBe(false);
+  expect(host().exists(library.dir)).toBe(false);
+  expect(() => hostStep("x", ["true"], ["install_file /etc/x 0644 root:root </dev/null"])).toThrow('step "x (removal)": a removal runs without the step library, so it cannot call install_file');
 });
 
 test.each([
