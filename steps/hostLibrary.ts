@@ -6,8 +6,8 @@ import { heredoc, quote } from "./shell";
 /**
  * Writes this version of the library to a new directory and puts it in place unless the host has it already, as it
  * is (a changed or partial copy is replaced). A lock serializes the host's -prepare steps: a host that is a DCS
- * server and a member has two, which may run at once. A version is never removed: a step's removal runs the delete
- * script kept in the state, which sources the version of its last run (docs/performance.md).
+ * server and a member has two, which may run at once. An older version is left in place (another stack's program
+ * on the same host may still source it); docs/operations.md says when one may go.
  */
 export function installLibraryLines(): string[] {
   const { files, dir } = hostLibrary();

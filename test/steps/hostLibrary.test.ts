@@ -29,7 +29,7 @@ test("lives in a directory named by 12 hex digits of its content's hash, under t
 test("a host's -prepare step installs it as it is, once; a changed copy is put back, an older version is left alone", () => {
   freshHost();
   const old = `${HOST_LIBRARY_ROOT}/0123456789ab/step.sh`;
-  host().write(old, "# an older version, which a removal kept in the state may still source\n");
+  host().write(old, "# an older version, left in place\n");
   const first = host().run(prepare.create);
   expect(first.stderr).toBe("");
   expect(first.status).toBe(0);
