@@ -235,6 +235,8 @@ function bodyOf(wrapper: string, after: string | RegExp): string[] {
 /** The prologue's last line sources the step library. */
 const PROLOGUE_END = /^\. "\$pigsty_lib\/step\.sh" /;
 const FILES_END = 'rm -f "$pending" "$pending".*';
+/** A removal's own start (it sources no library) ends with its scratch dir. */
+const REMOVAL_PROLOGUE_END = 'work=$(mktemp -d /tmp/pigsty.XXXXXX); trap finish EXIT';
 
 describe("the stanza's creation on the repository host, against a faked pgBackRest", () => {
   let host: FakeHost;
@@ -327,7 +329,7 @@ describe("the stanza's removal on the repository host, against a faked pgBackRes
     for (const u of ["full.service", "full.timer", "diff.service", "diff.timer"]) writeFileSync(join(host.units, `pigsty-backup-pg-test-${u}`), "");
   });
   afterEach(() => host.remove());
-  const removal = (vars: Record<string, unknown>) => bodyOf(clusterBackupStep(clusterOf(fleet(vars), "pg-test")).delete!, PROLOGUE_END);
+  const removal = (vars: Record<string, unknown>) => bodyOf(clusterBackupStep(clusterOf(fleet(vars), "pg-test")).delete!, REMOVAL_PROLOGUE_END);
 
   test("without rm_backup: timers stopped, units and stanza conf removed, the backups kept", () => {
     const r = host.run(removal({}));
