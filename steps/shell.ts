@@ -79,9 +79,13 @@ export function libraryPrologue(id: string, readsSecrets: boolean): string[] {
 /**
  * Joins script lines into the text of a remote command that runs as root: the script is bash's
  * argument (it holds no secret, only placeholders), so the SSH channel's stdin stays free for secrets.
+ * The command's first line is a comment naming step `id` and its log on the host: when the step fails, the
+ * provider's error quotes the whole command on one line before the step's own last words (why it failed), so
+ * that line is what a user reads first.
  */
-export function script(lines: string[]): string {
+export function script(id: string, lines: string[]): string {
   const body = `${lines.join("\n")}\n`;
   const tag = heredocDelimiter(body);
-  return `sudo -n /bin/bash -c "$(cat <<'${tag}'\n${body}${tag}\n)"\n`;
+  const header = `# step ${JSON.stringify(id)}; if it fails, why follows this script, and its full log is on the host at ${stepLogPath(id)}`;
+  return `${header}\nsudo -n /bin/bash -c "$(cat <<'${tag}'\n${body}${tag}\n)"\n`;
 }

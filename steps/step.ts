@@ -58,7 +58,7 @@ function buildStep(name: StepName, body: Line[], deleteBody: Line[] | undefined,
   // The provider sends the same stdin to the removal (from the state), so a removal can read secrets too.
   const removal = deleteBody && assemble(`${title} (removal)`, deleteBody);
   return {
-    create: script([...prologue(id, create.secrets.length > 0), ...create.lines]),
+    create: script(id, [...prologue(id, create.secrets.length > 0), ...create.lines]),
     delete: removal && removalScript(id, removal),
     secrets: [...new Set([...create.secrets, ...(removal?.secrets ?? [])])],
   };
@@ -74,7 +74,7 @@ function removalScript(id: string, removal: { lines: string[]; secrets: string[]
   const libraryOnly = ["install_file", "pending_begin"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
   if (libraryOnly.length > 0) throw new Error(`step "${id} (removal)": a removal runs without the step library, so it cannot call ${libraryOnly.join(", ")}`);
   const filler = /\bfill_secrets\b/.test(text) ? [`fill_secrets() { python3 -c ${quote(hostLibrary().files["fill-placeholders.py"])} "$work/secrets.json" "$1"; }`] : [];
-  return script([...inlinePrologue(`${id} (removal)`, removal.secrets.length > 0), ...filler, ...removal.lines]);
+  return script(`${id} (removal)`, [...inlinePrologue(`${id} (removal)`, removal.secrets.length > 0), ...filler, ...removal.lines]);
 }
 
 /** What a files step does, in the order it runs. */

@@ -144,7 +144,7 @@ export class FakeHost {
   /** Runs `script` (a step's wrapper, or a script's text) with its host paths moved; the calls are those of this run. */
   run(script: string, o: RunOptions = {}): HostRun {
     writeFileSync(this.callLog, "");
-    const inner = script.startsWith("sudo -n /bin/bash -c ") ? unwrapScript(script) : script;
+    const inner = /^# step [^\n]*\nsudo -n \/bin\/bash -c /.test(script) ? unwrapScript(script) : script;
     const text = [...(o.functions ?? []), this.moved(inner)].join("\n");
     const env = { ...process.env, ...o.env, PATH: `${this.bin}:${process.env.PATH}`, CALLS: this.callLog, ROOT: this.root };
     const r = spawnSync(o.shell ?? "/bin/bash", ["-c", text, "script", ...(o.args ?? [])], { input: o.stdin ?? "", encoding: "utf8", env });

@@ -140,7 +140,7 @@ export function exposedOccurrences(text: string, needle: string, regions: Region
 
 /** The script inside steps/shell.ts `script()`'s wrapper (sudo bash -c "$(cat <<'TAG' ... TAG)"). */
 export function unwrapScript(wrapper: string): string {
-  const m = /^sudo -n \/bin\/bash -c "\$\(cat <<'(PIGSTY_[0-9A-F]+)'\n([\s\S]*\n)\1\n\)"\n$/.exec(wrapper);
+  const m = /^# step [^\n]*\nsudo -n \/bin\/bash -c "\$\(cat <<'(PIGSTY_[0-9A-F]+)'\n([\s\S]*\n)\1\n\)"\n$/.exec(wrapper);
   if (!m) throw new Error(`not a script() wrapper:\n${wrapper.slice(0, 200)}`);
   return m[2];
 }
