@@ -1,14 +1,13 @@
 // The dev inventory deployed once through the real engine on pristine sandbox nodes, for every case that needs no
 // other layout: the SOP's checks on the hosts, a no-op second run, the policy pack on the deployed stack, then the
-// hardening cases (cases/hardening.ts) and the operator tool's (cases/operator.ts) on the same deployment, and last
-// its removal in the engine's order. One deployment instead of three saves about six minutes of CI.
+// hardening cases (cases/hardening.ts) on the same deployment, and last its removal in the engine's order. One
+// deployment instead of two saves about three minutes of CI (operator.test.ts says why its cases have their own).
 import { runIsolated, devStackConfig } from "../program/harness";
 import { allUp, etcdctlRoot, patroniList, psql, settled, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
 import { BAD_CHANGES, DEV_POLICY_CONFIG, POLICY_PACK } from "./helpers/badChanges";
 import { cliUp, destroy, freshStack, named, plan, setInventory, up } from "./helpers/engine";
 import { freshDeployment, type Deployment } from "./helpers/scenario";
 import { hardeningCases, withHostileUser } from "./cases/hardening";
-import { operatorCases } from "./cases/operator";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 import { stepName } from "../../config/stepCatalogue";
 
@@ -118,7 +117,6 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
   }, 120_000);
 
   describe("hardening", () => hardeningCases(() => d));
-  describe("operator tool", () => operatorCases(() => d));
 
   it("removes everything in the engine's order: replicas before the primary, DCS state last; data stays", async () => {
     const rows = (await patroniList()).length;

@@ -237,6 +237,9 @@ export function operatorCases(deployment: () => Deployment): void {
       expect(primaries(after)).toEqual(["pg-test-2"]);
       await overview.screenshot("e2e-overview-after-switchover");
       await cluster.screenshot("e2e-pg-test-after-switchover");
+    } catch (e) {
+      // One CI run failed here with a TypeError that had no stack: keep where it came from.
+      throw new Error(`the dashboards case failed: ${(e as Error)?.stack ?? String(e)}`);
     } finally {
       await browser.close();
     }
