@@ -28,6 +28,11 @@ export interface HostRun {
   calls: string[];
 }
 
+/** A run that exited 0 with nothing on stderr; a failure shows both. */
+export function expectRanCleanly(r: { status: number | null; stderr: string }): void {
+  expect(`exit ${r.status}: ${r.stderr}`).toBe("exit 0: ");
+}
+
 export interface RunOptions {
   /** The script's stdin (a step's secrets as JSON). */
   stdin?: string;

@@ -13,7 +13,7 @@ import { backupRepoStep, clusterBackupStep, memberBackupStep, pitrCheckStep } fr
 import { hostsBlock, hostsBlockFunction } from "../../steps/hosts";
 import { quote } from "../../steps/shell";
 import type { HostStep } from "../../steps/step";
-import { fakeHost } from "../helpers/fakeHost";
+import { expectRanCleanly, fakeHost } from "../helpers/fakeHost";
 import { pgTest, pinHostKeys, rawFixture } from "../helpers/inventoryFixtures";
 import { unwrapScript } from "../helpers/shellRegions";
 
@@ -95,8 +95,7 @@ describe("the repository's and a member's steps on a fake host", () => {
     const step = backupRepoStep(m, m.backupRepos[0]);
     expect(step.secrets).toContain(CIPHER_SLOT);
     const r = run(step.create, { ...tlsSecrets, [CIPHER_SLOT]: "c1pher-SECRET" });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectRanCleanly(r);
     expect(onHost().read(CONF)).toBe(renderRepoConf(m, m.backupRepos[0]).replace(`{{secret:${CIPHER_SLOT}|raw}}`, "c1pher-SECRET"));
     expect(onHost().read(CONF)).toContain("repo1-cipher-pass=c1pher-SECRET\n");
     const owners = onHost().owners(r.calls);
@@ -246,8 +245,7 @@ describe("the stanza's creation on the repository host, against a faked pgBackRe
 
   test("a new stanza: created, checked, a first full backup, then the timers", () => {
     const r = host.run(create());
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectRanCleanly(r);
     expect(r.calls).toEqual([
       "pgbackrest [--stanza=pg-test] [stanza-create]",
       "helper [has-backup] [pg-test]",
@@ -293,8 +291,7 @@ describe("the stanza's creation on the repository host, against a faked pgBackRe
   test("with pgbackrest_clean: true, that stanza is deleted and created again", () => {
     writeFileSync(join(host.confD, "pg-test.conf"), "[pg-test]\npg1-path=/pg/data\n");
     const r = host.run(create({ pgbackrest_clean: true }), { CREATE_RC: "28", CREATE_OUT: MISMATCH });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectRanCleanly(r);
     expect(r.calls.slice(0, 6)).toEqual([
       "pgbackrest [--stanza=pg-test] [stanza-create]",
       "pgbackrest [--stanza=pg-test] [stop]",
@@ -387,8 +384,7 @@ describe("the restore-target check before a pg_pitr cluster is created", () => {
 
   test("the helper checks the source's stanza at the target, passed as separate words; its lines are said", () => {
     const r = host.run(check());
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectRanCleanly(r);
     expect(r.calls).toEqual(["helper [has-backup] [pg-pitr]", "helper [check-target] [pg-test] [time] [2026-12-02 10:15:00+00]"]);
     expect(r.stdout).toBe("SAY: helper says check-target\nSAY: second line\n");
   });
