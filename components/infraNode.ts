@@ -47,10 +47,13 @@ export class InfraNode extends pulumi.ComponentResource {
     const on = (key: InfraStep, prefix: string, ip: string, step: HostStep, made: Partial<Record<InfraDependency, pulumi.Resource[]>>, secrets: SecretValues = {}) =>
       hostCommand(stepName(prefix, key), args.access(ip), step, secrets, { parent: this, dependsOn: waitsFor(key, INFRA_STEPS[key], made) });
     const prepared = new Map<string, command.remote.Command>();
+    // A host that is also a Postgres member is named after the member (its own preparation sets that name): two
+    // preparations setting two names left sudo unable to resolve the host's name.
+    const memberIps = new Set(model.clusters.flatMap((c) => c.instances.map((i) => i.ip)));
     const prepare = (ip: string, hostname: string) => {
       if (!prepared.has(ip)) {
         const packages = ip === model.infra.ip ? INFRA_PACKAGES : DCS_PACKAGES;
-        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, { packages }), {}));
+        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, { packages, keepHostname: memberIps.has(ip) }), {}));
       }
       return prepared.get(ip) as command.remote.Command;
     };

@@ -48,7 +48,10 @@ export interface NodeParts {
   postgres?: boolean;
   /** The account Patroni runs as, given /dev/watchdog when the host has one (patroni_watchdog_mode); undefined = none. */
   watchdogOwner?: string;
-  /** Leaves the host's name as it is: a backup repository host's step name (`backup-<ip>`) is no name for a host. */
+  /**
+   * Leaves the host's name as it is: a backup repository host's step name (`backup-<ip>`) is no name for a host, and a
+   * Postgres member's own preparation names it after the member.
+   */
   keepHostname?: boolean;
 }
 

@@ -12,7 +12,7 @@ import { REPO_ROOT } from "./sandbox";
  * The newest commit whose CI passed and landed (2026-12-02, evening). Move it forward when a later stop lands, so
  * the upgrade tested is the one users get next.
  */
-export const LAST_RELEASE = "304001d86cc5659480a611e7d6d469265e6d37a9";
+export const LAST_RELEASE = "3df5af3d02f04b636f26acd69fe125870dabd87b";
 
 /** The release's program as files in a scratch folder (from git, never from the working tree), ready to run. */
 export function releaseProgram(commit = LAST_RELEASE): string {
