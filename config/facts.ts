@@ -75,7 +75,10 @@ export interface InstanceFacts extends MemberFact {
 /** Props of a `pigsty:infra:Node` component. */
 export interface InfraNodeFacts {
   ip: string;
+  /** The stack's DCS's members. */
   dcsMembers: { name: string; ip: string }[];
+  /** The clusters' own DCSes (clusters.<c>.dcs), when any has one. */
+  clusterDcs?: { cluster: string; name: string; members: { name: string; ip: string }[] }[];
 }
 
 /** What a removal looks like: the instances the previous `up` deployed (from stack outputs), by name and role. */
@@ -123,5 +126,6 @@ export function instanceFacts(cluster: ClusterModel, instance: InstanceModel): I
 
 /** The infra node's facts. */
 export function infraNodeFacts(model: Model): InfraNodeFacts {
-  return { ip: model.infra.ip, dcsMembers: model.dcs.members };
+  const own = model.clusters.flatMap((c) => (c.ownDcs ? [{ cluster: c.name, name: c.ownDcs.name, members: c.ownDcs.members }] : []));
+  return { ip: model.infra.ip, dcsMembers: model.dcs.members, ...(own.length > 0 && { clusterDcs: own }) };
 }

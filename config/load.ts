@@ -10,6 +10,7 @@ import { checkHosts, validateCluster } from "./validateCluster";
 import { linkStandbys } from "./standby";
 import { validateDcsAndSsh, validateHostsAcrossClusters, validatePorts } from "./validateFleet";
 import { validateBackups } from "./validateBackups";
+import { dcsModel, validateClusterDcs } from "./clusterDcs";
 import { deriveVips } from "./vip";
 import { ClusterVarsSchema } from "./varsSchema";
 import { isRecord } from "./schemaKit";
@@ -92,21 +93,25 @@ export function loadInventory(raw: unknown): LoadResult {
     }
   }
   problems.push(...validateHostsAcrossClusters(clusters));
+  problems.push(...validateClusterDcs(dcs, clusters));
   const models: ClusterModel[] = [];
   for (const name of Object.keys(clusters).sort()) {
     const { at } = paths.get(name)!;
     const before = problems.length;
     problems.push(...validateCluster(name, clusters[name], at));
     if (problems.slice(before).some((p) => p.severity === "error")) continue;
-    models.push(deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems));
+    const own = clusters[name].dcs;
+    models.push({ ...deriveCluster(name, clusters[name], infra?.ip ?? "127.0.0.1", at, problems), ...(own && { ownDcs: dcsModel(own, name) }) });
   }
   problems.push(...validateBackups(models, paths, (name) => clusters[name].vars.pgbackrest_enabled));
   problems.push(...linkStandbys(models, { vars: (name) => clusters[name].vars, at: (name) => paths.get(name)!.at }));
   problems.push(...deriveVips(models, { hosts: inventoryHosts(infra, dcs, ssh, models), vars: (name) => clusters[name].vars, at: (name) => paths.get(name)!.at }));
   if (dcs && ssh) {
-    // Every host the program runs commands on: the infra node, the DCS servers, the cluster members and the backup repositories.
+    // Every host the program runs commands on: the infra node, the DCS servers (the stack's and the clusters' own), the
+    // cluster members and the backup repositories.
     const repoIps = infra ? models.flatMap((c) => (c.backup ? [c.backup.repo.ip] : [])) : [];
-    const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...models.flatMap((c) => c.instances.map((i) => i.ip)), ...repoIps])];
+    const ownDcsIps = models.flatMap((c) => c.ownDcs?.members.map((m) => m.ip) ?? []);
+    const hostIps = [...new Set([...(infra ? [infra.ip] : []), ...Object.values(dcs.servers), ...ownDcsIps, ...models.flatMap((c) => c.instances.map((i) => i.ip)), ...repoIps])];
     problems.push(...validateDcsAndSsh({ dcs, ssh }, hostIps));
   }
   if (infra && dcs && ssh) problems.push(...validatePorts({ infra, dcs, ssh, vars, clusters }, models, paths));
@@ -123,6 +128,7 @@ function inventoryHosts(infra: Inventory["infra"] | undefined, dcs: Inventory["d
     ...models.flatMap((c) => c.instances.map((i) => ({ ip: i.ip, name: `member ${i.name}` }))),
     ...(infra ? [{ ip: infra.ip, name: "the infra node" }] : []),
     ...Object.entries(dcs?.servers ?? {}).map(([name, ip]) => ({ ip, name: `DCS server ${name}` })),
+    ...models.flatMap((c) => c.ownDcs?.members.map((m) => ({ ip: m.ip, name: `DCS server ${m.name} of ${c.name}` })) ?? []),
     ...models.flatMap((c) => (c.backup ? [{ ip: c.backup.repo.ip, name: `the backup repository of ${c.name}` }] : [])),
     ...(ssh?.bastion ? [{ ip: ssh.bastion.host, name: "the SSH bastion" }] : []),
   ];
@@ -157,9 +163,6 @@ function backupRepos(clusters: ClusterModel[]): BackupRepoModel[] {
 }
 
 function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
-  const members = Object.entries(inv.dcs.servers)
-    .map(([name, ip]) => ({ name, ip }))
-    .sort((a, b) => a.name.localeCompare(b.name));
   const { bastion } = inv.ssh;
   return {
     infra: {
@@ -171,7 +174,7 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
       prometheusSdDir: inv.infra.prometheus_sd_dir,
       alertmanager: alertmanagerModel(inv.infra),
     },
-    dcs: { name: inv.dcs.name, clientPort: inv.dcs.client_port, peerPort: inv.dcs.peer_port, members, endpoints: members.map((m) => `${m.ip}:${inv.dcs.client_port}`) },
+    dcs: dcsModel(inv.dcs),
     ssh: {
       user: inv.ssh.user,
       keyPath: inv.ssh.key_path,

@@ -242,7 +242,32 @@ export interface ClusterModel {
   alerts: AlertThresholds;
   /** Postgres' and pgbouncer's TLS: the members' certificates live this many days (cert_validity); remote HBA rules are hostssl (pg_hba_require_ssl). */
   tls: { certValidityDays: number; requireSsl: boolean };
+  /** The cluster's own DCS (clusters.<c>.dcs); absent: the cluster lives in the stack's DCS. */
+  ownDcs?: DcsModel;
 }
+
+/** An etcd cluster: the stack's (top-level dcs) or a cluster's own (clusters.<c>.dcs). */
+export interface DcsModel {
+  /** etcd's cluster token and data directory name; it also names the DCS's -dcs-auth step. */
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  /** Sorted by name. */
+  members: { name: string; ip: string }[];
+  /** `ip:client_port` of each member, in member order. */
+  endpoints: string[];
+  /** The cluster whose own DCS this is; absent for the stack's DCS. */
+  owner?: string;
+}
+
+/** The DCS a cluster's Patroni lives in: its own, else the stack's. */
+export const dcsOf = (model: Pick<Model, "dcs">, cluster: Pick<ClusterModel, "ownDcs">): DcsModel => cluster.ownDcs ?? model.dcs;
+
+/** Every DCS of the stack: the stack's first, then the clusters' own, in cluster order. */
+export const everyDcs = (model: Pick<Model, "dcs" | "clusters">): DcsModel[] => [model.dcs, ...model.clusters.flatMap((c) => (c.ownDcs ? [c.ownDcs] : []))];
+
+/** Where the inventory sets a DCS, for messages: `dcs` or `clusters.<c>.dcs`. */
+export const dcsPath = (dcs: Pick<DcsModel, "owner">): string => (dcs.owner === undefined ? "dcs" : `clusters.${dcs.owner}.dcs`);
 
 /** A cluster's L2 VIP: keepalived on every member holds it where Patroni's REST API says this member leads. */
 export interface VipModel {
@@ -293,7 +318,8 @@ export interface Model {
     prometheusSdDir: string;
     alertmanager: AlertmanagerModel;
   };
-  dcs: { name: string; clientPort: number; peerPort: number; members: { name: string; ip: string }[]; endpoints: string[] };
+  /** The stack's DCS (top-level dcs): every cluster without a DCS of its own lives there. */
+  dcs: DcsModel;
   ssh: {
     user: string;
     keyPath: string;

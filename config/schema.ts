@@ -100,6 +100,12 @@ export const ClusterSchema = strictObject({
   hosts: z.record(z.string(), HostSchema),
   /** Cluster vars; override the top-level `vars` key by key. */
   vars: ClusterVarsSchema.prefault({}),
+  /**
+   * The cluster's own etcd DCS, e.g. a standby cluster's in its own site, so that it keeps running and can be promoted
+   * without the stack's DCS. Same keys and defaults as the top-level dcs; its servers, member names and name must be
+   * its own. Default: none, the cluster lives in the stack's DCS.
+   */
+  dcs: DcsSchema.optional(),
 });
 
 export const InventorySchema = strictObject({

@@ -15,8 +15,8 @@ export const slot = {
   user: (cluster: string, user: string) => `${cluster}/user/${user}`,
   /** The cluster's Patroni in etcd: a user whose role reaches only the cluster's keys. */
   patroniEtcd: (cluster: string) => `${cluster}/etcd`,
-  /** etcd's root user, for the infra node and the DCS members only. */
-  etcdRoot: () => "dcs/etcd_root",
+  /** etcd's root user, for the infra node and the DCS members only: the stack's DCS's, or a cluster's own DCS's by its name. */
+  etcdRoot: (ownDcs?: string) => (ownDcs === undefined ? "dcs/etcd_root" : `dcs/${ownDcs}/etcd_root`),
   /** The stack's CA certificate (public, carried like a secret because it is made during the run). */
   tlsCa: () => "tls/ca",
   /** A backup repository's cipher passphrase, on its host only. */

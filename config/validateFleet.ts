@@ -4,6 +4,7 @@ import { error, warning, type Problem } from "./problems";
 import type { ClusterInput, Inventory } from "./schema";
 import { isIpv4 } from "./schemaKit";
 import type { VarsPath } from "./deriveCluster";
+import { validateDcsServers } from "./clusterDcs";
 
 export function validateHostsAcrossClusters(clusters: Record<string, ClusterInput>): Problem[] {
   const problems: Problem[] = [];
@@ -19,12 +20,7 @@ export function validateHostsAcrossClusters(clusters: Record<string, ClusterInpu
 }
 
 export function validateDcsAndSsh(inv: Pick<Inventory, "dcs" | "ssh">, hostIps: string[]): Problem[] {
-  const problems: Problem[] = [];
-  const names = Object.keys(inv.dcs.servers);
-  if (names.length === 0) problems.push(error("dcs.servers", "no DCS server is listed. Add at least one, e.g. { meta-1: 10.10.10.10 }."));
-  for (const n of names) {
-    if (!/^[a-z][a-z0-9-]*$/.test(n)) problems.push(error(`dcs.servers.${n}`, `${JSON.stringify(n)} is not a valid member name. Use lowercase letters, digits and hyphens, e.g. meta-1.`));
-  }
+  const problems: Problem[] = validateDcsServers(inv.dcs, "dcs");
   for (const [ip, key] of Object.entries(inv.ssh.host_keys)) {
     if (!isIpv4(ip)) problems.push(error(`ssh.host_keys.${ip}`, `${JSON.stringify(ip)} is not an IPv4 address. Key host keys by host IP.`));
     if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(key.trim())) {
@@ -83,11 +79,9 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
     { port: inv.infra.prometheus_port, path: "infra.prometheus_port" },
     { port: inv.infra.alertmanager_port, path: "infra.alertmanager_port" },
   ];
-  const dcsUses: PortUse[] = [
-    { port: inv.dcs.client_port, path: "dcs.client_port" },
-    { port: inv.dcs.peer_port, path: "dcs.peer_port" },
-  ];
-  const dcsIps = new Set(Object.values(inv.dcs.servers));
+  // The stack's DCS and each cluster's own: a host is in one of them only (config/clusterDcs.ts).
+  const everyDcs = [{ path: "dcs", dcs: inv.dcs }, ...Object.entries(inv.clusters).flatMap(([name, c]) => (c.dcs ? [{ path: `clusters.${name}.dcs`, dcs: c.dcs }] : []))];
+  const dcsIps = new Set(everyDcs.flatMap(({ dcs }) => Object.values(dcs.servers)));
   const hostUses = new Map<string, PortUse[]>();
   // sshd comes first on every host, so the value that collides with it is the one reported.
   const sshd: PortUse = { port: inv.ssh.port, path: "ssh.port", name: "sshd (ssh.port)" };
@@ -99,7 +93,13 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
   const fixedUses = (ip: string) => [sshd, ...(dcsIps.has(ip) ? [etcdMetrics] : []), ...(backupIps.has(ip) ? [pgbackrest] : [])];
   const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? fixedUses(ip)), ...uses]);
   add(inv.infra.ip, infraUses);
-  for (const ip of dcsIps) add(ip, dcsUses);
+  for (const { path, dcs } of everyDcs) {
+    const dcsUses: PortUse[] = [
+      { port: dcs.client_port, path: `${path}.client_port` },
+      { port: dcs.peer_port, path: `${path}.peer_port` },
+    ];
+    for (const ip of new Set(Object.values(dcs.servers))) add(ip, dcsUses);
+  }
   for (const c of clusters) {
     const { at, serviceKeys } = paths.get(c.name)!;
     for (const i of c.instances) add(i.ip, clusterPorts(c, at, serviceKeys));
