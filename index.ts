@@ -4,14 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
 import { inBatches, PREVIEW_BATCH, registered } from "./components/previewBatches";
-import { deployedDcs, deployedMembers, deployedStandbys } from "./components/deployed";
+import { deployedClusterDcs, deployedDcs, deployedMembers, deployedStandbys } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
 import type { HostAccess } from "./components/remote";
 import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
-import { upstreamLabel } from "./config/model";
+import { dcsPath, upstreamLabel, type DcsModel } from "./config/model";
 
 // Pulumi's SDK captures a stack trace for every promise it makes, and ts-node maps each frame through the source
 // maps. Preview of 100 x 3: 53.6 s with 3 frames, 41.5 s with none (10 frames were slower still). Inventory
@@ -52,11 +52,17 @@ const access = (ip: string): HostAccess => ({
   ...(model.ssh.bastion && { bastion: model.ssh.bastion }),
 });
 
+const deployedForm = (d: DcsModel): DeployedDcs => ({ name: d.name, servers: Object.fromEntries(d.members.map((m) => [m.name, m.ip])) });
 /** The DCS as deployed: the next preview compares its config with this (config/dcsChange.ts). */
-export const dcs: DeployedDcs = { name: model.dcs.name, servers: Object.fromEntries(model.dcs.members.map((m) => [m.name, m.ip])) };
+export const dcs: DeployedDcs = deployedForm(model.dcs);
+/** Each cluster's own DCS (clusters.<c>.dcs) as deployed, by cluster name: compared the same way. */
+export const clusterDcs: Record<string, DeployedDcs> = Object.fromEntries(model.clusters.flatMap((c) => (c.ownDcs ? [[c.name, deployedForm(c.ownDcs)]] : [])));
 // A preview stops on a DCS change etcd cannot follow in place, before any command runs.
-void deployedDcs().then((before) => {
-  const problems = dcsChangeProblems(before, dcs);
+void Promise.all([deployedDcs(), deployedClusterDcs()]).then(([before, beforeOwn]) => {
+  const problems = [
+    ...dcsChangeProblems(before, dcs),
+    ...model.clusters.flatMap((c) => (c.ownDcs ? dcsChangeProblems(beforeOwn[c.name], clusterDcs[c.name], dcsPath(c.ownDcs)) : [])),
+  ];
   if (problems.length > 0) throw new pulumi.RunError(`the DCS cannot change this way:\n${problems.join("\n")}`);
 });
 
@@ -77,7 +83,7 @@ const buildCluster = (c: (typeof model.clusters)[number]) => {
     ...(c.standby && !c.standby.external && { upstreamSecrets: builtByName.get(c.standby.upstream)!.secrets }),
     access,
     infraPrepared: [infra.prepared],
-    dcsReady: infra.dcsReady,
+    dcsReady: infra.dcsReadyFor(c),
     stackSecrets: infra.secrets,
     deployed: deployedMembers(c.name),
     deployedUpstream: previousStandbys.then((s) => s.get(c.name)),

@@ -1,7 +1,7 @@
 // The stack's own certificate authority and one server certificate per TLS service on a host, made by openssl on the laptop.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import { everyDcs, type ClusterModel, type InstanceModel, type Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { renewalEvery, renewalPeriod } from "../config/tlsSchema";
 import type { TlsService } from "../render/tls";
@@ -37,7 +37,8 @@ export function postgresServer(cluster: ClusterModel, instance: InstanceModel): 
 
 /** Every TLS server of the model, sorted by resource name so that the order is stable. */
 export function tlsServers(model: Model): TlsServer[] {
-  const etcd = model.dcs.members.map((m): TlsServer => ({ service: "etcd", name: m.name, ip: m.ip }));
+  // Every DCS's members (the stack's and the clusters' own): one CA, so any member's peers and clients trust it.
+  const etcd = everyDcs(model).flatMap((d) => d.members.map((m): TlsServer => ({ service: "etcd", name: m.name, ip: m.ip })));
   const patroni = model.clusters.flatMap((c) => c.instances.map((i): TlsServer => ({ service: "patroni", name: i.name, ip: i.ip })));
   const postgres = model.clusters.flatMap((c) => c.instances.map((i) => postgresServer(c, i)));
   const repos = model.backupRepos.map((r): TlsServer => ({ service: "pgbackrest", name: r.name, ip: r.ip }));

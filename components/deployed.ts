@@ -59,6 +59,11 @@ export function deployedDcs(): Promise<DeployedDcs | undefined> {
   return previousOutput<DeployedDcs>("dcs");
 }
 
+/** Cluster name -> its own DCS as the previous `up` deployed it (its `clusterDcs` output); empty when none. */
+export async function deployedClusterDcs(): Promise<Record<string, DeployedDcs>> {
+  return (await previousOutput<Record<string, DeployedDcs>>("clusterDcs")) ?? {};
+}
+
 /** The members of `cluster` that the previous `up` deployed, with their configured roles. */
 export async function deployedMembers(cluster: string): Promise<{ name: string; role: string }[]> {
   return Object.entries(await deployedInstances())

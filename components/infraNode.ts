@@ -1,7 +1,8 @@
-// The infra node (Pigsty's meta node) and the DCS servers: host preparation, etcd, Prometheus, Alertmanager, nginx, dashboards.
+// The infra node (Pigsty's meta node) and the DCS servers (the stack's DCS and the clusters' own): host preparation, etcd,
+// Prometheus, Alertmanager, nginx, dashboards.
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { Model } from "../config/model";
+import type { ClusterModel, DcsModel, Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { backupRepoStep } from "../steps/backup";
 import { BACKUP_REPO_PACKAGES, DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
@@ -12,7 +13,7 @@ import { dashboardBundle } from "../render/dashboard";
 import { dashboardStagingDir, dashboardStep } from "../steps/dashboard";
 import { dashboardFolder } from "./dashboardFolder";
 import { hostCommand, hostCopy, type HostAccess, type SecretValues } from "./remote";
-import { backupCipherPassphrase, etcdRootPassword, secretValues } from "./passwords";
+import { backupCipherPassphrase, etcdRootPassword, ownDcsRootPassword, secretValues } from "./passwords";
 import { slot, type SecretSlots } from "../config/secretSlots";
 
 export interface InfraNodeArgs {
@@ -26,9 +27,11 @@ export interface InfraNodeArgs {
 }
 
 export class InfraNode extends pulumi.ComponentResource {
-  /** The etcd members, ready and with client authentication on: Postgres instances depend on these. */
+  /** The stack DCS's etcd members, ready and with client authentication on: the clusters that live there depend on these. */
   readonly dcsReady: command.remote.Command[];
-  /** The TLS slots and etcd's root password: what the clusters' DCS steps need. */
+  /** Each cluster's own DCS (clusters.<c>.dcs), ready, by cluster name: that cluster depends on these instead. */
+  readonly ownDcsReady: Record<string, command.remote.Command[]>;
+  /** The TLS slots and each DCS's root password: what the clusters' DCS steps need. */
   readonly secrets: SecretValues;
   /** The infra node's preparation (packages, the step library): the clusters' DCS steps run there. */
   readonly prepared: command.remote.Command;
@@ -59,14 +62,26 @@ export class InfraNode extends pulumi.ComponentResource {
     };
     const infraPrepared = prepare(model.infra.ip, name);
     this.prepared = infraPrepared;
-    this.secrets = { ...args.tls, ...etcdRootPassword(this) };
-    // One member after another, each healthy before the next: a config change never restarts two at once.
-    let previous: command.remote.Command[] = [];
-    for (const m of model.dcs.members) {
-      const made = { prepare: [prepare(m.ip, m.ip === model.infra.ip ? name : m.name)], "previous.etcd": previous };
-      previous = [on("etcd", m.name, m.ip, etcdStep(model, m.name), made, this.secrets)];
-    }
-    this.dcsReady = [on("dcs-auth", model.dcs.name, model.dcs.members[0].ip, etcdAuthStep(model), { etcd: previous }, this.secrets)];
+    const ownDcses = model.clusters.flatMap((c) => (c.ownDcs ? [c.ownDcs] : []));
+    this.secrets = { ...args.tls, ...etcdRootPassword(this), ...Object.assign({}, ...ownDcses.map((d) => ownDcsRootPassword(d.name, this))) };
+    // Each DCS alike: one member after another, each healthy before the next (a config change never restarts two at
+    // once), then its client authentication. Steps are named after the members and the DCS, so each DCS's are its own.
+    const deployDcs = (dcs: DcsModel) => {
+      let previous: command.remote.Command[] = [];
+      for (const m of dcs.members) {
+        const made = { prepare: [prepare(m.ip, m.ip === model.infra.ip ? name : m.name)], "previous.etcd": previous };
+        previous = [on("etcd", m.name, m.ip, etcdStep(dcs, m.name), made, this.secrets)];
+      }
+      return [on("dcs-auth", dcs.name, dcs.members[0].ip, etcdAuthStep(dcs), { etcd: previous }, this.secrets)];
+    };
+    this.dcsReady = deployDcs(model.dcs);
+    this.ownDcsReady = Object.fromEntries(ownDcses.map((d) => [d.owner as string, deployDcs(d)]));
+    // A cluster's own DCS's host waits for that DCS (both steps install the CA there, and two writers of one file
+    // race), so a repository in a standby's site does not wait for the stack's DCS; any other host waits for the stack's.
+    const dcsOnHost = (ip: string) => {
+      const own = ownDcses.filter((d) => d.members.some((m) => m.ip === ip));
+      return own.length > 0 ? own.flatMap((d) => this.ownDcsReady[d.owner as string]) : this.dcsReady;
+    };
     const monitoringSecrets = { [slot.tlsCa()]: args.tls[slot.tlsCa()], ...secretValues(args.alertmanagerSecrets, this) };
     this.monitoring = on("monitoring", name, model.infra.ip, monitoringStep(model), { prepare: [infraPrepared] }, monitoringSecrets);
     // The dashboards' files travel by sftp to a staging directory; a step installs them as root.
@@ -84,12 +99,17 @@ export class InfraNode extends pulumi.ComponentResource {
       model.backupRepos.map((r) => {
         const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
         const repoPrepared = prepared.get(r.ip) ?? on("prepare", r.name, r.ip, prepareNode(r.name, { packages: BACKUP_REPO_PACKAGES, keepHostname: true }), {});
-        const made = { prepare: [repoPrepared], "dcs-auth": this.dcsReady };
+        const made = { prepare: [repoPrepared], "dcs-auth": dcsOnHost(r.ip) };
         return [r.ip, on("pgbackrest", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
       }),
     );
     this.prometheusUrl = `http://${model.infra.ip}:${model.infra.prometheusPort}/`;
     this.frontPageUrl = `http://${model.infra.ip}:${model.infra.nginxPort}/`;
     this.registerOutputs({ prometheusUrl: this.prometheusUrl, frontPageUrl: this.frontPageUrl });
+  }
+
+  /** The DCS a cluster lives in, ready: its own, else the stack's. */
+  dcsReadyFor(cluster: Pick<ClusterModel, "name" | "ownDcs">): command.remote.Command[] {
+    return cluster.ownDcs ? this.ownDcsReady[cluster.name] : this.dcsReady;
   }
 }

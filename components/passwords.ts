@@ -22,9 +22,14 @@ export function secretValues(slots: SecretSlots, parent: pulumi.Resource): Secre
   return values;
 }
 
-/** etcd's root password: generated for the stack, never in the inventory. */
+/** etcd's root password of the stack's DCS: generated, never in the inventory. */
 export function etcdRootPassword(parent: pulumi.Resource): SecretValues {
   return { [slot.etcdRoot()]: new random.RandomPassword("dcs-password-etcd-root", { length: 24, special: false }, { parent }).result };
+}
+
+/** The root password of a cluster's own DCS, by its name: its own, generated, never in the inventory. */
+export function ownDcsRootPassword(dcsName: string, parent: pulumi.Resource): SecretValues {
+  return { [slot.etcdRoot(dcsName)]: new random.RandomPassword(`${dcsName}-etcd-root-password`, { length: 24, special: false }, { parent }).result };
 }
 
 /** A backup repository's cipher passphrase: generated, never in the inventory, on the repository host only. */

@@ -23,7 +23,7 @@ export interface PgClusterArgs {
   access: (ip: string) => HostAccess;
   /** The infra node's preparation, where the cluster's DCS step runs. */
   infraPrepared: pulumi.Resource[];
-  /** The DCS members, ready. */
+  /** The members of the DCS the cluster lives in (its own, else the stack's), ready. */
   dcsReady: pulumi.Resource[];
   /** The stack's TLS certificates and keys and etcd's root password, by slot (components/certificates.ts, InfraNode). */
   stackSecrets: SecretValues;

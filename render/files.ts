@@ -1,5 +1,5 @@
 // Every file a node needs, keyed by its path on the node: what the steps install, in one place.
-import type { ClusterModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
+import type { ClusterModel, DcsModel, InstanceModel, Model, ScrapeTarget } from "../config/model";
 import { renderEtcdEnv } from "./etcd";
 import { PG_EXPORTER_QUERIES_YML, renderNodeExporterEnv, renderPgExporterEnv } from "./exporters";
 import { renderAlertRules } from "./alertRules";
@@ -82,6 +82,6 @@ export function targetFiles(model: Model, target: ScrapeTarget): Record<string, 
 }
 
 /** /etc/default/etcd of one DCS member (its TLS files and root credentials are placeholders added by the step). */
-export function etcdFiles(model: Model, member: string): Record<string, string> {
-  return { [paths.ETCD_DEFAULTS]: renderEtcdEnv(model, member) };
+export function etcdFiles(dcs: DcsModel, member: string): Record<string, string> {
+  return { [paths.ETCD_DEFAULTS]: renderEtcdEnv(dcs, member) };
 }

@@ -103,6 +103,8 @@ export const PIGSTY_ETC = "/etc/pigsty";
 export const TLS_DIR = `${PIGSTY_ETC}/tls`;
 /** etcd's root credentials on the DCS members and the infra node, readable by root only: `set -a; . FILE` before etcdctl. */
 export const ETCD_ROOT_ENV = `${PIGSTY_ETC}/etcd-root.env`;
+/** The same for a cluster's own DCS (each DCS has its own root password): on its members and the infra node. */
+export const etcdRootEnvOf = (dcs: { name: string; owner?: string }) => (dcs.owner === undefined ? ETCD_ROOT_ENV : `${PIGSTY_ETC}/etcd-root-${dcs.name}.env`);
 
 /**
  * Where each host keeps the step library (render/hostLibrary.ts), one directory per version named by the hash of its

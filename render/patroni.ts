@@ -1,6 +1,6 @@
 // patroni.yml for one instance (/pg/bin/patroni.yml) and the cluster-wide DCS config Patroni keeps in etcd.
 import { stringify } from "yaml";
-import type { ClusterModel, InstanceModel, Model, StandbyModel } from "../config/model";
+import { dcsOf, type ClusterModel, type InstanceModel, type Model, type StandbyModel } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "./etcd";
 import { PG_HBA_ACTIVE, PG_SOCKET_DIR, ROLE_CHANGE_SCRIPT, WATCHDOG_DEVICE } from "./paths";
@@ -133,8 +133,8 @@ export function renderPatroniYml(model: Model, cluster: ClusterModel, instance: 
       // Only unsafe endpoints (POST/PATCH/...) need auth; HAProxy's GET health checks stay open.
       authentication: { username: cluster.accounts.patroniApi, password: yamlPlaceholder(slot.patroniApi(cluster.name)) },
     },
-    // Over TLS, as the cluster's own etcd user (its role reaches only this cluster's keys).
-    etcd3: { hosts: model.dcs.endpoints, protocol: "https", cacert: CA_CERT, username: etcdUserOf(cluster.name), password: yamlPlaceholder(slot.patroniEtcd(cluster.name)) },
+    // Over TLS, as the cluster's own etcd user (its role reaches only this cluster's keys), in the cluster's own DCS if it has one.
+    etcd3: { hosts: dcsOf(model, cluster).endpoints, protocol: "https", cacert: CA_CERT, username: etcdUserOf(cluster.name), password: yamlPlaceholder(slot.patroniEtcd(cluster.name)) },
     bootstrap: {
       dcs: bootstrapDcs,
       ...bootstrapMethod(cluster),

@@ -1,6 +1,6 @@
 // Prometheus on the infra node: per instance one file-SD target file per job, and prometheus.yml reading those directories.
 import { stringify } from "yaml";
-import { ETCD_METRICS_PORT, SCRAPE_JOBS, type Model, type ScrapeJob, type ScrapeTarget } from "../config/model";
+import { ETCD_METRICS_PORT, everyDcs, SCRAPE_JOBS, type Model, type ScrapeJob, type ScrapeTarget } from "../config/model";
 import { PROMETHEUS_CA, PROMETHEUS_RULES_DIR } from "./paths";
 
 /** Debian's node exporter listens here on a repository host (it installs the package). */
@@ -57,8 +57,8 @@ export function renderPrometheusYml(model: Model, sdDir: string = model.infra.pr
     alerting: { alertmanagers: [{ static_configs: [{ targets: [`${model.infra.ip}:${model.infra.alertmanagerPort}`] }] }] },
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`${model.infra.ip}:${model.infra.prometheusPort}`] }] },
-      // etcd's client port speaks TLS only; its metrics listener (plain HTTP, no keys) is for this.
-      { job_name: "etcd", static_configs: [{ targets: model.dcs.members.map((m) => `${m.ip}:${ETCD_METRICS_PORT}`) }] },
+      // etcd's client port speaks TLS only; its metrics listener (plain HTTP, no keys) is for this. Every DCS: the stack's and the clusters' own.
+      { job_name: "etcd", static_configs: [{ targets: everyDcs(model).flatMap((d) => d.members.map((m) => `${m.ip}:${ETCD_METRICS_PORT}`)) }] },
       ...memberJobs(model, sdDir),
       // The backup metrics (render/host/pigsty-backup.py) through each repository host's node exporter.
       ...(model.backupRepos.length > 0 ? [{ job_name: "pgbackrest", static_configs: [{ targets: model.backupRepos.map((r) => `${r.ip}:${NODE_EXPORTER_PORT}`) }] }] : []),

@@ -1,5 +1,5 @@
 // SOP S12, second half, on each member: when patroni.yml names new DCS servers, restart Patroni onto them, leader first.
-import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import { dcsOf, type ClusterModel, type DcsModel, type InstanceModel, type Model } from "../config/model";
 import { PATRONI_YML } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { etcdPatroniLines } from "./etcdClient";
@@ -24,7 +24,7 @@ export const rememberDcs = [
  * After it is installed: true (exit 0) when the servers changed, so Patroni must restart, not reload.
  * The cluster's DCS state step has paused the cluster in the old DCS by now, so no member fails over.
  */
-export const dcsChanged = (model: Model) => `[ -n "$old_dcs" ] && [ "$old_dcs" != ${quote(model.dcs.endpoints.join(","))} ]`;
+export const dcsChanged = (dcs: DcsModel) => `[ -n "$old_dcs" ] && [ "$old_dcs" != ${quote(dcs.endpoints.join(","))} ]`;
 
 /**
  * Restarts Patroni against the new DCS. The leader goes first and writes the cluster into the new
@@ -33,13 +33,14 @@ export const dcsChanged = (model: Model) => `[ -n "$old_dcs" ] && [ "$old_dcs" !
  * actual leader is another member this one cannot wait for it, and stops with what to change.
  */
 export function moveToNewDcs(model: Model, cluster: ClusterModel, instance: InstanceModel): Line[] {
-  const endpoints = model.dcs.endpoints.join(",");
+  const dcs = dcsOf(model, cluster);
+  const endpoints = dcs.endpoints.join(",");
   const newDcs = "etcd_patroni";
   const leaderKey = quote(`${PATRONI_NAMESPACE}${cluster.name}/leader`);
   const me = quote(instance.name);
   const [c, i] = [cluster.name, instance.name];
   return [
-    ...etcdPatroniLines(model, cluster.name),
+    ...etcdPatroniLines(dcs, cluster.name),
     `${askPatroni("is-paused")} || ${fail(`error: the DCS servers of ${c} changed but ${i} is not paused, so restarting its Patroni could fail over; the ${c}-dcs step pauses the cluster first: run pulumi up again`)}`,
     `leader=$(${askPatroni("leader")} || true)`,
     `if [ "$leader" != ${me} ]; then`,

@@ -1,16 +1,19 @@
 // How host scripts reach etcd: over TLS with the stack's CA, as root (DCS and infra nodes) or as a cluster's Patroni user.
-import type { Model } from "../config/model";
+import type { DcsModel } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
-import { ETCD_ROOT_ENV } from "../render/paths";
+import { etcdRootEnvOf } from "../render/paths";
 import { placeholder } from "../render/placeholders";
 import { CA_CERT } from "../render/tls";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import { heredoc, quote } from "./shell";
 import type { Line } from "./lines";
 
-/** The client URLs of every DCS member. */
-export const etcdUrls = (model: Model) => model.dcs.endpoints.map((e) => `https://${e}`).join(",");
+/** The client URLs of every member of a DCS. */
+export const etcdUrls = (dcs: DcsModel) => dcs.endpoints.map((e) => `https://${e}`).join(",");
+
+/** The slot of a DCS's root password: each DCS has its own. */
+export const etcdRootSlot = (dcs: DcsModel) => slot.etcdRoot(dcs.owner === undefined ? undefined : dcs.name);
 
 /** Sourced by bash: the password goes inside double quotes, escaped by the `env` format. */
 const credentials = (user: string, passwordSlot: string, ca: string) =>
@@ -19,29 +22,39 @@ const credentials = (user: string, passwordSlot: string, ca: string) =>
 /** A certificate or key: the whole file, verbatim. */
 export const pemPlaceholder = (slot: string) => placeholder(slot, "raw");
 
-/** The files that let root on this host run etcdctl as etcd's root: the CA and the credentials. */
-export function etcdRootFiles(): FileSpec[] {
+/** The files that let root on this host run etcdctl as the root of a DCS: the CA and the credentials. */
+export function etcdRootFiles(dcs: DcsModel): FileSpec[] {
   return [
     { path: CA_CERT, content: pemPlaceholder(slot.tlsCa()) },
-    { path: ETCD_ROOT_ENV, content: credentials("root", slot.etcdRoot(), CA_CERT), mode: "0600" },
+    { path: etcdRootEnvOf(dcs), content: credentials("root", etcdRootSlot(dcs), CA_CERT), mode: "0600" },
   ];
 }
 
-/** Defines `etcd_root ARGS...`: etcdctl as etcd's root (after etcdRootFiles are installed); pass --endpoints. */
-export const etcdRootFunction = `etcd_root() { ( set -a; . ${quote(ETCD_ROOT_ENV)}; set +a; exec etcdctl --command-timeout=5s "$@" ); }`;
+/** Defines `etcd_root ARGS...`: etcdctl as the root of a DCS (after etcdRootFiles are installed); pass --endpoints. */
+export const etcdRootFunction = (dcs: DcsModel) => `etcd_root() { ( set -a; . ${quote(etcdRootEnvOf(dcs))}; set +a; exec etcdctl --command-timeout=5s "$@" ); }`;
 
 /**
  * Lines that define `etcd_patroni ARGS...`: etcdctl as the cluster's Patroni user against every DCS
  * member. The CA and credentials go to the step's private dir only, so the guard can run before
  * the instance's TLS files exist.
  */
-export function etcdPatroniLines(model: Model, cluster: string): Line[] {
+export function etcdPatroniLines(dcs: DcsModel, cluster: string): Line[] {
   return [
     { text: heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())), secrets: [slot.tlsCa()] },
     `${fillSecrets('"$work/etcd-ca.crt.in"')} >"$work/etcd-ca.crt"`,
-    { text: heredoc('cat >"$work/etcd.env.in"', credentials(etcdUserOf(cluster), slot.patroniEtcd(cluster), '"$work/etcd-ca.crt"')), secrets: [slot.patroniEtcd(cluster)] },
+    ...patroniEtcdEnvLines(cluster, '"$work/etcd-ca.crt"'),
+    `etcd_patroni() { ( set -a; . "$work/etcd.env"; set +a; exec etcdctl ${quote(`--endpoints=${etcdUrls(dcs)}`)} --command-timeout=5s "$@" ); }`,
+  ];
+}
+
+/**
+ * Lines that write `$work/etcd.env` (0600), which etcdctl reads as the cluster's Patroni user (`set -a; . FILE`), with
+ * the CA at `ca`. The user and its password are the same in every DCS the cluster lives in.
+ */
+export function patroniEtcdEnvLines(cluster: string, ca: string): Line[] {
+  return [
+    { text: heredoc('cat >"$work/etcd.env.in"', credentials(etcdUserOf(cluster), slot.patroniEtcd(cluster), ca)), secrets: [slot.patroniEtcd(cluster)] },
     `(umask 077; ${fillSecrets('"$work/etcd.env.in"')} >"$work/etcd.env")`,
-    `etcd_patroni() { ( set -a; . "$work/etcd.env"; set +a; exec etcdctl ${quote(`--endpoints=${etcdUrls(model)}`)} --command-timeout=5s "$@" ); }`,
   ];
 }
 

@@ -1,12 +1,12 @@
 // Host steps of the infra scope: each etcd member, the DCS's client authentication, and monitoring on the infra node.
-import { ETCD_METRICS_PORT, SCRAPE_JOBS, type Model } from "../config/model";
+import { dcsPath, ETCD_METRICS_PORT, SCRAPE_JOBS, type DcsModel, type Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdFiles, monitoringFiles } from "../render/files";
 import { NGINX_SITE } from "../render/nginx";
 import { ALERT_RULES, ALERTMANAGER_DEFAULTS, ALERTMANAGER_YML, ETCD_DATA_ROOT, PROMETHEUS_CA, PROMETHEUS_YML } from "../render/paths";
 import { targetsDir } from "../render/prometheus";
 import { CA_CERT, serverCert } from "../render/tls";
-import { etcdRootFiles, etcdRootFunction, passwordFileLines, pemPlaceholder } from "./etcdClient";
+import { etcdRootFiles, etcdRootFunction, etcdRootSlot, passwordFileLines, pemPlaceholder } from "./etcdClient";
 import { fillSecrets, type FileSpec } from "./installFiles";
 import type { Line } from "./lines";
 import { heredoc, quote } from "./shell";
@@ -24,15 +24,15 @@ const healthy = (ip: string) => `curl -fsS --max-time 3 ${quote(healthUrl(ip))} 
  * third starts. Any other fresh member started with state `new` would found a second cluster, or
  * rejoin with its data lost. The member list is read anonymously (etcd serves it without a user).
  */
-export function refuseJoining(model: Model, member: string, dataRoot = ETCD_DATA_ROOT): Line[] {
-  const me = model.dcs.members.find((m) => m.name === member);
+export function refuseJoining(dcs: DcsModel, member: string, dataRoot = ETCD_DATA_ROOT): Line[] {
+  const me = dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
-  const myPeerUrl = `https://${me.ip}:${model.dcs.peerPort}`;
+  const myPeerUrl = `https://${me.ip}:${dcs.peerPort}`;
   // One JSON object per member; a member that has not started yet has published no client URLs (etcd 3.4 lists
   // its name, from the initial cluster).
-  const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${model.dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"clientURLs"'; }`;
-  const others = model.dcs.members.filter((o) => o !== me);
-  const fresh = `fresh=no; [ -d ${quote(`${dataRoot}/${model.dcs.name}/member`)} ] || fresh=yes`;
+  const awaited = `awaited_by() { ( unset ETCDCTL_USER; ETCDCTL_API=3 etcdctl --endpoints="https://$1:${dcs.clientPort}" --cacert="$work/etcd-ca.crt" --command-timeout=5s member list -w json ) 2>/dev/null | grep -o '{"ID":[^}]*}' | grep -F ${quote(`"${myPeerUrl}"`)} | grep -qv '"clientURLs"'; }`;
+  const others = dcs.members.filter((o) => o !== me);
+  const fresh = `fresh=no; [ -d ${quote(`${dataRoot}/${dcs.name}/member`)} ] || fresh=yes`;
   if (others.length === 0) return [fresh];
   return [
     fresh,
@@ -42,7 +42,7 @@ export function refuseJoining(model: Model, member: string, dataRoot = ETCD_DATA
     ...others
       .map(
         (o) =>
-          `if [ $fresh = yes ] && ${healthy(o.ip)} && ! awaited_by ${o.ip}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${model.dcs.name} already runs on ${o.name} (${o.ip}) without waiting for it. Adding a server to a running DCS is not supported: keep dcs.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
+          `if [ $fresh = yes ] && ${healthy(o.ip)} && ! awaited_by ${o.ip}; then ${fail(`error: etcd member ${member} (${me.ip}) has no data, but the DCS ${dcs.name} already runs on ${o.name} (${o.ip}) without waiting for it. Adding a server to a running DCS is not supported: keep ${dcsPath(dcs)}.servers as deployed, or move the clusters to a new DCS whose servers are all new (SOP S12).`)}; fi`,
       ),
   ];
 }
@@ -55,18 +55,18 @@ export function refuseJoining(model: Model, member: string, dataRoot = ETCD_DATA
  * A member of a new multi-member DCS starts without waiting: it is healthy only once a majority runs,
  * which the auth step waits for.
  */
-export function etcdStep(model: Model, member: string): HostStep {
-  const me = model.dcs.members.find((m) => m.name === member);
+export function etcdStep(dcs: DcsModel, member: string): HostStep {
+  const me = dcs.members.find((m) => m.name === member);
   if (!me) throw new Error(`${member} is not a DCS member`);
   const tls = serverCert("etcd");
   const files = [
-    ...Object.entries(etcdFiles(model, member)).map(([path, content]) => ({ path, content })),
-    ...etcdRootFiles(),
+    ...Object.entries(etcdFiles(dcs, member)).map(([path, content]) => ({ path, content })),
+    ...etcdRootFiles(dcs),
     { path: tls.cert, content: pemPlaceholder(slot.tlsCert("etcd", member)), owner: "etcd:etcd" },
     { path: tls.key, content: pemPlaceholder(slot.tlsKey("etcd", member)), owner: "etcd:etcd", mode: "0600" },
   ];
-  const others = model.dcs.members.filter((m) => m !== me);
-  const before = refuseJoining(model, member);
+  const others = dcs.members.filter((m) => m !== me);
+  const before = refuseJoining(dcs, member);
   const waitHealthy = [
     `for i in $(seq 1 60); do ${healthy(me.ip)} && break; sleep 1; done`,
     `${healthy(me.ip)} || ${fail(`error: etcd member ${member} is not healthy 60s after its start; see journalctl -u etcd`)}`,
@@ -80,17 +80,17 @@ export function etcdStep(model: Model, member: string): HostStep {
 }
 
 /**
- * Once every member is healthy: client authentication on, with the stack's root user (idempotent:
- * when it is on already, the root password is only checked).
+ * Once every member is healthy: client authentication on, with the DCS's root user (idempotent:
+ * when it is on already, the root password is only checked). Each DCS has its own root password.
  */
-export function etcdAuthStep(model: Model): HostStep {
-  const local = quote(`--endpoints=https://127.0.0.1:${model.dcs.clientPort}`);
+export function etcdAuthStep(dcs: DcsModel): HostStep {
+  const local = quote(`--endpoints=https://127.0.0.1:${dcs.clientPort}`);
   const anonymous = `etcd_anonymous() { ( unset ETCDCTL_USER; ETCDCTL_API=3 ETCDCTL_CACERT=${quote(CA_CERT)} exec etcdctl ${local} --command-timeout=5s "$@" ); }`;
-  return hostStep(`client authentication of DCS ${model.dcs.name}`, [
-    etcdRootFunction,
+  return hostStep(`client authentication of DCS ${dcs.name}`, [
+    etcdRootFunction(dcs),
     anonymous,
-    ...passwordFileLines(slot.etcdRoot(), '"$work/root.pw"'),
-    ...model.dcs.members.flatMap((m) => [
+    ...passwordFileLines(etcdRootSlot(dcs), '"$work/root.pw"'),
+    ...dcs.members.flatMap((m) => [
       `for i in $(seq 1 120); do ${healthy(m.ip)} && break; sleep 1; done`,
       `${healthy(m.ip)} || ${fail(`error: etcd member ${m.name} (${m.ip}) is not healthy after 120s; see journalctl -u etcd on it`)}`,
     ]),
@@ -99,9 +99,9 @@ export function etcdAuthStep(model: Model): HostStep {
     '  if etcd_anonymous user get root >/dev/null 2>&1; then etcd_anonymous user passwd root <"$work/root.pw" >/dev/null; else etcd_anonymous user add root <"$work/root.pw" >/dev/null; fi',
     "  etcd_anonymous user grant-role root root >/dev/null",
     "  etcd_anonymous auth enable >/dev/null",
-    `  ${sayWords(`client authentication enabled on DCS ${model.dcs.name}`)}`,
+    `  ${sayWords(`client authentication enabled on DCS ${dcs.name}`)}`,
     "fi",
-    `etcd_root ${local} user get root >/dev/null || ${fail(`error: client authentication is on in DCS ${model.dcs.name}, but it refuses this stack's root password. It was enabled by someone else: disable it there (etcdctl auth disable) or reset the DCS, then run pulumi up again.`)}`,
+    `etcd_root ${local} user get root >/dev/null || ${fail(`error: client authentication is on in DCS ${dcs.name}, but it refuses this stack's root password. It was enabled by someone else: disable it there (etcdctl auth disable) or reset the DCS, then run pulumi up again.`)}`,
   ]);
 }
 

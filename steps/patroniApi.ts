@@ -1,5 +1,5 @@
 // Cluster steps that act through Patroni's REST API: dynamic configuration (S3, maintenance) and switchover to intent (S10).
-import type { ClusterModel, Model } from "../config/model";
+import { dcsOf, type ClusterModel, type Model } from "../config/model";
 import { PATRONI_HELPER } from "../render/paths";
 import { patroniDcsConfig } from "../render/patroni";
 import { heredoc, quote } from "./shell";
@@ -27,7 +27,7 @@ export function dynamicConfigStep(model: Model, cluster: ClusterModel): HostStep
   const restartNote = cluster.backup
     ? ["# WAL archiving (archive_mode on): on a member where it was off, Postgres restarts once, replicas first, the leader last (a switchover-free restart)."]
     : [];
-  return hostStep(`Patroni dynamic configuration of ${cluster.name} in the DCS at ${model.dcs.endpoints.join(",")}`, [
+  return hostStep(`Patroni dynamic configuration of ${cluster.name} in the DCS at ${dcsOf(model, cluster).endpoints.join(",")}`, [
     ...restartNote,
     ...afterRestoreNote(cluster),
     heredoc('cat >"$work/desired.json"', JSON.stringify(patroniDcsConfig(cluster))),

@@ -1,5 +1,5 @@
 // Postgres and Patroni of one instance: safety guard, Patroni config and HBA, the Patroni service.
-import type { ClusterModel, InstanceModel, Model } from "../config/model";
+import { dcsOf, type ClusterModel, type InstanceModel, type Model } from "../config/model";
 import { instanceFiles } from "../render/files";
 import * as paths from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
@@ -36,7 +36,7 @@ export function guardStep(model: Model, cluster: ClusterModel, instance: Instanc
   const etcdctl = "etcd_patroni";
   const alive = `[ -n "$(${etcdctl} get --print-value-only ${quote(`${PATRONI_NAMESPACE}${cluster.name}/initialize`)} 2>/dev/null)" ]`;
   body.push(
-    ...etcdPatroniLines(model, cluster.name),
+    ...etcdPatroniLines(dcsOf(model, cluster), cluster.name),
     `if [ "$(cat ${quote(paths.REMOVED_CLUSTER_MARKER)} 2>/dev/null)" = ${want} ] && [ -e ${quote(cluster.dataDir)} ] && ${alive}; then`,
     `  aside=${quote(`${cluster.dataDir}.removed-`)}"$(date +%Y%m%dT%H%M%S)"`,
     `  mv -- ${quote(cluster.dataDir)} "$aside"`,
@@ -123,7 +123,7 @@ export function configStep(model: Model, cluster: ClusterModel, instance: Instan
     files: postgresFiles(model, cluster, instance),
     onChange: [
       "if systemctl -q is-active patroni; then",
-      `  if ${dcsChanged(model)}; then`,
+      `  if ${dcsChanged(dcsOf(model, cluster))}; then`,
       ...moveToNewDcs(model, cluster, instance).map(indent),
       "  else",
       ...activateActualRole(cluster).map(indent),

@@ -2,7 +2,7 @@
 // member stops, the configured primary's data goes aside and Patroni bootstraps it afresh from the cluster's own
 // stanza up to the target (the pg_pitr bootstrap method, render/patroni.ts), a full backup on the new timeline
 // follows, then the other members are rebuilt from it.
-import { pitrTargetWords, type ClusterModel, type InstanceModel, type Model } from "../config/model";
+import { dcsOf, pitrTargetWords, type ClusterModel, type InstanceModel, type Model } from "../config/model";
 import { BACKUP_HELPER, RESTORE_DIR } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { etcdPatroniLines } from "./etcdClient";
@@ -145,7 +145,7 @@ export function restoreLeaderStep(model: Model, cluster: ClusterModel, instance:
   ];
   return hostStep(`in-place restore ${r.number} of ${cluster.name} on ${instance.name}`, [
     ...once(cluster, `the restore on ${instance.name}`),
-    ...etcdPatroniLines(model, cluster.name),
+    ...etcdPatroniLines(dcsOf(model, cluster), cluster.name),
     ...memberPart(cluster, instance, { restored: true, first: forget, timeoutSeconds }),
     sayWords(`${cluster.name} restored in place to ${r.target} on ${instance.name}, on a new timeline`),
   ]);

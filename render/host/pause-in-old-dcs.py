@@ -2,7 +2,7 @@ import json, os, ssl, subprocess, sys, time, urllib.request
 old, prefix, cafile = sys.argv[1], sys.argv[2], sys.argv[3]
 tls = ssl.create_default_context(cafile=cafile)
 def etcd(*args):
-    # etcd's root credentials come in the environment (the caller sources them), never as arguments.
+    # The cluster's Patroni user's credentials come in the environment (the caller sources them), never as arguments.
     endpoints = ",".join("https://" + e for e in old.split(","))
     r = subprocess.run(["etcdctl", "--endpoints=" + endpoints, "--command-timeout=5s", *args], env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, text=True)
     if r.returncode != 0:

@@ -55,7 +55,7 @@ test("prometheus.yml reads each job's target directory and scrapes etcd", () => 
 });
 
 test("etcd member env", () => {
-  const env = parseEnv(renderEtcdEnv(model, "meta-1"));
+  const env = parseEnv(renderEtcdEnv(model.dcs, "meta-1"));
   expect(env).toMatchObject({
     ETCD_NAME: "meta-1",
     ETCD_INITIAL_CLUSTER: "meta-1=https://10.10.10.10:2380",
@@ -69,8 +69,8 @@ test("etcd member env", () => {
     ETCD_PEER_CLIENT_CERT_AUTH: "true",
   });
   expect(Object.values(env).join(" ")).not.toContain("http://10.10.10.10:2379");
-  expect(etcdFiles(model, "meta-1")).toEqual({ "/etc/default/etcd": renderEtcdEnv(model, "meta-1") });
-  expect(() => renderEtcdEnv(model, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
+  expect(etcdFiles(model.dcs, "meta-1")).toEqual({ "/etc/default/etcd": renderEtcdEnv(model.dcs, "meta-1") });
+  expect(() => renderEtcdEnv(model.dcs, "meta-9")).toThrow("meta-9 is not a DCS member (members: meta-1)");
 });
 
 test("postgres exporter connects as the monitor user with a placeholder password", () => {

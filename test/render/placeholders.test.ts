@@ -21,7 +21,7 @@ test("no rendered file of pg-test contains a password, and every placeholder is 
     ...cluster.instances.flatMap((i) => Object.values(instanceFiles(model, cluster, i))),
     ...Object.values(monitoringFiles(model)),
     ...model.scrapeTargets.flatMap((t) => Object.values(targetFiles(model, t))),
-    ...model.dcs.members.flatMap((m) => Object.values(etcdFiles(model, m.name))),
+    ...model.dcs.members.flatMap((m) => Object.values(etcdFiles(model.dcs, m.name))),
   ];
   const values = Object.values(secrets).filter((v): v is string => v !== undefined);
   expect(values.length).toBeGreaterThan(0);
@@ -34,7 +34,7 @@ test("no rendered file of pg-test contains a password, and every placeholder is 
 test("every placeholder in a rendered file carries the format of its file, so the host escapes the password", () => {
   const { model } = pgTest();
   const cluster = model.clusters[0];
-  const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...monitoringFiles(model), ...targetFiles(model, model.scrapeTargets[0]), ...etcdFiles(model, "meta-1") };
+  const files = { ...instanceFiles(model, cluster, cluster.instances[0]), ...monitoringFiles(model), ...targetFiles(model, model.scrapeTargets[0]), ...etcdFiles(model.dcs, "meta-1") };
   const found = Object.entries(files).flatMap(([path, text]) => [...text.matchAll(/\{\{secret:[^}]*\}\}/g)].map((m) => `${path} ${m[0].replace(/:[^|}]*/, ":")}`));
   expect([...new Set(found)].sort()).toEqual([
     "/etc/default/prometheus-postgres-exporter {{secret:|env}}",

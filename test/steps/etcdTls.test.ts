@@ -40,7 +40,7 @@ function join_(healthy: string, data = false, members = ""): { status: number | 
     'etcdctl() { [[ "$*" == *"member list -w json"* ]] && [ -n "$MEMBERS" ] && { echo "$MEMBERS"; return 0; }; return 1; }',
     "python3() { :; }",
   ];
-  const lines = refuseJoining(model, "meta-2", root).map((l) => (typeof l === "string" ? l : l.text));
+  const lines = refuseJoining(model.dcs, "meta-2", root).map((l) => (typeof l === "string" ? l : l.text));
   const r = spawnSync("/bin/bash", ["-c", [...stubs, ...lines, "echo passed"].join("\n")], { encoding: "utf8", env: { ...process.env, HEALTHY: healthy, MEMBERS: members } });
   return { status: r.status, stderr: r.stderr };
 }
@@ -64,7 +64,7 @@ describe("a DCS member without data", () => {
 });
 
 test("scripts pass no credential to etcdctl on its command line, and no plain http to etcd", () => {
-  const scripts = [etcdStep(model, "meta-1"), etcdAuthStep(model), dcsStateStep(model, cluster), guardStep(model, cluster, cluster.instances[0]), configStep(model, cluster, cluster.instances[0])];
+  const scripts = [etcdStep(model.dcs, "meta-1"), etcdAuthStep(model.dcs), dcsStateStep(model, cluster), guardStep(model, cluster, cluster.instances[0]), configStep(model, cluster, cluster.instances[0])];
   for (const s of scripts) {
     const text = unwrapScript(s.create) + (s.delete ? unwrapScript(s.delete) : "");
     expect(text).not.toMatch(/etcdctl[^\n]*--(user|password)/);

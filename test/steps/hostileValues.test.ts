@@ -30,8 +30,8 @@ function allSteps(model: Model): Record<string, HostStep> {
     "dcs-prepare": nodeSteps.prepareNode(STRICT.dcsMember, { packages: nodeSteps.DCS_PACKAGES }),
     "infra-monitoring": infraSteps.monitoringStep(model),
   };
-  for (const m of model.dcs.members) out[stepName(m.name, "etcd")] = infraSteps.etcdStep(model, m.name);
-  out["dcs-auth"] = infraSteps.etcdAuthStep(model);
+  for (const m of model.dcs.members) out[stepName(m.name, "etcd")] = infraSteps.etcdStep(model.dcs, m.name);
+  out["dcs-auth"] = infraSteps.etcdAuthStep(model.dcs);
   for (const c of model.clusters) {
     out[stepName(c.name, "dcs")] = dcsStateStep(model, c);
     out[stepName(c.name, "roles")] = clusterSteps.rolesStep(c);

@@ -106,7 +106,7 @@ describe("the monitoring step", () => {
 describe("client authentication of the DCS", () => {
   const dcs = rawFixture("pg-test.stack.yaml") as { dcs: { servers: Record<string, string> } };
   const three = loadInventory(pinHostKeys({ ...dcs, dcs: { ...dcs.dcs, servers: { "meta-1": "10.10.10.10", "meta-2": "10.10.10.14", "meta-3": "10.10.10.15" } } })).model;
-  const auth = etcdAuthStep(three);
+  const auth = etcdAuthStep(three.dcs);
   const PASSWORD = "r00t-pw-SECRET";
 
   /**
@@ -180,7 +180,7 @@ describe("client authentication of the DCS", () => {
 
 describe("the etcd member of a one-member DCS", () => {
   const single = loadInventory(raw).model;
-  const member = etcdStep(single, "meta-1");
+  const member = etcdStep(single.dcs, "meta-1");
   const SECRETS = { "tls/ca": "CA", "tls/etcd/meta-1/cert": "CERT", "tls/etcd/meta-1/key": "KEY", "dcs/etcd_root": 'r$"t' };
 
   /** Runs the step where etcd answers healthy unless `sick`; with `data`, the member has its data already. */
@@ -199,7 +199,7 @@ describe("the etcd member of a one-member DCS", () => {
     const r = run();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    for (const [path, content] of Object.entries(etcdFiles(single, "meta-1"))) expect(host().read(path)).toBe(content);
+    for (const [path, content] of Object.entries(etcdFiles(single.dcs, "meta-1"))) expect(host().read(path)).toBe(content);
     const owners = host().owners(r.calls);
     expect([host().read("/etc/pigsty/tls/etcd.key"), host().mode("/etc/pigsty/tls/etcd.key"), owners["/etc/pigsty/tls/etcd.key"]]).toEqual(["KEY\n", "0600", "etcd:etcd"]);
     expect(host().read(ETCD_ROOT_ENV)).toBe('ETCDCTL_API=3\nETCDCTL_CACERT=/etc/pigsty/tls/ca.crt\nETCDCTL_USER="root:r\\$\\"t"\n');
