@@ -80,7 +80,8 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
     { port: inv.infra.alertmanager_port, path: "infra.alertmanager_port" },
   ];
   // The stack's DCS and each cluster's own: a host is in one of them only (config/clusterDcs.ts).
-  const everyDcs = [{ path: "dcs", dcs: inv.dcs }, ...Object.entries(inv.clusters).flatMap(([name, c]) => (c.dcs ? [{ path: `clusters.${name}.dcs`, dcs: c.dcs }] : []))];
+  const owners = Object.keys(inv.clusters).sort();
+  const everyDcs = [{ path: "dcs", dcs: inv.dcs }, ...owners.flatMap((name) => (inv.clusters[name].dcs ? [{ path: `clusters.${name}.dcs`, dcs: inv.clusters[name].dcs }] : []))];
   const dcsIps = new Set(everyDcs.flatMap(({ dcs }) => Object.values(dcs.servers)));
   const hostUses = new Map<string, PortUse[]>();
   // sshd comes first on every host, so the value that collides with it is the one reported.
@@ -93,12 +94,15 @@ export function validatePorts(inv: Inventory, clusters: ClusterModel[], paths: M
   const fixedUses = (ip: string) => [sshd, ...(dcsIps.has(ip) ? [etcdMetrics] : []), ...(backupIps.has(ip) ? [pgbackrest] : [])];
   const add = (ip: string, uses: PortUse[]) => hostUses.set(ip, [...(hostUses.get(ip) ?? fixedUses(ip)), ...uses]);
   add(inv.infra.ip, infraUses);
+  const dcsHosts = new Set<string>();
   for (const { path, dcs } of everyDcs) {
     const dcsUses: PortUse[] = [
       { port: dcs.client_port, path: `${path}.client_port` },
       { port: dcs.peer_port, path: `${path}.peer_port` },
     ];
-    for (const ip of new Set(Object.values(dcs.servers))) add(ip, dcsUses);
+    // A host in an earlier DCS is refused as such (config/clusterDcs.ts), not once more per port.
+    for (const ip of new Set(Object.values(dcs.servers))) if (!dcsHosts.has(ip)) add(ip, dcsUses);
+    for (const ip of Object.values(dcs.servers)) dcsHosts.add(ip);
   }
   for (const c of clusters) {
     const { at, serviceKeys } = paths.get(c.name)!;

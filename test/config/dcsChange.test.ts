@@ -24,3 +24,13 @@ test("renaming a member that stays is refused", () => {
     "dcs.servers: 10.10.10.10 was etcd member meta-1 and is now etcd-1; a running member cannot be renamed. Keep the name meta-1 for 10.10.10.10.",
   ]);
 });
+
+test("a cluster's own DCS is judged the same way, its messages naming its key", () => {
+  const [p] = dcsChangeProblems(before, { name: "meta2", servers: { "meta-1": "10.10.10.10" } }, "clusters.pg-std.dcs");
+  expect(p).toContain("clusters.pg-std.dcs.name: changed from meta to meta2 while 10.10.10.10 stays a server");
+  expect(p).toContain("Keep clusters.pg-std.dcs.name: meta");
+  expect(dcsChangeProblems(before, { name: "meta", servers: { "etcd-1": "10.10.10.10" } }, "clusters.pg-std.dcs")).toEqual([
+    "clusters.pg-std.dcs.servers: 10.10.10.10 was etcd member meta-1 and is now etcd-1; a running member cannot be renamed. Keep the name meta-1 for 10.10.10.10.",
+  ]);
+  expect(dcsChangeProblems(before, { name: "site-b", servers: { "site-b-1": "10.10.10.15" } }, "clusters.pg-std.dcs")).toEqual([]);
+});

@@ -24,18 +24,19 @@ export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZpeHR1cmVIb3
 /** A stand-in PEM for pg_upstream_ca: the CA of an upstream outside the stack (only its form is checked). */
 export const UPSTREAM_CA = "-----BEGIN CERTIFICATE-----\nTUlJQnVwc3RyZWFtQ0E=\n-----END CERTIFICATE-----\n";
 
-type RawInventory = { infra?: { ip?: string }; dcs?: { servers?: Record<string, string> }; clusters?: Record<string, { hosts?: Record<string, unknown> }> };
+type RawInventory = { infra?: { ip?: string }; dcs?: { servers?: Record<string, string> }; clusters?: Record<string, { hosts?: Record<string, unknown>; dcs?: { servers?: Record<string, string> } }> };
 
-/** `raw` with ssh.host_keys pinned (to FAKE_HOST_KEY) for the infra node, the DCS servers and every cluster host. */
+/** `raw` with ssh.host_keys pinned (to FAKE_HOST_KEY) for the infra node, the DCS servers (a cluster's own too) and every cluster host. */
 export function pinHostKeys<T extends RawInventory>(raw: T): T & { ssh: Record<string, any> & { host_keys: Record<string, string> } } {
-  const ips = [raw.infra?.ip, ...Object.values(raw.dcs?.servers ?? {}), ...Object.values(raw.clusters ?? {}).flatMap((c) => Object.keys(c.hosts ?? {}))];
+  const clusters = Object.values(raw.clusters ?? {});
+  const ips = [raw.infra?.ip, ...Object.values(raw.dcs?.servers ?? {}), ...clusters.flatMap((c) => [...Object.keys(c.hosts ?? {}), ...Object.values(c.dcs?.servers ?? {})])];
   const keys = Object.fromEntries(ips.filter((ip): ip is string => typeof ip === "string").map((ip) => [ip, FAKE_HOST_KEY]));
   const ssh = (raw as { ssh?: Record<string, unknown> }).ssh ?? {};
   return { ...raw, ssh: { ...ssh, host_keys: { ...keys, ...((ssh.host_keys as Record<string, string>) ?? {}) } } };
 }
 
 export type FixtureVars = Record<string, unknown>;
-export type FixtureClusters = { vars?: FixtureVars; clusters: Record<string, { hosts: Record<string, unknown>; vars: FixtureVars }> };
+export type FixtureClusters = { vars?: FixtureVars; clusters: Record<string, { hosts: Record<string, unknown>; vars: FixtureVars; dcs?: Record<string, unknown> }> };
 
 /** pg-test on .11 (primary) and .12 (replica) with one pooled user and its database: the cluster a standby follows. */
 export function twoMemberPgTest(): FixtureClusters["clusters"][string] {
