@@ -2,7 +2,7 @@
 // repository's server down under writes, a replica rebuilt from the repository, and the CloudNativePG-style
 // point-in-time restore into a new cluster (pg_pitr) at a time after a switchover, and the in-place restore of pg-test
 // itself (blocked by the policy pack until acknowledged). On the same deployment, a one-member standby cluster
-// (pg_upstream) on a seventh node: seeded from pg-test's backups, following it across a switchover, promoted by config
+// (pg_upstream) on a seventh node, with a DCS of its own there: seeded from pg-test's backups, following it across a switchover, promoted by config
 // (blocked by the policy pack until acknowledged), and the way back: pg-test demoted into its standby, rewound after a
 // split brain. Figures are printed.
 import { randomBytes } from "node:crypto";
@@ -22,10 +22,10 @@ const backupHelper = (args: string) => sshOk("meta", `sudo /usr/local/bin/pigsty
 const stanzaInfo = async (stanza: string) => JSON.parse(await backupHelper(`info ${stanza}`));
 const leaderOf = async () => (await waitMembers(settled(members), 120)).find((m) => m.Role === "Leader")!.Member;
 
-/** The standby cluster of pg-test on the seventh node. */
+/** The standby cluster of pg-test on the seventh node, with a DCS of its own there (its own site's). */
 const STANDBY_IP = "10.10.10.16";
 const standbyCluster = (vars: Record<string, unknown> = {}) =>
-  ({ hosts: { [STANDBY_IP]: { pg_seq: 1, pg_role: "primary" } }, vars: { pg_upstream: "pg-test", ...vars } }) as Inventory["clusters"][string];
+  ({ hosts: { [STANDBY_IP]: { pg_seq: 1, pg_role: "primary" } }, vars: { pg_upstream: "pg-test", ...vars }, dcs: { name: "site-b", servers: { "site-b-1": STANDBY_IP } } }) as Inventory["clusters"][string];
 const onStandby = (sql: string) => onTest("pg-test-6", sql);
 /** Polls `check` every 200 ms for up to `seconds`; the seconds it took. */
 async function secondsUntil(what: string, check: () => Promise<boolean>, seconds: number): Promise<number> {
@@ -217,6 +217,8 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     }, true);
     log(`standby cluster pg-std (1 member) created and seeded: up ${((Date.now() - t) / 1000).toFixed(1)} s`);
     expect(await standbyRole()).toBe("Standby Leader");
+    // Its Patroni keeps its state in its own DCS, not in the stack's.
+    expect(await sshOk("pg-test-6", "sudo grep -A3 '^etcd3:' /pg/bin/patroni.yml")).toContain(`${STANDBY_IP}:2379`);
     const seeded = await sshOk("pg-test-6", "sudo journalctl -u patroni --no-pager | grep -c 'replica has been created using pgbackrest' || true");
     expect(Number(seeded)).toBeGreaterThan(0);
 
@@ -258,6 +260,18 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     await expectAllKept(r, "before promotion");
     const lsn = await psqlLocal(leader, "SELECT pg_current_wal_lsn()");
     await secondsUntil("pg-std replays pg-test's last write", async () => (await psqlLocal("pg-test-6", `SELECT pg_last_wal_replay_lsn() >= '${lsn}'`)) === "t", 60);
+
+    // The first site's DCS down for longer than a ttl: pg-std, on its own DCS, keeps its standby leader.
+    await sshOk("meta", "sudo systemctl stop etcd");
+    try {
+      await sleep(25_000);
+      expect(await standbyRole()).toBe("Standby Leader");
+      expect(await psqlLocal("pg-test-6", "SELECT pg_is_in_recovery()")).toBe("t");
+    } finally {
+      await sshOk("meta", "sudo systemctl start etcd");
+    }
+    log("the first site's DCS down for 25 s: pg-std, on its own DCS, kept its standby leader");
+    await waitMembers(settled(members), 120);
 
     const pack = { policyPacks: [POLICY_PACK], policyPackConfigs: [DEV_POLICY_CONFIG] };
     delete d.inventory.clusters["pg-std"].vars.pg_upstream;
