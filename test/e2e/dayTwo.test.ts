@@ -8,7 +8,7 @@ import { repoRoot } from "../program/harness";
 import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
 import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
-import { LAST_RELEASE } from "./helpers/release";
+import { UPGRADE_FROM } from "./helpers/release";
 import { apply, loadPasswords, upgradedDeployment, type Deployment, type Inventory, type Upgrade } from "./helpers/scenario";
 import { describeIfRoot, sshOk, sshRun } from "./helpers/sandbox";
 import { FEATURE_INSTANCE_STEPS, INSTANCE_STEPS, stepName, type InstanceStep } from "../../config/stepCatalogue";
@@ -86,7 +86,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await waitMembers(settled(members));
   }, 1_800_000);
 
-  it(`upgrades a deployment of the last release (${LAST_RELEASE.slice(0, 12)}) in place: nothing replaced, no restart, no failover, no write lost`, async () => {
+  it(`upgrades a deployment of the release ${UPGRADE_FROM.slice(0, 12)} in place: nothing replaced, no restart, no failover, no write lost`, async () => {
     expect(upgrade.replacedOrDeleted).toEqual([]);
     for (const m of ["pg-test-1", "pg-test-2", "pg-test-3"]) {
       const [before, after] = [upgrade.before[m], upgrade.after[m]];

@@ -14,8 +14,14 @@ import { REPO_ROOT } from "./sandbox";
  */
 export const LAST_RELEASE = "3df5af3d02f04b636f26acd69fe125870dabd87b";
 
+/**
+ * The release the day-2 file upgrades from: LAST_RELEASE, or PIGSTY_UPGRADE_FROM (any commit of this clone), to prove
+ * the upgrade from an older release by hand, e.g. from before TLS (docs/testing.md).
+ */
+export const UPGRADE_FROM = process.env.PIGSTY_UPGRADE_FROM || LAST_RELEASE;
+
 /** The release's program as files in a scratch folder (from git, never from the working tree), ready to run. */
-export function releaseProgram(commit = LAST_RELEASE): string {
+export function releaseProgram(commit = UPGRADE_FROM): string {
   const git = (...args: string[]) => execFileSync("git", ["-C", REPO_ROOT, ...args], { encoding: "utf8" });
   try {
     git("cat-file", "-e", `${commit}^{commit}`);

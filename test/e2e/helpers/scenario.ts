@@ -5,7 +5,7 @@ import { devStackConfig } from "../../program/harness";
 import { passwords } from "./cluster";
 import { patroniList, psqlLocal, settled, waitMembers } from "./cluster";
 import { freshStack, named, output, plan, setInventory, up, type ChangeSet, type UpResult } from "./engine";
-import { LAST_RELEASE, releaseProgram, releaseStack } from "./release";
+import { UPGRADE_FROM, releaseProgram, releaseStack } from "./release";
 import { ensureSandbox, forgetClusterState, resetNode } from "./sandbox";
 import { describeLoop, duringWrites } from "./writes";
 import type { WriteLoopResult } from "./writeLoop";
@@ -87,13 +87,13 @@ async function memberFacts(pgNodes: string[]): Promise<Record<string, MemberFact
 }
 
 /**
- * As freshDeployment, but the last release's program deploys first (LAST_RELEASE); then this program's first `up`
+ * As freshDeployment, but the last release's program deploys first (UPGRADE_FROM); then this program's first `up`
  * upgrades the deployment in place while a write loop runs through HAProxy. The tests read what it cost.
  */
 export async function upgradedDeployment(nodes: number, pgNodes: string[], members = pgNodes): Promise<Deployment & { upgrade: Upgrade }> {
   const { stack, inventory } = await pristineStack(nodes, pgNodes, () => undefined);
   const release = await up(await releaseStack(releaseProgram()));
-  log(`the last release (${LAST_RELEASE.slice(0, 12)}) deployed: up ${release.seconds.toFixed(1)}s, ${release.steps.length} commands`);
+  log(`the release ${UPGRADE_FROM.slice(0, 12)} deployed: up ${release.seconds.toFixed(1)}s, ${release.steps.length} commands`);
   await loadPasswords(stack);
   await waitMembers(settled(members), 120, members[0]);
   const before = await memberFacts(members);
