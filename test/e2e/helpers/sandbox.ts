@@ -160,6 +160,6 @@ export async function waitSystemRunning(target: string | SandboxNode, timeoutMs 
  * would be taken for done). The etcd member step of the next `up` starts a new DCS.
  */
 export async function forgetClusterState(): Promise<void> {
-  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root.env /var/lib/pigsty/dcs/pg-test /var/lib/pigsty/restore; sudo rm -f /etc/prometheus/targets/*/*.json");
+  await sshRun("meta", "sudo systemctl stop etcd; sudo rm -rf /var/lib/etcd/pigsty /etc/pigsty/etcd-root*.env /var/lib/pigsty/dcs /var/lib/pigsty/restore; sudo rm -f /etc/prometheus/targets/*/*.json");
   await sshRun("meta", "sudo systemctl stop pgbackrest 'pigsty-backup-*.timer' 2>/dev/null; sudo rm -rf /var/lib/pgbackrest/archive /var/lib/pgbackrest/backup /var/spool/pgbackrest/archive /etc/pgbackrest/conf.d /var/lib/prometheus/node-exporter/pgbackrest_*.prom");
 }
