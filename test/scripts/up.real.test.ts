@@ -45,7 +45,7 @@ for (let i = 0; i < ${STEPS}; i++) {
 
 describe("npm run up against the real CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-up-"));
-  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "test-only" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: `file://${join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "test-only" };
   delete env.PULUMI_SKIP_CHECKPOINTS;
   const prog = join(dir, "program");
   let orphans: ProcessInfo[] = [];
