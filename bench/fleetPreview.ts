@@ -115,7 +115,7 @@ async function main() {
   const rows = parts.has("preview") ? await previewBench() : [];
   let up: { rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } } | undefined;
   if (parts.has("up")) {
-    console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true"}`);
+    console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true, then through npm run up"}`);
     up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0");
     upLines(up.rows).forEach((l) => console.log(l));
     if (up.state) {

@@ -3,7 +3,8 @@
 // throw-away program of as many trivial remote commands (through the same sshd) and as many other trivial resources.
 // Per size: a cold `up`, a fleet-wide change (every member's pg_weight: every `-haproxy` step runs again) and a
 // one-cluster change, each with and without PULUMI_SKIP_CHECKPOINTS (the engine writes the state once at the end
-// instead of after every step); the state's size and where its bytes go (bench/stateBytes.ts).
+// instead of after every step), and through `npm run up`'s two phases (bench/twoPhaseUp.ts); the state's size and
+// where its bytes go (bench/stateBytes.ts).
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { fileBytes, fleetAddresses, fleetInventory, lastChanges, projectStack, s
 import { startLoopbackHosts } from "./loopbackHosts";
 import { benchEnv, repo, runPulumi, sampledPulumi } from "./pulumiRun";
 import { breakdownOfFile, type StateBreakdown } from "./stateBytes";
+import { twoPhaseLine, twoPhaseUp, type TwoPhaseRun } from "./twoPhaseUp";
 
 export const PHASES = ["cold", "fleet", "one"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -42,6 +44,8 @@ export interface UpRow {
   /** The same with PULUMI_SKIP_CHECKPOINTS=true (BENCH_SKIP_CHECKPOINTS=0 leaves them out). */
   oursSkip?: Series;
   floorSkip?: Series;
+  /** Ours through `npm run up` (BENCH_SKIP_CHECKPOINTS=0 leaves it out too). */
+  oursTwoPhase?: Record<Phase, TwoPhaseRun>;
 }
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive", "--suppress-progress"];
@@ -85,23 +89,26 @@ const WEIGHTS: Record<Phase, (k: number) => number | undefined> = {
   one: (k) => (k === 1 ? 80 : 90),
 };
 
-/** Our program's three `up`s on a fresh stack; `inspect` sees the state file after the cold `up`. */
-async function oursSeries(clusters: number, ssh: FleetSsh, skip: boolean, inspect?: (file: string) => void): Promise<Series> {
-  const name = `bench-up-${clusters}${skip ? "-skip" : ""}`;
+/** Our program's three `up`s, each run by `up(stack name)`, on a fresh stack; `inspect` sees the state after the cold one. */
+async function oursPhases<R>(clusters: number, ssh: FleetSsh, suffix: string, up: (name: string) => Promise<R>, inspect?: (file: string) => void): Promise<Record<Phase, R>> {
+  const name = `bench-up-${clusters}${suffix}`;
   const config = (phase: Phase) => ({ "pigsty:inventory": JSON.stringify(fleetInventory(clusters, ssh, WEIGHTS[phase])) });
   const stack = await projectStack(name, config("cold"));
   try {
-    const series: Partial<Series> = {};
+    const series: Partial<Record<Phase, R>> = {};
     for (const phase of PHASES) {
       stack.setConfig(config(phase));
-      series[phase] = await timedUp(repo, "pigsty", name, skip);
+      series[phase] = await up(name);
       if (phase === "cold") inspect?.(stack.stateFile);
     }
-    return series as Series;
+    return series as Record<Phase, R>;
   } finally {
     await stack.remove();
   }
 }
+
+const oursSeries = (clusters: number, ssh: FleetSsh, skip: boolean, inspect?: (file: string) => void): Promise<Series> =>
+  oursPhases(clusters, ssh, skip ? "-skip" : "", (name) => timedUp(repo, "pigsty", name, skip), inspect);
 
 export interface FloorShape {
   /** Trivial remote commands, spread over the hosts in turn. */
@@ -197,6 +204,9 @@ export async function upBench(sizes: number[], withSkip: boolean): Promise<{ row
         row.oursSkip = await oursSeries(n, ssh, true);
         row.floorSkip = await floorSeries(shape, ours, true);
         log(`  ${n} x 3 skip checkpoints: ours ${PHASES.map((p) => row.oursSkip![p].seconds.toFixed(1)).join("/")} s, floor ${PHASES.map((p) => row.floorSkip![p].seconds.toFixed(1)).join("/")} s`);
+        // The same arguments as every other `up` of the bench, after the script's name.
+        row.oursTwoPhase = await oursPhases(n, ssh, "-two-phase", (name) => twoPhaseUp([...UP.slice(1), "--stack", name]));
+        log(`  ${n} x 3 npm run up: ${PHASES.map((p) => row.oursTwoPhase![p].seconds.toFixed(1)).join("/")} s`);
       }
       rows.push(row);
     } finally {
@@ -223,6 +233,9 @@ export function upLines(rows: UpRow[]): string[] {
         `${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} ${String(o.changed).padStart(7)} ${`(${o.changedRemote})`.padStart(8)}  ${s(o.seconds).padStart(8)} ${s(f.seconds).padStart(8)}  ${(o.seconds / f.seconds).toFixed(2).padStart(5)}  |                  ${skip}  | ` +
           `${o.cliMb.toFixed(0)}/${o.programMb.toFixed(0)}/${o.providersMb.toFixed(0)}  ${f.cliMb.toFixed(0)}/${f.programMb.toFixed(0)}/${f.providersMb.toFixed(0)}`,
       );
+    }
+    for (const p of r.oursTwoPhase ? PHASES : []) {
+      lines.push(`${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} npm run up: ${twoPhaseLine(r.oursTwoPhase![p], r.floor[p].seconds, r.floorSkip?.[p].seconds)}`);
     }
     lines.push(`${`${r.clusters} x 3`.padEnd(9)} state after cold up: ours ${mb(r.ours.cold.stateBytes)}, floor ${mb(r.floor.cold.stateBytes)} (${r.resources} resources, ${r.remoteCommands} remote commands)`);
   }

@@ -42,7 +42,9 @@ export function sampledPulumi(args: string[], cwd: string, env: NodeJS.ProcessEn
     child.stderr.on("data", (d) => (err = (err + d).slice(-20000)));
     child.on("close", (code) => {
       clearInterval(timer);
-      if (code !== 0) return fail(new Error(`pulumi ${args.join(" ")} in ${cwd} failed (exit ${code}):\n${err.slice(-2000)}${out.slice(-3000)}`));
+      // The CLI prints why on stdout, under "Diagnostics:", before the outputs that can fill the tail.
+      const why = /\nDiagnostics:\n[\s\S]*?(?=\nOutputs:|\nResources:|$)/.exec(out)?.[0] ?? "";
+      if (code !== 0) return fail(new Error(`pulumi ${args.join(" ")} in ${cwd} failed (exit ${code}):\n${err.slice(-2000)}${why.slice(0, 4000)}\n${out.slice(-3000)}`));
       done({ seconds: (Date.now() - started) / 1000, cliMb, programMb, providersMb, stdout: out });
     });
   });

@@ -17,6 +17,14 @@ test("each phase shows ours, the floor and their ratio, with and without checkpo
   expect(lines[4]).toBe("10 x 3    state after cold up: ours 1.0 MB, floor 1.0 MB (470 resources, 320 remote commands)");
 });
 
+test("with npm run up measured, a line per phase after the table's rows", () => {
+  const two = (seconds: number) => ({ seconds, decideSeconds: 1, phaseTwoSeconds: seconds - 1 });
+  const r = { ...row(10, series(100, 50, 20), series(50, 25, 10), [series(40, 20, 8), series(20, 10, 4)]), oursTwoPhase: { cold: two(50), fleet: two(25), one: two(10) } };
+  const lines = upLines([r]);
+  expect(lines[4]).toBe("10 x 3    cold up             npm run up:   50.0 s = decide 1.0 s + phase 1 - + phase 2 49.0 s; to the floor 1.00 (to the floor without checkpoints 2.50)");
+  expect(lines[7]).toMatch(/^10 x 3 +state after cold up/);
+});
+
 test("the remote commands an update changed: new ones and those whose inputs differ", () => {
   const state = (entries: [string, string, string][]) => new Map(entries.map(([urn, type, inputs]) => [urn, { type, inputs }]));
   const before = state([["a", "command:remote:Command", "1"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "1"]]);
