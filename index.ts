@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InfraNode } from "./components/infraNode";
 import { PgCluster } from "./components/pgCluster";
 import { inBatches, PREVIEW_BATCH, registered } from "./components/previewBatches";
-import { deployedClusterDcs, deployedDcs, deployedMembers, deployedStandbys } from "./components/deployed";
+import { deployedClusterDcs, deployedDcs, deployedMembers, deployedStandbys, deployedStepLibrary, stepLibraryNotice } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
 import type { HostAccess } from "./components/remote";
@@ -12,6 +12,7 @@ import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
 import { expandPath, rawInventory } from "./config/stack";
 import { dcsPath, upstreamLabel, type DcsModel } from "./config/model";
+import { hostLibrary } from "./render/hostLibrary";
 
 // Pulumi's SDK captures a stack trace for every promise it makes, and ts-node maps each frame through the source
 // maps. Preview of 100 x 3: 53.6 s with 3 frames, 41.5 s with none (10 frames were slower still). Inventory
@@ -64,6 +65,13 @@ void Promise.all([deployedDcs(), deployedClusterDcs()]).then(([before, beforeOwn
     ...model.clusters.flatMap((c) => (c.ownDcs ? dcsChangeProblems(beforeOwn[c.name], clusterDcs[c.name], dcsPath(c.ownDcs)) : [])),
   ];
   if (problems.length > 0) throw new pulumi.RunError(`the DCS cannot change this way:\n${problems.join("\n")}`);
+});
+
+/** The step library version on the hosts (render/hostLibrary.ts): the next preview says when it changes. */
+export const stepLibrary = hostLibrary().hash;
+void Promise.all([deployedDcs(), deployedStepLibrary()]).then(([before, library]) => {
+  const notice = stepLibraryNotice(before !== undefined, library, stepLibrary);
+  if (notice) pulumi.log.info(notice);
 });
 
 // The stack's CA and a certificate per TLS server (etcd members, Patroni REST APIs, Postgres and pgbouncer); keys are secrets in state.

@@ -64,6 +64,22 @@ export async function deployedClusterDcs(): Promise<Record<string, DeployedDcs>>
   return (await previousOutput<Record<string, DeployedDcs>>("clusterDcs")) ?? {};
 }
 
+/** The step library version the previous `up` installed (its `stepLibrary` output), if it recorded one. */
+export function deployedStepLibrary(): Promise<string | undefined> {
+  return previousOutput<string>("stepLibrary");
+}
+
+/**
+ * What the preview says when this `up` installs another step library on the hosts: every host step's script names
+ * the library's version, so every step runs once more (docs/operations.md). Nothing on a first `up` or the same version.
+ */
+export function stepLibraryNotice(deployedBefore: boolean, before: string | undefined, now: string): string | undefined {
+  if (!deployedBefore || before === now) return undefined;
+  const rerun = "every host step runs once more on every host (each is idempotent: files are rewritten only where they differ, nothing restarts for it); later ups run only what changes";
+  if (before === undefined) return `This stack's last up recorded no step library version (a release before 2026-12-03): if that release had no step library, ${rerun}.`;
+  return `The hosts' step library changes (${before} -> ${now}): ${rerun}.`;
+}
+
 /** The members of `cluster` that the previous `up` deployed, with their configured roles. */
 export async function deployedMembers(cluster: string): Promise<{ name: string; role: string }[]> {
   return Object.entries(await deployedInstances())
