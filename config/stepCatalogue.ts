@@ -244,7 +244,7 @@ export const INFRA_STEPS = {
     host: "each DCS server",
     after: ["prepare", "previous.etcd"],
   },
-  "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the stack's root user, once every member is healthy", host: "the first DCS server", after: ["etcd"] },
+  "dcs-auth": { suffix: "-dcs-auth", does: "turns etcd's client authentication on with the DCS's root user (each DCS has its own), once every member is healthy", host: "the first DCS server", after: ["etcd"] },
   monitoring: {
     suffix: "-monitoring",
     does: "Prometheus (file discovery, alert rules), Alertmanager (the stack's receivers), the blackbox exporter, nginx's site (the APIs the dashboards read) and the front page",
