@@ -85,9 +85,17 @@ describe("Alertmanager 0.25 with the rendered alertmanager.yml", () => {
       await until(async () => (await fetch(`${api}:${apiPort}/-/ready`).catch(() => undefined))?.ok === true, "Alertmanager to be ready");
     }, 60_000);
     afterAll(async () => {
-      am?.kill("SIGTERM");
+      // Alertmanager writes its state into the data directory as it stops: wait for its exit, or the outer
+      // cleanup races that write (seen: ENOTEMPTY removing data/).
+      if (am && am.exitCode === null && am.signalCode === null) {
+        const exited = new Promise<void>((r) => am.once("exit", () => r()));
+        am.kill("SIGTERM");
+        const killLater = setTimeout(() => am.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(killLater);
+      }
       await new Promise<void>((r) => hook?.close(() => r()));
-    });
+    }, 30_000);
 
     test("NodeDown silences its member's alerts only; the rest reach the webhook and the listing", async () => {
       const labels = [
