@@ -1,6 +1,7 @@
 // The dev stack's state without the sandbox: Pulumi.dev.yaml's inventory with its 10.10.10.x hosts moved to
-// 127.2.0.x, deployed by a cold `up` to the bench's loopback hosts, then split by bench/stateBytes.ts. Its stdout is
-// empty (no script runs), so it is a little smaller than the dev stack's state after the demo.
+// 127.2.0.x, deployed by a cold `up` to the bench's loopback hosts (the dashboards' sftp copy lands in their chroot),
+// then split by bench/stateBytes.ts. Its stdout is empty (no script runs), so it is a little smaller than the dev
+// stack's state after the demo.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";

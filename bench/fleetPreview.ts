@@ -15,6 +15,7 @@ import { upBench, upLines, type UpRow } from "./fleetUp";
 import { programUnderMocks } from "./mocks";
 import { pulumi, repo, runPulumi as run, sampledPulumi } from "./pulumiRun";
 import { sandboxBench, sandboxLines, sandboxSkipReason, type SandboxFigures } from "./sandbox";
+import { chrootSkipReason } from "./sessionChroot";
 import { breakdownLines, type StateBreakdown } from "./stateBytes";
 import { previewTargets, sandboxTargets, upTargets, type PreviewRow } from "./targets";
 
@@ -114,7 +115,11 @@ async function main() {
   if (!existsSync(pulumi)) throw new Error("no toolchain: run `npm run toolchain` first");
   const rows = parts.has("preview") ? await previewBench() : [];
   let up: { rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } } | undefined;
-  if (parts.has("up")) {
+  // Both deploy an infra node, whose dashboards are copied by sftp: the bench's sshd serves that only in a chroot.
+  const noCopy = chrootSkipReason();
+  const copying = ["up", "dev-state"].filter((p) => parts.has(p));
+  if (noCopy && copying.length > 0) console.log(`${copying.join(" and ")} skipped: the dashboards' sftp copy needs a chroot, and ${noCopy}`);
+  if (parts.has("up") && !noCopy) {
     console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true, then through npm run up"}`);
     up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0");
     upLines(up.rows).forEach((l) => console.log(l));
@@ -125,7 +130,7 @@ async function main() {
     upTargets(up.rows).forEach((l) => console.log(l));
   }
   let devState: Awaited<ReturnType<typeof devStateBench>> | undefined;
-  if (parts.has("dev-state")) {
+  if (parts.has("dev-state") && !noCopy) {
     devState = await devStateBench();
     console.log(`the dev inventory on loopback hosts: cold up ${devState.seconds.toFixed(1)} s; where its state's bytes go:`);
     breakdownLines(devState.breakdown, 100).forEach((l) => console.log(l));

@@ -1,5 +1,6 @@
 // The `up` part of `npm run bench`: fleets of N clusters x 3 deployed by the real engine to loopback hosts served by
-// the bench's own sshd (bench/loopbackHosts.ts, whose forced command runs no script), beside the engine floor: a
+// the bench's own sshd (bench/loopbackHosts.ts, whose forced command runs no script and whose sftp, for the
+// dashboards' copy, writes into a chroot in its temp dir), beside the engine floor: a
 // throw-away program of as many trivial remote commands (through the same sshd) and as many other trivial resources.
 // Per size: a cold `up`, a fleet-wide change (every member's pg_weight: every `-haproxy` step runs again) and a
 // one-cluster change, each with and without PULUMI_SKIP_CHECKPOINTS (the engine writes the state once at the end

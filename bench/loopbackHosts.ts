@@ -2,19 +2,25 @@
 // authorized key in a temp directory, listening on 127.0.0.1 only), reached through a TCP forwarder on each host's
 // loopback address (sshd takes at most 16 ListenAddress lines; a fleet has hundreds of addresses). Its forced command
 // drains the script's stdin and exits 0, so no script runs: what is left is the engine's, the provider's and the
-// SSH round trip's work. Started and ended by PID; nothing but 127.0.0.0/8 is bound or contacted.
+// SSH round trip's work. As root, every session is locked into a chroot in the temp dir (bench/sessionChroot.ts),
+// where it also serves sftp, so the dashboards' copy lands there; otherwise it serves no sftp, and the parts that
+// deploy an infra node are skipped. Started and ended by PID; nothing but 127.0.0.0/8 is bound or contacted.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { descendants, endStillRunning } from "./processes";
+import { chrootSkipReason, makeSessionChroot, SESSION_SCRIPT, SFTP_SERVER, unsafeChrootComponent } from "./sessionChroot";
 
 const SSHD = "/usr/sbin/sshd";
 /** Debian's sshd refuses to start as root without its privilege separation directory (compiled in). */
 const PRIVSEP_DIR = "/run/sshd";
-/** What every session runs instead of the script it was sent: read stdin to its end, exit 0. */
+/** What every session runs instead of the script it was sent, without a chroot: read stdin to its end, exit 0. */
 export const FORCED_COMMAND = "exec cat >/dev/null";
+/** Where the temp dir goes as root when the system's is not root's alone (/tmp is world-writable): sshd checks every
+ * component of a chroot's path. */
+const ROOT_ONLY_TMP = "/run";
 /** Far above the engine's default parallelism (4 x cores) and any `--parallel` the bench uses. */
 const MAX_STARTUPS = 1000;
 
@@ -28,6 +34,8 @@ export interface LoopbackHosts {
   hostKey: string;
   /** The sshd's PID (its connections' processes are its descendants). */
   sshdPid: number;
+  /** The directory every session is locked into, where sftp writes land; undefined when sftp is not served. */
+  chroot?: string;
   /** Ends the forwarders, then every process under sshd and sshd itself, and removes the temp directory. */
   stop(): Promise<void>;
 }
@@ -44,8 +52,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The sshd_config of the bench's server. */
-export function sshdConfig(dir: string, port: number, user: string): string {
+/** The sshd_config of the bench's server; with `chroot`, its sessions are locked there and sftp is served. */
+export function sshdConfig(dir: string, port: number, user: string, chroot?: string): string {
+  const forced = chroot
+    ? [`ChrootDirectory ${chroot}`, `Subsystem sftp ${SFTP_SERVER}`, `ForceCommand ${SESSION_SCRIPT}`]
+    : [`ForceCommand ${FORCED_COMMAND}`];
   return [
     `ListenAddress 127.0.0.1:${port}`,
     `HostKey ${join(dir, "host_key")}`,
@@ -57,7 +68,7 @@ export function sshdConfig(dir: string, port: number, user: string): string {
     "PasswordAuthentication no",
     "KbdInteractiveAuthentication no",
     "UsePAM no",
-    // The key files sit in a temp directory under the world-writable /tmp, which strict modes refuse.
+    // Without a chroot the key files sit in a temp directory under the world-writable /tmp, which strict modes refuse.
     "StrictModes no",
     `MaxStartups ${MAX_STARTUPS}`,
     "MaxSessions 100",
@@ -68,7 +79,7 @@ export function sshdConfig(dir: string, port: number, user: string): string {
     "PrintMotd no",
     "PrintLastLog no",
     "LogLevel ERROR",
-    `ForceCommand ${FORCED_COMMAND}`,
+    ...forced,
     "",
   ].join("\n");
 }
@@ -123,15 +134,28 @@ export async function startLoopbackHosts(addresses: string[]): Promise<LoopbackH
   const outside = addresses.filter((a) => !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a));
   if (outside.length > 0) throw new Error(`loopback hosts only: ${outside.join(", ")}`);
   if (!existsSync(SSHD)) throw new Error(`no ${SSHD}: install openssh-server`);
-  const user = userInfo().username;
-  const dir = mkdtempSync(join(tmpdir(), "pigsty-bench-sshd-"));
+  const me = userInfo();
+  const user = me.username;
+  const chrooted = chrootSkipReason() === undefined;
+  const base = chrooted && unsafeChrootComponent(tmpdir()) !== undefined ? ROOT_ONLY_TMP : tmpdir();
+  const dir = mkdtempSync(join(base, "pigsty-bench-sshd-"));
+  const chroot = chrooted ? join(dir, "root") : undefined;
   const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "pigsty-bench", "-f", join(dir, file)]);
   keygen("host_key");
   keygen("client_key");
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")), { mode: 0o600 });
   const hostKey = readFileSync(join(dir, "host_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  if (chroot) {
+    mkdirSync(chroot, { mode: 0o755 });
+    try {
+      makeSessionChroot(chroot, { name: user, uid: me.uid, gid: me.gid, homedir: me.homedir, shell: me.shell ?? "/bin/sh" });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const sshdPort = await freePort();
-  writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, sshdPort, user));
+  writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, sshdPort, user, chroot));
   const madePrivsep = user === "root" && !existsSync(PRIVSEP_DIR);
   if (madePrivsep) mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
   // -D: stays in the foreground, so the PID is this child's; -e: its errors on stderr.
@@ -162,6 +186,7 @@ export async function startLoopbackHosts(addresses: string[]): Promise<LoopbackH
     keyPath: join(dir, "client_key"),
     hostKey,
     sshdPid: sshd.pid as number,
+    chroot,
     stop: async () => {
       fwd.sockets.forEach((s) => s.destroy());
       await Promise.all(fwd.servers.map((s) => new Promise((r) => s.close(r))));

@@ -1,6 +1,8 @@
 // The project's CLI (.toolchain/bin/pulumi) run as a child, timed and with its processes' memory sampled: what every
 // part of `npm run bench` measures with.
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { descendants, rssMb } from "./processes";
 
@@ -8,6 +10,16 @@ export const repo = resolve(__dirname, "..");
 export const pulumi = join(repo, ".toolchain", "bin", "pulumi");
 /** The bench's stacks' passphrase: they hold throw-away data only. */
 export const benchEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: "bench-only" };
+
+/**
+ * Writes a failed run's whole output to a file under the temp dir and returns its path: the error message keeps only
+ * parts of it, and a fleet's output is too long for a terminal.
+ */
+export function keepFailedOutput(what: string, stdout: string, stderr: string): string {
+  const file = join(tmpdir(), `pigsty-bench-failed-${new Date().toISOString().replace(/[:.]/g, "-")}.log`);
+  writeFileSync(file, `${what}\n--- stderr\n${stderr}\n--- stdout\n${stdout}\n`);
+  return file;
+}
 
 export interface Sampled {
   seconds: number;
@@ -39,12 +51,15 @@ export function sampledPulumi(args: string[], cwd: string, env: NodeJS.ProcessEn
       providersMb = Math.max(providersMb, sum(tree.filter((p) => p.comm.startsWith("pulumi-resource")).map((p) => p.pid)));
     }, 100);
     child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err = (err + d).slice(-20000)));
+    child.stderr.on("data", (d) => (err += d));
     child.on("close", (code) => {
       clearInterval(timer);
       // The CLI prints why on stdout, under "Diagnostics:", before the outputs that can fill the tail.
       const why = /\nDiagnostics:\n[\s\S]*?(?=\nOutputs:|\nResources:|$)/.exec(out)?.[0] ?? "";
-      if (code !== 0) return fail(new Error(`pulumi ${args.join(" ")} in ${cwd} failed (exit ${code}):\n${err.slice(-2000)}${why.slice(0, 4000)}\n${out.slice(-3000)}`));
+      if (code !== 0) {
+        const kept = keepFailedOutput(`pulumi ${args.join(" ")} in ${cwd}: exit ${code}`, out, err);
+        return fail(new Error(`pulumi ${args.join(" ")} in ${cwd} failed (exit ${code}; whole output in ${kept}):\n${err.slice(-2000)}${why.slice(0, 4000)}\n${out.slice(-3000)}`));
+      }
       done({ seconds: (Date.now() - started) / 1000, cliMb, programMb, providersMb, stdout: out });
     });
   });

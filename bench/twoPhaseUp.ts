@@ -2,7 +2,7 @@
 // checkpoints) when needed, phase 2 without checkpoints; timed as a whole and per part from the script's own lines.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { benchEnv, repo } from "./pulumiRun";
+import { benchEnv, keepFailedOutput, repo } from "./pulumiRun";
 
 export interface TwoPhaseRun {
   seconds: number;
@@ -32,10 +32,13 @@ export function twoPhaseUp(args: string[], cwd: string = repo): Promise<TwoPhase
     const child = spawn(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "scripts", "up.ts"), ...args], { cwd, env: benchEnv });
     let out = "";
     let err = "";
-    child.stdout.on("data", (d) => (out = (out + d).slice(-20000)));
+    child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     child.on("close", (code) => {
-      if (code !== 0) return fail(new Error(`npm run up -- ${args.join(" ")} failed (exit ${code}):\n${err.slice(-3000)}${out.slice(-3000)}`));
+      if (code !== 0) {
+        const kept = keepFailedOutput(`npm run up -- ${args.join(" ")}: exit ${code}`, out, err);
+        return fail(new Error(`npm run up -- ${args.join(" ")} failed (exit ${code}; whole output in ${kept}):\n${err.slice(-3000)}${out.slice(-3000)}`));
+      }
       try {
         done({ seconds: (Date.now() - started) / 1000, ...phaseTimes(err) });
       } catch (e) {
