@@ -7,6 +7,7 @@ import { inBatches, PREVIEW_BATCH, registered } from "./components/previewBatche
 import { deployedClusterDcs, deployedDcs, deployedMembers, deployedStandbys, deployedStepLibrary, stepLibraryNotice } from "./components/deployed";
 import { leaderOf, reportDrift } from "./components/drift";
 import { Certificates } from "./components/certificates";
+import { applySdkSettings } from "./components/sdkSettings";
 import type { HostAccess } from "./components/remote";
 import { dcsChangeProblems, type DeployedDcs } from "./config/dcsChange";
 import { InventoryError, loadInventory } from "./config/load";
@@ -14,11 +15,8 @@ import { expandPath, rawInventory } from "./config/stack";
 import { dcsPath, upstreamLabel, type DcsModel } from "./config/model";
 import { hostLibrary } from "./render/hostLibrary";
 
-// Pulumi's SDK captures a stack trace for every promise it makes, and ts-node maps each frame through the source
-// maps. Preview of 100 x 3: 53.6 s with 3 frames, 41.5 s with none (10 frames were slower still). Inventory
-// problems are RunErrors, which print without a stack anyway.
-// PIGSTY_STACK_FRAMES=20 brings traces back when debugging the program itself.
-Error.stackTraceLimit = Number(process.env.PIGSTY_STACK_FRAMES ?? 0);
+// No stack trace per promise, none per resource in the state (components/sdkSettings.ts).
+applySdkSettings();
 
 const config = new pulumi.Config("pigsty");
 const baseDir = __dirname;

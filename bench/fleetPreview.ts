@@ -44,7 +44,7 @@ async function preview(cwd: string, stack: string): Promise<Run> {
 
 /**
  * The floor: a throw-away program of `count` constant local commands (the same provider as ours), previewed the same
- * way: the same CLI and home, and the same SDK setting our index.ts makes (no stack trace per promise).
+ * way: the same CLI and home, and the same SDK settings our index.ts makes (components/sdkSettings.ts: no stack trace per promise or per resource).
  */
 async function floorProgram(count: number): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-floor-"));
@@ -53,7 +53,7 @@ async function floorProgram(count: number): Promise<{ dir: string; remove: () =>
   symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
   writeFileSync(
     join(dir, "index.js"),
-    "Error.stackTraceLimit = 0;\n" +
+    "Error.stackTraceLimit = 0;\nrequire(\"@pulumi/pulumi\").Resource.callsites = () => [];\n" +
       `const command = require("@pulumi/command");\nfor (let i = 0; i < ${count}; i++) new command.local.Command("c" + i, { create: "true" });\n`,
   );
   await run(["stack", "init", "floor", "--non-interactive"], dir);

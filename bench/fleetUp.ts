@@ -125,6 +125,7 @@ export interface FloorShape {
 
 /** The floor's program: plain JavaScript, reading its shape from floor.json beside it. */
 export const FLOOR_PROGRAM = `Error.stackTraceLimit = 0;
+require("@pulumi/pulumi").Resource.callsites = () => [];
 const fs = require("fs");
 const pulumi = require("@pulumi/pulumi");
 const command = require("@pulumi/command");
