@@ -5,13 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterModel, DcsModel, Model } from "../config/model";
 import { etcdAuthStep, etcdStep, monitoringStep } from "../steps/infra";
 import { backupRepoStep } from "../steps/backup";
-import { BACKUP_REPO_PACKAGES, DCS_PACKAGES, INFRA_PACKAGES, prepareNode } from "../steps/node";
+import { BACKUP_REPO_PACKAGES, DCS_PACKAGES, INFRA_PACKAGES, prepareNode, type NodeParts } from "../steps/node";
 import { infraNodeFacts, infraNodeType } from "../config/facts";
 import { INFRA_STEPS, stepName, waitsFor, type InfraDependency, type InfraStep } from "../config/stepCatalogue";
 import type { HostStep } from "../steps/step";
 import { dashboardBundle } from "../render/dashboard";
-import { dashboardStagingDir, dashboardStep } from "../steps/dashboard";
-import { dashboardFolder } from "./dashboardFolder";
+import { DASHBOARD_BUILD_FOLDER, dashboardStagingDir, dashboardStep } from "../steps/dashboard";
+import { libraryCopy } from "./hostLibraryCopy";
+import { stagedFolder } from "./stagedFolder";
 import { hostCommand, hostCopy, type HostAccess, type SecretValues } from "./remote";
 import { backupCipherPassphrase, etcdRootPassword, ownDcsRootPassword, secretValues } from "./passwords";
 import { slot, type SecretSlots } from "../config/secretSlots";
@@ -53,10 +54,13 @@ export class InfraNode extends pulumi.ComponentResource {
     // A host that is also a Postgres member is named after the member (its own preparation sets that name): two
     // preparations setting two names left sudo unable to resolve the host's name.
     const memberIps = new Set(model.clusters.flatMap((c) => c.instances.map((i) => i.ip)));
+    // A host's preparation installs the step library its own copy brought.
+    const prepareHost = (prefix: string, ip: string, parts: NodeParts) =>
+      on("prepare", prefix, ip, prepareNode(prefix, parts), { "library-copy": [libraryCopy(prefix, args.access(ip), { parent: this })] });
     const prepare = (ip: string, hostname: string) => {
       if (!prepared.has(ip)) {
         const packages = ip === model.infra.ip ? INFRA_PACKAGES : DCS_PACKAGES;
-        prepared.set(ip, on("prepare", hostname, ip, prepareNode(hostname, { packages, keepHostname: memberIps.has(ip) }), {}));
+        prepared.set(ip, prepareHost(hostname, ip, { packages, keepHostname: memberIps.has(ip) }));
       }
       return prepared.get(ip) as command.remote.Command;
     };
@@ -87,7 +91,7 @@ export class InfraNode extends pulumi.ComponentResource {
     // The dashboards' files travel by sftp to a staging directory; a step installs them as root.
     const bundle = dashboardBundle();
     const copyName = stepName(name, "dashboard-copy");
-    const copy = hostCopy(copyName, args.access(model.infra.ip), dashboardFolder(bundle), dashboardStagingDir(bundle), {
+    const copy = hostCopy(copyName, args.access(model.infra.ip), stagedFolder(DASHBOARD_BUILD_FOLDER, bundle), dashboardStagingDir(bundle), {
       parent: this,
       dependsOn: waitsFor("dashboard-copy", INFRA_STEPS["dashboard-copy"], { prepare: [infraPrepared] }),
     });
@@ -98,7 +102,7 @@ export class InfraNode extends pulumi.ComponentResource {
     this.backupRepos = Object.fromEntries(
       model.backupRepos.map((r) => {
         const secrets = { ...args.tls, ...(r.cipher ? backupCipherPassphrase(r.name, this) : {}) };
-        const repoPrepared = prepared.get(r.ip) ?? on("prepare", r.name, r.ip, prepareNode(r.name, { packages: BACKUP_REPO_PACKAGES, keepHostname: true }), {});
+        const repoPrepared = prepared.get(r.ip) ?? prepareHost(r.name, r.ip, { packages: BACKUP_REPO_PACKAGES, keepHostname: true });
         const made = { prepare: [repoPrepared], "dcs-auth": dcsOnHost(r.ip) };
         return [r.ip, on("pgbackrest", r.name, r.ip, backupRepoStep(model, r), made, secrets)];
       }),

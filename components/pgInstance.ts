@@ -16,6 +16,7 @@ import { configStep, guardStep, patroniStep } from "../steps/postgres";
 import type { HostStep } from "../steps/step";
 import { instanceFacts, instanceType } from "../config/facts";
 import { INSTANCE_STEPS, stepName, waitsFor, type InstanceDependency, type InstanceStep } from "../config/stepCatalogue";
+import { libraryCopy } from "./hostLibraryCopy";
 import { hostCommand, type HostAccess, type SecretValues } from "./remote";
 
 export interface PgInstanceArgs {
@@ -57,6 +58,7 @@ export class PgInstance extends pulumi.ComponentResource {
       return c;
     };
 
+    made["library-copy"] = [libraryCopy(name, access, { parent: this })];
     const prepare = on("prepare", prepareNode(instance.name, { packages: memberPackages(cluster), postgres: true, watchdogOwner: cluster.watchdog === "off" ? undefined : cluster.accounts.dbsu }));
     const guard = on("guard", guardStep(model, cluster, instance));
     on("tls", patroniTlsStep(cluster, instance));

@@ -37,8 +37,17 @@ export interface StepEntry<Dependency extends string> {
 
 /** Host preparation, the same step on every kind of host. */
 const PREPARE = "-prepare";
+/**
+ * The step library's copy, the same on every kind of host: not a command but a CopyToRemote (sftp, as the SSH user),
+ * so the library's bytes never enter a script or the state (render/hostLibrary.ts). Its own -prepare step installs it.
+ */
+const LIBRARY_COPY = {
+  suffix: "-library-copy",
+  does: "copies the step library (the scripts' shared start, the placeholder filler, the Patroni helper and launcher) by sftp to a staging directory named by its hash",
+  after: [],
+} as const;
 
-export type InstanceStep = "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "restore-stop" | "restore" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
+export type InstanceStep = "library-copy" | "prepare" | "guard" | "tls" | "config" | "pgbackrest" | "restore-stop" | "restore" | "patroni" | "pgbouncer" | "haproxy" | "vip" | "exporters" | "register";
 /** Instance steps made only while a feature asks for them: the in-place restore's (pg_pitr on the cluster itself) and the VIP's (vip_mode l2). */
 export const FEATURE_INSTANCE_STEPS: readonly InstanceStep[] = ["restore-stop", "restore", "vip"];
 
@@ -61,7 +70,13 @@ export type InstanceDependency =
 
 /** One instance's steps; prefix: the instance's name (`<cluster>-<pg_seq>`). */
 export const INSTANCE_STEPS = {
-  prepare: { suffix: PREPARE, does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters) and the step library, keeps Debian's default cluster away", host: "the member", after: [] },
+  "library-copy": { ...LIBRARY_COPY, host: "the member" },
+  prepare: {
+    suffix: PREPARE,
+    does: "installs the packages (Postgres, Patroni, pgbouncer, HAProxy, exporters) and the step library, keeps Debian's default cluster away",
+    host: "the member",
+    after: ["library-copy"],
+  },
   guard: {
     suffix: "-guard",
     does: "refuses a host with Postgres this stack did not create (unless pg_clean), moves a re-added member's old data aside",
@@ -222,21 +237,23 @@ export const CLUSTER_STEPS = {
   },
 } as const satisfies Record<ClusterStep, StepEntry<ClusterDependency>>;
 
-export type InfraStep = "prepare" | "etcd" | "dcs-auth" | "monitoring" | "dashboard-copy" | "dashboard" | "pgbackrest";
+export type InfraStep = "library-copy" | "prepare" | "etcd" | "dcs-auth" | "monitoring" | "dashboard-copy" | "dashboard" | "pgbackrest";
 /** What an infra step may wait for besides the infra node's own steps: `previous.etcd` (the DCS member before it). */
 export type InfraDependency = InfraStep | "previous.etcd";
 
 /**
  * The infra node's and the DCS servers' steps. Prefixes: `prepare` the infra node's name (meta) on the infra
- * node, the DCS member's name on another host, the repository host's name on a backup repository host that is neither; `etcd` the DCS member's name; `dcs-auth` the DCS's name;
+ * node, the DCS member's name on another host, the repository host's name on a backup repository host that is neither
+ * (`library-copy` alike); `etcd` the DCS member's name; `dcs-auth` the DCS's name;
  * `monitoring`, `dashboard-copy` and `dashboard` the infra node's name; `pgbackrest` the repository host's name (`backup-<ip with dashes>`).
  */
 export const INFRA_STEPS = {
+  "library-copy": { ...LIBRARY_COPY, host: "the infra node, each DCS server and each backup repository host" },
   prepare: {
     suffix: PREPARE,
     does: "installs the packages (etcd; on the infra node also Prometheus, Alertmanager, the blackbox exporter, nginx; on a backup repository host that is neither, pgBackRest) and the step library",
     host: "the infra node, each DCS server and each backup repository host",
-    after: [],
+    after: ["library-copy"],
   },
   etcd: {
     suffix: "-etcd",

@@ -1,9 +1,9 @@
 // The dashboards the infra node's nginx serves: the page files (render/host/dashboard/) and uPlot's, read as they are,
 // with their hash and manifest; and fleet.json, rendered from the model, which names every cluster and member.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Model } from "../config/model";
+import { fileBundle, type FileBundle } from "./fileBundle";
 
 /** nginx's document root on Debian, where the front page lives. */
 export const WEB_ROOT = "/var/www/html";
@@ -22,20 +22,8 @@ const PAGE_FILES = ["index.html", "cluster.html", "dashboard.js", "dashboard.css
 /** uPlot's browser build and stylesheet, from its npm package's dist folder. */
 const UPLOT_FILES = ["uPlot.iife.min.js", "uPlot.min.css"];
 
-export interface DashboardFile {
-  name: string;
-  content: Buffer;
-  sha256: string;
-}
-
-export interface DashboardBundle {
-  /** Sorted by name. */
-  files: DashboardFile[];
-  /** The first 16 hex digits of the SHA-256 over every file's name and hash: names the staging directory. */
-  hash: string;
-  /** `sha256sum -c` input: one `<sha256>  <name>` line per file. */
-  manifest: string;
-}
+/** The pages and uPlot; the hash is 16 hex digits. */
+export type DashboardBundle = FileBundle;
 
 let cached: DashboardBundle | undefined;
 
@@ -44,14 +32,7 @@ export function dashboardBundle(): DashboardBundle {
   if (cached) return cached;
   const uplotDist = dirname(require.resolve("uplot"));
   const sources = [...PAGE_FILES.map((n) => [n, join(__dirname, "host", "dashboard", n)]), ...UPLOT_FILES.map((n) => [n, join(uplotDist, n)])];
-  const files = sources
-    .map(([name, path]) => {
-      const content = readFileSync(path);
-      return { name, content, sha256: createHash("sha256").update(content).digest("hex") };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const manifest = files.map((f) => `${f.sha256}  ${f.name}\n`).join("");
-  cached = { files, manifest, hash: createHash("sha256").update(manifest).digest("hex").slice(0, 16) };
+  cached = fileBundle(sources.map(([name, path]) => [name, readFileSync(path)]), 16);
   return cached;
 }
 

@@ -1,18 +1,20 @@
-// The step library each host keeps once (render/host/pigsty-step.sh and the placeholder filler), so that no step's
-// script carries the shared start and the filler: every byte of a script is stored twice in the state.
-import { createHash } from "node:crypto";
+// The step library each host keeps once per version: the scripts' shared start (render/host/pigsty-step.sh), the
+// placeholder filler, and the host programs that steps install or run as they are. It travels by sftp (a
+// CopyToRemote keeps only its folder's path and hash in the state), so no script carries it: every byte of a script
+// is stored twice in the state.
 import { hostProgram } from "./hostProgram";
+import { fileBundle, type FileBundle } from "./fileBundle";
+import { renderPatroniHelper } from "./patroniHelper";
 import { HOST_LIBRARY_ROOT, PENDING_DIR, STEP_LOG_DIR } from "./paths";
 import { quote } from "./quote";
 
 /**
- * What the library holds, by file name. Only what many steps of one host repeat: the shared start, install_file and
- * the placeholder filler (45 copies in the dev inventory's scripts before). A host program that one step per
- * host carries (pigsty-patroni in -config, patroni-launch in -patroni) would cost the same bytes in -prepare, and one
- * that only some hosts need (pigsty-backup on a repository host, pause-in-old-dcs and fill-scram in cluster steps)
- * would cost more: the library goes to every host. Those stay in their steps.
+ * What the library holds, by file name: the shared start and install_file (step.sh), the placeholder filler, and
+ * the programs that are the same on every host (the Patroni helper and launcher, installed from here by the member's
+ * -config and -patroni steps; the pause in an old DCS and the SCRAM filler, run from here by cluster steps). A program
+ * rendered from a cluster's settings (pigsty-backup) stays in its step.
  */
-export const HOST_LIBRARY_FILES = ["step.sh", "fill-placeholders.py"] as const;
+export const HOST_LIBRARY_FILES = ["step.sh", "fill-placeholders.py", "pigsty-patroni", "patroni-launch", "pause-in-old-dcs.py", "fill-scram.py"] as const;
 export type HostLibraryFile = (typeof HOST_LIBRARY_FILES)[number];
 
 const PATHS_LINE = "PIGSTY_PATHS=  # written at render time";
@@ -24,12 +26,10 @@ function renderStepLibrary(): string {
   return text.replace(PATHS_LINE, `log_dir=${quote(STEP_LOG_DIR)} pending_dir=${quote(PENDING_DIR)}`);
 }
 
-export interface HostLibrary {
+export interface HostLibrary extends FileBundle {
   /** File name -> text, in HOST_LIBRARY_FILES order. */
-  files: Readonly<Record<HostLibraryFile, string>>;
-  /** 12 hex digits of the SHA-256 of every file's name and text: a new library is a new directory. */
-  hash: string;
-  /** Where a host keeps this version: `/usr/local/lib/pigsty/<hash>`. */
+  texts: Readonly<Record<HostLibraryFile, string>>;
+  /** Where a host keeps this version: `/usr/local/lib/pigsty/<hash>` (12 hex digits: a new library is a new directory). */
   dir: string;
 }
 
@@ -38,10 +38,21 @@ let library: HostLibrary | undefined;
 /** The library as rendered (once per process: its parts are fixed). */
 export function hostLibrary(): HostLibrary {
   if (library) return library;
-  const files: Record<HostLibraryFile, string> = { "step.sh": renderStepLibrary(), "fill-placeholders.py": hostProgram("fill-placeholders.py") };
-  const digest = createHash("sha256");
-  for (const name of HOST_LIBRARY_FILES) digest.update(`${name}\0${files[name].length}\0${files[name]}`);
-  const hash = digest.digest("hex").slice(0, 12);
-  library = { files: Object.freeze(files), hash, dir: `${HOST_LIBRARY_ROOT}/${hash}` };
+  const texts: Record<HostLibraryFile, string> = {
+    "step.sh": renderStepLibrary(),
+    "fill-placeholders.py": hostProgram("fill-placeholders.py"),
+    "pigsty-patroni": renderPatroniHelper(),
+    "patroni-launch": hostProgram("patroni-launch.py"),
+    "pause-in-old-dcs.py": hostProgram("pause-in-old-dcs.py"),
+    "fill-scram.py": hostProgram("fill-scram.py"),
+  };
+  const bundle = fileBundle(
+    HOST_LIBRARY_FILES.map((name) => [name, texts[name]]),
+    12,
+  );
+  library = { ...bundle, texts: Object.freeze(texts), dir: `${HOST_LIBRARY_ROOT}/${bundle.hash}` };
   return library;
 }
+
+/** A library file's path in a step's script, through the `pigsty_lib` variable its start sets (steps/shell.ts). */
+export const inLibrary = (name: HostLibraryFile) => `"$pigsty_lib"/${quote(name)}`;

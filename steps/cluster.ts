@@ -4,7 +4,7 @@ import { slot } from "../config/secretSlots";
 import { placeholder } from "../render/placeholders";
 import { fillSecrets } from "./installFiles";
 import { askPatroni } from "./patroniApi";
-import { SCRAM_FILL } from "./scram";
+import { inLibrary } from "../render/hostLibrary";
 import { heredoc, quote } from "./shell";
 import { heredocCarrying } from "./lines";
 import { afterRestoreNote } from "./reset";
@@ -24,9 +24,8 @@ function onLeader(cluster: ClusterModel, title: string, sql: string): HostStep {
   return hostStep(title, [
     ...afterRestoreNote(cluster),
     heredocCarrying('cat >"$work/sql.in"', sql),
-    heredoc('cat >"$work/scram.py"', SCRAM_FILL),
     { text: heredoc('cat >"$work/pgpass.in"', pgpass), secrets: [slot.admin(cluster.name)] },
-    `(umask 077; python3 "$work/scram.py" "$work/secrets.json" "$work/sql.in" >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
+    `(umask 077; python3 ${inLibrary("fill-scram.py")} "$work/secrets.json" "$work/sql.in" >"$work/sql"; ${fillSecrets('"$work/pgpass.in"')} >"$work/pgpass")`,
     `leader=$(${askPatroni("leader", "--host")})`,
     '[ -n "$leader" ] || { echo "error: cluster has no leader right now; run pulumi up again when patronictl list shows one" >&2; exit 1; }',
     `if [[ " $(hostname -I) " == *" $leader "* ]]; then`,

@@ -2,12 +2,12 @@
 import { dcsOf, type ClusterModel, type Model } from "../config/model";
 import { slot } from "../config/secretSlots";
 import { etcdUserOf } from "../render/etcd";
-import { hostProgram } from "../render/hostProgram";
+import { inLibrary } from "../render/hostLibrary";
 import { DCS_CLAIMS_DIR } from "../render/paths";
 import { PATRONI_NAMESPACE } from "../render/patroni";
 import { CA_CERT } from "../render/tls";
 import { etcdRootFiles, etcdRootFunction, etcdUrls, passwordFileLines, patroniEtcdEnvLines } from "./etcdClient";
-import { heredoc, quote } from "./shell";
+import { quote } from "./shell";
 import { indentLine } from "./lines";
 import { filesStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
@@ -19,7 +19,6 @@ import { expand, fail, sayWords } from "./words";
  * It acts as the cluster's Patroni user, which reaches the cluster's keys in whichever DCS of the stack the
  * cluster leaves (the stack's or a cluster's own, each with its own root password) with the same password.
  */
-const PAUSE_IN_OLD_DCS = hostProgram("pause-in-old-dcs.py");
 
 /**
  * The cluster's state in the DCS. Creating it checks that the DCS answers and that no cluster of
@@ -51,9 +50,8 @@ export function dcsStateStep(model: Model, cluster: ClusterModel): HostStep {
     "fi",
     `if [ -n "$was" ] && [ "$was" != ${quote(endpoints)} ]; then`,
     `  ${sayWords(`moving ${cluster.name} from the DCS at `, expand('"$was"'), ` to ${endpoints}: pausing it first`)}`,
-    heredoc('  cat >"$work/pause.py"', PAUSE_IN_OLD_DCS),
     ...patroniEtcdEnvLines(cluster.name, CA_CERT).map((l) => indentLine(l, "  ")),
-    `  (set -a; . "$work/etcd.env"; set +a; python3 "$work/pause.py" "$was" ${quote(prefix)} ${quote(CA_CERT)})`,
+    `  (set -a; . "$work/etcd.env"; set +a; python3 ${inLibrary("pause-in-old-dcs.py")} "$was" ${quote(prefix)} ${quote(CA_CERT)})`,
     "fi",
     // The cluster's Patroni gets its own etcd user, whose role reads and writes the cluster's keys only.
     ...passwordFileLines(slot.patroniEtcd(cluster.name), '"$work/etcd.pw"'),

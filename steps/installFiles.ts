@@ -1,4 +1,5 @@
 // Host-script lines that install rendered files: fill secret placeholders on the host, validate, replace if changed.
+import { hostLibrary, inLibrary, type HostLibraryFile } from "../render/hostLibrary";
 import { PENDING_DIR } from "../render/paths";
 import { heredocCarrying, type SecretText } from "./lines";
 import { hostFileName, quote } from "./shell";
@@ -12,6 +13,11 @@ export interface FileSpec {
   owner?: string;
   /** A command that validates the candidate file; its path is appended, e.g. `haproxy -c -q -f`. */
   check?: string;
+  /**
+   * The step library's file with the same text (render/hostLibrary.ts): installed from the host's copy instead of
+   * a here-document, so the script (and the state) does not carry it.
+   */
+  library?: HostLibraryFile;
 }
 
 /**
@@ -38,13 +44,18 @@ export function pendingRecord(id: string): string {
   return `${PENDING_DIR}/${hostFileName(id)}`;
 }
 
-/** One install_file call per file, in path order, each file's text in a here-document that carries the file's slots. */
+/**
+ * One install_file call per file, in path order, each file's text in a here-document that carries the file's slots,
+ * or read from the step library.
+ */
 export function installFileLines(files: FileSpec[]): SecretText[] {
   return [...files]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => {
       const check = (f.check ?? "").split(" ").filter((w) => w !== "");
       const args = [f.path, f.mode ?? "0644", f.owner ?? "root:root", ...check].map(quote).join(" ");
-      return heredocCarrying(`install_file ${args}`, f.content);
+      if (f.library === undefined) return heredocCarrying(`install_file ${args}`, f.content);
+      if (hostLibrary().texts[f.library] !== f.content) throw new Error(`${f.path}: its text is not the step library's ${f.library}`);
+      return { text: `install_file ${args} <${inLibrary(f.library)}`, secrets: [] };
     });
 }

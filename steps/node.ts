@@ -88,6 +88,6 @@ export function prepareNode(hostname: string, { packages, postgres = false, watc
       `if [ -c ${quote(WATCHDOG_DEVICE)} ]; then chown ${quote(watchdogOwner)} ${quote(WATCHDOG_DEVICE)} && chmod 0600 ${quote(WATCHDOG_DEVICE)}; fi`,
     );
   }
-  body.push(...installLibraryLines());
+  body.push(...installLibraryLines(hostname));
   return bootstrapStep(`prepare ${hostname}`, body);
 }

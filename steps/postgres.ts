@@ -74,7 +74,7 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
   const own = [paths.PATRONI_YML, paths.ROLE_CHANGE_SCRIPT, paths.pgHbaForRole("primary"), paths.pgHbaForRole(paths.notLeaderHba(instance))];
   return [
     ...own.map((p) => ({ path: p, content: files[p], ...PG_FILE, ...(p === paths.ROLE_CHANGE_SCRIPT && { mode: "0750" }) })),
-    { path: paths.PATRONI_HELPER, content: files[paths.PATRONI_HELPER], mode: "0755" },
+    { path: paths.PATRONI_HELPER, content: files[paths.PATRONI_HELPER], mode: "0755", library: "pigsty-patroni" },
   ];
 }
 
@@ -158,7 +158,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   // Run by the unit (ExecStopPost) as the dbsu when Patroni exits.
   const fence = { path: paths.PATRONI_FENCE_SCRIPT, content: renderPatroniFence(cluster), mode: "0755" };
   // A new launcher reaches a running Patroni at its next restart (a rolling restart, S3); nothing restarts it here.
-  const launcher = { path: paths.PATRONI_LAUNCHER, content: renderPatroniLauncher(), mode: "0755" };
+  const launcher: FileSpec = { path: paths.PATRONI_LAUNCHER, content: renderPatroniLauncher(), mode: "0755", library: "patroni-launch" };
   const deleteBody = [
     refuseRemovingLeader,
     "systemctl disable --now patroni 2>/dev/null || true",

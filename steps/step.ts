@@ -71,9 +71,9 @@ function buildStep(name: StepName, body: Line[], deleteBody: Line[] | undefined,
  */
 function removalScript(id: string, removal: { lines: string[]; secrets: string[] }): string {
   const text = removal.lines.join("\n");
-  const libraryOnly = ["install_file", "pending_begin"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
+  const libraryOnly = ["install_file", "pending_begin", "pigsty_lib"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
   if (libraryOnly.length > 0) throw new Error(`step "${id} (removal)": a removal runs without the step library, so it cannot call ${libraryOnly.join(", ")}`);
-  const filler = /\bfill_secrets\b/.test(text) ? [`fill_secrets() { python3 -c ${quote(hostLibrary().files["fill-placeholders.py"])} "$work/secrets.json" "$1"; }`] : [];
+  const filler = /\bfill_secrets\b/.test(text) ? [`fill_secrets() { python3 -c ${quote(hostLibrary().texts["fill-placeholders.py"])} "$work/secrets.json" "$1"; }`] : [];
   return script(`${id} (removal)`, [...inlinePrologue(`${id} (removal)`, removal.secrets.length > 0), ...filler, ...removal.lines]);
 }
 

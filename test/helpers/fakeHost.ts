@@ -82,8 +82,8 @@ export class FakeHost {
    * script's, so a step's script finds it at its fixed path under the root. Every fake host starts with it.
    */
   installLibrary(): void {
-    const { files, dir } = hostLibrary();
-    for (const [name, text] of Object.entries(files)) this.write(`${dir}/${name}`, this.moved(text));
+    const { texts, dir } = hostLibrary();
+    for (const [name, text] of Object.entries(texts)) this.write(`${dir}/${name}`, this.moved(text));
   }
 
   /** Takes the step library away again, as on a host whose -prepare step has not run this version. */

@@ -18,6 +18,6 @@ export function withLocalLibrary(dir: string, script: string, moves: [string, st
 export function writeLibrary(dir: string, move = (text: string) => text): string {
   const local = join(dir, "step-library");
   mkdirSync(local, { recursive: true });
-  for (const [name, text] of Object.entries(hostLibrary().files)) writeFileSync(join(local, name), move(text));
+  for (const [name, text] of Object.entries(hostLibrary().texts)) writeFileSync(join(local, name), move(text));
   return local;
 }

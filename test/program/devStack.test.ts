@@ -4,6 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dashboardBundle } from "../../render/dashboard";
+import { HOST_LIBRARY_FILES, hostLibrary } from "../../render/hostLibrary";
+import { libraryStagingDir } from "../../steps/hostLibrary";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { noPlaintextPassword } from "../../policies/noPlaintextPassword";
@@ -90,7 +92,7 @@ describe("the program under mocks", () => {
       stepName("pg-test", "patroni-config"),
       stepName("pg-test", "roles"),
       // Every instance step but those of features the dev stack does not ask for (the VIP, the in-place restore).
-      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => !FEATURE_INSTANCE_STEPS.includes(s)).map((s) => stepName(`pg-test-${n}`, s))),
+      ...[1, 2, 3].flatMap((n) => (Object.keys(INSTANCE_STEPS) as InstanceStep[]).filter((s) => !FEATURE_INSTANCE_STEPS.includes(s) && s !== "library-copy").map((s) => stepName(`pg-test-${n}`, s))),
     ].sort();
     expect(commands().map((c) => c.name).sort()).toEqual(expected);
   });
@@ -143,7 +145,7 @@ describe("the program under mocks", () => {
 
   it("copies the dashboards by sftp from a folder holding exactly the bundle, and installs them after the copy", async () => {
     const bundle = dashboardBundle();
-    const copies = registered.filter((r) => r.type === "command:remote:CopyToRemote");
+    const copies = registered.filter((r) => r.type === "command:remote:CopyToRemote" && r.name.endsWith("-dashboard-copy"));
     expect(copies.map((c) => c.name)).toEqual([stepName("meta", "dashboard-copy")]);
     const [copy] = copies;
     expect(copy.inputs.remotePath).toBe(`/var/tmp/pigsty-dashboard-${bundle.hash}`);
@@ -161,6 +163,30 @@ describe("the program under mocks", () => {
     const install = commands().find((c) => c.name === stepName("meta", "dashboard")) as Registered;
     expect(install.inputs.create).toContain(bundle.manifest);
     for (const c of commands()) expect(String(c.inputs.create)).not.toContain(uplot.content.toString("utf8").slice(0, 200));
+  });
+
+  it("copies the step library by sftp to each host, once per -prepare step, which installs it from there", async () => {
+    const library = hostLibrary();
+    const copies = registered.filter((r) => r.type === "command:remote:CopyToRemote" && r.name.endsWith("-library-copy"));
+    const prefixes = ["meta", "pg-test-1", "pg-test-2", "pg-test-3"];
+    expect(copies.map((c) => c.name).sort()).toEqual(prefixes.map((p) => stepName(p, "library-copy")));
+    for (const prefix of prefixes) {
+      const copy = copies.find((c) => c.name === stepName(prefix, "library-copy")) as Registered;
+      expect(copy.inputs.remotePath).toBe(libraryStagingDir(prefix));
+      expect(copy.secretInputs).toContain("connection");
+      const folder = await (copyArgs.get(copy.name)?.source as pulumi.asset.FileArchive).path;
+      expect(readdirSync(folder).sort()).toEqual([...HOST_LIBRARY_FILES].sort());
+      for (const f of library.files) expect(readFileSync(join(folder, f.name))).toEqual(f.content);
+      expect(dependsOn.get(copy.name)).toEqual([]);
+      expect(dependsOn.get(stepName(prefix, "prepare"))).toEqual([copy.name]);
+      const prepare = commands().find((c) => c.name === stepName(prefix, "prepare")) as Registered;
+      expect(prepare.inputs.create).toContain(library.manifest);
+    }
+    // No script carries the library's programs (every script byte is kept twice in the state).
+    const helper = library.texts["pigsty-patroni"].slice(-400);
+    for (const c of commands()) expect(String(c.inputs.create)).not.toContain(helper);
+    const config1 = commands().find((c) => c.name === stepName("pg-test-1", "config")) as Registered;
+    expect(config1.inputs.create).toContain(`install_file '/usr/local/bin/pigsty-patroni' '0755' 'root:root' <"$pigsty_lib"/'pigsty-patroni'`);
   });
 
   it("keeps passwords out of every command text and sends them only on stdin", async () => {

@@ -1,11 +1,11 @@
 // The dashboards' install step run by bash on a staged copy laid out as the sftp copy lays it out (components/
-// dashboardFolder.ts writes the same folder locally), with its host paths moved under a test directory.
+// stagedFolder.ts writes the same folder locally), with its host paths moved under a test directory.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dashboardFolder } from "../../components/dashboardFolder";
+import { stagedFolder } from "../../components/stagedFolder";
 import { DASHBOARD_DIR, dashboardBundle } from "../../render/dashboard";
-import { dashboardStagingDir, dashboardStep } from "../../steps/dashboard";
+import { DASHBOARD_BUILD_FOLDER, dashboardStagingDir, dashboardStep } from "../../steps/dashboard";
 import { scratchDirWithSudo } from "../helpers/scratchDir";
 import { withLocalLibrary } from "../helpers/stepLibrary";
 
@@ -26,7 +26,7 @@ function run(): { code: number; stdout: string; stderr: string } {
 }
 
 test("installs the staged files, removes the staging directory, and a re-run needs none", () => {
-  expect(dashboardFolder(bundle, dir())).toBe(join(staging(), "dashboard"));
+  expect(stagedFolder(DASHBOARD_BUILD_FOLDER, bundle, dir())).toBe(join(staging(), "dashboard"));
   const first = run();
   expect(first.code).toBe(0);
   expect(first.stdout).toContain(`installed the dashboards ${bundle.hash} in`);
@@ -38,7 +38,7 @@ test("installs the staged files, removes the staging directory, and a re-run nee
 });
 
 test("refuses staged files that differ from the manifest, and installs nothing", () => {
-  const folder = dashboardFolder(bundle, dir());
+  const folder = stagedFolder(DASHBOARD_BUILD_FOLDER, bundle, dir());
   writeFileSync(join(folder, "dashboard.js"), "alert('not ours')\n");
   const r = run();
   expect(r.code).not.toBe(0);
@@ -47,7 +47,7 @@ test("refuses staged files that differ from the manifest, and installs nothing",
 });
 
 test("says how to copy again when the installed files changed and nothing is staged", () => {
-  dashboardFolder(bundle, dir());
+  stagedFolder(DASHBOARD_BUILD_FOLDER, bundle, dir());
   expect(run().code).toBe(0);
   writeFileSync(join(www(), "index.html"), "changed by hand\n");
   const r = run();

@@ -1,9 +1,10 @@
 // The step library (render/hostLibrary.ts, render/host/pigsty-step.sh), run by bash on a fake host: a host's -prepare
-// step installs it once per version, every other step sources it from its fixed path and stops with advice where it is
+// step installs it once per version from what its sftp copy staged, every other step sources it from its fixed path and stops with advice where it is
 // missing, and the names it gives a step's log and pending record on the host are the ones the program expects.
 import { HOST_LIBRARY_FILES, hostLibrary } from "../../render/hostLibrary";
 import { HOST_LIBRARY_ROOT } from "../../render/paths";
 import { pendingRecord } from "../../steps/installFiles";
+import { LIBRARY_BUILD_FOLDER, libraryStagingDir } from "../../steps/hostLibrary";
 import { DCS_PACKAGES, prepareNode } from "../../steps/node";
 import { stepLogPath } from "../../steps/shell";
 import { heredocCarrying } from "../../steps/lines";
@@ -21,34 +22,73 @@ function freshHost() {
   for (const name of ["apt-get", "hostname", "sysctl"]) host().stub(name);
 }
 
-test("lives in a directory named by 12 hex digits of its content's hash, under the fixed root", () => {
+/** What the library's copy leaves on the host for `prefix`-prepare: its files, as they are, in that step's staging directory. */
+function stage(prefix = "meta-1"): string {
+  const staged = `${libraryStagingDir(prefix)}/${LIBRARY_BUILD_FOLDER}`;
+  for (const [name, text] of Object.entries(library.texts)) host().write(`${staged}/${name}`, text);
+  return staged;
+}
+
+test("lives in a directory named by 12 hex digits of its manifest's hash, under the fixed root", () => {
   expect(library.dir).toMatch(new RegExp(`^${HOST_LIBRARY_ROOT}/[0-9a-f]{12}$`));
-  expect(Object.keys(library.files)).toEqual([...HOST_LIBRARY_FILES]);
+  expect(library.dir).toBe(`${HOST_LIBRARY_ROOT}/${library.hash}`);
+  expect(Object.keys(library.texts)).toEqual([...HOST_LIBRARY_FILES]);
+  expect(library.files.map((f) => f.name)).toEqual([...HOST_LIBRARY_FILES].sort());
 });
 
-test("a host's -prepare step installs it as it is, once; a changed copy is put back, an older version is left alone", () => {
+test("a host's -prepare step installs the staged copy once and removes the staging directory; an older version is left alone", () => {
   freshHost();
   const old = `${HOST_LIBRARY_ROOT}/0123456789ab/step.sh`;
   host().write(old, "# an older version, left in place\n");
+  stage();
   const first = host().run(prepare.create);
   expect(first.stderr).toBe("");
   expect(first.status).toBe(0);
   expect(first.said).toEqual([`installed the step library ${library.dir}`]);
   for (const name of HOST_LIBRARY_FILES) {
-    expect(host().read(`${library.dir}/${name}`)).toBe(library.files[name]);
+    expect(host().read(`${library.dir}/${name}`)).toBe(library.texts[name]);
     expect(host().mode(`${library.dir}/${name}`)).toBe("0644");
   }
-  expect(host().run(prepare.create).said).toEqual([]);
-  host().write(`${library.dir}/step.sh`, "echo tampered\n");
-  expect(host().run(prepare.create).said).toEqual([`installed the step library ${library.dir}`]);
-  expect(host().read(`${library.dir}/step.sh`)).toBe(library.files["step.sh"]);
+  expect(host().exists(libraryStagingDir("meta-1"))).toBe(false);
+  // Again with the library in place: nothing staged is needed, nothing is said.
+  const again = host().run(prepare.create);
+  expect(again.status).toBe(0);
+  expect(again.said).toEqual([]);
   expect(host().exists(old)).toBe(true);
   expect(host().run(`ls -A ${HOST_LIBRARY_ROOT}`).stdout.split("\n").filter((l) => l !== "").sort()).toEqual([".lock", "0123456789ab", library.hash].sort());
 });
 
+test("a changed copy on the host is put back from a new copy, and the step says how to make one", () => {
+  freshHost();
+  stage();
+  expect(host().run(prepare.create).status).toBe(0);
+  host().write(`${library.dir}/step.sh`, "echo tampered\n");
+  const refused = host().run(prepare.create);
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toContain(`error: the step library ${library.hash} is neither in ${library.dir} nor staged`);
+  expect(refused.stderr).toContain("pulumi up --replace <the URN of meta-1-library-copy> --replace <the URN of meta-1-prepare>");
+  stage();
+  expect(host().run(prepare.create).said).toEqual([`installed the step library ${library.dir}`]);
+  expect(host().read(`${library.dir}/step.sh`)).toBe(library.texts["step.sh"]);
+});
+
+test("refuses staged files that differ from the library it ships, and installs nothing", () => {
+  freshHost();
+  const staged = stage();
+  host().write(`${staged}/pigsty-patroni`, "#!/bin/sh\necho not ours\n");
+  const r = host().run(prepare.create);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`differ from the step library ${library.hash} this stack ships; nothing was installed`);
+  expect(host().exists(library.dir)).toBe(false);
+  expect(host().run(`ls -A ${HOST_LIBRARY_ROOT}`).stdout.split("\n").filter((l) => l !== "")).toEqual([]);
+});
+
 test("a step after the host's -prepare step runs with it: files installed, secrets filled from stdin, the log written", () => {
   freshHost();
+  stage();
   expect(host().run(prepare.create).status).toBe(0);
+  // The library as installed names the host's real paths; the fake host's own has them moved under its root.
+  host().installLibrary();
   const step = filesStep("etcd member meta-1", { files: [{ path: "/etc/default/etcd", content: `ETCD_NAME="meta-1"\nPW="{{secret:etcd/root|env}}"\n` }] });
   const r = host().run(step.create, { stdin: JSON.stringify({ "etcd/root": 'a"$b' }) });
   expect(r.stderr).toBe("");

@@ -1,14 +1,14 @@
-// The local folder the dashboards' copy sends (a CopyToRemote's FileArchive reads a folder or an archive file by its
-// path): the bundle's files written once per hash under the system's temporary directory, checked on every run.
+// The local folder a CopyToRemote sends (its FileArchive reads a folder or an archive file by its path): a bundle's
+// files (render/fileBundle.ts: the dashboards, the step library) written once per hash under the system's temporary
+// directory, checked on every run.
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DashboardBundle } from "../render/dashboard";
-import { DASHBOARD_BUILD_FOLDER } from "../steps/dashboard";
+import type { FileBundle } from "../render/fileBundle";
 
 /** The folder holds the bundle's files and nothing else (the archive's hash covers every file in it). */
-function intact(folder: string, bundle: DashboardBundle): boolean {
+function intact(folder: string, bundle: FileBundle): boolean {
   try {
     const names = readdirSync(folder).sort();
     if (names.join("/") !== bundle.files.map((f) => f.name).sort().join("/")) return false;
@@ -18,10 +18,13 @@ function intact(folder: string, bundle: DashboardBundle): boolean {
   }
 }
 
-/** `<tmp>/pigsty-dashboard-<hash>/dashboard` holding exactly the bundle's files; written (whole, then renamed) when missing or changed. */
-export function dashboardFolder(bundle: DashboardBundle, root: string = tmpdir()): string {
-  const parent = join(root, `pigsty-dashboard-${bundle.hash}`);
-  const folder = join(parent, DASHBOARD_BUILD_FOLDER);
+/**
+ * `<tmp>/pigsty-<kind>-<hash>/<kind>` holding exactly the bundle's files; written (whole, then renamed) when missing or
+ * changed. The copy puts it on the host as `<remote path>/<kind>`.
+ */
+export function stagedFolder(kind: string, bundle: FileBundle, root: string = tmpdir()): string {
+  const parent = join(root, `pigsty-${kind}-${bundle.hash}`);
+  const folder = join(parent, kind);
   if (intact(folder, bundle)) return folder;
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(parent, { recursive: true });
