@@ -4,7 +4,7 @@
 // of the time that is ours. Then `pulumi up` of the same fleets against loopback hosts served by the bench's own
 // sshd, beside its floor (bench/fleetUp.ts), and the dev inventory deployed the same way, its state split by where
 // the bytes go (bench/devState.ts). Then the sandbox parts (bench/sandbox.ts) when root and BENCH_SANDBOX=1.
-// BENCH_SIZES picks the fleets (clusters x 3; BENCH_UP_SIZES the up part's), BENCH_PARTS=preview,up,dev-state the parts. Prints a table and writes
+// BENCH_SIZES picks the fleets (clusters x 3; BENCH_UP_SIZES the up part's, BENCH_UP_CHECKPOINTED where it runs plain ups with checkpoints), BENCH_PARTS=preview,up,dev-state the parts. Prints a table and writes
 // bench/results/<date>.json.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +22,11 @@ import { previewTargets, sandboxTargets, upTargets, type PreviewRow } from "./ta
 const sizes = (process.env.BENCH_SIZES ?? "10,30,100").split(",").map(Number);
 /** The `up` part's fleets: BENCH_UP_SIZES, else BENCH_SIZES when set, else 10 and 30 (100 x 3 takes hours here). */
 const upSizes = (process.env.BENCH_UP_SIZES ?? process.env.BENCH_SIZES ?? "10,30").split(",").map(Number);
+/**
+ * The `up` part's sizes with plain `up`s with checkpoints (ours and the floor's): BENCH_UP_CHECKPOINTED, else those
+ * below 100 (at 100 x 3 they take hours here; the no-checkpoint series and `npm run up` run at every size).
+ */
+const checkpointedSizes = (process.env.BENCH_UP_CHECKPOINTED ?? upSizes.filter((n) => n < 100).join(",")).split(",").filter((x) => x !== "").map(Number);
 /** Which parts run: BENCH_PARTS=preview,up,dev-state (the default: all three). */
 const parts = new Set((process.env.BENCH_PARTS ?? "preview,up,dev-state").split(","));
 const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJlbmNoSG9zdEtleU9ubHlOb3RSZWFs";
@@ -121,7 +126,7 @@ async function main() {
   if (noCopy && copying.length > 0) console.log(`${copying.join(" and ")} skipped: the dashboards' sftp copy needs a chroot, and ${noCopy}`);
   if (parts.has("up") && !noCopy) {
     console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true, then through npm run up"}`);
-    up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0");
+    up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0", checkpointedSizes);
     upLines(up.rows).forEach((l) => console.log(l));
     if (up.state) {
       console.log(`where the state's bytes go, ${up.state.clusters} x 3 after the cold up:`);

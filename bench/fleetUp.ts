@@ -40,8 +40,9 @@ export interface UpRow {
   /** Resources in the state (the stack and default providers included). */
   resources: number;
   remoteCommands: number;
-  ours: Series;
-  floor: Series;
+  /** Plain `up`s with checkpoints, ours and the floor's: only at the sizes of BENCH_UP_CHECKPOINTED (hours at 100 x 3). */
+  ours?: Series;
+  floor?: Series;
   /** The same with PULUMI_SKIP_CHECKPOINTS=true (BENCH_SKIP_CHECKPOINTS=0 leaves them out). */
   oursSkip?: Series;
   floorSkip?: Series;
@@ -179,38 +180,49 @@ async function floorSeries(shape: Omit<FloorShape, "changes">, ours: Series, ski
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** The `up` bench at each size; the state breakdown of the first size's cold `up`. */
-export async function upBench(sizes: number[], withSkip: boolean): Promise<{ rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } }> {
+/**
+ * The `up` bench at each size; the state breakdown of the first size's cold `up`. The plain `up`s with checkpoints
+ * (ours and the floor's) run only at the sizes `checkpointed` names: at 100 x 3 they would take hours here, so there
+ * the no-checkpoint series and `npm run up` stand alone, and the floor's changes follow the no-checkpoint series.
+ */
+export async function upBench(sizes: number[], withSkip: boolean, checkpointed: number[] = sizes): Promise<{ rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } }> {
   const rows: UpRow[] = [];
   let state: { clusters: number; breakdown: StateBreakdown } | undefined;
   for (const n of sizes) {
+    const plain = checkpointed.includes(n);
+    if (!plain && !withSkip) throw new Error(`nothing to measure at ${n} x 3: it is not in BENCH_UP_CHECKPOINTED and BENCH_SKIP_CHECKPOINTS=0`);
     const addresses = fleetAddresses(n);
     const hosts = await startLoopbackHosts(addresses);
     try {
       const ssh = { user: hosts.user, keyPath: hosts.keyPath, hostKey: hosts.hostKey, port: hosts.port };
       let resources = 0;
       let remoteCommands = 0;
-      const ours = await oursSeries(n, ssh, false, (file) => {
+      const inspect = (file: string) => {
         const b = breakdownOfFile(file);
         resources = b.resources;
         remoteCommands = b.kinds.filter((k) => k.kind.startsWith("-") || k.kind.startsWith("remote")).reduce((s, k) => s + k.count, 0);
         state ??= { clusters: n, breakdown: b };
-      });
-      log(`  ${n} x 3 ours: ${PHASES.map((p) => `${p} ${ours[p].seconds.toFixed(1)} s`).join(", ")}`);
+      };
       // The floor has the same resources as the state (its own stack and default providers stand for ours).
-      const shape = { remote: remoteCommands, local: resources - remoteCommands - 4, hosts: addresses, ssh };
-      const floor = await floorSeries(shape, ours, false);
-      log(`  ${n} x 3 floor: ${PHASES.map((p) => `${p} ${floor[p].seconds.toFixed(1)} s`).join(", ")}`);
-      const row: UpRow = { clusters: n, instances: 3 * n, resources, remoteCommands, ours, floor };
+      const shape = () => ({ remote: remoteCommands, local: resources - remoteCommands - 4, hosts: addresses, ssh });
+      const row: UpRow = { clusters: n, instances: 3 * n, resources, remoteCommands };
+      if (plain) {
+        row.ours = await oursSeries(n, ssh, false, inspect);
+        log(`  ${n} x 3 ours: ${PHASES.map((p) => `${p} ${row.ours![p].seconds.toFixed(1)} s`).join(", ")}`);
+        row.floor = await floorSeries(shape(), row.ours, false);
+        log(`  ${n} x 3 floor: ${PHASES.map((p) => `${p} ${row.floor![p].seconds.toFixed(1)} s`).join(", ")}`);
+      } else {
+        log(`  ${n} x 3: plain ups with checkpoints not run (not in BENCH_UP_CHECKPOINTED)`);
+      }
       if (withSkip) {
-        row.oursSkip = await oursSeries(n, ssh, true);
-        row.floorSkip = await floorSeries(shape, ours, true);
+        row.oursSkip = await oursSeries(n, ssh, true, plain ? undefined : inspect);
+        row.floorSkip = await floorSeries(shape(), row.ours ?? row.oursSkip, true);
         log(`  ${n} x 3 skip checkpoints: ours ${PHASES.map((p) => row.oursSkip![p].seconds.toFixed(1)).join("/")} s, floor ${PHASES.map((p) => row.floorSkip![p].seconds.toFixed(1)).join("/")} s`);
         // The same arguments as every other `up` of the bench, after the script's name.
         row.oursTwoPhase = await oursPhases(n, ssh, "-two-phase", (name) => twoPhaseUp([...UP.slice(1), "--stack", name]));
         log(`  ${n} x 3 npm run up: ${PHASES.map((p) => row.oursTwoPhase![p].seconds.toFixed(1)).join("/")} s`);
       }
-      rows.push(row);
+      rows.push({ ...row, resources, remoteCommands });
     } finally {
       await hosts.stop();
     }
@@ -226,33 +238,47 @@ export function upLines(rows: UpRow[]): string[] {
   const lines = [
     "fleet     phase               changed (remote)  ours      floor     ratio  | skip checkpoints: ours   floor     ratio  | ours CLI/program/providers MB  floor's",
   ];
+  const pair = (o: UpRun | undefined, f: UpRun | undefined) => (o && f ? `${s(o.seconds).padStart(8)} ${s(f.seconds).padStart(8)}  ${(o.seconds / f.seconds).toFixed(2).padStart(5)}` : "   (not measured)        ");
   for (const r of rows) {
     for (const p of PHASES) {
-      const o = r.ours[p];
-      const f = r.floor[p];
-      const skip = r.oursSkip && r.floorSkip ? `${s(r.oursSkip[p].seconds).padStart(8)} ${s(r.floorSkip[p].seconds).padStart(8)}  ${(r.oursSkip[p].seconds / r.floorSkip[p].seconds).toFixed(2).padStart(5)}` : "   (not measured)        ";
+      const [o, f] = [r.ours?.[p], r.floor?.[p]];
+      const counted = (o ?? r.oursSkip?.[p]) as UpRun;
+      const memory = (x: UpRun | undefined) => (x ? `${x.cliMb.toFixed(0)}/${x.programMb.toFixed(0)}/${x.providersMb.toFixed(0)}` : "-");
       lines.push(
-        `${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} ${String(o.changed).padStart(7)} ${`(${o.changedRemote})`.padStart(8)}  ${s(o.seconds).padStart(8)} ${s(f.seconds).padStart(8)}  ${(o.seconds / f.seconds).toFixed(2).padStart(5)}  |                  ${skip}  | ` +
-          `${o.cliMb.toFixed(0)}/${o.programMb.toFixed(0)}/${o.providersMb.toFixed(0)}  ${f.cliMb.toFixed(0)}/${f.programMb.toFixed(0)}/${f.providersMb.toFixed(0)}`,
+        `${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} ${String(counted.changed).padStart(7)} ${`(${counted.changedRemote})`.padStart(8)}  ${pair(o, f)}  |                  ${pair(r.oursSkip?.[p], r.floorSkip?.[p])}  | ` +
+          `${memory(o ?? r.oursSkip?.[p])}  ${memory(f ?? r.floorSkip?.[p])}`,
       );
     }
     for (const p of r.oursTwoPhase ? PHASES : []) {
-      lines.push(`${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} npm run up: ${twoPhaseLine(r.oursTwoPhase![p], r.floor[p].seconds, r.floorSkip?.[p].seconds)}`);
+      lines.push(`${`${r.clusters} x 3`.padEnd(9)} ${PHASE_TITLES[p].padEnd(19)} npm run up: ${twoPhaseLine(r.oursTwoPhase![p], r.floor?.[p].seconds, r.floorSkip?.[p].seconds)}`);
     }
-    lines.push(`${`${r.clusters} x 3`.padEnd(9)} state after cold up: ours ${mb(r.ours.cold.stateBytes)}, floor ${mb(r.floor.cold.stateBytes)} (${r.resources} resources, ${r.remoteCommands} remote commands)`);
+    const [oc, fc] = [(r.ours ?? r.oursSkip)?.cold, (r.floor ?? r.floorSkip)?.cold];
+    if (oc && fc) lines.push(`${`${r.clusters} x 3`.padEnd(9)} state after cold up: ours ${mb(oc.stateBytes)}, floor ${mb(fc.stateBytes)} (${r.resources} resources, ${r.remoteCommands} remote commands)`);
   }
   lines.push(...growthLines(rows));
   return lines;
 }
 
-/** How each figure grows from one size to the next: the factor, and the exponent k of time ~ size^k. */
+/**
+ * How each figure grows from one size to the next: the factor, and the exponent k of time ~ size^k; of the plain
+ * `up`s where both sizes have them, and of the `up`s without checkpoints where both have those.
+ */
 export function growthLines(rows: UpRow[]): string[] {
   const out: string[] = [];
   for (let i = 1; i < rows.length; i++) {
     const [a, b] = [rows[i - 1], rows[i]];
     const grow = (x: number, y: number) => `x${(y / x).toFixed(1)} (^${(Math.log(y / x) / Math.log(b.clusters / a.clusters)).toFixed(2)})`;
-    const parts = PHASES.map((p) => `${p}: ours ${grow(a.ours[p].seconds, b.ours[p].seconds)}, floor ${grow(a.floor[p].seconds, b.floor[p].seconds)}`);
-    out.push(`growth ${a.clusters} -> ${b.clusters} clusters (x${(b.clusters / a.clusters).toFixed(1)}): ${parts.join("; ")}; state ${grow(a.ours.cold.stateBytes, b.ours.cold.stateBytes)}`);
+    const head = `growth ${a.clusters} -> ${b.clusters} clusters (x${(b.clusters / a.clusters).toFixed(1)})`;
+    if (a.ours && a.floor && b.ours && b.floor) {
+      const [ao, af, bo, bf] = [a.ours, a.floor, b.ours, b.floor];
+      const parts = PHASES.map((p) => `${p}: ours ${grow(ao[p].seconds, bo[p].seconds)}, floor ${grow(af[p].seconds, bf[p].seconds)}`);
+      out.push(`${head}: ${parts.join("; ")}; state ${grow(ao.cold.stateBytes, bo.cold.stateBytes)}`);
+    }
+    if (a.oursSkip && a.floorSkip && b.oursSkip && b.floorSkip) {
+      const [ao, af, bo, bf] = [a.oursSkip, a.floorSkip, b.oursSkip, b.floorSkip];
+      const parts = PHASES.map((p) => `${p}: ours ${grow(ao[p].seconds, bo[p].seconds)}, floor ${grow(af[p].seconds, bf[p].seconds)}`);
+      out.push(`${head}, without checkpoints: ${parts.join("; ")}`);
+    }
   }
   return out;
 }

@@ -50,8 +50,13 @@ export function twoPhaseUp(args: string[], cwd: string = repo): Promise<TwoPhase
 
 const s = (x: number | undefined) => (x === undefined ? "-" : `${x.toFixed(1)} s`);
 
-/** One line of the table: the whole run, its parts, and its ratio to each floor. */
-export function twoPhaseLine(run: TwoPhaseRun, floor: number, floorSkip?: number): string {
-  const ratios = `${(run.seconds / floor).toFixed(2)}${floorSkip === undefined ? "" : ` (to the floor without checkpoints ${(run.seconds / floorSkip).toFixed(2)})`}`;
-  return `${s(run.seconds).padStart(8)} = decide ${s(run.decideSeconds)} + phase 1 ${s(run.phaseOneSeconds)} + phase 2 ${s(run.phaseTwoSeconds)}; to the floor ${ratios}`;
+/** One line of the table: the whole run, its parts, and its ratio to each floor measured. */
+export function twoPhaseLine(run: TwoPhaseRun, floor?: number, floorSkip?: number): string {
+  const ratios = [
+    ...(floor === undefined ? [] : [`to the floor ${(run.seconds / floor).toFixed(2)}`]),
+    ...(floorSkip === undefined ? [] : [`to the floor without checkpoints ${(run.seconds / floorSkip).toFixed(2)}`]),
+  ];
+  const [first, ...rest] = ratios;
+  const said = first === undefined ? "" : `; ${first}${rest.length > 0 ? ` (${rest.join(", ")})` : ""}`;
+  return `${s(run.seconds).padStart(8)} = decide ${s(run.decideSeconds)} + phase 1 ${s(run.phaseOneSeconds)} + phase 2 ${s(run.phaseTwoSeconds)}${said}`;
 }

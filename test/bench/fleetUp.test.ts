@@ -25,6 +25,20 @@ test("with npm run up measured, a line per phase after the table's rows", () => 
   expect(lines[7]).toMatch(/^10 x 3 +state after cold up/);
 });
 
+test("a size without the plain ups with checkpoints shows the no-checkpoint series, npm run up against that floor, and their growth", () => {
+  const two = (seconds: number) => ({ seconds, decideSeconds: 1, phaseTwoSeconds: seconds - 1 });
+  const small = { ...row(10, series(100, 50, 20), series(50, 25, 10), [series(40, 20, 8), series(20, 10, 4)]), oursTwoPhase: { cold: two(50), fleet: two(25), one: two(10) } };
+  const big: UpRow = { clusters: 100, instances: 300, resources: 4700, remoteCommands: 3200, oursSkip: series(400, 200, 80), floorSkip: series(200, 100, 40), oursTwoPhase: { cold: two(500), fleet: two(250), one: two(100) } };
+  const lines = upLines([small, big]);
+  const at100 = lines.filter((l) => l.startsWith("100 x 3"));
+  expect(at100[0]).toMatch(/^100 x 3 +cold up +30 +\(20\) +\(not measured\) +\| +400\.0 s +200\.0 s +2\.00 +\| 100\/200\/50 +100\/200\/50$/);
+  expect(at100[3]).toBe("100 x 3   cold up             npm run up:  500.0 s = decide 1.0 s + phase 1 - + phase 2 499.0 s; to the floor without checkpoints 2.50");
+  expect(at100[6]).toBe("100 x 3   state after cold up: ours 1.0 MB, floor 1.0 MB (4700 resources, 3200 remote commands)");
+  expect(lines.filter((l) => l.startsWith("growth"))).toEqual([
+    "growth 10 -> 100 clusters (x10.0), without checkpoints: cold: ours x10.0 (^1.00), floor x10.0 (^1.00); fleet: ours x10.0 (^1.00), floor x10.0 (^1.00); one: ours x10.0 (^1.00), floor x10.0 (^1.00)",
+  ]);
+});
+
 test("the remote commands an update changed: new ones and those whose inputs differ", () => {
   const state = (entries: [string, string, string][]) => new Map(entries.map(([urn, type, inputs]) => [urn, { type, inputs }]));
   const before = state([["a", "command:remote:Command", "1"], ["b", "command:remote:Command", "1"], ["c", "pigsty:pg:Instance", "1"]]);

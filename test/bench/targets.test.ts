@@ -11,6 +11,7 @@ test("the preview targets are judged on the 100 x 3 row", () => {
   expect(previewTargets([row({ clusters: 10 }), row({})])).toEqual([
     "target met      preview of 100 x 3 <= 15 s: 14.0 s (engine floor 10.0 s)",
     "target met      preview of 100 x 3 <= 1.5 x the engine floor: 1.40",
+    "target NOT met  preview of 100 x 3 <= 1.3 x the engine floor (issue 25): 1.40",
     "target met      CLI memory <= 800 MB: 500 MB",
     "target met      program memory <= 800 MB: 700 MB (engine floor's program 900 MB)",
   ]);
@@ -55,8 +56,22 @@ const series = (cold: number, fleet: number) => ({
 test("the up targets are judged on the 100 x 3 row: ours within 2 x the floor", () => {
   const row = { clusters: 100, instances: 300, resources: 4711, remoteCommands: 3200, ours: series(300, 150), floor: series(100, 100) };
   expect(upTargets([row])).toEqual([
-    "target met      fleet-wide change at 100 x 3 <= 2 x its floor: 1.50 (150 s vs 100 s)",
-    "target NOT met  cold up at 100 x 3 <= 2 x its floor: 3.00 (300 s vs 100 s)",
+    "target met      fleet-wide change at 100 x 3 <= 2 x its floor: 1.50: plain up 150 s vs the floor 100 s",
+    "target NOT met  cold up at 100 x 3 <= 2 x its floor: 3.00: plain up 300 s vs the floor 100 s",
   ]);
   expect(upTargets([{ ...row, clusters: 30 }])).toEqual(["up targets: judged at 100 x 3, which this run did not measure (BENCH_SIZES)"]);
+});
+
+test("the up targets judge npm run up where measured, against the floor without checkpoints where the plain floor was not run", () => {
+  const two = (seconds: number) => ({ seconds, decideSeconds: 1, phaseTwoSeconds: seconds - 1 });
+  const base = { clusters: 100, instances: 300, resources: 4711, remoteCommands: 3200, oursTwoPhase: { cold: two(500), fleet: two(90), one: two(30) } };
+  expect(upTargets([{ ...base, oursSkip: series(400, 80), floorSkip: series(200, 60) }])).toEqual([
+    "target met      fleet-wide change at 100 x 3 <= 2 x its floor: 1.50: npm run up 90 s vs the floor without checkpoints (stricter) 60 s",
+    "target NOT met  cold up at 100 x 3 <= 2 x its floor: 2.50: npm run up 500 s vs the floor without checkpoints (stricter) 200 s",
+  ]);
+  expect(upTargets([{ ...base, floor: series(1000, 200), floorSkip: series(200, 60) }])[1]).toBe("target met      cold up at 100 x 3 <= 2 x its floor: 0.50: npm run up 500 s vs the floor 1000 s");
+  expect(upTargets([{ clusters: 100, instances: 300, resources: 1, remoteCommands: 1 }])).toEqual([
+    "up targets: nothing to judge at 100 x 3 (no series with its floor)",
+    "up targets: nothing to judge at 100 x 3 (no series with its floor)",
+  ]);
 });
