@@ -1,8 +1,10 @@
 // npm run up -- [pulumi up args]: `pulumi up` in two phases, fast at fleet size and safe when killed. The local backend
 // rewrites the whole state after every step; PULUMI_SKIP_CHECKPOINTS=true writes it once at the end, and records
-// nothing if the CLI dies first. Host steps are idempotent and simply run again; a generated password or certificate
-// would be generated anew and installed over the lost one. So a preview decides (scripts/upPhases.ts): phase 1
-// generates the secrets it would create or change, with checkpoints; phase 2 is the user's `up` without them.
+// nothing if the CLI dies first. Host steps are idempotent and simply run again; but a password or certificate
+// generated and installed on a host in an update that then died would be generated anew and installed over the lost
+// one. So a preview decides (scripts/upPhases.ts): phase 1 generates the secrets it would create or change and runs
+// no host step, phase 2 is the user's `up`. Each writes the state once, when it ends: a phase 1 that dies records
+// nothing, and no host has seen what it made; phase 2 starts only once phase 1's secrets are written, and makes none.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
@@ -50,7 +52,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, capture: boolean): Promise<
   });
 }
 
-/** The environment of a phase: checkpoints on unless asked off, whatever the caller's environment says. */
+/** The environment of a run: checkpoints on (the deciding preview) or off (both phases), whatever the caller's environment says. */
 function envWith(skipCheckpoints: boolean): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.PULUMI_SKIP_CHECKPOINTS;
@@ -61,7 +63,7 @@ function envWith(skipCheckpoints: boolean): NodeJS.ProcessEnv {
 async function main(): Promise<number> {
   const options = parseUpArgs(process.argv.slice(2));
   if (isSet(options, "help")) {
-    say("usage: npm run up -- [pulumi up args]: a preview decides; phase 1 generates passwords and certificates with checkpoints, phase 2 is `pulumi up` without them (docs/performance.md)");
+    say("usage: npm run up -- [pulumi up args]: a preview decides; phase 1 generates passwords and certificates, phase 2 is `pulumi up`; both without checkpoints (docs/performance.md)");
     return (await run(["up", "--help"], process.env, false)).code;
   }
 
@@ -81,8 +83,8 @@ async function main(): Promise<number> {
 
   if (phases.one) {
     t = Date.now();
-    say(`phase 1 of 2, with checkpoints: generates ${describeSecrets(phases.one.secrets)}`);
-    const one = await run(phases.one.args, envWith(false), false);
+    say(`phase 1 of 2, PULUMI_SKIP_CHECKPOINTS=true, no host step: generates ${describeSecrets(phases.one.secrets)}`);
+    const one = await run(phases.one.args, envWith(true), false);
     if (one.code !== 0 || stopping) {
       say(`phase 1 ended (exit ${one.code}) after ${seconds(t)}; phase 2 not started`);
       return one.code;

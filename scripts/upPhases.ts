@@ -1,6 +1,6 @@
 // What each phase of `npm run up` runs, decided from a preview: phase 1 generates the passwords and certificates that
-// the preview would create, update or replace (with checkpoints: a crash keeps what it made); phase 2 is the user's
-// `up`, without checkpoints, which then has no secret left to generate.
+// the preview would create, update or replace, and touches no host; phase 2 is the user's `up`, which then has no
+// secret left to generate. Both run without checkpoints (scripts/up.ts says why that is safe).
 import { generatesSecret, PASSWORD_TYPE } from "../components/generatedSecrets";
 import { type UpOption, wordsOf } from "./upArgs";
 

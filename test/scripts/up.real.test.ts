@@ -1,6 +1,7 @@
 // `npm run up` (scripts/up.ts) with the project's real CLI, on a throw-away program in a temp dir and a local backend of
 // its own (real-tools tier): local commands stand for hosts, each writing the secrets it was given to a file. A
-// SIGKILL in phase 2 leaves the passwords and certificates of phase 1 in the state, and the next run keeps them;
+// SIGKILL in phase 1 records nothing and no host has a secret; one in phase 2 leaves the passwords and certificates
+// of phase 1 in the state, and the next run keeps them;
 // the same kill of a plain `up` without checkpoints loses them, and its next run installs new ones over the old. A
 // SIGTERM to `npm run up` reaches the CLI, which writes what it did.
 import { spawn, spawnSync } from "node:child_process";
@@ -73,17 +74,23 @@ describe("npm run up against the real CLI", () => {
   }
 
   /**
-   * Runs `command`; once the CLI has created a host step, either SIGKILLs the CLI (not its parent) or sends SIGTERM
+   * Runs `command`; once its output matches `when` (by default: the CLI has created a host step), either SIGKILLs the CLI (not its parent) or sends SIGTERM
    * to `command` itself. Resolves with the exit code and output.
    */
-  function stoppedMidway(command: string, args: string[], how: "SIGKILL the CLI" | "SIGTERM the script", extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  function stoppedMidway(
+    command: string,
+    args: string[],
+    how: "SIGKILL the CLI" | "SIGTERM the script",
+    extraEnv: NodeJS.ProcessEnv = {},
+    when: RegExp = /command:local:Command step\d+ created/,
+  ): Promise<{ code: number | null; output: string }> {
     return new Promise((done) => {
       const child = spawn(command, args, { cwd: prog, env: { ...env, ...extraEnv } });
       let output = "";
       let stopped = false;
       const onData = (d: Buffer) => {
         output += d;
-        if (stopped || !/command:local:Command step\d+ created/.test(output)) return;
+        if (stopped || !when.test(output)) return;
         stopped = true;
         if (how === "SIGTERM the script") return void child.kill("SIGTERM");
         // The wrapper execs the CLI: it is the child itself, or below the script.
@@ -103,10 +110,16 @@ describe("npm run up against the real CLI", () => {
     const r = spawnSync(PULUMI, ["stack", "export", "--show-secrets", "--stack", name], { cwd: prog, env, encoding: "utf8", maxBuffer: 64 << 20 });
     const resources = (JSON.parse(r.stdout).deployment.resources ?? []) as { urn: string; type: string; outputs?: Record<string, unknown> }[];
     const nameOf = (urn: string) => urn.split("::").pop() as string;
+    // An exported secret with --show-secrets: { <signature>: ..., plaintext: <its value as JSON> }.
+    const valueOf = (v: unknown) => {
+      const plaintext = v !== null && typeof v === "object" ? (v as { plaintext?: string }).plaintext : undefined;
+      if (plaintext === undefined) throw new Error(`not a secret in the state: ${JSON.stringify(v)}`);
+      return String(JSON.parse(plaintext));
+    };
     const secrets: Record<string, string> = {};
     for (const res of resources) {
-      if (res.type.endsWith("RandomPassword")) secrets[nameOf(res.urn)] = String(res.outputs?.result);
-      if (res.urn.includes("pigsty:tls:Certificates$command:local:Command")) secrets[nameOf(res.urn)] = String(res.outputs?.stdout);
+      if (res.type.endsWith("RandomPassword")) secrets[nameOf(res.urn)] = valueOf(res.outputs?.result);
+      if (res.urn.includes("pigsty:tls:Certificates$command:local:Command")) secrets[nameOf(res.urn)] = valueOf(res.outputs?.stdout);
     }
     return { secrets, steps: resources.filter((res) => /::step\d+$/.test(res.urn)).map((res) => nameOf(res.urn)) };
   }
@@ -125,7 +138,7 @@ describe("npm run up against the real CLI", () => {
     expect(existsSync(PULUMI)).toBe(true);
     const hosts = stack("two-phase");
     const killed = await stoppedMidway(TSX, [join(repo, "scripts", "up.ts"), ...upArgs("two-phase")], "SIGKILL the CLI");
-    expect(killed.output).toContain("phase 1 of 2, with checkpoints: generates 2 password(s), 9 certificate(s)");
+    expect(killed.output).toContain("phase 1 of 2, PULUMI_SKIP_CHECKPOINTS=true, no host step: generates 2 password(s), 9 certificate(s)");
     expect(killed.output).toContain("phase 2 ended (exit 137)");
     expect(killed.code).toBe(137);
     const after = stateOf("two-phase");
@@ -144,6 +157,26 @@ describe("npm run up against the real CLI", () => {
     // A host given a secret before the kill holds the same one now.
     const now = onHosts(hosts);
     for (const [h, value] of Object.entries(given)) expect(now[h]).toBe(value);
+  }, 300_000);
+
+  test("a SIGKILL in phase 1 records nothing and no host has a secret; the next run makes them all and finishes", async () => {
+    const hosts = stack("killed-in-one");
+    const killed = await stoppedMidway(TSX, [join(repo, "scripts", "up.ts"), ...upArgs("killed-in-one")], "SIGKILL the CLI", {}, /command:local:Command h\d+-certificate created/);
+    expect(killed.output).toContain("phase 1 ended (exit 137)");
+    expect(killed.output).not.toContain("phase 2 of 2");
+    expect(stateOf("killed-in-one")).toEqual({ secrets: {}, steps: [] });
+    expect(onHosts(hosts)).toEqual({});
+
+    cancel("killed-in-one");
+    const again = spawnSync(TSX, [join(repo, "scripts", "up.ts"), ...upArgs("killed-in-one")], { cwd: prog, env, encoding: "utf8", timeout: 300_000 });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain("generates 2 password(s), 9 certificate(s)");
+    const final = stateOf("killed-in-one");
+    expect(Object.keys(final.secrets)).toHaveLength(2 + 1 + STEPS);
+    expect(final.steps).toHaveLength(STEPS);
+    // Every host holds its cluster's password and its certificate from the state.
+    const now = onHosts(hosts);
+    for (let i = 0; i < STEPS; i++) expect(now[`h${i}`]).toBe(`${final.secrets[`c${i % 2}-password`]} ${final.secrets[`h${i}-certificate`]}`);
   }, 300_000);
 
   test("the same kill of a plain up without checkpoints loses the secrets, and the next up installs new ones over them", async () => {
