@@ -441,7 +441,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
     await expectAllKept(w, "s12-dcs");
     expect(ran(planned)).toEqual(
       // The guards name the DCS (a re-added member checks that its cluster lives there): they run and find the host theirs.
-      [stepName("etcd-2", "etcd"), "etcd-2-etcd-certificate", stepName("etcd-2", "prepare"), stepName("meta", "monitoring"), stepName("pg-test-1", "config"), stepName("pg-test-1", "guard"), stepName("pg-test-2", "config"), stepName("pg-test-2", "guard"), stepName("pg-test-3", "config"), stepName("pg-test-3", "guard"), stepName("pg-test", "dcs"), stepName("pg-test", "patroni-config"), stepName("pigsty", "dcs-auth")],
+      [stepName("etcd-2", "etcd"), "etcd-2-etcd-certificate", stepName("etcd-2", "library-copy"), stepName("etcd-2", "prepare"), stepName("meta", "monitoring"), stepName("pg-test-1", "config"), stepName("pg-test-1", "guard"), stepName("pg-test-2", "config"), stepName("pg-test-2", "guard"), stepName("pg-test-3", "config"), stepName("pg-test-3", "guard"), stepName("pg-test", "dcs"), stepName("pg-test", "patroni-config"), stepName("pigsty", "dcs-auth")],
     );
     // The leader wrote the cluster into the new DCS and still leads, on the same timeline; the cluster runs unpaused.
     expect(await sshOk("10.10.10.14", etcdctlRoot("get /pg/pg-test/leader --print-value-only"))).toBe(leader);
