@@ -9,10 +9,10 @@ import { E2E_PASSPHRASE, E2E_STACK } from "./engine";
 import { REPO_ROOT } from "./sandbox";
 
 /**
- * The newest commit whose CI passed and landed (2026-12-03, afternoon). Move it forward when a later stop lands, so
+ * The newest commit whose CI passed and landed (2026-12-03, evening: stop 34). Move it forward when a later stop lands, so
  * the upgrade tested is the one users get next.
  */
-export const LAST_RELEASE = "e9a91e2e918fe7816602ed8b11c52a59bcb5c3bc";
+export const LAST_RELEASE = "a22f171d8c783475f45d88aa9747be776bf8968b";
 
 /**
  * The release the day-2 file upgrades from: LAST_RELEASE, or PIGSTY_UPGRADE_FROM (any commit of this clone), to prove
