@@ -2,19 +2,31 @@
 // placeholder filler, and the host programs that steps install or run as they are. It travels by sftp (a
 // CopyToRemote keeps only its folder's path and hash in the state), so no script carries it: every byte of a script
 // is stored twice in the state.
+import { PG_EXPORTER_QUERIES_YML } from "./exporters";
 import { hostProgram } from "./hostProgram";
 import { fileBundle, type FileBundle } from "./fileBundle";
 import { renderPatroniHelper } from "./patroniHelper";
+import { renderBackupHelper } from "./pgbackrest";
 import { HOST_LIBRARY_ROOT, PENDING_DIR, STEP_LOG_DIR } from "./paths";
 import { quote } from "./quote";
 
 /**
  * What the library holds, by file name: the shared start and install_file (step.sh), the placeholder filler, and
  * the programs that are the same on every host (the Patroni helper and launcher, installed from here by the member's
- * -config and -patroni steps; the pause in an old DCS and the SCRAM filler, run from here by cluster steps). A program
- * rendered from a cluster's settings (pigsty-backup) stays in its step.
+ * -config and -patroni steps; the pause in an old DCS and the SCRAM filler, run from here by cluster steps; the
+ * postgres exporter's extra queries, installed by each -exporters step; the backup helper, installed by each backup
+ * repository's step). A text rendered from a cluster's settings stays in its step, where a preview shows its diff.
  */
-export const HOST_LIBRARY_FILES = ["step.sh", "fill-placeholders.py", "pigsty-patroni", "patroni-launch", "pause-in-old-dcs.py", "fill-scram.py"] as const;
+export const HOST_LIBRARY_FILES = [
+  "step.sh",
+  "fill-placeholders.py",
+  "pigsty-patroni",
+  "patroni-launch",
+  "pause-in-old-dcs.py",
+  "fill-scram.py",
+  "pg-exporter-queries.yml",
+  "pigsty-backup",
+] as const;
 export type HostLibraryFile = (typeof HOST_LIBRARY_FILES)[number];
 
 const PATHS_LINE = "PIGSTY_PATHS=  # written at render time";
@@ -45,6 +57,8 @@ export function hostLibrary(): HostLibrary {
     "patroni-launch": hostProgram("patroni-launch.py"),
     "pause-in-old-dcs.py": hostProgram("pause-in-old-dcs.py"),
     "fill-scram.py": hostProgram("fill-scram.py"),
+    "pg-exporter-queries.yml": PG_EXPORTER_QUERIES_YML,
+    "pigsty-backup": renderBackupHelper(),
   };
   const bundle = fileBundle(
     HOST_LIBRARY_FILES.map((name) => [name, texts[name]]),

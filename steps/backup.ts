@@ -40,7 +40,7 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
     { path: CA_CERT, content: pemPlaceholder(slot.tlsCa()) },
     { path: tls.cert, content: pemPlaceholder(slot.tlsCert("pgbackrest", repo.name)), owner: `${DBSU}:${DBSU}` },
     { path: tls.key, content: pemPlaceholder(slot.tlsKey("pgbackrest", repo.name)), owner: `${DBSU}:${DBSU}`, mode: "0600" },
-    { path: BACKUP_HELPER, content: renderBackupHelper(DBSU), mode: "0755" },
+    { path: BACKUP_HELPER, content: renderBackupHelper(DBSU), mode: "0755", library: "pigsty-backup" },
   ];
   const members = model.clusters.filter((c) => repo.clusters.includes(c.name)).flatMap((c) => c.instances.map((i) => `${i.ip} ${i.name}`));
   return filesStep(`backup repository on ${repo.name}`, {

@@ -13,8 +13,9 @@ export function exportersStep(model: Model, cluster: ClusterModel, instance: Ins
   };
   const specs = [
     ...Object.keys(units).map((p) => ({ path: p, content: files[p], mode: "0640", owner: "root:prometheus" })),
-    // No secret in it; a change restarts the postgres exporter with the other files' restart.
-    { path: paths.PG_EXPORTER_QUERIES, content: files[paths.PG_EXPORTER_QUERIES] },
+    // The same on every host, so it comes from the step library; a change restarts the postgres exporter with the
+    // other files' restart.
+    { path: paths.PG_EXPORTER_QUERIES, content: files[paths.PG_EXPORTER_QUERIES], library: "pg-exporter-queries.yml" as const },
   ];
   const services = Object.values(units).join(" ");
   // reset-failed first: Debian starts them at install with an empty DSN, so they crash-loop into

@@ -37,8 +37,6 @@ export function stepLogPath(id: string): string {
 export function inlinePrologue(id: string, readsSecrets: boolean): string[] {
   const log = stepLogPath(id);
   const lines = [
-    "#!/bin/bash",
-    `# ${id}`,
     "set -euo pipefail",
     "umask 022",
     `log=${quote(log)}`,
@@ -57,9 +55,10 @@ export function inlinePrologue(id: string, readsSecrets: boolean): string[] {
 }
 
 /**
- * Every other host script starts like this: strict mode, then the host's step library (render/host/pigsty-step.sh)
- * sourced with the step's id, which sets up the log, `say`, the scratch dir $work, the secrets on stdin when the
- * step reads any, `install_file`, `changed` and `fill_secrets`. A host without that version of the library has not
+ * Every other host script starts like this: the host's step library (render/host/pigsty-step.sh) sourced with the
+ * step's id, which sets strict mode and up the log, `say`, the scratch dir $work, the secrets on stdin when the step
+ * reads any, `install_file`, `changed` and `fill_secrets`. The step's name is in the command's first line and in the
+ * line that sources the library, so the script repeats it nowhere else. A host without that version of the library has not
  * run its -prepare step since this program changed it: the script stops before doing anything and says so.
  */
 export function libraryPrologue(id: string, readsSecrets: boolean): string[] {
@@ -67,9 +66,6 @@ export function libraryPrologue(id: string, readsSecrets: boolean): string[] {
   // library since (rebuilt, cleaned) needs that step run again by hand (docs/operations.md).
   const missing = "error: $(hostname) lacks the step library $pigsty_lib: run pulumi up, which runs the host's -prepare step first (docs/operations.md)";
   return [
-    "#!/bin/bash",
-    `# ${id}`,
-    "set -euo pipefail",
     `pigsty_lib=${quote(hostLibrary().dir)}`,
     `[ -r "$pigsty_lib/step.sh" ] || { echo ${JSON.stringify(missing)} >&2; exit 1; }`,
     `. "$pigsty_lib/step.sh" ${quote(id)}${readsSecrets ? " secrets" : ""}`,

@@ -1,9 +1,10 @@
-# The shared start of every host step but a host's -prepare (which installs this library): sourced by bash under
-# `set -euo pipefail` as `. <library dir>/step.sh STEP_ID [secrets]`. Everything the step prints goes to its log on
-# the host; only `say` lines (what changed) and a final line reach the command's stdout, so `pulumi up` stays
-# readable and the state small. On a failure the last lines of the log go to stderr, so the error is in the
-# engine's output too. With `secrets`, the JSON object (slot -> value) on stdin is saved in the private scratch
-# dir $work, never echoed; the scratch dir is removed on exit.
+# The shared start of every host step but a host's -prepare (which installs this library): sourced by bash as
+# `. <library dir>/step.sh STEP_ID [secrets]`, it puts the step in strict mode first. Everything the step prints
+# goes to its log on the host; only `say` lines (what changed) and a final line reach the command's stdout, so
+# `pulumi up` stays readable and the state small. On a failure the last lines of the log go to stderr, so the error
+# is in the engine's output too. With `secrets`, the JSON object (slot -> value) on stdin is saved in the private
+# scratch dir $work, never echoed; the scratch dir is removed on exit.
+set -euo pipefail
 PIGSTY_PATHS=  # written at render time
 pigsty_lib=${BASH_SOURCE[0]%/*}
 step_id=$1
