@@ -85,6 +85,8 @@ export const BACKUP_HELPER = "/usr/local/bin/pigsty-backup";
 export const NODE_EXPORTER_TEXTFILES = "/var/lib/prometheus/node-exporter";
 /** The names this program adds to /etc/hosts (pgBackRest checks names in certificates): one marked block per step. */
 export const ETC_HOSTS = "/etc/hosts";
+/** The lock of the steps that write /etc/hosts (the step library's hosts_block). */
+export const ETC_HOSTS_LOCK = "/run/pigsty-hosts.lock";
 
 /** keepalived's config (Debian's unit reads it) and the drop-in that restarts a killed keepalived (render/keepalived.ts). */
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";

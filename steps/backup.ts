@@ -6,7 +6,7 @@ import { BACKUP_HELPER, PGBACKREST_CONF, PGBACKREST_CONF_D, PGBACKREST_DIR, PGBA
 import { backupUnit, renderBackupHelper, renderBackupService, renderBackupTimer, renderMemberConf, renderRepoConf, renderStanzaConf } from "../render/pgbackrest";
 import { CA_CERT, serverCert } from "../render/tls";
 import { pemPlaceholder } from "./etcdClient";
-import { hostsBlock, hostsBlockFunction } from "./hosts";
+import { hostsBlock } from "./hosts";
 import type { FileSpec } from "./installFiles";
 import { BACKUP_REPO_PACKAGES, installPackages } from "./node";
 import { quote } from "./shell";
@@ -52,9 +52,8 @@ export function backupRepoStep(model: Model, repo: BackupRepoModel): HostStep {
     ],
     files,
     onChange: [reloadServer],
-    always: [...hostsBlockFunction, hostsBlock("pgbackrest-repo", members), ...serverUp],
+    always: [hostsBlock("pgbackrest-repo", members), ...serverUp],
     removal: [
-      ...hostsBlockFunction,
       hostsBlock("pgbackrest-repo", []),
       ...serverGone,
       sayWords(`pgBackRest's server stopped; the repository ${repo.path} and its backups are kept`),
@@ -79,8 +78,8 @@ export function memberBackupStep(cluster: ClusterModel, instance: InstanceModel)
     ],
     files,
     onChange: [reloadServer],
-    always: [...hostsBlockFunction, hostsBlock("pgbackrest", [`${repo.ip} ${repo.name}`]), ...serverUp],
-    removal: [...hostsBlockFunction, hostsBlock("pgbackrest", []), ...serverGone],
+    always: [hostsBlock("pgbackrest", [`${repo.ip} ${repo.name}`]), ...serverUp],
+    removal: [hostsBlock("pgbackrest", []), ...serverGone],
   });
 }
 

@@ -3,12 +3,10 @@ import type { ClusterModel } from "../config/model";
 import * as paths from "../render/paths";
 import { askPatroni } from "./patroniApi";
 import { quote } from "./shell";
-import { expand, fail } from "./words";
 
-/** Waits (10 s) until every port listens; fails naming the unit's log otherwise. */
+/** Waits (10 s) until every port listens; fails naming the unit's log otherwise (the step library's wait_ports). */
 export function waitListening(ports: number[], unit: string): string {
-  const list = ports.map((p) => quote(String(p))).join(" ");
-  return `for p in ${list}; do for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done; [ -n "$(ss -Hltn "sport = :$p")" ] || ${fail(`error: ${unit} does not listen on port `, expand('"$p"'), `; see journalctl -u ${unit}`)}; done`;
+  return ["wait_ports", unit, ...ports.map(String)].map(quote).join(" ");
 }
 
 /**
@@ -28,13 +26,10 @@ export function activateActualRole(cluster: ClusterModel): string[] {
   ];
 }
 
-/** Host files kept in the step's scratch dir before new ones are installed, and the lines that put them back. */
+/** Host files kept in the step's scratch dir before new ones are installed, and the line that puts them back (the step library's keep_aside and put_back). */
 export function keepAside(files: string[]): { before: string[]; restore: string[] } {
   const list = files.map(quote).join(" ");
-  return {
-    before: [`for f in ${list}; do if [ -f "$f" ]; then mkdir -p "$work/kept$(dirname "$f")" && cp -p "$f" "$work/kept$f"; fi; done`],
-    restore: [`for f in ${list}; do if [ -f "$work/kept$f" ]; then cp -p "$work/kept$f" "$f"; fi; done`],
-  };
+  return { before: [`keep_aside ${list}`], restore: [`put_back ${list}`] };
 }
 
 /** On removal a member stops serving: a pooler or proxy left running would still route clients to the cluster. */

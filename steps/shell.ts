@@ -1,7 +1,7 @@
 // Shell building blocks for host scripts: quoting, here-documents and the scripts' starts.
 import { createHash } from "node:crypto";
 import { hostLibrary } from "../render/hostLibrary";
-import { STEP_LOG_DIR } from "../render/paths";
+import { HOST_LIBRARY_ROOT, STEP_LOG_DIR } from "../render/paths";
 import { quote } from "../render/quote";
 
 export { quote };
@@ -70,6 +70,26 @@ export function libraryPrologue(id: string, readsSecrets: boolean): string[] {
     `[ -r "$pigsty_lib/step.sh" ] || { echo ${JSON.stringify(missing)} >&2; exit 1; }`,
     `. "$pigsty_lib/step.sh" ${quote(id)}${readsSecrets ? " secrets" : ""}`,
   ];
+}
+
+/**
+ * A removal's start: the library of its step's last run, else the newest on the host (removals use only what every
+ * version has: `say`, `fill_secrets`, `hosts_block`); a host with none has nothing of this stack left to undo.
+ */
+export function removalPrologue(id: string, readsSecrets: boolean): string[] {
+  const gone = "warning: $(hostname) has no step library of this stack (rebuilt since?), so there is nothing to undo there";
+  return [
+    `pigsty_lib=${quote(hostLibrary().dir)}`,
+    `[ -r "$pigsty_lib/step.sh" ] || pigsty_lib=$(ls -td ${HOST_LIBRARY_ROOT}/*/ 2>/dev/null | head -n 1)`,
+    `[ -r "$pigsty_lib/step.sh" ] || { echo ${JSON.stringify(gone)} >&2; exit 0; }`,
+    `. "$pigsty_lib/step.sh" ${quote(id)}${readsSecrets ? " secrets" : ""}`,
+  ];
+}
+
+/** The shell functions the step library defines (render/host/pigsty-step.sh) beyond those a written-out start has. */
+export function libraryFunctions(): string[] {
+  const defined = [...hostLibrary().texts["step.sh"].matchAll(/^([a-z_]+)\(\) \{/gm)].map((m) => m[1]);
+  return defined.filter((f) => f !== "say" && f !== "finish");
 }
 
 /**

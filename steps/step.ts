@@ -2,9 +2,7 @@
 import { placeholdersIn } from "../render/placeholders";
 import { installFileLines, PENDING_BEGIN, type FileSpec } from "./installFiles";
 import { indentLine, type Line } from "./lines";
-import { hostLibrary } from "../render/hostLibrary";
-import { quote } from "../render/quote";
-import { inlinePrologue, libraryPrologue, script } from "./shell";
+import { inlinePrologue, libraryFunctions, libraryPrologue, removalPrologue, script } from "./shell";
 
 export interface HostStep {
   /** Runs on create and on every change of the step (scripts are idempotent). */
@@ -49,6 +47,9 @@ export function hostStep(name: StepName, body: Line[], deleteBody?: Line[]): Hos
  * scripts start without it. It has no removal.
  */
 export function bootstrapStep(name: StepName, body: Line[]): HostStep {
+  const text = body.map((l) => (typeof l === "string" ? l : l.text)).join("\n");
+  const used = libraryFunctions().filter((f) => new RegExp(`(^|[\\s;|&({])${f}\\b`, "m").test(text));
+  if (used.length > 0) throw new Error(`step "${stepId(name)}": it installs the step library, so it cannot call the library's ${used.join(", ")}`);
   return buildStep(name, body, undefined, inlinePrologue);
 }
 
@@ -65,16 +66,15 @@ function buildStep(name: StepName, body: Line[], deleteBody: Line[] | undefined,
 }
 
 /**
- * A removal's script carries its own start instead of sourcing the step library: it is the one script that must run
- * on a host that lost the library (rebuilt or cleaned since), and the state keeps it from the step's last run. It may
- * fill placeholders (the filler written out when it does); it installs no file.
+ * A removal's script sources the step library like any other step (the same version as its step's last run), or the
+ * newest one on the host when that one is gone. A host with no library at all has nothing of this stack left to
+ * remove (rebuilt since): the removal says so and succeeds. It installs no file.
  */
 function removalScript(id: string, removal: { lines: string[]; secrets: string[] }): string {
   const text = removal.lines.join("\n");
-  const libraryOnly = ["install_file", "pending_begin", "pigsty_lib"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
-  if (libraryOnly.length > 0) throw new Error(`step "${id} (removal)": a removal runs without the step library, so it cannot call ${libraryOnly.join(", ")}`);
-  const filler = /\bfill_secrets\b/.test(text) ? [`fill_secrets() { python3 -c ${quote(hostLibrary().texts["fill-placeholders.py"])} "$work/secrets.json" "$1"; }`] : [];
-  return script(`${id} (removal)`, [...inlinePrologue(`${id} (removal)`, removal.secrets.length > 0), ...filler, ...removal.lines]);
+  const installs = ["install_file", "pending_begin"].filter((f) => new RegExp(`\\b${f}\\b`).test(text));
+  if (installs.length > 0) throw new Error(`step "${id} (removal)": a removal installs no file, so it cannot call ${installs.join(", ")}`);
+  return script(`${id} (removal)`, [...removalPrologue(`${id} (removal)`, removal.secrets.length > 0), ...removal.lines]);
 }
 
 /** What a files step does, in the order it runs. */

@@ -58,3 +58,36 @@ install_file() {
 }
 # True when a file was replaced and the actions that follow a change have not yet succeeded.
 changed() { [ -s "$pending" ]; }
+
+# keep_aside FILE...: copies of those that exist, in the scratch dir, before new ones are installed; put_back FILE...
+# restores them (a check that only the running service can make refused the new files).
+keep_aside() { local f; for f in "$@"; do if [ -f "$f" ]; then mkdir -p "$work/kept$(dirname "$f")" && cp -p "$f" "$work/kept$f"; fi; done; }
+put_back() { local f; for f in "$@"; do if [ -f "$work/kept$f" ]; then cp -p "$work/kept$f" "$f"; fi; done; }
+
+# wait_ports UNIT PORT...: each port listens within 10 s, or the step fails naming UNIT's journal.
+wait_ports() {
+  local unit=$1 p i; shift
+  for p in "$@"; do
+    for i in $(seq 1 20); do [ -n "$(ss -Hltn "sport = :$p")" ] && break; sleep 0.5; done
+    [ -n "$(ss -Hltn "sport = :$p")" ] || { echo "error: $unit does not listen on port $p; see journalctl -u $unit" >&2; exit 1; }
+  done
+}
+
+# hosts_block NAME: the block of /etc/hosts that NAME owns becomes the lines on stdin (none removes it), replaced whole
+# under a lock (several steps share a host) and in place (containers often bind-mount /etc/hosts). pgBackRest checks
+# DNS names in certificates, so each host resolves the names it connects to. The block stays where it is (appended
+# when new), so the same lines again leave the file as it was.
+hosts_block() {
+  local begin="# BEGIN pigsty $1" end="# END pigsty $1"
+  cat >"$work/hosts.block"
+  exec 9>"$hosts_lock"; flock 9
+  awk -v b="$begin" -v e="$end" -v f="$work/hosts.block" '
+BEGIN { while ((getline line < f) > 0) block = block line "\n" }
+function put() { if (block != "") printf "%s\n%s%s\n", b, block, e; done = 1 }
+$0 == b { skip = 1; put(); next }
+$0 == e { skip = 0; next }
+!skip { print }
+END { if (!done) put() }' "$etc_hosts" >"$work/hosts.new"
+  if ! cmp -s "$work/hosts.new" "$etc_hosts"; then cat "$work/hosts.new" >"$etc_hosts"; say "changed $etc_hosts ($1)"; fi
+  flock -u 9
+}

@@ -10,7 +10,8 @@ import type { ClusterModel, Model } from "../../config/model";
 import { BACKUP_HELPER, ETC_HOSTS, PGBACKREST_CONF_D } from "../../render/paths";
 import { renderMemberConf, renderRepoConf } from "../../render/pgbackrest";
 import { backupRepoStep, clusterBackupStep, memberBackupStep, pitrCheckStep } from "../../steps/backup";
-import { hostsBlock, hostsBlockFunction } from "../../steps/hosts";
+import { hostsBlock } from "../../steps/hosts";
+import { hostLibrary } from "../../render/hostLibrary";
 import { quote } from "../../steps/shell";
 import type { HostStep } from "../../steps/step";
 import { expectRanCleanly, fakeHost } from "../helpers/fakeHost";
@@ -234,8 +235,6 @@ function bodyOf(wrapper: string, after: string | RegExp): string[] {
 /** The prologue's last line sources the step library. */
 const PROLOGUE_END = /^\. "\$pigsty_lib\/step\.sh" /;
 const FILES_END = 'rm -f "$pending" "$pending".*';
-/** A removal's own start (it sources no library) ends with its scratch dir. */
-const REMOVAL_PROLOGUE_END = 'work=$(mktemp -d /tmp/pigsty.XXXXXX); trap finish EXIT';
 
 describe("the stanza's creation on the repository host, against a faked pgBackRest", () => {
   let host: FakeHost;
@@ -326,7 +325,7 @@ describe("the stanza's removal on the repository host, against a faked pgBackRes
     for (const u of ["full.service", "full.timer", "diff.service", "diff.timer"]) writeFileSync(join(host.units, `pigsty-backup-pg-test-${u}`), "");
   });
   afterEach(() => host.remove());
-  const removal = (vars: Record<string, unknown>) => bodyOf(clusterBackupStep(clusterOf(fleet(vars), "pg-test")).delete!, REMOVAL_PROLOGUE_END);
+  const removal = (vars: Record<string, unknown>) => bodyOf(clusterBackupStep(clusterOf(fleet(vars), "pg-test")).delete!, PROLOGUE_END);
 
   test("without rm_backup: timers stopped, units and stanza conf removed, the backups kept", () => {
     const r = host.run(removal({}));
@@ -416,8 +415,13 @@ describe("hosts_block, the real function against a temporary hosts file", () => 
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The function with /etc/hosts and its lock moved into the temp dir. */
-  const fn = () => hostsBlockFunction.join("\n").split(ETC_HOSTS).join(hosts).split("/run/pigsty-hosts.lock").join(join(dir, "hosts.lock"));
+  /** The step library's function (render/host/pigsty-step.sh), with /etc/hosts and its lock moved into the temp dir. */
+  const fn = () => {
+    const library = hostLibrary().texts["step.sh"];
+    const at = library.indexOf("\nhosts_block() {\n");
+    const text = library.slice(at + 1, library.indexOf("\n}\n", at) + 2);
+    return `etc_hosts=${quote(hosts)} hosts_lock=${quote(join(dir, "hosts.lock"))}\n${text}`;
+  };
 
   /** Runs `hosts_block name` with `lines` as steps/hosts.ts writes the call; returns what it said. */
   function block(name: string, lines: string[]): string {

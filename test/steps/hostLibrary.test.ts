@@ -6,9 +6,9 @@ import { HOST_LIBRARY_ROOT } from "../../render/paths";
 import { pendingRecord } from "../../steps/installFiles";
 import { LIBRARY_BUILD_FOLDER, libraryStagingDir } from "../../steps/hostLibrary";
 import { DCS_PACKAGES, prepareNode } from "../../steps/node";
-import { stepLogPath } from "../../steps/shell";
+import { libraryFunctions, stepLogPath } from "../../steps/shell";
 import { heredocCarrying } from "../../steps/lines";
-import { filesStep, hostStep } from "../../steps/step";
+import { bootstrapStep, filesStep, hostStep } from "../../steps/step";
 import { fakeHost } from "../helpers/fakeHost";
 
 const host = fakeHost();
@@ -109,18 +109,51 @@ test("a step on a host without this version stops before doing anything, naming 
   expect(host().exists(stepLogPath("TLS files of pg-test-1"))).toBe(false);
 });
 
-test("a removal runs on a host that lost the library (rebuilt or cleaned), secrets filled; it may not install files", () => {
-  freshHost();
+describe("a removal", () => {
   const removal = [heredocCarrying('cat >"$work/pw.in"', "{{secret:etcd/root|raw}}"), 'say "removed with $(fill_secrets "$work/pw.in")"', "rm -f /etc/ran"];
   const step = hostStep("etcd member meta-1", ["true"], removal);
-  host().write("/etc/ran", "x\n");
-  const r = host().run(step.delete!, { stdin: JSON.stringify({ "etcd/root": "root-pw" }) });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  expect(r.said).toEqual(["removed with root-pw"]);
-  expect(host().exists("/etc/ran")).toBe(false);
-  expect(host().exists(library.dir)).toBe(false);
-  expect(() => hostStep("x", ["true"], ["install_file /etc/x 0644 root:root </dev/null"])).toThrow('step "x (removal)": a removal runs without the step library, so it cannot call install_file');
+  const runRemoval = () => host().run(step.delete!, { stdin: JSON.stringify({ "etcd/root": "root-pw" }) });
+
+  test("sources the library of its step's last run, secrets filled", () => {
+    host().write("/etc/ran", "x\n");
+    const r = runRemoval();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.said).toEqual(["removed with root-pw"]);
+    expect(host().exists("/etc/ran")).toBe(false);
+    expect(host().exists(stepLogPath("etcd member meta-1 (removal)"))).toBe(true);
+  });
+
+  test("uses the newest library on a host where its own version is gone", () => {
+    freshHost();
+    for (const [name, text] of Object.entries(library.texts)) host().write(`${HOST_LIBRARY_ROOT}/0123456789ab/${name}`, host().moved(text));
+    host().write("/etc/ran", "x\n");
+    const r = runRemoval();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.said).toEqual(["removed with root-pw"]);
+    expect(host().exists("/etc/ran")).toBe(false);
+  });
+
+  test("on a host with no library (rebuilt since) says there is nothing to undo, and succeeds", () => {
+    freshHost();
+    host().stub("hostname", "echo meta-1");
+    host().write("/etc/ran", "x\n");
+    const r = runRemoval();
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("warning: meta-1 has no step library of this stack (rebuilt since?), so there is nothing to undo there\n");
+    expect(host().exists("/etc/ran")).toBe(true);
+  });
+
+  test("installs no file", () => {
+    expect(() => hostStep("x", ["true"], ["install_file /etc/x 0644 root:root </dev/null"])).toThrow('step "x (removal)": a removal installs no file, so it cannot call install_file');
+  });
+});
+
+test("a host's -prepare step, which installs the library, may not call the library's functions", () => {
+  expect(libraryFunctions()).toEqual(expect.arrayContaining(["install_file", "fill_secrets", "wait_ports", "hosts_block", "keep_aside", "put_back"]));
+  expect(() => bootstrapStep("prepare meta-1", ["wait_ports 'etcd' 2379"])).toThrow('step "prepare meta-1": it installs the step library, so it cannot call the library\'s wait_ports');
+  expect(() => bootstrapStep("prepare meta-1", ["echo wait_ports_soon"])).not.toThrow();
 });
 
 test.each([
