@@ -7,7 +7,7 @@ import { hostProgram } from "./hostProgram";
 import { fileBundle, type FileBundle } from "./fileBundle";
 import { renderPatroniHelper } from "./patroniHelper";
 import { renderBackupHelper } from "./pgbackrest";
-import { ETC_HOSTS, ETC_HOSTS_LOCK, HOST_LIBRARY_ROOT, PENDING_DIR, STEP_LOG_DIR } from "./paths";
+import { ETC_HOSTS, ETC_HOSTS_LOCK, HOST_LIBRARY_ROOT, PATRONI_HELPER, PENDING_DIR, PG_SOCKET_DIR, STEP_LOG_DIR } from "./paths";
 import { quote } from "./quote";
 
 /**
@@ -35,7 +35,7 @@ const PATHS_LINE = "PIGSTY_PATHS=  # written at render time";
 function renderStepLibrary(): string {
   const text = hostProgram("pigsty-step.sh");
   if (!text.split("\n").includes(PATHS_LINE)) throw new Error(`render/host/pigsty-step.sh has no line "${PATHS_LINE}" to write the host paths into`);
-  return text.replace(PATHS_LINE, `log_dir=${quote(STEP_LOG_DIR)} pending_dir=${quote(PENDING_DIR)} etc_hosts=${quote(ETC_HOSTS)} hosts_lock=${quote(ETC_HOSTS_LOCK)}`);
+  return text.replace(PATHS_LINE, `log_dir=${quote(STEP_LOG_DIR)} pending_dir=${quote(PENDING_DIR)} etc_hosts=${quote(ETC_HOSTS)} hosts_lock=${quote(ETC_HOSTS_LOCK)} pg_socket_dir=${quote(PG_SOCKET_DIR)} patroni_helper=${quote(PATRONI_HELPER)}`);
 }
 
 export interface HostLibrary extends FileBundle {

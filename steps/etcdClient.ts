@@ -34,17 +34,14 @@ export function etcdRootFiles(dcs: DcsModel): FileSpec[] {
 export const etcdRootFunction = (dcs: DcsModel) => `etcd_root() { ( set -a; . ${quote(etcdRootEnvOf(dcs))}; set +a; exec etcdctl --command-timeout=5s "$@" ); }`;
 
 /**
- * Lines that define `etcd_patroni ARGS...`: etcdctl as the cluster's Patroni user against every DCS
- * member. The CA and credentials go to the step's private dir only, so the guard can run before
- * the instance's TLS files exist.
+ * Lines that define `etcd_patroni ARGS...` (the step library's etcd_as): etcdctl as the cluster's Patroni user against
+ * every DCS member. The CA and credentials go to the step's private dir only, so the guard can run before the
+ * instance's TLS files exist.
  */
 export function etcdPatroniLines(dcs: DcsModel, cluster: string): Line[] {
-  return [
-    { text: heredoc('cat >"$work/etcd-ca.crt.in"', pemPlaceholder(slot.tlsCa())), secrets: [slot.tlsCa()] },
-    `${fillSecrets('"$work/etcd-ca.crt.in"')} >"$work/etcd-ca.crt"`,
-    ...patroniEtcdEnvLines(cluster, '"$work/etcd-ca.crt"'),
-    `etcd_patroni() { ( set -a; . "$work/etcd.env"; set +a; exec etcdctl ${quote(`--endpoints=${etcdUrls(dcs)}`)} --command-timeout=5s "$@" ); }`,
-  ];
+  const [ca, password] = [slot.tlsCa(), slot.patroniEtcd(cluster)];
+  const args = [etcdUserOf(cluster), etcdUrls(dcs), pemPlaceholder(ca), placeholder(password, "env")];
+  return [{ text: `etcd_as ${args.map(quote).join(" ")}`, secrets: [ca, password] }];
 }
 
 /**

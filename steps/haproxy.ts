@@ -8,22 +8,14 @@ import { fail, sayWords } from "./words";
 import { keepAside, stopService, waitListening } from "./services";
 
 /**
- * Reloads HAProxy and proves it took the new config: a successful reload starts a new worker under
- * the same master. A config that passes `haproxy -c` can still fail to load (a port another program
- * holds): the master then keeps the old worker and systemd reports success. That fails the step,
- * with HAProxy still serving the old config, and the step's pending record retries the reload.
+ * Reloads HAProxy and proves it took the new config (the step library's reload_haproxy). When it did not, the old
+ * file goes back, so the host stays as the engine's state records it, and the step fails, HAProxy still serving the
+ * old config; the step's pending record retries the reload.
  */
 function reloadHaproxy(instance: InstanceModel, restore: string[]): string[] {
-  const workers = 'ps -o pid= --ppid "$master" | tr -d " " | sort';
   return [
-    'master=$(systemctl show -p MainPID --value haproxy)',
-    `before=$(${workers})`,
-    "systemctl reload haproxy",
-    "loaded=no",
-    `for i in $(seq 1 20); do [ -n "$(comm -13 <(echo "$before") <(${workers}))" ] && { loaded=yes; break; }; sleep 0.5; done`,
-    "if [ $loaded = no ]; then",
+    "if ! reload_haproxy; then",
     "  journalctl -u haproxy -n 15 --no-pager || true",
-    // The old file goes back: the host stays as the engine's state records it, and the next attempt installs again.
     ...restore.map((l) => `  ${l}`),
     `  ${fail(`error: HAProxy on ${instance.name} did not load its new config, so it still serves the old one (a port in use by another program?). See journalctl -u haproxy there, fix the cause, then run pulumi up again.`)}`,
     "fi",

@@ -9,7 +9,7 @@ import type { FileSpec } from "./installFiles";
 import { dcsChanged, moveToNewDcs, rememberDcs } from "./dcsMove";
 import { askPatroni } from "./patroniApi";
 import { resetBlock } from "./reset";
-import { quote, stepLogPath } from "./shell";
+import { quote } from "./shell";
 import { indentLine, type Line } from "./lines";
 import { filesStep, hostStep, type HostStep } from "./step";
 import { expand, fail, sayWords } from "./words";
@@ -78,16 +78,14 @@ function postgresFiles(model: Model, cluster: ClusterModel, instance: InstanceMo
   ];
 }
 
-/** psql as the dbsu through the member's socket: `-c SQL` follows. */
-const localPsql = (cluster: ClusterModel) => `${quote(`${cluster.binDir}/psql`)} -X -h ${quote(paths.PG_SOCKET_DIR)} -p ${quote(String(cluster.ports.postgres))} -d postgres -Atq`;
+/** The member's Postgres as the step library's local_sql, wait_ssl_on and hba_errors take it: its bin dir and port. */
+const localPostgres = (cluster: ClusterModel) => `${quote(cluster.binDir)} ${quote(String(cluster.ports.postgres))}`;
 
 /**
  * Patroni applies new settings (ssl on, when an existing member gets TLS) on its next loop after the reload; HBA
- * lines of type hostssl are errors while ssl is off, so the check below waits for it (at most 15 s; not at all while
- * Postgres does not answer).
+ * lines of type hostssl are errors while ssl is off, so the check below waits for it (the step library's wait_ssl_on).
  */
-export const waitSslOn = (cluster: ClusterModel) =>
-  `for i in $(seq 1 30); do ssl=$(runuser -u postgres -- ${localPsql(cluster)} -c 'show ssl' 2>/dev/null) || break; [ "$ssl" = on ] && break; sleep 0.5; done`;
+export const waitSslOn = (cluster: ClusterModel) => `wait_ssl_on ${localPostgres(cluster)}`;
 
 /**
  * Fails the step when the running Postgres finds errors in its active HBA file (pg_hba_file_rules
@@ -98,11 +96,9 @@ export const waitSslOn = (cluster: ClusterModel) =>
  * Postgres is down.
  */
 export function hbaCheck(cluster: ClusterModel, instance: InstanceModel, rollback: string[] = []): string[] {
-  const psql = localPsql(cluster);
-  const query = quote("select 'line ' || line_number || ': ' || error from pg_hba_file_rules where error is not null");
   const kept = rollback.length > 0 ? "the previous HBA files are back in place" : "it keeps the rules it had";
   return [
-    `if hba_errors=$(runuser -u postgres -- ${psql} -c ${query} 2>/dev/null | paste -sd';'); [ -n "$hba_errors" ]; then`,
+    `if hba_errors=$(hba_errors ${localPostgres(cluster)}); [ -n "$hba_errors" ]; then`,
     ...rollback.map((l) => `  ${l}`),
     `  ${fail(`error: Postgres on ${instance.name} rejects its HBA file ${paths.PG_HBA_ACTIVE} (`, expand('"$hba_errors"'), `), so ${kept}. Fix the rule in clusters.${cluster.name}.vars.pg_hba_rules (or pg_hba_rules_extra), then run pulumi up again.`)}`,
     "fi",
@@ -172,18 +168,6 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   const always = [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
-    "wait_running() {",
-    `  local deadline=$((SECONDS + ${Math.trunc(timeoutSeconds)})) last="" state`,
-    "  while :; do",
-    `    state=$(${askPatroni("status")} 2>/dev/null || echo "starting")`,
-    '    case "$state" in *" running") say "${state% running} running"; return ;; esac',
-    '    if [ $SECONDS -ge $deadline ]; then',
-    `      ${fail(`error: ${instance.name} is not running after ${timeoutSeconds}s (now: `, expand('"$state"'), `). Patroni keeps building it in the background; run pulumi up again to keep waiting (it will not clone again). To see why: journalctl -u patroni on ${instance.ip}, the step log ${stepLogPath(id)}, and npm run pg -- list ${cluster.name}. A replica that stays stuck is rebuilt from the leader by npm run pg -- reinit ${cluster.name} ${instance.name}.`)}`,
-    "    fi",
-    '    [ "$state" != "$last" ] && say "waiting: $state"; last=$state',
-    "    sleep 2",
-    "  done",
-    "}",
     "was_running=no; systemctl -q is-active patroni && was_running=yes",
     ...resetBlock(instance, "patroni", [
       'if [ $was_running = yes ]; then',
@@ -192,7 +176,7 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "fi",
     ]),
     "systemctl -q is-active patroni || systemctl start patroni",
-    "wait_running",
+    `wait_running ${[String(Math.trunc(timeoutSeconds)), instance.name, instance.ip, cluster.name].map(quote).join(" ")}`,
     ...hbaCheck(cluster, instance),
     ...resetBlock(instance, "postgres", [
       'if [ $was_running = yes ]; then',

@@ -11,7 +11,7 @@ import { BACKUP_HELPER, ETC_HOSTS, PGBACKREST_CONF_D } from "../../render/paths"
 import { renderMemberConf, renderRepoConf } from "../../render/pgbackrest";
 import { backupRepoStep, clusterBackupStep, memberBackupStep, pitrCheckStep } from "../../steps/backup";
 import { hostsBlock } from "../../steps/hosts";
-import { hostLibrary } from "../../render/hostLibrary";
+import { libraryFunctionText } from "../helpers/stepLibrary";
 import { quote } from "../../steps/shell";
 import type { HostStep } from "../../steps/step";
 import { expectRanCleanly, fakeHost } from "../helpers/fakeHost";
@@ -416,12 +416,7 @@ describe("hosts_block, the real function against a temporary hosts file", () => 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The step library's function (render/host/pigsty-step.sh), with /etc/hosts and its lock moved into the temp dir. */
-  const fn = () => {
-    const library = hostLibrary().texts["step.sh"];
-    const at = library.indexOf("\nhosts_block() {\n");
-    const text = library.slice(at + 1, library.indexOf("\n}\n", at) + 2);
-    return `etc_hosts=${quote(hosts)} hosts_lock=${quote(join(dir, "hosts.lock"))}\n${text}`;
-  };
+  const fn = () => `etc_hosts=${quote(hosts)} hosts_lock=${quote(join(dir, "hosts.lock"))}\n${libraryFunctionText("hosts_block")}`;
 
   /** Runs `hosts_block name` with `lines` as steps/hosts.ts writes the call; returns what it said. */
   function block(name: string, lines: string[]): string {

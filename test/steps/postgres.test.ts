@@ -5,6 +5,7 @@ import { PATRONI_HELPER } from "../../render/paths";
 import { configStep, hbaCheck, patroniStep, waitSslOn } from "../../steps/postgres";
 import type { HostStep } from "../../steps/step";
 import { fakeHost } from "../helpers/fakeHost";
+import { libraryFunctionText } from "../helpers/stepLibrary";
 import { pgTest } from "../helpers/inventoryFixtures";
 
 const { model } = pgTest();
@@ -29,7 +30,7 @@ function runWithPostgres(step: HostStep, helper: string, hbaErrors: string) {
 /** Runs the check with `runuser` standing in for the postgres query, printing `rows`. */
 function check(rows: string): { status: number | null; stderr: string } {
   const stub = `runuser() { printf '%s' "$ROWS"; }`;
-  const r = spawnSync("/bin/bash", ["-c", [stub, ...hbaCheck(cluster, member), "echo passed"].join("\n")], { encoding: "utf8", env: { ...process.env, ROWS: rows } });
+  const r = spawnSync("/bin/bash", ["-c", [stub, libraryFunctionText("local_sql", "hba_errors"), ...hbaCheck(cluster, member), "echo passed"].join("\n")], { encoding: "utf8", env: { ...process.env, ROWS: rows } });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -113,7 +114,7 @@ describe("before the check, the config step waits for Patroni to turn ssl on (ho
       'runuser() { local k; k=$(($(cat "$n") + 1)); echo "$k" >"$n"; local a; a=$(sed -n "${k}p" <<<"$ANSWERS"); [ -n "$a" ] || return 2; printf "%s" "$a"; }',
       "sleep() { :; }",
     ];
-    const r = spawnSync("/bin/bash", ["-c", [...stub, waitSslOn(cluster), 'cat "$n"; rm -f "$n"'].join("\n")], { encoding: "utf8", env: { ...process.env, ANSWERS: answers.join("\n") } });
+    const r = spawnSync("/bin/bash", ["-c", [...stub, libraryFunctionText("local_sql", "wait_ssl_on"), waitSslOn(cluster), 'cat "$n"; rm -f "$n"'].join("\n")], { encoding: "utf8", env: { ...process.env, ANSWERS: answers.join("\n") } });
     return Number(r.stdout.trim());
   }
 
