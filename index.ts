@@ -41,7 +41,13 @@ function readPrivateKey(path: string): pulumi.Output<string> {
     throw new pulumi.RunError(`ssh.key_path: cannot read ${path}. Point it at the admin user's private key (or start the sandbox).`);
   }
 }
-const privateKey = readPrivateKey(expandPath(model.ssh.keyPath, baseDir));
+/** ssh.agent: the provider signs with the agent at SSH_AUTH_SOCK (it reads the variable itself), and no key is in the state. */
+function agentKeys(): undefined {
+  const socket = process.env.SSH_AUTH_SOCK;
+  if (!socket) throw new pulumi.RunError("ssh.agent is true but SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add the admin user's key in this shell (or set ssh.agent: false and point ssh.key_path at the key).");
+  return undefined;
+}
+const privateKey = model.ssh.keyPath === undefined ? agentKeys() : readPrivateKey(expandPath(model.ssh.keyPath, baseDir));
 const access = (ip: string): HostAccess => ({
   host: ip,
   port: model.ssh.port,

@@ -139,6 +139,11 @@ async function main() {
     devState = await devStateBench();
     console.log(`the dev inventory on loopback hosts: cold up ${devState.seconds.toFixed(1)} s; where its state's bytes go:`);
     breakdownLines(devState.breakdown, 100).forEach((l) => console.log(l));
+    const a = devState.withAgent.breakdown;
+    console.log(
+      `the same with ssh.agent: true (no private key in any connection): cold up ${devState.withAgent.seconds.toFixed(1)} s, ` +
+        `state ${a.fileBytes} bytes (${(a.fileBytes / devState.breakdown.fileBytes).toFixed(2)} x the key file's)`,
+    );
   }
   const skip = sandboxSkipReason();
   let sandbox: SandboxFigures | undefined;

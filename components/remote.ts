@@ -8,8 +8,8 @@ export interface HostAccess {
   host: string;
   port: number;
   user: string;
-  /** Secret: the private key text. */
-  privateKey: pulumi.Input<string>;
+  /** Secret: the private key text; undefined = the ssh-agent at SSH_AUTH_SOCK (ssh.agent), which the provider reads itself. */
+  privateKey?: pulumi.Input<string>;
   /** Pinned host public key (`ssh-ed25519 AAAA...`); undefined only where config allows it. */
   hostKey?: string;
   /** The bastion every connection goes through (same private key), when the inventory names one. */
@@ -34,12 +34,18 @@ function connectionOf(access: HostAccess): command.types.input.remote.Connection
     host: access.host,
     port: access.port,
     user: access.user,
-    privateKey: access.privateKey,
+    ...(access.privateKey !== undefined && { privateKey: access.privateKey }),
     hostKey: access.hostKey,
     dialErrorLimit: 5,
     perDialTimeout: 10,
     ...(access.bastion && {
-      proxy: { host: access.bastion.host, port: access.bastion.port, user: access.bastion.user, privateKey: access.privateKey, hostKey: access.bastion.hostKey },
+      proxy: {
+        host: access.bastion.host,
+        port: access.bastion.port,
+        user: access.bastion.user,
+        ...(access.privateKey !== undefined && { privateKey: access.privateKey }),
+        hostKey: access.bastion.hostKey,
+      },
     }),
   };
 }

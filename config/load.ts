@@ -177,7 +177,7 @@ function buildModel(inv: Inventory, clusters: ClusterModel[]): Model {
     dcs: dcsModel(inv.dcs),
     ssh: {
       user: inv.ssh.user,
-      keyPath: inv.ssh.key_path,
+      ...(!inv.ssh.agent && { keyPath: inv.ssh.key_path }),
       port: inv.ssh.port,
       hostKeys: Object.fromEntries(Object.entries(inv.ssh.host_keys).sort(([a], [b]) => a.localeCompare(b))),
       ...(bastion && { bastion: { host: bastion.host, user: bastion.user ?? inv.ssh.user, port: bastion.port, ...(bastion.host_key && { hostKey: bastion.host_key }) } }),

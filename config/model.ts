@@ -322,7 +322,8 @@ export interface Model {
   dcs: DcsModel;
   ssh: {
     user: string;
-    keyPath: string;
+    /** Undefined when the keys come from the ssh-agent (ssh.agent). */
+    keyPath?: string;
     port: number;
     hostKeys: Record<string, string>;
     bastion?: { host: string; user: string; port: number; hostKey?: string };

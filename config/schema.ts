@@ -55,8 +55,13 @@ export const BastionSchema = strictObject({
 export const SshSchema = strictObject({
   /** Admin user. Default dba. */
   user: osUser.default("dba"),
-  /** Private key path. Default ~/.ssh/id_rsa. */
+  /** Private key path. Default ~/.ssh/id_rsa. Not read when agent is true. */
   key_path: z.string().default("~/.ssh/id_rsa"),
+  /**
+   * Authenticate through the running ssh-agent (SSH_AUTH_SOCK of the shell that runs pulumi) instead of key_path: for a
+   * key with a passphrase or on a hardware token, and no private key in the state. Default false.
+   */
+  agent: z.boolean().default(false),
   /** SSH port. Default 22. */
   port: port.default(22),
   /** Pinned host key per host IP ("ssh-ed25519 AAAA..."); every host the program connects to needs one. Default {}. */

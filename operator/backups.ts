@@ -207,8 +207,8 @@ export interface SshTarget {
   host: string;
   user: string;
   port: number;
-  /** Absolute. */
-  keyPath: string;
+  /** Absolute; undefined = the keys of the ssh-agent at SSH_AUTH_SOCK (ssh.agent). */
+  keyPath?: string;
   hostKey: string;
   bastion?: { host: string; user: string; port: number; hostKey: string };
 }
@@ -228,7 +228,7 @@ export function sshTarget(ssh: Model["ssh"], host: string, baseDir: string): Ssh
     host,
     user: ssh.user,
     port: ssh.port,
-    keyPath: expandPath(ssh.keyPath, baseDir),
+    ...(ssh.keyPath !== undefined && { keyPath: expandPath(ssh.keyPath, baseDir) }),
     hostKey: oneLine(`ssh.host_keys.${host}`, hostKey),
     ...(b?.hostKey && { bastion: { host: b.host, user: b.user, port: b.port, hostKey: oneLine("ssh.bastion.host_key", b.hostKey) } }),
   };
@@ -251,11 +251,11 @@ function optionPath(p: string): string {
   return /\s/.test(v) ? `"${v}"` : v;
 }
 
-/** The options of every connection of one call: pinned keys only, no prompt, the one key. */
+/** The options of every connection of one call: pinned keys only, no prompt, the one key (or the agent's). */
 export function sshOptions(t: SshTarget, knownHostsPath: string): [string, string][] {
+  const identity: [string, string][] = t.keyPath === undefined ? [] : [["IdentityFile", optionPath(t.keyPath)], ["IdentitiesOnly", "yes"]];
   return [
-    ["IdentityFile", optionPath(t.keyPath)],
-    ["IdentitiesOnly", "yes"],
+    ...identity,
     ["BatchMode", "yes"],
     ["StrictHostKeyChecking", "yes"],
     ["UserKnownHostsFile", optionPath(knownHostsPath)],
@@ -279,7 +279,7 @@ export function sshArgv(t: SshTarget, files: { knownHosts: string; config: strin
   const hostPart = (h: string) => (h.includes(":") ? `[${h}]` : h);
   return [
     "-F", files.config,
-    "-i", t.keyPath.replace(/%/g, "%%"),
+    ...(t.keyPath === undefined ? [] : ["-i", t.keyPath.replace(/%/g, "%%")]),
     "-p", String(t.port),
     ...sshOptions(t, files.knownHosts).filter(([k]) => k !== "IdentityFile").flatMap(([k, v]) => ["-o", `${k}=${v}`]),
     ...(t.bastion ? ["-J", `${t.bastion.user}@${hostPart(t.bastion.host)}:${t.bastion.port}`] : []),

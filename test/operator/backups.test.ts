@@ -172,6 +172,16 @@ describe("ssh to the repository host", () => {
     expect(sshTarget({ ...model.ssh, keyPath: "~/.ssh/id_ed25519" }, "10.10.10.10", repo).keyPath).toBe(join(homedir(), ".ssh/id_ed25519"));
   });
 
+  test("with ssh.agent: no key file, so ssh offers the agent's keys", () => {
+    const viaAgent = sshTarget({ ...model.ssh, keyPath: undefined }, "10.10.10.10", repo);
+    expect(viaAgent).not.toHaveProperty("keyPath");
+    const argv = sshArgv(viaAgent, files, ["true"]);
+    expect(argv).not.toContain("-i");
+    expect(argv.join(" ")).not.toMatch(/IdentitiesOnly|IdentityFile/);
+    expect(sshConfigText(viaAgent, files.knownHosts)).not.toMatch(/IdentitiesOnly|IdentityFile/);
+    expect(argv).toEqual(expect.arrayContaining(["BatchMode=yes", "StrictHostKeyChecking=yes"]));
+  });
+
   test("an unpinned host or bastion is refused with the key to set", () => {
     expect(() => sshTarget(model.ssh, "10.10.10.20", repo)).toThrow(
       "no pinned host key for 10.10.10.20: set ssh.host_keys.10.10.10.20 in the stack's inventory (its line from `ssh-keyscan 10.10.10.20`, checked out of band)",

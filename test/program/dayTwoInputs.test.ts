@@ -59,6 +59,36 @@ test("a bastion in the inventory carries every command's connection, with its ow
   for (const c of plain) expect(c.inputs.connection.proxy).toBeUndefined();
 }, 30_000);
 
+describe("ssh.agent: true", () => {
+  const agentInventory = () => {
+    const inv = devInventory() as Inventory & { ssh?: object };
+    inv.ssh = { agent: true, bastion: { host: "10.10.10.1", user: "jump", port: 2222, host_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEJhc3Rpb25LZXlGb3JUZXN0cw" } };
+    return inv;
+  };
+  const saved = process.env.SSH_AUTH_SOCK;
+  afterEach(() => (saved === undefined ? delete process.env.SSH_AUTH_SOCK : (process.env.SSH_AUTH_SOCK = saved)));
+
+  test("no connection (nor its bastion's) carries a private key: the provider signs with the agent", async () => {
+    process.env.SSH_AUTH_SOCK = "/run/user/1000/agent.sock";
+    const { registered } = await run(agentInventory());
+    const connected = registered.filter((r) => r.type === "command:remote:Command" || r.type === "command:remote:CopyToRemote");
+    expect(connected.length).toBeGreaterThan(20);
+    for (const c of connected) {
+      expect(c.inputs.connection).not.toHaveProperty("privateKey");
+      expect(c.inputs.connection.proxy).not.toHaveProperty("privateKey");
+      expect(c.inputs.connection.proxy.user).toBe("jump");
+    }
+    const withKey = (await run(devInventory())).registered.filter((r) => r.type === "command:remote:Command");
+    for (const c of withKey) expect(c.inputs.connection.privateKey).toEqual(expect.any(String));
+  }, 30_000);
+
+  test("without SSH_AUTH_SOCK the program stops and says how to start the agent", async () => {
+    delete process.env.SSH_AUTH_SOCK;
+    const { error } = await runIsolated({ ...devStackConfig(), ...sandbox, "pigsty:inventory": agentInventory() });
+    expect(String(error)).toContain("ssh.agent is true but SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add the admin user's key in this shell");
+  }, 30_000);
+});
+
 test("an in-place restore adds its steps only while pg_pitr names the cluster itself, warns, and gives the policy its fact", async () => {
   const inv = devInventory();
   inv.clusters["pg-test"].vars.pg_pitr = { cluster: "pg-test", time: "2026-12-02 10:15:00+00", restore: 1 };
