@@ -38,20 +38,25 @@ interface Run {
   /** Peak resident memory of the program (all node processes under the CLI), MB. */
   programMb: number;
   resources: number;
+  /** The inputs of every planned resource, as the preview's JSON shows them (secrets as "[secret]"), bytes. */
+  inputBytes: number;
 }
 
 /** `pulumi preview --json` in `cwd`, sampling the memory of the CLI and of the program every 100 ms. */
 async function preview(cwd: string, stack: string): Promise<Run> {
   const r = await sampledPulumi(["preview", "--stack", stack, "--non-interactive", "--json"], cwd);
-  const summary = JSON.parse(r.stdout).changeSummary as Record<string, number>;
-  return { seconds: r.seconds, cliMb: r.cliMb, programMb: r.programMb, resources: Object.values(summary).reduce((a, b) => a + b, 0) };
+  const out = JSON.parse(r.stdout) as { changeSummary: Record<string, number>; steps?: { newState?: { inputs?: unknown } }[] };
+  const inputBytes = (out.steps ?? []).reduce((sum, s) => sum + JSON.stringify(s.newState?.inputs ?? {}).length, 0);
+  return { seconds: r.seconds, cliMb: r.cliMb, programMb: r.programMb, resources: Object.values(out.changeSummary).reduce((a, b) => a + b, 0), inputBytes };
 }
 
 /**
  * The floor: a throw-away program of `count` constant local commands (the same provider as ours), previewed the same
- * way: the same CLI and home, and the same SDK settings our index.ts makes (components/sdkSettings.ts: no stack trace per promise or per resource).
+ * way: the same CLI and home, and the same SDK settings our index.ts makes (components/sdkSettings.ts: no stack trace
+ * per promise or per resource). With `padding`, each command's script carries a comment of that many bytes: the floor
+ * for inputs as large as ours.
  */
-async function floorProgram(count: number): Promise<{ dir: string; remove: () => Promise<void> }> {
+async function floorProgram(count: number, padding = 0): Promise<{ dir: string; stack: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "pigsty-floor-"));
   writeFileSync(join(dir, "Pulumi.yaml"), "name: pigsty-floor\nruntime: nodejs\n");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "pigsty-floor", main: "index.js" }));
@@ -59,13 +64,16 @@ async function floorProgram(count: number): Promise<{ dir: string; remove: () =>
   writeFileSync(
     join(dir, "index.js"),
     "Error.stackTraceLimit = 0;\nrequire(\"@pulumi/pulumi\").Resource.callsites = () => [];\n" +
-      `const command = require("@pulumi/command");\nfor (let i = 0; i < ${count}; i++) new command.local.Command("c" + i, { create: "true" });\n`,
+      `const command = require("@pulumi/command");\nconst pad = ${padding} > 0 ? " # " + "x".repeat(${padding}) : "";\n` +
+      `for (let i = 0; i < ${count}; i++) new command.local.Command("c" + i, { create: "true" + pad });\n`,
   );
-  await run(["stack", "init", "floor", "--non-interactive"], dir);
+  const stack = padding > 0 ? "floor-sized" : "floor";
+  await run(["stack", "init", stack, "--non-interactive"], dir);
   return {
     dir,
+    stack,
     remove: async () => {
-      await run(["stack", "rm", "floor", "--yes", "--force", "--non-interactive"], dir);
+      await run(["stack", "rm", stack, "--yes", "--force", "--non-interactive"], dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -87,10 +95,15 @@ async function previewBench(): Promise<PreviewRow[]> {
       const floor = await floorProgram(ours.resources);
       try {
         const base = await preview(floor.dir, "floor");
+        // The same floor with each command's script padded until the preview carries as many input bytes as ours.
+        const padding = Math.max(0, Math.round((ours.inputBytes - base.inputBytes) / ours.resources));
+        const sized = await floorProgram(ours.resources, padding);
+        const sizedRun = await preview(sized.dir, sized.stack).finally(() => sized.remove());
         const row = {
           clusters: n, instances: 3 * n, resources: ours.resources, seconds: ours.seconds, cliMb: ours.cliMb, programMb: ours.programMb,
           floorSeconds: base.seconds, floorCliMb: base.cliMb, floorProgramMb: base.programMb, ratio: ours.seconds / base.seconds,
           mocksSeconds: mocks.seconds, mocksMb: mocks.peakMb, mocksShare: mocks.seconds / ours.seconds,
+          inputBytes: ours.inputBytes, sizedFloorSeconds: sizedRun.seconds, sizedFloorInputBytes: sizedRun.inputBytes, sizedRatio: ours.seconds / sizedRun.seconds,
         };
         rows.push(row);
         console.log(
@@ -98,6 +111,10 @@ async function previewBench(): Promise<PreviewRow[]> {
             `CLI ${ours.cliMb.toFixed(0).padStart(5)} MB  program ${ours.programMb.toFixed(0).padStart(5)} MB  ` +
             `floor ${base.seconds.toFixed(1).padStart(6)} s (CLI ${base.cliMb.toFixed(0)} MB, program ${base.programMb.toFixed(0)} MB)  ratio ${row.ratio.toFixed(2)}  ` +
             `program alone (mocks) ${mocks.seconds.toFixed(1).padStart(5)} s (${(100 * row.mocksShare).toFixed(0)}% of ours) ${mocks.peakMb.toFixed(0).padStart(5)} MB`,
+        );
+        console.log(
+          `          inputs ${(ours.inputBytes / 1e6).toFixed(1)} MB (the floor's ${(base.inputBytes / 1e6).toFixed(1)} MB); ` +
+            `the floor with inputs as large (${(sizedRun.inputBytes / 1e6).toFixed(1)} MB) ${sizedRun.seconds.toFixed(1)} s: ratio ${row.sizedRatio.toFixed(2)}`,
         );
       } finally {
         await floor.remove();
