@@ -5,7 +5,7 @@ import { stepName } from "../config/stepCatalogue";
 import { hostLibrary } from "../render/hostLibrary";
 import { HOST_LIBRARY_ROOT } from "../render/paths";
 import { heredoc, quote } from "./shell";
-import { fail, sayWords } from "./words";
+import { expand, fail, sayWords } from "./words";
 
 /** The folder of the library inside a staging directory (the copy puts the local folder there under its own name). */
 export const LIBRARY_BUILD_FOLDER = "library";
@@ -31,15 +31,17 @@ export function installLibraryLines(prefix: string): string[] {
   const staged = `${staging}/${LIBRARY_BUILD_FOLDER}`;
   const copyName = stepName(prefix, "library-copy");
   const again = `pulumi up --replace <the URN of ${copyName}> --replace <the URN of ${stepName(prefix, "prepare")}> (pulumi stack --show-urns lists them)`;
-  const matches = (d: string) => `(cd ${d} 2>/dev/null && sha256sum --quiet --strict -c "$work/library.sha256") >/dev/null 2>&1`;
+  const matches = (d: string) => `lib_ok ${d}`;
   return [
     heredoc('cat >"$work/library.sha256"', manifest),
+    'lib_ok() { (cd "$1" 2>/dev/null && sha256sum --quiet --strict -c "$work/library.sha256") >/dev/null 2>&1; }',
+    `again=${quote(again)}`,
     `if ! ${matches(quote(dir))}; then`,
-    `  [ -d ${quote(staged)} ] || ${fail(`error: the step library ${hash} is neither in ${dir} nor staged in ${staged} (the copy ${copyName} ran in an earlier up and its staging directory is gone). Copy it again: ${again}.`)}`,
+    `  [ -d ${quote(staged)} ] || ${fail(`error: the step library ${hash} is neither in ${dir} nor staged in ${staged} (the copy ${copyName} ran in an earlier up and its staging directory is gone). Copy it again: `, expand('"$again"'), ".")}`,
     `  install -d -m 0755 ${root}`,
     `  lib_new=$(mktemp -d ${quote(`${HOST_LIBRARY_ROOT}/.new.XXXXXX`)})`,
     `  cp -r ${quote(staged)}/. "$lib_new"/`,
-    `  ${matches('"$lib_new"')} || { rm -rf "$lib_new"; ${fail(`error: the files staged in ${staged} differ from the step library ${hash} this stack ships; nothing was installed. Remove ${staging} and copy it again: ${again}.`)}; }`,
+    `  ${matches('"$lib_new"')} || { rm -rf "$lib_new"; ${fail(`error: the files staged in ${staged} differ from the step library ${hash} this stack ships; nothing was installed. Remove ${staging} and copy it again: `, expand('"$again"'), ".")}; }`,
     '  chmod 0755 "$lib_new" && chmod 0644 "$lib_new"/*',
     "  (",
     "    flock 9",
