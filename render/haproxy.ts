@@ -61,11 +61,10 @@ function serviceSection(cluster: ClusterModel, svc: ServiceModel): string[] {
     "    option http-keep-alive",
     `    http-check send meth GET uri ${svc.checkUrl}`,
     `    http-check expect status ${svc.checkCode}`,
-    `    default-server ${svc.defaultServerOptions}`,
-    ...svc.members.map(
-      // Patroni's REST API speaks TLS only: checks verify its certificate against the stack's CA.
-      (m) => `    server ${m.instance} ${m.ip}:${svc.dstPort} check port ${svc.checkPort} check-ssl verify required ca-file ${CA_CERT} weight ${m.weight}${m.backup ? " backup" : ""}`,
-    ),
+    // Patroni's REST API speaks TLS only: checks verify its certificate against the stack's CA. Every server takes
+    // these from default-server (the options of pg_services first, so the check settings win where both name one).
+    `    default-server ${svc.defaultServerOptions} check port ${svc.checkPort} check-ssl verify required ca-file ${CA_CERT}`,
+    ...svc.members.map((m) => `    server ${m.instance} ${m.ip}:${svc.dstPort} weight ${m.weight}${m.backup ? " backup" : ""}`),
     "",
   ];
 }

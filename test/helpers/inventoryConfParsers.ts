@@ -18,20 +18,25 @@ export interface HaproxySection {
 export function parseHaproxy(text: string): Record<string, HaproxySection> {
   const sections: Record<string, HaproxySection> = {};
   let current: HaproxySection | undefined;
+  // The section's default-server options: a server's own options override them (its last word for a key wins).
+  let defaults: string[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.replace(/#.*$/, "").trimEnd();
     if (line.trim() === "") continue;
     if (!/^\s/.test(line)) {
       const [kind, name = kind] = line.trim().split(/\s+/);
       current = { kind, name, lines: [], servers: [] };
+      defaults = [];
       sections[name] = current;
       continue;
     }
     const l = line.trim();
     current!.lines.push(l);
     const f = l.split(/\s+/);
+    if (f[0] === "default-server") defaults = f.slice(1);
     if (f[0] === "server") {
-      const opt = (k: string) => (f.indexOf(k) >= 0 ? f[f.indexOf(k) + 1] : undefined);
+      const effective = [...defaults, ...f.slice(3)];
+      const opt = (k: string) => (effective.lastIndexOf(k) >= 0 ? effective[effective.lastIndexOf(k) + 1] : undefined);
       current!.servers.push({
         name: f[1],
         addr: f[2],

@@ -25,7 +25,8 @@ test("primary goes to pgbouncer on every member, checked with GET /primary on pa
   ]);
   expect(s.lines).toEqual(expect.arrayContaining(["option httpchk", "http-check send meth GET uri /primary", "http-check expect status 200"]));
   expect(s.lines).toContain(
-    "default-server inter 2s fastinter 1s downinter 1s rise 2 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100",
+    "default-server inter 2s fastinter 1s downinter 1s rise 2 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100 " +
+      "check port 8008 check-ssl verify required ca-file /etc/pigsty/tls/ca.crt",
   );
 });
 
