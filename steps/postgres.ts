@@ -165,6 +165,8 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
   if (cluster.flags.rmPgdata) deleteBody.push(`rm -rf -- ${quote(cluster.dataDir)}`);
   if (cluster.flags.rmPgpkgs) deleteBody.push("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q postgresql-15 patroni pgbouncer >/dev/null || true");
   const leads = askPatroni("is-leader");
+  // The step library's bounded wait, here and after a re-clone.
+  const waitRunning = `wait_running ${[String(Math.trunc(timeoutSeconds)), instance.name, instance.ip, cluster.name].map(quote).join(" ")}`;
   const always = [
     `install -d -o postgres -g postgres -m 0700 ${quote(cluster.dataDir)}`,
     "systemctl enable -q patroni",
@@ -176,13 +178,13 @@ export function patroniStep(cluster: ClusterModel, instance: InstanceModel, time
       "fi",
     ]),
     "systemctl -q is-active patroni || systemctl start patroni",
-    `wait_running ${[String(Math.trunc(timeoutSeconds)), instance.name, instance.ip, cluster.name].map(quote).join(" ")}`,
+    waitRunning,
     ...hbaCheck(cluster, instance),
     ...resetBlock(instance, "postgres", [
       'if [ $was_running = yes ]; then',
       `  if ${leads}; then ${fail(`error: ${instance.name} leads ${cluster.name}; re-cloning the leader is refused. Make another member pg_role: primary first (a switchover), then reset it.`)}; fi`,
       `  runuser -u postgres -- patronictl -c ${quote(paths.PATRONI_YML)} reinit ${quote(cluster.name)} ${quote(instance.name)} --force --wait`,
-      "  wait_running",
+      `  ${waitRunning}`,
       "fi",
     ]),
   ];
