@@ -9,10 +9,10 @@ import { E2E_PASSPHRASE, E2E_STACK } from "./engine";
 import { REPO_ROOT } from "./sandbox";
 
 /**
- * The newest commit whose CI passed and landed (2026-12-03, evening: stop 34). Move it forward when a later stop lands, so
+ * The newest commit whose CI passed and landed (2026-12-03, night: stop 35). Move it forward when a later stop lands, so
  * the upgrade tested is the one users get next.
  */
-export const LAST_RELEASE = "a22f171d8c783475f45d88aa9747be776bf8968b";
+export const LAST_RELEASE = "e96d41525cf4d42aadb5b544524d8e532eb00648";
 
 /**
  * The release the day-2 file upgrades from: LAST_RELEASE, or PIGSTY_UPGRADE_FROM (any commit of this clone), to prove
