@@ -31,14 +31,27 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** Every process below `pid`, with its command name. */
-export function descendants(pid: number): ProcessInfo[] {
-  const children = readdirSync("/proc")
+/** Every process on the machine, by pid, from one pass over /proc. */
+function processTable(): (ProcessInfo & { parent: number })[] {
+  return readdirSync("/proc")
     .filter((x) => /^\d+$/.test(x))
     .map((d) => stat(Number(d)))
-    .filter((p): p is ProcessInfo & { parent: number } => p !== undefined && p.parent === pid)
-    .map(({ pid: child, comm, started }) => ({ pid: child, comm, started }));
-  return children.flatMap((c) => [c, ...descendants(c.pid)]);
+    .filter((p): p is ProcessInfo & { parent: number } => p !== undefined);
+}
+
+/**
+ * Every process below `pid`, with its command name. One pass over /proc, whatever the tree's depth: the bench calls
+ * this while its sshd holds thousands of sessions (two processes each), and its TCP forwarders share this event loop.
+ */
+export function descendants(pid: number): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const { parent, ...p } of processTable()) {
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(p);
+    else children.set(parent, [p]);
+  }
+  const below = (of: number): ProcessInfo[] => (children.get(of) ?? []).flatMap((c) => [c, ...below(c.pid)]);
+  return below(pid);
 }
 
 /** Ends (SIGTERM) each of `processes` that still runs, the same process and not a reuse of its pid; returns those. */

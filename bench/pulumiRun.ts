@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { descendants, rssMb } from "./processes";
+import { descendants, rssMb, type ProcessInfo } from "./processes";
 
 export const repo = resolve(__dirname, "..");
 export const pulumi = join(repo, ".toolchain", "bin", "pulumi");
@@ -43,9 +43,18 @@ export function sampledPulumi(args: string[], cwd: string, env: NodeJS.ProcessEn
     let programMb = 0;
     let providersMb = 0;
     const sum = (pids: number[]) => pids.reduce((s, pid) => s + rssMb(pid), 0);
+    // The tree is found again at most every second and then at most 5% of the time: with thousands of processes on
+    // the machine (the bench's sshd keeps two per session) a pass over /proc takes 100 ms or more, and it would stall
+    // the bench's event loop, which carries the loopback hosts' TCP forwarders. Memory is read every 100 ms.
+    let tree: ProcessInfo[] = [];
+    let treeDue = 0;
     const timer = setInterval(() => {
-      // The wrapper execs the CLI, so the child is the CLI itself.
-      const tree = descendants(child.pid as number);
+      if (Date.now() >= treeDue) {
+        const before = Date.now();
+        // The wrapper execs the CLI, so the child is the CLI itself.
+        tree = descendants(child.pid as number);
+        treeDue = Date.now() + Math.max(1000, 20 * (Date.now() - before));
+      }
       cliMb = Math.max(cliMb, rssMb(child.pid as number));
       programMb = Math.max(programMb, sum(tree.filter((p) => p.comm === "node").map((p) => p.pid)));
       providersMb = Math.max(providersMb, sum(tree.filter((p) => p.comm.startsWith("pulumi-resource")).map((p) => p.pid)));
