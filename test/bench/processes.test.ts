@@ -29,3 +29,13 @@ test("finds a grandchild, ends it once, and leaves alone a pid that names anothe
   await new Promise((r) => parent.on("exit", r));
   expect(endStillRunning(tree)).toEqual([]);
 });
+
+test("finds every level of a deeper tree from one pass over /proc", async () => {
+  const top = spawn("sh", ["-c", 'sh -c "sleep 30 & wait" & wait'], { stdio: "ignore" });
+  const sleeps = () => descendants(top.pid as number).filter((p) => p.comm === "sleep");
+  for (let i = 0; i < 100 && sleeps().length === 0; i++) await sleep(20);
+  const tree = descendants(top.pid as number);
+  expect(tree.map((p) => p.comm)).toEqual(["sh", "sleep"]);
+  endStillRunning(tree);
+  await new Promise((r) => top.on("exit", r));
+});
