@@ -26,6 +26,7 @@ module.exports = {
       testEnvironment: "node",
       transform: tsJest,
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/test/e2e/helpers/settleChecks.ts"],
     },
   ],
 };

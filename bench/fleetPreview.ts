@@ -142,8 +142,10 @@ async function main() {
   const copying = ["up", "dev-state"].filter((p) => parts.has(p));
   if (noCopy && copying.length > 0) console.log(`${copying.join(" and ")} skipped: the dashboards' sftp copy needs a chroot, and ${noCopy}`);
   if (parts.has("up") && !noCopy) {
-    console.log(`up: fleets on loopback hosts through the bench's sshd${process.env.BENCH_SKIP_CHECKPOINTS === "0" ? "" : ", then again with PULUMI_SKIP_CHECKPOINTS=true, then through npm run up"}`);
-    up = await upBench(upSizes, process.env.BENCH_SKIP_CHECKPOINTS !== "0", checkpointedSizes);
+    const withSkip = process.env.BENCH_SKIP_CHECKPOINTS !== "0";
+    const withTwoPhase = withSkip && process.env.BENCH_UP_TWO_PHASE !== "0";
+    console.log(`up: fleets on loopback hosts through the bench's sshd${withSkip ? ", then again with PULUMI_SKIP_CHECKPOINTS=true" : ""}${withTwoPhase ? ", then through npm run up" : ""}`);
+    up = await upBench(upSizes, withSkip, checkpointedSizes, withTwoPhase);
     upLines(up.rows).forEach((l) => console.log(l));
     if (up.state) {
       console.log(`where the state's bytes go, ${up.state.clusters} x 3 after the cold up:`);

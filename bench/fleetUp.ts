@@ -46,7 +46,7 @@ export interface UpRow {
   /** The same with PULUMI_SKIP_CHECKPOINTS=true (BENCH_SKIP_CHECKPOINTS=0 leaves them out). */
   oursSkip?: Series;
   floorSkip?: Series;
-  /** Ours through `npm run up` (BENCH_SKIP_CHECKPOINTS=0 leaves it out too). */
+  /** Ours through `npm run up` (BENCH_SKIP_CHECKPOINTS=0 leaves it out too, and so does BENCH_UP_TWO_PHASE=0). */
   oursTwoPhase?: Record<Phase, TwoPhaseRun>;
 }
 
@@ -185,7 +185,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  * (ours and the floor's) run only at the sizes `checkpointed` names: at 100 x 3 they would take hours here, so there
  * the no-checkpoint series and `npm run up` stand alone, and the floor's changes follow the no-checkpoint series.
  */
-export async function upBench(sizes: number[], withSkip: boolean, checkpointed: number[] = sizes): Promise<{ rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } }> {
+export async function upBench(sizes: number[], withSkip: boolean, checkpointed: number[] = sizes, withTwoPhase = true): Promise<{ rows: UpRow[]; state?: { clusters: number; breakdown: StateBreakdown } }> {
   const rows: UpRow[] = [];
   let state: { clusters: number; breakdown: StateBreakdown } | undefined;
   for (const n of sizes) {
@@ -218,6 +218,8 @@ export async function upBench(sizes: number[], withSkip: boolean, checkpointed: 
         row.oursSkip = await oursSeries(n, ssh, true, plain ? undefined : inspect);
         row.floorSkip = await floorSeries(shape(), row.ours ?? row.oursSkip, true);
         log(`  ${n} x 3 skip checkpoints: ours ${PHASES.map((p) => row.oursSkip![p].seconds.toFixed(1)).join("/")} s, floor ${PHASES.map((p) => row.floorSkip![p].seconds.toFixed(1)).join("/")} s`);
+      }
+      if (withSkip && withTwoPhase) {
         // The same arguments as every other `up` of the bench, after the script's name.
         row.oursTwoPhase = await oursPhases(n, ssh, "-two-phase", (name) => twoPhaseUp([...UP.slice(1), "--stack", name]));
         log(`  ${n} x 3 npm run up: ${PHASES.map((p) => row.oursTwoPhase![p].seconds.toFixed(1)).join("/")} s`);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { isRoot } from "../sandbox/host";
 import { passwords, psql, settled, waitMembers } from "../test/e2e/helpers/cluster";
 import { requireToolchain, setInventory } from "../test/e2e/helpers/engine";
-import { ensureSandbox, readHosts, REPO_ROOT, resetNode, sshRun, sshOk } from "../test/e2e/helpers/sandbox";
+import { ensureSandbox, readHosts, REPO_ROOT, resetNodes, sshRun, sshOk } from "../test/e2e/helpers/sandbox";
 import { devInventory, loadPasswords, type Inventory } from "../test/e2e/helpers/scenario";
 import { changeCounts, commandRuns, commandsStarted, serialWorkByHost, slowestHost, type TimedEvent } from "./engineEvents";
 import { programUnderMocks } from "./mocks";
@@ -75,7 +75,7 @@ async function duringWrites(action: () => Promise<void>): Promise<WriteLoopResul
 export async function sandboxBench(): Promise<SandboxFigures> {
   log(`sandbox: 5 nodes, every node reset to its pristine disk, stack ${BENCH_STACK}`);
   await ensureSandbox({ count: 5 });
-  for (const n of readHosts().nodes) await resetNode(n.name);
+  await resetNodes(readHosts().nodes.map((n) => n.name));
   const stack = await freshBenchStack();
   const inventory = devInventory();
   const members = Object.keys(inventory.clusters["pg-test"].hosts).map((_, k) => `pg-test-${k + 1}`);

@@ -18,7 +18,7 @@ commands:
   down     stop the nodes and remove what up made (nodes, namespaces, bridge, proxy, mounts).
            --purge also removes the cached base image, node disks and the SSH key.
   status   one line per node: name, address, state, nspawn PID, memory (PSS).
-  reset N  stop node N, wipe its disk back to the pristine base image, boot it again.
+  reset N... stop nodes N..., wipe their disks back to the pristine base image, boot them again.
   help     this text.
 
 up options (default: ${DEFAULT_COUNT} nodes, meta + pg-test-1..3 at .10-.13 of ${DEFAULT_SUBNET}):
@@ -41,12 +41,13 @@ export interface ParsedArgs {
   plan: PlanOptions;
   purge: boolean;
   fresh: boolean;
-  node?: string;
+  /** reset's nodes. */
+  nodes: string[];
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const [command = "help", ...rest] = argv;
-  const out: ParsedArgs = { command, plan: {}, purge: false, fresh: false };
+  const out: ParsedArgs = { command, plan: {}, purge: false, fresh: false, nodes: [] };
   const problems: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -87,11 +88,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
         out.fresh = true;
         break;
       default:
-        if (command === "reset" && !a.startsWith("-") && out.node === undefined) out.node = a;
+        if (command === "reset" && !a.startsWith("-")) out.nodes.push(a);
         else problems.push(`unknown argument "${a}"`);
     }
   }
-  if (command === "reset" && !out.node) problems.push("reset needs a node name: npm run sandbox -- reset pg-test-1");
+  if (command === "reset" && out.nodes.length === 0) problems.push("reset needs a node name: npm run sandbox -- reset pg-test-1");
   if (out.purge && command !== "down") problems.push("--purge only applies to down");
   if (out.fresh && command !== "up") problems.push("--fresh only applies to up");
   if (problems.length) throw new PlanError(problems);
@@ -149,9 +150,9 @@ export async function main(argv: string[]): Promise<number> {
         return s.length > 0 && s.every((x) => x.state === "running") ? 0 : 3;
       }
       case "reset": {
-        const s = await reset(args.node!, { progress });
-        console.log(formatStatus([s]));
-        return s.state === "running" ? 0 : 1;
+        const s = await reset(args.nodes, { progress });
+        console.log(formatStatus(s));
+        return s.every((x) => x.state === "running") ? 0 : 1;
       }
     }
   } catch (e) {

@@ -1,4 +1,4 @@
-// reset NODE: stop one node, wipe its disk back to the pristine base image, boot it again.
+// reset NODE...: stop the nodes, wipe their disks back to the pristine base image, boot them again.
 import { renderNodeSources } from "./apt";
 import { HostError } from "./host";
 import { hostAptSettings, hostAptSources } from "./hostApt";
@@ -11,30 +11,42 @@ import { ensureAdminKey } from "./ssh";
 import { acquireLock, loadState } from "./state";
 import { writeClientFiles } from "./up";
 
-export async function reset(name: string, opts: { progress?: Progress; readyTimeoutMs?: number } = {}): Promise<NodeStatus> {
+/** Resets each named node: all are stopped and wiped first, then booted, and waited for together. */
+export async function reset(names: string[], opts: { progress?: Progress; readyTimeoutMs?: number } = {}): Promise<NodeStatus[]> {
   const progress = opts.progress ?? makeProgress();
   const release = acquireLock();
   try {
     const state = loadState();
     if (!state.plan) throw new HostError("the sandbox is not up; run `npm run sandbox -- up` first");
     const plan = state.plan;
-    const node = findNode(plan, name);
-    progress(`${name}: stopping`);
-    await stop(state, name);
-    await unmountDisk(state, name);
-    progress(`${name}: wiping its disk back to the base image`);
-    wipeDisk(name);
+    const nodes = names.map((name) => findNode(plan, name));
+    await Promise.all(
+      nodes.map(async (node) => {
+        progress(`${node.name}: stopping`);
+        await stop(state, node.name);
+        await unmountDisk(state, node.name);
+      }),
+    );
     const apt = hostAptSettings();
-    const sources = hostAptSources();
-    ensureDisk(state, node);
-    ensureIdentity(node);
-    writeNodeFiles(node, renderNodeFiles({ plan, node, sources: renderNodeSources(sources), apt, adminPublicKey: ensureAdminKey() }));
-    ensureNetns(state, plan, node);
-    writeClientFiles(plan); // new disk, new host keys
-    progress(`${name}: booting ${node.ip}`);
-    await boot(state, node);
-    const s = (await waitRunning([node], opts.readyTimeoutMs ?? 180_000, progress)).get(name)!;
-    return { name, ip: node.ip, state: s.state, detail: s.detail, pid: state.nodes[name]?.nspawn?.pid };
+    const sources = renderNodeSources(hostAptSources());
+    for (const node of nodes) {
+      progress(`${node.name}: wiping its disk back to the base image`);
+      wipeDisk(node.name);
+      ensureDisk(state, node);
+      ensureIdentity(node);
+      writeNodeFiles(node, renderNodeFiles({ plan, node, sources, apt, adminPublicKey: ensureAdminKey() }));
+      ensureNetns(state, plan, node);
+    }
+    writeClientFiles(plan); // new disks, new host keys
+    for (const node of nodes) {
+      progress(`${node.name}: booting ${node.ip}`);
+      await boot(state, node);
+    }
+    const ready = await waitRunning(nodes, opts.readyTimeoutMs ?? 180_000, progress);
+    return nodes.map((node) => {
+      const s = ready.get(node.name)!;
+      return { name: node.name, ip: node.ip, state: s.state, detail: s.detail, pid: state.nodes[node.name]?.nspawn?.pid };
+    });
   } finally {
     release();
   }

@@ -5,7 +5,7 @@ import { leaderOf } from "../../components/drift";
 import { loadInventory } from "../../config/load";
 import { rawInventory } from "../../config/stack";
 import { repoRoot } from "../program/harness";
-import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, waitRow, waitTargets, writeRow } from "./helpers/cluster";
+import { allUp, curlPatroni, etcdctlRoot, isActive, passwords, patroniList, psql, psqlLocal, settled, sleep, waitMembers, missingRows, waitTargets, writeRow } from "./helpers/cluster";
 import { describeLoop, duringWrites, expectAllKept } from "./helpers/writes";
 import { named, output, plan, setInventory, tryUp, type ChangeSet } from "./helpers/engine";
 import { UPGRADE_FROM } from "./helpers/release";
@@ -68,7 +68,7 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   }
 
   async function everyRowEverywhere(members: string[]) {
-    for (const ip of members) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
+    for (const ip of members) expect({ ip, missing: await missingRows(ip, 5432, rows) }).toEqual({ ip, missing: [] });
   }
 
   /** psql on `client` as the business user with a libpq connection string (the password on stdin); never rejects. */

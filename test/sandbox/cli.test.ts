@@ -13,7 +13,8 @@ describe("sandbox CLI arguments", () => {
     expect(parseArgs(["down", "--purge"]).purge).toBe(true);
     expect(parseArgs(["up", "--fresh"]).fresh).toBe(true);
     expect(parseArgs(["up"]).fresh).toBe(false);
-    expect(parseArgs(["reset", "pg-test-2"]).node).toBe("pg-test-2");
+    expect(parseArgs(["reset", "pg-test-2"]).nodes).toEqual(["pg-test-2"]);
+    expect(parseArgs(["reset", "pg-test-2", "pg-test-3"]).nodes).toEqual(["pg-test-2", "pg-test-3"]);
     expect(parseArgs([]).command).toBe("help");
   });
 

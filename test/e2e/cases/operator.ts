@@ -7,7 +7,7 @@ import { ALERTS } from "../../../render/alertDefinitions";
 import { DASHBOARD_PATH, DASHBOARD_REFRESH_SECONDS } from "../../../render/dashboard";
 import { DashboardBrowser, type ShownPage } from "../../helpers/browser";
 import { alertmanagerAlerts, promQuery, webhookListener, within } from "../helpers/alerts";
-import { curlPatroni, patroniList, psqlLocal, settled, sleep, waitMembers, waitRow, writeRow } from "../helpers/cluster";
+import { curlPatroni, patroniList, psqlLocal, settled, sleep, waitMembers, missingRows, writeRow } from "../helpers/cluster";
 import { E2E_STACK, plan, setInventory } from "../helpers/engine";
 import { pg } from "../helpers/operator";
 import { apply, type Deployment } from "../helpers/scenario";
@@ -28,7 +28,7 @@ const overviewLeader = (p: ShownPage) => p.rows["pg-test"]?.leader;
 const primaries = (p: ShownPage) => Object.keys(p.rows).filter((m) => p.rows[m].role === "primary");
 
 async function noRowLost() {
-  for (const ip of ips) for (const r of rows) expect(await waitRow(ip, 5432, r)).toBe(true);
+  for (const ip of ips) expect({ ip, missing: await missingRows(ip, 5432, rows) }).toEqual({ ip, missing: [] });
 }
 
 async function write(label: string) {

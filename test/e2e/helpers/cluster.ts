@@ -58,6 +58,21 @@ export async function waitRow(host: string, port: number, token: string, seconds
   return false;
 }
 
+/**
+ * Waits until each row is visible exactly once at host:port, with one query per second for all of them; returns
+ * those still missing (none when every row arrived).
+ */
+export async function missingRows(host: string, port: number, tokens: string[], seconds = 30): Promise<string[]> {
+  let missing = [...tokens];
+  for (let i = 0; i < seconds && missing.length > 0; i++) {
+    if (i > 0) await sleep(1000);
+    const sql = `SELECT v FROM e2e WHERE v IN (${missing.map((t) => `'${t}'`).join(",")}) GROUP BY v HAVING count(*) = 1`;
+    const seen = new Set((await psql(host, port, sql).catch(() => "")).split("\n").map((l) => l.trim()));
+    missing = missing.filter((t) => !seen.has(t));
+  }
+  return missing;
+}
+
 export async function writeRow(token: string, via = "10.10.10.11"): Promise<void> {
   await psql(via, 5433, `CREATE TABLE IF NOT EXISTS e2e(v text); INSERT INTO e2e VALUES ('${token}')`);
 }

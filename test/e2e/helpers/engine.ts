@@ -37,6 +37,33 @@ export function requireToolchain(): void {
   }
 }
 
+/**
+ * Checks that run while a test goes on with its own work (the empty plan after an `up`, see scenario.ts), per stack
+ * name: the next engine run on that stack waits for them first and fails with their error, and so does the end of
+ * every e2e file (test/e2e/helpers/settleChecks.ts). A preview takes no lock on the local backend; the config must not
+ * change under it, and the next `up` must not start before it.
+ */
+const backgroundChecks = new Map<string, Promise<Error | undefined>>();
+
+/** Runs `check` after any earlier one of this stack, without waiting for it; an earlier failure skips it. */
+function checkInBackground(stack: Stack, check: () => Promise<void>): void {
+  const earlier = backgroundChecks.get(stack.name) ?? Promise.resolve(undefined);
+  backgroundChecks.set(
+    stack.name,
+    earlier.then((failed) => failed ?? check().then(() => undefined, (e: Error) => e)),
+  );
+}
+
+/** Waits for the background checks of one stack (all stacks when none is named); throws the first failure. */
+export async function settleChecks(stack?: Stack): Promise<void> {
+  for (const name of stack ? [stack.name] : [...backgroundChecks.keys()]) {
+    const pending = backgroundChecks.get(name);
+    backgroundChecks.delete(name);
+    const failed = await pending;
+    if (failed) throw failed;
+  }
+}
+
 /** A fresh e2e stack (any earlier one is removed from the backend, without touching hosts). */
 export async function freshStack(): Promise<Stack> {
   requireToolchain();
@@ -48,6 +75,7 @@ export async function freshStack(): Promise<Stack> {
 
 /** Sets the stack's inventory (and the sandbox's hosts.json) as config; `secret`: encrypted, as when it holds a receiver's URL. */
 export async function setInventory(stack: Stack, inventory: unknown, secret = false): Promise<void> {
+  await settleChecks(stack);
   await stack.setAllConfig({
     "pigsty:sandbox": { value: ".sandbox/hosts.json" },
     "pigsty:inventory": { value: JSON.stringify(inventory), secret },
@@ -62,11 +90,26 @@ function collect(into: ChangeSet): (e: EngineEvent) => void {
   };
 }
 
-/** The engine's plan for the current config: `pulumi preview`. */
-export async function plan(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<ChangeSet> {
+async function previewChanges(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<ChangeSet> {
   const changes: ChangeSet = {};
   await stack.preview({ onEvent: collect(changes), ...opts });
   return changes;
+}
+
+/** The engine's plan for the current config: `pulumi preview`. */
+export async function plan(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<ChangeSet> {
+  await settleChecks(stack);
+  return previewChanges(stack, opts);
+}
+
+/** Throws unless the plan is empty: what an `up` leaves must need no second one. */
+export function expectEmptyPlan(label: string, changes: ChangeSet): void {
+  if (Object.keys(changes).length > 0) throw new Error(`${label}: a second plan is not empty: ${JSON.stringify(changes)}`);
+}
+
+/** The stack's plan must be empty, checked in the background (see backgroundChecks). */
+export function emptyPlanInBackground(stack: Stack, label: string): void {
+  checkInBackground(stack, async () => expectEmptyPlan(label, await previewChanges(stack)));
 }
 
 /** The names in a change set with operation `op`, sorted. */
@@ -113,6 +156,7 @@ export interface TriedUp extends UpResult {
 
 /** `pulumi up` that reports a failure instead of throwing, with what the engine had started by then. */
 export async function tryUp(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<TriedUp> {
+  await settleChecks(stack);
   const changes: ChangeSet = {};
   const started: string[] = [];
   const recorder = stepRecorder();
@@ -149,6 +193,7 @@ export interface CliUp {
  * so there a policy only stops the resource it flags, after unrelated steps may have started).
  */
 export async function cliUp(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<CliUp> {
+  await settleChecks(stack);
   const eventLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pigsty-events-")), "events.jsonl");
   const args = ["up", "--yes", "--non-interactive", "--stack", stack.name, "--event-log", eventLog];
   for (const p of opts.policyPacks ?? []) args.push("--policy-pack", p);
@@ -170,6 +215,7 @@ export async function cliUp(stack: Stack, opts: { policyPacks?: string[]; policy
 
 /** `pulumi destroy`, with the engine's delete order. */
 export async function destroy(stack: Stack): Promise<StepEvent[]> {
+  await settleChecks(stack);
   const recorder = stepRecorder();
   await stack.destroy({ onEvent: recorder.onEvent, onOutput: printOutput });
   return recorder.steps;

@@ -75,10 +75,10 @@ export async function sandboxDown(purge = false): Promise<CmdResult> {
   return sandboxCli(["down", ...(purge ? ["--purge"] : [])]);
 }
 
-/** Reset a node to the pristine base image (new disk, new host key; hosts.json is rewritten). */
-export async function resetNode(name: string): Promise<SandboxHosts> {
-  const r = await sandboxCli(["reset", name]);
-  if (r.code !== 0) throw new Error(`sandbox reset ${name} failed:\n${r.stdout}\n${r.stderr}`);
+/** Reset nodes to the pristine base image, booted together (new disks, new host keys; hosts.json is rewritten). */
+export async function resetNodes(names: string[]): Promise<SandboxHosts> {
+  const r = await sandboxCli(["reset", ...names]);
+  if (r.code !== 0) throw new Error(`sandbox reset ${names.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
   return readHosts();
 }
 
