@@ -19,6 +19,7 @@ commands:
            --purge also removes the cached base image, node disks and the SSH key.
   status   one line per node: name, address, state, nspawn PID, memory (PSS).
   reset N... stop nodes N..., wipe their disks back to the pristine base image, boot them again.
+           --packaged: over the base with the Postgres members' packages installed (built once).
   help     this text.
 
 up options (default: ${DEFAULT_COUNT} nodes, meta + pg-test-1..3 at .10-.13 of ${DEFAULT_SUBNET}):
@@ -41,13 +42,14 @@ export interface ParsedArgs {
   plan: PlanOptions;
   purge: boolean;
   fresh: boolean;
+  packaged: boolean;
   /** reset's nodes. */
   nodes: string[];
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const [command = "help", ...rest] = argv;
-  const out: ParsedArgs = { command, plan: {}, purge: false, fresh: false, nodes: [] };
+  const out: ParsedArgs = { command, plan: {}, purge: false, fresh: false, packaged: false, nodes: [] };
   const problems: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -87,6 +89,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case "--fresh":
         out.fresh = true;
         break;
+      case "--packaged":
+        out.packaged = true;
+        break;
       default:
         if (command === "reset" && !a.startsWith("-")) out.nodes.push(a);
         else problems.push(`unknown argument "${a}"`);
@@ -95,6 +100,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (command === "reset" && out.nodes.length === 0) problems.push("reset needs a node name: npm run sandbox -- reset pg-test-1");
   if (out.purge && command !== "down") problems.push("--purge only applies to down");
   if (out.fresh && command !== "up") problems.push("--fresh only applies to up");
+  if (out.packaged && command !== "reset") problems.push("--packaged only applies to reset");
   if (problems.length) throw new PlanError(problems);
   return out;
 }
@@ -150,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
         return s.length > 0 && s.every((x) => x.state === "running") ? 0 : 3;
       }
       case "reset": {
-        const s = await reset(args.nodes, { progress });
+        const s = await reset(args.nodes, { progress, packaged: args.packaged });
         console.log(formatStatus(s));
         return s.every((x) => x.state === "running") ? 0 : 1;
       }

@@ -54,6 +54,8 @@ export async function down(opts: DownOptions = {}): Promise<void> {
       for (const f of [paths.hostsJson, paths.knownHosts]) fs.rmSync(f, { force: true });
       removeTree(paths.base);
       removeTree(paths.baseTmp);
+      removeTree(paths.packaged);
+      removeTree(paths.packagedTmp);
       removeTree(paths.nodes);
       fs.rmSync(path.dirname(paths.machineKey), { recursive: true, force: true });
       fs.rmSync(paths.logs, { recursive: true, force: true });

@@ -35,16 +35,22 @@ function recordOf(state: State, node: PlannedNode): NodeRecord {
 
 // ---------- disk ----------
 
-export function ensureDisk(state: State, node: PlannedNode): void {
+/**
+ * Mounts the node's disk over the image it was made on. `image` is given only for a freshly wiped disk: `packaged`
+ * for the packaged image (sandbox/packagedBase.ts), undefined for the base.
+ */
+export function ensureDisk(state: State, node: PlannedNode, fresh?: { image?: "packaged" }): void {
   const p = paths.node(node.name);
   for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true });
   const rec = recordOf(state, node);
-  if (rec.mount !== p.merged) {
+  if (rec.mount !== p.merged || (fresh && rec.image !== fresh.image)) {
     rec.mount = p.merged;
+    if (fresh) rec.image = fresh.image;
     saveState(state);
   }
   if (!isMounted(p.merged)) {
-    run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${paths.base},upperdir=${p.upper},workdir=${p.work}`, p.merged]);
+    const lower = rec.image === "packaged" ? paths.packaged : paths.base;
+    run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`, p.merged]);
   }
 }
 

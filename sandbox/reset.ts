@@ -1,8 +1,9 @@
-// reset NODE...: stop the nodes, wipe their disks back to the pristine base image, boot them again.
+// reset [--packaged] NODE...: stop the nodes, wipe their disks back to the pristine base image, boot them again.
 import { renderNodeSources } from "./apt";
 import { HostError } from "./host";
-import { hostAptSettings, hostAptSources } from "./hostApt";
+import { aptOptions, hostAptSettings, hostAptSources } from "./hostApt";
 import { boot, ensureDisk, ensureIdentity, ensureNetns, stop, unmountDisk, wipeDisk, writeNodeFiles } from "./nodes";
+import { ensurePackagedBase } from "./packagedBase";
 import { findNode } from "./plan";
 import { Progress, makeProgress } from "./progress";
 import { NodeStatus, waitRunning } from "./readiness";
@@ -12,7 +13,11 @@ import { acquireLock, loadState } from "./state";
 import { writeClientFiles } from "./up";
 
 /** Resets each named node: all are stopped and wiped first, then booted, and waited for together. */
-export async function reset(names: string[], opts: { progress?: Progress; readyTimeoutMs?: number } = {}): Promise<NodeStatus[]> {
+/**
+ * Resets each named node: all are stopped and wiped first, then booted, and waited for together. `packaged`: their
+ * disks lie over the packaged image (sandbox/packagedBase.ts), built first if needed.
+ */
+export async function reset(names: string[], opts: { progress?: Progress; readyTimeoutMs?: number; packaged?: boolean } = {}): Promise<NodeStatus[]> {
   const progress = opts.progress ?? makeProgress();
   const release = acquireLock();
   try {
@@ -29,10 +34,12 @@ export async function reset(names: string[], opts: { progress?: Progress; readyT
     );
     const apt = hostAptSettings();
     const sources = renderNodeSources(hostAptSources());
+    if (opts.packaged) await ensurePackagedBase(aptOptions(apt), progress);
+    const image = opts.packaged ? "packaged" : undefined;
     for (const node of nodes) {
-      progress(`${node.name}: wiping its disk back to the base image`);
+      progress(`${node.name}: wiping its disk back to the ${image ?? "base"} image`);
       wipeDisk(node.name);
-      ensureDisk(state, node);
+      ensureDisk(state, node, { image });
       ensureIdentity(node);
       writeNodeFiles(node, renderNodeFiles({ plan, node, sources, apt, adminPublicKey: ensureAdminKey() }));
       ensureNetns(state, plan, node);

@@ -17,6 +17,8 @@ export const paths = {
   base: path.join(SANDBOX_ROOT, "base"),
   baseTmp: path.join(SANDBOX_ROOT, "base.tmp"),
   baseStamp: path.join(SANDBOX_ROOT, "base", ".pigsty-sandbox-base"),
+  packaged: path.join(SANDBOX_ROOT, "base-packaged"),
+  packagedTmp: path.join(SANDBOX_ROOT, "base-packaged.tmp"),
   nodes: path.join(SANDBOX_ROOT, "nodes"),
   logs: path.join(SANDBOX_ROOT, "logs"),
   state: path.join(SANDBOX_ROOT, "state.json"),
@@ -40,6 +42,8 @@ export interface NodeRecord {
   netns?: string;
   vethHost?: string;
   mount?: string;
+  /** What its disk lies over: the packaged image (reset --packaged) or, when absent, the base. */
+  image?: "packaged";
   nspawn?: ProcRef;
   /** the container's PID 1 (systemd), as seen from the host */
   leader?: ProcRef;

@@ -95,7 +95,7 @@ export async function up(opts: UpOptions = {}): Promise<NodeStatus[]> {
     const nodeSources = renderNodeSources(sources);
     const booted: string[] = [];
     for (const node of plan.nodes) {
-      ensureDisk(state, node);
+      ensureDisk(state, node, opts.fresh ? {} : undefined);
       ensureIdentity(node);
       const changed = writeNodeFiles(node, renderNodeFiles({ plan, node, sources: nodeSources, apt, adminPublicKey: adminPub }));
       ensureNetns(state, plan, node);

@@ -48,7 +48,7 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(7, [...members, "pg-test-4", "pg-test-5", "pg-test-6"]);
+    d = await freshDeployment(7, [...members, "pg-test-4", "pg-test-5", "pg-test-6"], "packaged");
   }, 1_800_000);
 
   it("the first up ended with WAL archiving on and one full backup, listed by the operator tool and in Prometheus", async () => {

@@ -80,7 +80,9 @@ describeIfRoot("day-2 operations on the sandbox", () => {
   let upgrade: Upgrade;
   beforeAll(async () => {
     // Deployed by the last release, then upgraded in place by this program (what an existing stack's next `up` does);
-    // every operation below runs on the upgraded deployment. pg-test-4 stays pristine for the scale-out.
+    // every operation below runs on the upgraded deployment. pg-test-4 stays bare (nothing deployed) for the scale-out.
+    // Every node starts from the packaged image (the Postgres members' packages installed); the deploys on bare
+    // Debian are deploy.test.ts's and interrupted.test.ts's.
     const members = ["pg-test-1", "pg-test-2", "pg-test-3"];
     ({ upgrade, ...d } = await upgradedDeployment(5, [...members, "pg-test-4"], members));
     await waitMembers(settled(members));

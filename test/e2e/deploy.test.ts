@@ -19,7 +19,7 @@ describeIfRoot("first deploy of the dev inventory through the engine", () => {
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"], withHostileUser);
+    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"], "pristine", withHostileUser);
   }, 1_800_000);
 
   it("planned every resource of the program as a create, and created them", async () => {

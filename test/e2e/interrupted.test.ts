@@ -37,7 +37,7 @@ describeIfRoot("interruptions", () => {
 
   beforeAll(async () => {
     // Two members first: pg-test-3 stays pristine for the scale-out below.
-    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"], (inv) => {
+    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"], "pristine", (inv) => {
       delete inv.clusters["pg-test"].hosts["10.10.10.13"];
     });
     await waitMembers(settled(["pg-test-1", "pg-test-2"]));

@@ -9,7 +9,7 @@ import { operatorCases } from "./cases/operator";
 describeIfRoot("operator tool on the sandbox", () => {
   let d: Deployment;
   beforeAll(async () => {
-    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"]);
+    d = await freshDeployment(4, ["pg-test-1", "pg-test-2", "pg-test-3"], "packaged");
   }, 1_800_000);
 
   operatorCases(() => d);

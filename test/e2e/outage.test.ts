@@ -150,7 +150,7 @@ describeIfRoot("write outage through 5433 (figures printed)", () => {
   let d: Deployment;
 
   beforeAll(async () => {
-    d = await freshDeployment(4, members, (i) => {
+    d = await freshDeployment(4, members, "packaged", (i) => {
       i.dcs.servers = DCS_SERVERS;
       Object.assign(i.clusters["pg-test"].vars, { vip_mode: "l2", vip_address: VIP, vip_cidrmask: 24 });
     });

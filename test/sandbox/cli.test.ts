@@ -15,6 +15,8 @@ describe("sandbox CLI arguments", () => {
     expect(parseArgs(["up"]).fresh).toBe(false);
     expect(parseArgs(["reset", "pg-test-2"]).nodes).toEqual(["pg-test-2"]);
     expect(parseArgs(["reset", "pg-test-2", "pg-test-3"]).nodes).toEqual(["pg-test-2", "pg-test-3"]);
+    expect(parseArgs(["reset", "--packaged", "pg-test-2"])).toMatchObject({ packaged: true, nodes: ["pg-test-2"] });
+    expect(parseArgs(["reset", "pg-test-2"]).packaged).toBe(false);
     expect(parseArgs([]).command).toBe("help");
   });
 
@@ -24,10 +26,11 @@ describe("sandbox CLI arguments", () => {
     expect(() => parseArgs(["reset"])).toThrow(/reset needs a node name/);
     expect(() => parseArgs(["up", "--purge"])).toThrow(/--purge only applies to down/);
     expect(() => parseArgs(["down", "--fresh"])).toThrow(/--fresh only applies to up/);
+    expect(() => parseArgs(["up", "--packaged"])).toThrow(/--packaged only applies to reset/);
   });
 
   it("documents every command and option in help", () => {
-    for (const word of ["up", "down", "--purge", "status", "reset", "--count", "--nodes", "--subnet", "--proxy-port", "hosts.json"]) {
+    for (const word of ["up", "down", "--purge", "status", "reset", "--packaged", "--count", "--nodes", "--subnet", "--proxy-port", "hosts.json"]) {
       expect(HELP).toContain(word);
     }
   });

@@ -75,9 +75,12 @@ export async function sandboxDown(purge = false): Promise<CmdResult> {
   return sandboxCli(["down", ...(purge ? ["--purge"] : [])]);
 }
 
-/** Reset nodes to the pristine base image, booted together (new disks, new host keys; hosts.json is rewritten). */
-export async function resetNodes(names: string[]): Promise<SandboxHosts> {
-  const r = await sandboxCli(["reset", ...names]);
+/**
+ * Reset nodes to the pristine base image, booted together (new disks, new host keys; hosts.json is rewritten).
+ * `packaged`: to the base with the Postgres members' packages installed (sandbox/packagedBase.ts).
+ */
+export async function resetNodes(names: string[], { packaged = false } = {}): Promise<SandboxHosts> {
+  const r = await sandboxCli(["reset", ...(packaged ? ["--packaged"] : []), ...names]);
   if (r.code !== 0) throw new Error(`sandbox reset ${names.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
   return readHosts();
 }
