@@ -2,8 +2,8 @@
 import { isRoot } from "./host";
 import { down } from "./down";
 import { makeProgress } from "./progress";
-import { NodeStatus, status } from "./readiness";
-import { reset } from "./reset";
+import { NodeStatus, isUp, status } from "./readiness";
+import { buildPackagedImage, reset } from "./reset";
 import { up } from "./up";
 import { DEFAULT_COUNT, DEFAULT_PROXY_PORT, DEFAULT_SUBNET, PlanError, PlanOptions, parseNodeList } from "./plan";
 import { paths } from "./state";
@@ -20,6 +20,9 @@ commands:
   status   one line per node: name, address, state, nspawn PID, memory (PSS).
   reset N... stop nodes N..., wipe their disks back to the pristine base image, boot them again.
            --packaged: over the base with the Postgres members' packages installed (built once).
+  packaged build the packaged image now, if it is missing or its package list changed (reset --packaged
+           builds it when needed). Takes no lock, so it may run while the nodes are in use; never beside another
+           build (a reset --packaged, down --purge). Needs the sandbox up (its base image and package proxy).
   help     this text.
 
 up options (default: ${DEFAULT_COUNT} nodes, meta + pg-test-1..3 at .10-.13 of ${DEFAULT_SUBNET}):
@@ -129,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (!["up", "down", "status", "reset"].includes(args.command)) {
+  if (!["up", "down", "status", "reset", "packaged"].includes(args.command)) {
     console.error(`error: unknown command "${args.command}"\n\n${HELP}`);
     return 2;
   }
@@ -145,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
         progress("sandbox is up");
         console.log(formatStatus(s));
         console.log(`hosts file for the dev stack: ${paths.hostsJson}`);
-        return s.every((x) => x.state === "running" || x.state === "degraded") ? 0 : 1;
+        return s.every((x) => isUp(x.state)) ? 0 : 1;
       }
       case "down":
         await down({ purge: args.purge, progress });
@@ -155,12 +158,15 @@ export async function main(argv: string[]): Promise<number> {
         console.log(formatStatus(s));
         return s.length > 0 && s.every((x) => x.state === "running") ? 0 : 3;
       }
+      case "packaged":
+        await buildPackagedImage(progress);
+        return 0;
       case "reset": {
         const s = await reset(args.nodes, { progress, packaged: args.packaged });
         console.log(formatStatus(s));
         // As for up: degraded is booted with a failed unit (on the packaged image, Debian's postgres exporter,
         // which has no DSN until the exporters step gives it one, as after an install on bare Debian).
-        return s.every((x) => x.state === "running" || x.state === "degraded") ? 0 : 1;
+        return s.every((x) => isUp(x.state)) ? 0 : 1;
       }
     }
   } catch (e) {

@@ -24,6 +24,9 @@ function nodeMemKiB(state: State, name: string): number | undefined {
   return pidsInNamespace(ns).reduce((sum, p) => sum + pssKiB(p), 0);
 }
 
+/** Booted: running, or degraded (a failed unit of whatever was deployed on the node: not the sandbox's concern). */
+export const isUp = (state: string): boolean => state === "running" || state === "degraded";
+
 /**
  * Polls each node until systemd says running or degraded (degraded = booted, with a failed unit of
  * whatever was deployed on the node: not the sandbox's concern), ssh cannot go on (host key, auth),
@@ -42,7 +45,7 @@ export async function waitRunning(nodes: PlannedNode[], timeoutMs: number, progr
           if (last) progress(`${n.name}: ${s.state}`);
           last = s.state;
         }
-        if (s.state === "running" || s.state === "degraded") return;
+        if (isUp(s.state)) return;
         if (s.state === "hostkey-mismatch" || s.state === "auth-failed") return;
         if (Date.now() > deadline) return;
         await sleep(s.state === "unreachable" ? 500 : 1000);

@@ -89,6 +89,14 @@ export function renderJournaldConf(): string {
   return ["# Written by the pigsty sandbox: keep idle nodes small.", "[Journal]", "Storage=volatile", "RuntimeMaxUse=16M", ""].join("\n");
 }
 
+/**
+ * Masks Debian's tmpfiles rule that creates /run/nologin at boot: a node whose systemd-user-sessions failed (seen
+ * here once) kept it and refused the admin user's logins for good, so the sandbox could not tell a booted node.
+ */
+export function renderNoNologin(): string {
+  return "# Written by the pigsty sandbox: no /run/nologin at boot; the admin user may log in as soon as sshd runs.\n";
+}
+
 export function renderResolvConf(): string {
   return "# Written by the pigsty sandbox: nodes have no DNS; names are in /etc/hosts.\n";
 }
@@ -175,6 +183,7 @@ export function renderNodeFiles(i: NodeFilesInput): NodeFile[] {
     { path: "/etc/ssh/sshd_config.d/pigsty-sandbox.conf", content: renderSshdDropIn(), mode: 0o644 },
     { path: "/etc/sudoers.d/pigsty-sandbox", content: renderSudoers(), mode: 0o440 },
     { path: "/etc/systemd/journald.conf.d/pigsty-sandbox.conf", content: renderJournaldConf(), mode: 0o644 },
+    { path: "/etc/tmpfiles.d/systemd-nologin.conf", content: renderNoNologin(), mode: 0o644 },
     { path: `/home/${ADMIN_USER}/.ssh/authorized_keys`, content: `${i.adminPublicKey.trim()}\n`, mode: 0o600, owner: "admin" },
   ];
 }

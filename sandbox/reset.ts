@@ -2,20 +2,29 @@
 import { renderNodeSources } from "./apt";
 import { HostError } from "./host";
 import { aptOptions, hostAptSettings, hostAptSources } from "./hostApt";
-import { boot, ensureDisk, ensureIdentity, ensureNetns, stop, unmountDisk, wipeDisk, writeNodeFiles } from "./nodes";
+import { boot, ensureDisk, ensureIdentity, ensureNetns, stop, tail, unmountDisk, wipeDisk, writeNodeFiles } from "./nodes";
 import { ensurePackagedBase } from "./packagedBase";
 import { findNode } from "./plan";
 import { Progress, makeProgress } from "./progress";
-import { NodeStatus, waitRunning } from "./readiness";
+import { NodeStatus, isUp, waitRunning } from "./readiness";
 import { renderNodeFiles } from "./render";
 import { ensureAdminKey } from "./ssh";
-import { acquireLock, loadState } from "./state";
+import { acquireLock, loadState, paths } from "./state";
 import { writeClientFiles } from "./up";
 
-/** Resets each named node: all are stopped and wiped first, then booted, and waited for together. */
+/** The packaged image, built when missing or stale: needs the sandbox up (the base image, the package proxy). */
+export async function buildPackagedImage(progress: Progress): Promise<void> {
+  if (!loadState().plan) throw new HostError("the sandbox is not up; run `npm run sandbox -- up` first");
+  await ensurePackagedBase(aptOptions(hostAptSettings()), progress);
+}
+
+/** A node that boots takes seconds; one that gives no answer after this long is booted once more. */
+const REBOOT_AFTER_MS = 60_000;
+
 /**
  * Resets each named node: all are stopped and wiped first, then booted, and waited for together. `packaged`: their
- * disks lie over the packaged image (sandbox/packagedBase.ts), built first if needed.
+ * disks lie over the packaged image (sandbox/packagedBase.ts), built first if needed. A node that has not come up
+ * within REBOOT_AFTER_MS is stopped and booted once more; one that still fails says why, with its console's last lines.
  */
 export async function reset(names: string[], opts: { progress?: Progress; readyTimeoutMs?: number; packaged?: boolean } = {}): Promise<NodeStatus[]> {
   const progress = opts.progress ?? makeProgress();
@@ -34,7 +43,7 @@ export async function reset(names: string[], opts: { progress?: Progress; readyT
     );
     const apt = hostAptSettings();
     const sources = renderNodeSources(hostAptSources());
-    if (opts.packaged) await ensurePackagedBase(aptOptions(apt), progress);
+    if (opts.packaged) await buildPackagedImage(progress);
     const image = opts.packaged ? "packaged" : undefined;
     for (const node of nodes) {
       progress(`${node.name}: wiping its disk back to the ${image ?? "base"} image`);
@@ -49,10 +58,19 @@ export async function reset(names: string[], opts: { progress?: Progress; readyT
       progress(`${node.name}: booting ${node.ip}`);
       await boot(state, node);
     }
-    const ready = await waitRunning(nodes, opts.readyTimeoutMs ?? 180_000, progress);
+    const timeoutMs = opts.readyTimeoutMs ?? 180_000;
+    const ready = await waitRunning(nodes, Math.min(REBOOT_AFTER_MS, timeoutMs), progress);
+    const stuck = nodes.filter((node) => !isUp(ready.get(node.name)!.state));
+    for (const node of stuck) {
+      progress(`${node.name}: still ${ready.get(node.name)!.state} after ${REBOOT_AFTER_MS / 1000} s; stopping it and booting it again`);
+      await stop(state, node.name);
+      await boot(state, node);
+    }
+    if (stuck.length) for (const [name, s] of await waitRunning(stuck, timeoutMs, progress)) ready.set(name, s);
     return nodes.map((node) => {
       const s = ready.get(node.name)!;
-      return { name: node.name, ip: node.ip, state: s.state, detail: s.detail, pid: state.nodes[node.name]?.nspawn?.pid };
+      const detail = isUp(s.state) ? s.detail : [s.detail, `last lines of ${paths.node(node.name).log}:`, tail(paths.node(node.name).log)].filter(Boolean).join("\n");
+      return { name: node.name, ip: node.ip, state: s.state, detail, pid: state.nodes[node.name]?.nspawn?.pid };
     });
   } finally {
     release();

@@ -45,7 +45,8 @@ export function sshAsync(ip: string, command: string, timeoutMs = 10_000, knownH
   return new Promise((resolve) => {
     execFile("ssh", [...sshArgs(ip, knownHosts), command], { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === "number" ? Number((err as NodeJS.ErrnoException).code) : 255) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      const timedOut = err && (err as { killed?: boolean }).killed ? `ssh gave no answer within ${timeoutMs / 1000} s (ended)` : "";
+      resolve({ code, stdout: String(stdout), stderr: [String(stderr).trim(), timedOut].filter(Boolean).join("\n") });
     });
   });
 }

@@ -190,11 +190,19 @@ def streaming_from(api, leader):
     return {r.get("application_name") for r in patroni_of(api, leader).get("replication") or [] if r.get("state") == "streaming"}
 
 
+def on_timeline_of(api, member, leader):
+    """True when MEMBER replays on the timeline LEADER is on (Patroni reports a replica's replay timeline)."""
+    mine, theirs = patroni_of(api, member).get("timeline"), patroni_of(api, leader).get("timeline")
+    return mine is not None and mine == theirs
+
+
 def follow_standby_leader(api, loop_wait):
     """After the cluster became a standby cluster: waits for its standby leader (rewound onto the new upstream's
     timeline by Patroni), then for every replica to stream from it. Patroni looks for WAL past the fork point only
     when the leader is a primary, never a standby leader, so a replica that replayed writes the new upstream lacks
-    cannot follow and stays behind for good: such a replica is rebuilt from the standby leader (POST /reinitialize)."""
+    cannot follow and stays behind for good: such a replica is rebuilt from the standby leader (POST /reinitialize).
+    Streaming alone does not tell: the standby leader still serves the old timeline up to the fork, so a replica that
+    cannot follow streams for a moment every few seconds. It follows once it also replays on the leader's timeline."""
     def standby_leader():
         m = api.leader(5)
         me = patroni_of(api, m) if m else {}
@@ -205,17 +213,17 @@ def follow_standby_leader(api, loop_wait):
     # A replica that can follow does so within a loop or two; tests shorten the grace.
     grace = float(os.environ.get("PIGSTY_FOLLOW_GRACE_SECONDS", 2 * loop_wait + 30))
     for m in [x for x in api.members(5) if x["name"] != leader["name"]]:
-        follows = lambda: m["name"] in streaming_from(api, leader)
+        follows = lambda: m["name"] in streaming_from(api, leader) and on_timeline_of(api, m, leader)
         try:
-            wait(follows, m["name"] + " to stream from " + leader["name"], grace)
+            wait(follows, m["name"] + " to stream from " + leader["name"] + " on its timeline", grace)
             print("%s follows the standby leader %s" % (m["name"], leader["name"]))
             continue
         except Failed:
             pass
-        print("%s does not stream from the standby leader %s (it holds WAL the new upstream lacks, and Patroni rewinds a "
+        print("%s does not follow the standby leader %s (it holds WAL the new upstream lacks, and Patroni rewinds a "
               "replica only against a primary): rebuilding it from %s" % (m["name"], leader["name"], leader["name"]))
         api.call("POST", m["api_url"].rsplit("/", 1)[0] + "/reinitialize", {"force": True}, tries=5, timeout=60)
-        wait(follows, m["name"] + " to stream from " + leader["name"] + " after its rebuild", 1800)
+        wait(follows, m["name"] + " to stream from " + leader["name"] + " on its timeline after its rebuild", 1800)
         print("rebuilt %s: it streams from %s" % (m["name"], leader["name"]))
 
 

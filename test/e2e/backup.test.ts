@@ -329,8 +329,14 @@ describeIfRoot("backups and point-in-time restore (pgBackRest on the infra node)
     // A member that is restarting refuses connections for a moment: that is "not yet".
     const converged = (m: string) => async () => (await onTest(m, "SELECT string_agg(v::text, ',' ORDER BY v) FROM standby_follow").catch(() => "")) === "1,2,3,4";
     const rewinds = async (m: string) => Number(await sshOk(m, `sudo journalctl -u patroni --since @${since} --no-pager | grep -cE 'running pg_rewind' || true`));
+    // What a member that does not converge holds, and where its WAL receiver stands, for the failure message.
+    const whereIs = async (m: string) =>
+      `${m} holds ${await onTest(m, "SELECT string_agg(v::text, ',' ORDER BY v) FROM standby_follow").catch((e) => String(e))}; its WAL receiver: ` +
+      (await onTest(m, "SELECT status || ' on timeline ' || received_tli || ' from ' || sender_host FROM pg_stat_wal_receiver").catch((e) => String(e)));
     for (const m of [standbyLeader, ...members.filter((x) => x !== standbyLeader)]) {
-      await secondsUntil(`pg-std's rows, and not pg-test's own after the promotion, on ${m}`, converged(m), 60);
+      await secondsUntil(`pg-std's rows, and not pg-test's own after the promotion, on ${m}`, converged(m), 60).catch(async (e) => {
+        throw new Error(`${(e as Error).message}: ${await whereIs(m)}`);
+      });
       log(`${m} follows pg-std's timeline (Patroni logged 'running pg_rewind' ${await rewinds(m)} time(s)${said.includes(`rebuilt ${m}`) ? "; rebuilt by the up" : ""}); the row pg-test took after the promotion is gone`);
     }
   }, 900_000);

@@ -226,13 +226,18 @@ describe("apply-config", () => {
       delete process.env.PIGSTY_FOLLOW_GRACE_SECONDS;
     });
 
-    /** pg-test-1 a running standby leader once the PATCH is in; its walsenders serve `streaming(posts so far)`. */
+    /**
+     * pg-test-1 a running standby leader on timeline 3 once the PATCH is in; its walsenders serve `streaming()`; the
+     * replicas in `onItsTimeline()` replay on timeline 3, the others on 2 (the old one).
+     */
     const wayBack =
-      (streaming: (posts: string[]) => string[]): Routes =>
+      (streaming: () => string[], onItsTimeline: () => string[] = streaming): Routes =>
       (method, url, body, base) => {
         if (url === "/config") return method === "PATCH" ? {} : desired;
         if (url === "/cluster") return { members: members("pg-test-1", "standby_leader").members.map((m) => ({ ...m, api_url: `${base}/${m.name}/patroni` })) };
-        if (url === "/pg-test-1/patroni") return { role: "standby_leader", state: "running", replication: streaming([]).map((n) => ({ application_name: n, state: "streaming" })) };
+        if (url === "/pg-test-1/patroni") return { role: "standby_leader", state: "running", timeline: 3, replication: streaming().map((n) => ({ application_name: n, state: "streaming" })) };
+        const replica = /^\/(pg-test-\d)\/patroni$/.exec(url);
+        if (replica) return { role: "replica", state: "running", timeline: onItsTimeline().includes(replica[1]) ? 3 : 2 };
         return method === "POST" ? {} : answer(404);
       };
 
@@ -252,9 +257,21 @@ describe("apply-config", () => {
       const posts = r.calls.filter((c) => c.method === "POST");
       expect(posts.map((c) => [c.url, JSON.parse(c.body)])).toEqual([["/pg-test-3/reinitialize", { force: true }]]);
       expect(posts[0].authorization).toMatch(/^Basic /);
-      expect(r.out).toContain("pg-test-3 does not stream from the standby leader pg-test-1");
+      expect(r.out).toContain("pg-test-3 does not follow the standby leader pg-test-1");
       expect(r.out).toContain("rebuilt pg-test-3: it streams from pg-test-1\nnot paused\n");
       expect(r.code).toBe(0);
+    }, 30_000);
+
+    test("a replica that streams but stays on the old timeline (served up to the fork, again and again) is rebuilt", async () => {
+      let rebuilt = false;
+      const routes = wayBack(() => ["pg-test-2", "pg-test-3"], () => (rebuilt ? ["pg-test-2", "pg-test-3"] : ["pg-test-2"]));
+      const r = await run((method, url, body, base) => {
+        if (method === "POST" && url === "/pg-test-3/reinitialize") rebuilt = true;
+        return routes(method, url, body, base);
+      }, "apply-config", wanted);
+      expect(r.calls.filter((c) => c.method === "POST").map((c) => c.url)).toEqual(["/pg-test-3/reinitialize"]);
+      expect(r.out).toContain("pg-test-2 follows the standby leader pg-test-1\npg-test-3 does not follow the standby leader pg-test-1");
+      expect(r.out).toContain("rebuilt pg-test-3: it streams from pg-test-1\n");
     }, 30_000);
 
     test("a cluster that already was a standby cluster is not checked", async () => {

@@ -84,6 +84,8 @@ describe("sandbox rendering", () => {
     expect(byPath.get("/etc/hostname")!.content).toBe("meta\n");
     expect(byPath.get("/home/dba/.ssh/authorized_keys")).toMatchObject({ content: "ssh-ed25519 AAAA pigsty\n", mode: 0o600, owner: "admin" });
     expect(byPath.get("/etc/sudoers.d/pigsty-sandbox")!.mode).toBe(0o440);
+    // An empty rule of the same name masks Debian's: no /run/nologin to refuse the admin user after a failed boot unit.
+    expect(byPath.get("/etc/tmpfiles.d/systemd-nologin.conf")!.content.split("\n").filter((l) => l && !l.startsWith("#"))).toEqual([]);
     expect(files.every((f) => f.path.startsWith("/") && !f.path.includes(".."))).toBe(true);
   });
 });
