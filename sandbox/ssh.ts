@@ -63,5 +63,5 @@ function classify(r: RunResult): { state: string; detail?: string } {
   const err = r.stderr.trim();
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(err)) return { state: "hostkey-mismatch", detail: err };
   if (/Permission denied/.test(err)) return { state: "auth-failed", detail: err };
-  return { state: "unreachable", detail: err };
+  return { state: "unreachable", detail: err || `ssh exited ${r.code} and said nothing (a connection closed by the node, at this log level)` };
 }
