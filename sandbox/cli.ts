@@ -18,7 +18,8 @@ commands:
   down     stop the nodes and remove what up made (nodes, namespaces, bridge, proxy, mounts).
            --purge also removes the cached base image, node disks and the SSH key.
   status   one line per node: name, address, state, nspawn PID, memory (PSS).
-  reset N... stop nodes N..., wipe their disks back to the pristine base image, boot them again.
+  reset N... stop nodes N..., wipe their disks back to the pristine base image, make their network
+           namespaces afresh, boot them again.
            --packaged: over the base with the Postgres members' packages installed (built once).
   packaged build the packaged image now, if it is missing or its package list changed (reset --packaged
            builds it when needed). Takes no lock, so it may run while the nodes are in use; never beside another

@@ -1,8 +1,9 @@
-// reset [--packaged] NODE...: stop the nodes, wipe their disks back to the pristine base image, boot them again.
+// reset [--packaged] NODE...: stop the nodes, wipe their disks back to the pristine base image, make their network
+// namespaces afresh, boot them again.
 import { renderNodeSources } from "./apt";
 import { HostError } from "./host";
 import { aptOptions, hostAptSettings, hostAptSources } from "./hostApt";
-import { boot, ensureDisk, ensureIdentity, ensureNetns, stop, tail, unmountDisk, wipeDisk, writeNodeFiles } from "./nodes";
+import { boot, ensureDisk, ensureIdentity, ensureNetns, removeNetns, stop, tail, unmountDisk, wipeDisk, writeNodeFiles } from "./nodes";
 import { ensurePackagedBase } from "./packagedBase";
 import { findNode } from "./plan";
 import { Progress, makeProgress } from "./progress";
@@ -39,6 +40,8 @@ export async function reset(names: string[], opts: { progress?: Progress; readyT
         progress(`${node.name}: stopping`);
         await stop(state, node.name);
         await unmountDisk(state, node.name);
+        // Its network namespace too: addresses a killed keepalived left, a link a test cut, all start over.
+        removeNetns(state, node.name);
       }),
     );
     const apt = hostAptSettings();
