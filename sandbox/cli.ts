@@ -17,7 +17,8 @@ commands:
            a second run only checks and repairs. Prints each node's name, address, state.
   down     stop the nodes and remove what up made (nodes, namespaces, bridge, proxy, mounts).
            --purge also removes the cached base image, node disks and the SSH key.
-  status   one line per node: name, address, state, nspawn PID, memory (PSS).
+  status   one line per node: name, address, state, nspawn PID, memory (PSS); exit 3 unless every node
+           has booted (running or degraded).
   reset N... stop nodes N..., wipe their disks back to the pristine base image, make their network
            namespaces afresh, boot them again.
            --packaged: over the base with the Postgres members' packages installed (built once).
@@ -157,7 +158,8 @@ export async function main(argv: string[]): Promise<number> {
       case "status": {
         const s = await status();
         console.log(formatStatus(s));
-        return s.length > 0 && s.every((x) => x.state === "running") ? 0 : 3;
+        // Booted as up and reset judge it: running, or degraded (a failed unit of what was deployed on the node).
+        return s.length > 0 && s.every((x) => isUp(x.state)) ? 0 : 3;
       }
       case "packaged":
         await buildPackagedImage(progress);

@@ -10,7 +10,7 @@ import {
   sandboxDown,
   sshOk,
   sshRun,
-  waitSystemRunning,
+  waitSystemBooted,
 } from "./helpers/sandbox";
 
 describeIfRoot("sandbox (default plan: meta + pg-test-1..3)", () => {
@@ -39,8 +39,9 @@ describeIfRoot("sandbox (default plan: meta + pg-test-1..3)", () => {
     for (const n of hosts.nodes) expect(n.host_key).toMatch(/^ssh-ed25519 AAAA[0-9A-Za-z+/=]+$/);
   });
 
-  it.each(["meta", "pg-test-1", "pg-test-2", "pg-test-3"])("%s: systemd is running, dba has passwordless sudo, identity is its own", async (name) => {
-    expect(await waitSystemRunning(name)).toBe("running");
+  it.each(["meta", "pg-test-1", "pg-test-2", "pg-test-3"])("%s: systemd has booted, dba has passwordless sudo, identity is its own", async (name) => {
+    // Degraded counts as booted: the nodes carry what earlier files deployed, and a unit of theirs may have failed.
+    expect(["running", "degraded"]).toContain(await waitSystemBooted(name));
     expect((await sshRun(name, "sudo -n true")).code).toBe(0);
     expect(await sshOk(name, "hostname")).toBe(name);
     expect(await sshOk(name, "id -un")).toBe("dba");
@@ -73,7 +74,7 @@ describeIfRoot("sandbox (default plan: meta + pg-test-1..3)", () => {
     const seconds = (Date.now() - t0) / 1000;
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/booting/);
-    for (const n of hosts.nodes) expect(r.stdout).toMatch(new RegExp(`^${n.name}\\s+${n.ip.replace(/\./g, "\\.")}\\s+running`, "m"));
+    for (const n of hosts.nodes) expect(r.stdout).toMatch(new RegExp(`^${n.name}\\s+${n.ip.replace(/\./g, "\\.")}\\s+(running|degraded)`, "m"));
     expect(seconds).toBeLessThan(15);
   }, 60_000);
 

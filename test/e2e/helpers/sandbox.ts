@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { SandboxHosts, SandboxNode } from "../../../config/stack";
 import { isRoot } from "../../../sandbox/host";
+import { isUp } from "../../../sandbox/readiness";
 
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
 export const SANDBOX_DIR = process.env.PIGSTY_SANDBOX_REPO_DIR ?? path.join(REPO_ROOT, ".sandbox");
@@ -142,14 +143,17 @@ export async function sshOk(target: string | SandboxNode, cmd: string, opts: Ssh
   return r.stdout.trim();
 }
 
-/** Poll `systemctl is-system-running` until it says `running`; returns the last answer. */
-export async function waitSystemRunning(target: string | SandboxNode, timeoutMs = 120_000): Promise<string> {
+/**
+ * Polls `systemctl is-system-running` until the node has booted (running, or degraded: a failed unit of whatever an
+ * earlier deployment left on the node, as the sandbox's own up and reset take it); returns the last answer.
+ */
+export async function waitSystemBooted(target: string | SandboxNode, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
     const r = await sshRun(target, "systemctl is-system-running", { timeoutMs: 15_000 });
     last = r.stdout.trim() || r.stderr.trim();
-    if (last === "running" || Date.now() > deadline) return last;
+    if (isUp(last) || Date.now() > deadline) return last;
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
